@@ -4,14 +4,21 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"unsafe"
 )
 
 // Secret holds key material. Every printing path (fmt verbs, JSON, text,
 // slog) shows a redacted form; the raw bytes leave only through Bytes, which
 // signers call. The zero value is an empty secret.
 type Secret struct {
-	b *[]byte // pointer so copies of a Secret share one buffer that Wipe clears
+	// p is a *[]byte shared by copies, so Wipe clears every copy. It is an
+	// unsafe.Pointer because fmt's reflection prints those as an address:
+	// a *[]byte in an unexported struct field, printed with a bad verb
+	// (%s of the struct), would show the bytes.
+	p unsafe.Pointer
 }
+
+func (s Secret) buf() *[]byte { return (*[]byte)(s.p) }
 
 // NewSecret copies b into a fresh buffer (locked in memory where the OS
 // permits) and returns it as a Secret. The caller should wipe its own copy.
@@ -19,15 +26,15 @@ func NewSecret(b []byte) Secret {
 	buf := make([]byte, len(b))
 	copy(buf, b)
 	lockMemory(buf)
-	return Secret{b: &buf}
+	return Secret{p: unsafe.Pointer(&buf)}
 }
 
 // Bytes returns the raw secret. Only signers call this; never print it.
 func (s Secret) Bytes() []byte {
-	if s.b == nil {
+	if s.p == nil {
 		return nil
 	}
-	return *s.b
+	return *s.buf()
 }
 
 // Len is the secret's length in bytes.
@@ -39,15 +46,13 @@ func (s Secret) IsZero() bool { return s.Len() == 0 }
 // Wipe overwrites the secret in place. Go may have copied the bytes
 // elsewhere (string conversions, GC moves); this clears what we own.
 func (s Secret) Wipe() {
-	if s.b == nil {
+	if s.p == nil {
 		return
 	}
-	b := *s.b
-	for i := range b {
-		b[i] = 0
-	}
+	b := *s.buf()
+	clear(b)
 	unlockMemory(b)
-	*s.b = (*s.b)[:0]
+	*s.buf() = b[:0]
 	runtime.KeepAlive(b)
 }
 

@@ -296,4 +296,7 @@ type AccountInfo struct {
 	MaxOrderNotional decimal.Decimal
 	AllowMainnet     bool
 	KeyCreated       time.Time // from the vault
+	// Demo marks an account served by an in-process fake venue (vigil --demo):
+	// panes badge it so nobody mistakes it for a real one.
+	Demo bool
 }

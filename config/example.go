@@ -1,0 +1,34 @@
+package config
+
+// Example is the commented configuration `vigil init` writes. The repo's
+// config.example.toml is the same text (a test keeps them identical).
+const Example = `# vigil configuration.
+# Default location: $XDG_CONFIG_HOME/vigil/config.toml (~/.config/vigil/config.toml);
+# another file with: vigil --config PATH ...
+
+# The age-encrypted key vault. Default: $XDG_DATA_HOME/vigil/vault.age
+# (~/.local/share/vigil/vault.age). Keys are added with: vigil keys add
+# vault = "~/.local/share/vigil/vault.age"
+
+# Where vigil keeps its order journal and state. Default: $XDG_DATA_HOME/vigil
+# data_dir = "~/.local/share/vigil"
+
+# One [[accounts]] table per exchange account.
+[[accounts]]
+name = "bn-test"            # unique; how commands and the cockpit name this account
+venue = "binance"           # binance | okx | bybit
+network = "testnet"         # testnet | mainnet
+key = "bn-test"             # label of the API key in the vault (vigil keys list)
+rest_url = ""               # optional: override the venue's REST base URL (http/https)
+ws_url = ""                 # optional: override the venue's WebSocket URL (ws/wss)
+recv_window_ms = 5000       # how late a signed request may arrive (1..60000)
+max_order_notional = "100"  # fat-finger guard in quote currency, a decimal string
+allow_mainnet_orders = false # order entry on mainnet stays off until this is true
+
+# [[accounts]]
+# name = "okx-demo"
+# venue = "okx"
+# network = "testnet"        # OKX demo trading
+# key = "okx-demo"
+# max_order_notional = "50"
+`

@@ -1,0 +1,408 @@
+package crypto
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+)
+
+// DefaultWorkFactor is the scrypt cost (log2 N) for real vaults: about a
+// second on a laptop, which is what makes a stolen vault file expensive.
+const DefaultWorkFactor = 18
+
+// maxWorkFactor caps what OpenVault accepts, so a tampered header cannot
+// make unlocking take minutes.
+const maxWorkFactor = 22
+
+// Vault errors, usable with errors.Is.
+var (
+	ErrWrongPassphrase     = errors.New("wrong passphrase")
+	ErrCorruptVault        = errors.New("vault is corrupt or truncated")
+	ErrInsecurePermissions = errors.New("insecure permissions")
+	ErrDuplicateLabel      = errors.New("a key with this label already exists")
+	ErrNoSuchKey           = errors.New("no key with this label")
+)
+
+// Key is one API key as the vault stores it.
+type Key struct {
+	Label  string // unique; config accounts refer to it
+	Venue  string // "binance", "okx", ...
+	Scheme string // "hmac", "ed25519"
+	KeyID  string // the venue's API key id (not secret, but masked on screen)
+	// Secret is the HMAC secret, or the private key as PKCS#8 PEM.
+	Secret Secret
+	// Passphrase is the API passphrase some venues (OKX) require.
+	Passphrase Secret
+	Created    time.Time
+	Rotated    time.Time // zero until first rotation
+	Note       string
+}
+
+// LastChanged is when the key material was last set: rotation or creation.
+func (k Key) LastChanged() time.Time {
+	if k.Rotated.After(k.Created) {
+		return k.Rotated
+	}
+	return k.Created
+}
+
+// Wipe clears the key's secrets.
+func (k Key) Wipe() {
+	k.Secret.Wipe()
+	k.Passphrase.Wipe()
+}
+
+// Vault is the decrypted content of the age file: every key, in memory only.
+type Vault struct {
+	Keys []Key
+
+	// WorkFactor is the scrypt cost used by Save; zero means
+	// DefaultWorkFactor. Tests set it low.
+	WorkFactor int
+
+	// step, when set, is called before each step of an atomic write; tests
+	// use it to inject failures and crashes.
+	step func(step string) error
+}
+
+// Get returns the key with label.
+func (v *Vault) Get(label string) (Key, bool) {
+	for _, k := range v.Keys {
+		if k.Label == label {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// Add appends k; labels are unique.
+func (v *Vault) Add(k Key) error {
+	if k.Label == "" {
+		return errors.New("key label is empty")
+	}
+	if _, ok := v.Get(k.Label); ok {
+		return fmt.Errorf("%w: %q", ErrDuplicateLabel, k.Label)
+	}
+	v.Keys = append(v.Keys, k)
+	return nil
+}
+
+// Remove deletes the key with label and wipes its secrets.
+func (v *Vault) Remove(label string) error {
+	i := slices.IndexFunc(v.Keys, func(k Key) bool { return k.Label == label })
+	if i < 0 {
+		return fmt.Errorf("%w: %q", ErrNoSuchKey, label)
+	}
+	v.Keys[i].Wipe()
+	v.Keys = slices.Delete(v.Keys, i, i+1)
+	return nil
+}
+
+// Replace swaps in k for the key with the same label, wiping the old secrets
+// unless k shares them.
+func (v *Vault) Replace(k Key) error {
+	i := slices.IndexFunc(v.Keys, func(old Key) bool { return old.Label == k.Label })
+	if i < 0 {
+		return fmt.Errorf("%w: %q", ErrNoSuchKey, k.Label)
+	}
+	old := v.Keys[i]
+	if old.Secret.p != k.Secret.p {
+		old.Secret.Wipe()
+	}
+	if old.Passphrase.p != k.Passphrase.p {
+		old.Passphrase.Wipe()
+	}
+	v.Keys[i] = k
+	return nil
+}
+
+// Wipe clears every secret and forgets the keys.
+func (v *Vault) Wipe() {
+	for _, k := range v.Keys {
+		k.Wipe()
+	}
+	v.Keys = nil
+}
+
+// OpenVault decrypts the vault at path with pass. It refuses a vault that
+// others can read (ErrInsecurePermissions), reports a wrong passphrase as
+// ErrWrongPassphrase and a damaged file as ErrCorruptVault. Nothing is
+// written.
+func OpenVault(path string, pass []byte) (*Vault, error) {
+	if err := checkVaultPerms(path); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return decryptVault(path, f, pass)
+}
+
+func decryptVault(path string, r io.Reader, pass []byte) (*Vault, error) {
+	if len(pass) == 0 {
+		return nil, fmt.Errorf("%w for %s (empty)", ErrWrongPassphrase, path)
+	}
+	// age takes the passphrase as a string; that copy is beyond our reach.
+	id, err := age.NewScryptIdentity(string(pass))
+	if err != nil {
+		return nil, err
+	}
+	id.SetMaxWorkFactor(maxWorkFactor)
+	pr, err := age.Decrypt(r, id)
+	if err != nil {
+		if errors.Is(err, age.ErrIncorrectIdentity) {
+			return nil, fmt.Errorf("%w for %s", ErrWrongPassphrase, path)
+		}
+		return nil, corrupt(path, err)
+	}
+	var buf wipeBuffer
+	defer buf.wipe()
+	if err := buf.readFrom(pr); err != nil {
+		return nil, corrupt(path, err)
+	}
+	v, err := unmarshalVault(buf.b)
+	if err != nil {
+		return nil, corrupt(path, err)
+	}
+	return v, nil
+}
+
+func corrupt(path string, err error) error {
+	return fmt.Errorf("%s: %w (%v); the previous version may be in %s.bak", path, ErrCorruptVault, err, path)
+}
+
+// Save encrypts the vault to pass and replaces the file at path atomically,
+// keeping the previous version as path.bak. Plaintext exists only in memory
+// and is wiped once encrypted.
+func (v *Vault) Save(path string, pass []byte) error {
+	if len(pass) == 0 {
+		return errors.New("empty passphrase")
+	}
+	rcp, err := age.NewScryptRecipient(string(pass))
+	if err != nil {
+		return err
+	}
+	wf := v.WorkFactor
+	if wf == 0 {
+		wf = DefaultWorkFactor
+	}
+	rcp.SetWorkFactor(wf)
+
+	plain := v.marshal()
+	defer plain.wipe()
+	var ct bytes.Buffer
+	w, err := age.Encrypt(&ct, rcp)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(plain.b); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return writeAtomic(path, ct.Bytes(), v.step)
+}
+
+// vaultFile is the plaintext layout. Secrets travel as base64 []byte so
+// the decoded copies are ours to wipe (strings are not).
+type vaultFile struct {
+	Version int       `json:"version"`
+	Keys    []keyFile `json:"keys"`
+}
+
+type keyFile struct {
+	Label      string    `json:"label"`
+	Venue      string    `json:"venue"`
+	Scheme     string    `json:"scheme"`
+	KeyID      string    `json:"key_id"`
+	Secret     []byte    `json:"secret"`
+	Passphrase []byte    `json:"passphrase,omitempty"`
+	Created    time.Time `json:"created"`
+	Rotated    time.Time `json:"rotated"`
+	Note       string    `json:"note,omitempty"`
+}
+
+const vaultVersion = 1
+
+// marshal writes the plaintext by hand: Secret.MarshalJSON redacts, and
+// encoding/json would leave copies of the raw bytes in its pooled buffers.
+func (v *Vault) marshal() *wipeBuffer {
+	b := &wipeBuffer{}
+	b.str(`{"version":1,"keys":[`)
+	for i, k := range v.Keys {
+		if i > 0 {
+			b.str(",")
+		}
+		b.str(`{"label":`)
+		b.jsonString(k.Label)
+		b.str(`,"venue":`)
+		b.jsonString(k.Venue)
+		b.str(`,"scheme":`)
+		b.jsonString(k.Scheme)
+		b.str(`,"key_id":`)
+		b.jsonString(k.KeyID)
+		b.str(`,"secret":`)
+		b.base64(k.Secret.Bytes())
+		if !k.Passphrase.IsZero() {
+			b.str(`,"passphrase":`)
+			b.base64(k.Passphrase.Bytes())
+		}
+		b.str(`,"created":`)
+		b.jsonString(k.Created.UTC().Format(time.RFC3339Nano))
+		b.str(`,"rotated":`)
+		b.jsonString(k.Rotated.UTC().Format(time.RFC3339Nano))
+		if k.Note != "" {
+			b.str(`,"note":`)
+			b.jsonString(k.Note)
+		}
+		b.str("}")
+	}
+	b.str("]}")
+	return b
+}
+
+func unmarshalVault(data []byte) (*Vault, error) {
+	var f vaultFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&f)
+	defer func() {
+		for _, k := range f.Keys {
+			clear(k.Secret)
+			clear(k.Passphrase)
+		}
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("decoding keys: %v", err)
+	}
+	if f.Version != vaultVersion {
+		return nil, fmt.Errorf("unsupported vault version %d", f.Version)
+	}
+	v := &Vault{}
+	for _, kf := range f.Keys {
+		k := Key{
+			Label: kf.Label, Venue: kf.Venue, Scheme: kf.Scheme, KeyID: kf.KeyID,
+			Secret: NewSecret(kf.Secret), Created: kf.Created, Rotated: kf.Rotated, Note: kf.Note,
+		}
+		if len(kf.Passphrase) > 0 {
+			k.Passphrase = NewSecret(kf.Passphrase)
+		}
+		if err := v.Add(k); err != nil {
+			v.Wipe()
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// wipeBuffer is a byte buffer that clears the old array whenever it grows,
+// so no stale copy of plaintext is left for the garbage collector.
+type wipeBuffer struct{ b []byte }
+
+func (w *wipeBuffer) grow(n int) {
+	if cap(w.b)-len(w.b) >= n {
+		return
+	}
+	nb := make([]byte, len(w.b), 2*cap(w.b)+n+512)
+	copy(nb, w.b)
+	clear(w.b[:cap(w.b)])
+	w.b = nb
+}
+
+func (w *wipeBuffer) str(s string) {
+	w.grow(len(s))
+	w.b = append(w.b, s...)
+}
+
+func (w *wipeBuffer) jsonString(s string) {
+	q, _ := json.Marshal(s) // not secret: labels, ids, notes
+	w.grow(len(q))
+	w.b = append(w.b, q...)
+}
+
+func (w *wipeBuffer) base64(p []byte) {
+	n := base64.StdEncoding.EncodedLen(len(p))
+	w.grow(n + 2)
+	w.b = append(w.b, '"')
+	start := len(w.b)
+	w.b = w.b[:start+n]
+	base64.StdEncoding.Encode(w.b[start:], p)
+	w.b = append(w.b, '"')
+}
+
+func (w *wipeBuffer) readFrom(r io.Reader) error {
+	for {
+		w.grow(4096)
+		n, err := r.Read(w.b[len(w.b):cap(w.b)])
+		w.b = w.b[:len(w.b)+n]
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (w *wipeBuffer) wipe() {
+	clear(w.b[:cap(w.b)])
+	w.b = w.b[:0]
+}
+
+// PermissionError says a file is more open than a secret's file may be, and
+// the command that fixes it.
+type PermissionError struct {
+	Path string
+	Mode fs.FileMode
+	Dir  bool
+	What string // "vault", "passphrase file"
+	// Owner is set when the file belongs to another user.
+	OtherOwner bool
+}
+
+func (e *PermissionError) Error() string {
+	if e.OtherOwner {
+		return fmt.Sprintf("%s %s is owned by another user", e.What, e.Path)
+	}
+	kind := "file"
+	if e.Dir {
+		kind = "directory"
+	}
+	return fmt.Sprintf("permissions %04o for %s %s %s are too open", e.Mode.Perm(), e.What, kind, e.Path)
+}
+
+func (e *PermissionError) Unwrap() error { return ErrInsecurePermissions }
+
+// Advice is the command that fixes the problem.
+func (e *PermissionError) Advice() string {
+	if e.OtherOwner {
+		return "it must belong to you; check who created it"
+	}
+	if e.Dir {
+		return "run: chmod 700 " + shellQuote(e.Path)
+	}
+	return "run: chmod 600 " + shellQuote(e.Path)
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '~' ||
+			r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

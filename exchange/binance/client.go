@@ -1,0 +1,487 @@
+package binance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// Base URLs of Binance Spot REST.
+const (
+	TestnetURL = "https://testnet.binance.vision"
+	MainnetURL = "https://api.binance.com"
+)
+
+// Binance's future tolerance: a stamp 1000 ms or more ahead of the server is
+// refused whatever recvWindow says.
+const aheadLimit = time.Second
+
+const (
+	defaultRecvWindow = 5 * time.Second
+	maxRecvWindow     = 60 * time.Second
+	// exchangeInfo without a symbol filter is several MB on mainnet.
+	maxBody = 32 << 20
+)
+
+// defaultLimits hold until exchangeInfo tells the live values.
+var defaultLimits = []exchange.Limit{
+	{Name: "weight/1m", Kind: exchange.LimitWeight, Limit: 6000, Window: time.Minute},
+	{Name: "orders/10s", Kind: exchange.LimitOrders, Limit: 50, Window: 10 * time.Second},
+	{Name: "orders/1d", Kind: exchange.LimitOrders, Limit: 160000, Window: 24 * time.Hour},
+	{Name: "raw/5m", Kind: exchange.LimitRaw, Limit: 61000, Window: 5 * time.Minute},
+}
+
+// Client is one Binance Spot account. It implements exchange.Venue and is
+// safe for concurrent use.
+type Client struct {
+	info       exchange.AccountInfo
+	base       string
+	keyID      string
+	signer     *Signer
+	recvWindow time.Duration
+	hc         *http.Client
+	now        func() time.Time
+	log        *slog.Logger
+	clock      *exchange.Clock
+	budget     *exchange.Budget
+	limits     []exchange.Limit // nil: defaults, then exchangeInfo's
+
+	mu      sync.Mutex
+	rules   map[string]exchange.SymbolRules
+	symbols []string
+	infoErr error
+}
+
+// Option configures a Client.
+type Option func(*config) error
+
+type config struct {
+	info       exchange.AccountInfo
+	base       string
+	keyID      string
+	scheme     exchange.Scheme
+	secret     crypto.Secret
+	recvWindow time.Duration
+	hc         *http.Client
+	now        func() time.Time
+	log        *slog.Logger
+	limits     []exchange.Limit
+}
+
+// WithBaseURL overrides the REST base URL (a fake, Demo Mode, api1…).
+func WithBaseURL(u string) Option {
+	return func(c *config) error { c.base = strings.TrimRight(u, "/"); return nil }
+}
+
+// WithAccount sets the account this client serves; its Network picks the
+// default base URL and the key audit method.
+func WithAccount(info exchange.AccountInfo) Option {
+	return func(c *config) error { c.info = info; return nil }
+}
+
+// WithAPIKey sets the key id sent in X-MBX-APIKEY.
+func WithAPIKey(id string) Option {
+	return func(c *config) error { c.keyID = id; return nil }
+}
+
+// WithScheme sets the key type (hmac or ed25519); default: the account's.
+func WithScheme(s exchange.Scheme) Option {
+	return func(c *config) error { c.scheme = s; return nil }
+}
+
+// WithSecret sets the key material: the HMAC secret, or an Ed25519 PKCS#8 PEM.
+func WithSecret(s crypto.Secret) Option {
+	return func(c *config) error { c.secret = s; return nil }
+}
+
+// WithRecvWindow sets recvWindow (default 5 s, at most 60 s).
+func WithRecvWindow(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > maxRecvWindow {
+			return fmt.Errorf("binance: recvWindow %v outside (0, 60s]", d)
+		}
+		c.recvWindow = d
+		return nil
+	}
+}
+
+// WithHTTPClient replaces the pooled keep-alive client (tests, proxies).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error { c.hc = hc; return nil }
+}
+
+// WithNow sets the local clock (tests).
+func WithNow(now func() time.Time) Option {
+	return func(c *config) error { c.now = now; return nil }
+}
+
+// WithLogger sets the logger. The client logs endpoints, statuses and
+// weights; never keys, signatures, URLs with queries or headers.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error { c.log = l; return nil }
+}
+
+// WithLimits sets the rate limits used instead of exchangeInfo's (tests, or
+// a stricter self-imposed budget). They are not replaced by exchangeInfo.
+func WithLimits(l ...exchange.Limit) Option {
+	return func(c *config) error { c.limits = l; return nil }
+}
+
+// New builds a client. Without WithBaseURL it talks to the testnet unless
+// the account says mainnet.
+func New(opts ...Option) (*Client, error) {
+	cfg := config{recvWindow: defaultRecvWindow}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.info.Venue == "" {
+		cfg.info.Venue = venueName
+	}
+	if cfg.info.Network == "" {
+		cfg.info.Network = exchange.Testnet
+	}
+	if cfg.scheme == "" {
+		cfg.scheme = cfg.info.Scheme
+	}
+	if cfg.scheme == "" {
+		cfg.scheme = exchange.SchemeHMAC
+	}
+	cfg.info.Scheme = cfg.scheme
+	if cfg.info.KeyID == "" {
+		cfg.info.KeyID = maskKey(cfg.keyID)
+	}
+	if cfg.base == "" {
+		cfg.base = TestnetURL
+		if cfg.info.Network == exchange.Mainnet {
+			cfg.base = MainnetURL
+		}
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.hc == nil {
+		cfg.hc = newHTTPClient()
+	}
+	c := &Client{
+		info:       cfg.info,
+		base:       cfg.base,
+		keyID:      cfg.keyID,
+		recvWindow: cfg.recvWindow,
+		hc:         cfg.hc,
+		now:        cfg.now,
+		log:        cfg.log.With("venue", venueName, "account", cfg.info.Name),
+		limits:     cfg.limits,
+	}
+	if !cfg.secret.IsZero() {
+		s, err := NewSigner(cfg.scheme, cfg.secret)
+		if err != nil {
+			return nil, err
+		}
+		c.signer = s
+	}
+	c.clock = exchange.NewClock(exchange.ClockConfig{
+		Account:     cfg.info.Name,
+		AheadLimit:  aheadLimit,
+		BehindLimit: cfg.recvWindow,
+		Now:         cfg.now,
+	})
+	limits := cfg.limits
+	if limits == nil {
+		limits = defaultLimits
+	}
+	// Binance windows reset on its own clock, so the budget counts in
+	// estimated server time.
+	c.budget = exchange.NewBudget(cfg.info.Name, c.clock.ServerNow, limits...)
+	return c, nil
+}
+
+// newHTTPClient is one pooled keep-alive client per account. No overall
+// Timeout: callers bound each request with ctx.
+func newHTTPClient() *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: 10 * time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   8,
+		ForceAttemptHTTP2:     true,
+	}}
+}
+
+func maskKey(k string) string {
+	if len(k) <= 8 {
+		return strings.Repeat("*", len(k))
+	}
+	return k[:4] + "…" + k[len(k)-4:]
+}
+
+// Info is static.
+func (c *Client) Info() exchange.AccountInfo { return c.info }
+
+// Clock is the estimator's snapshot.
+func (c *Client) Clock() exchange.ClockSnapshot { return c.clock.Snapshot() }
+
+// Budget is the rate budget's snapshot.
+func (c *Client) Budget() exchange.BudgetSnapshot { return c.budget.Snapshot() }
+
+// endpoint describes one call: how it is charged and how its failure reads.
+type endpoint struct {
+	method string
+	path   string
+	signed bool
+	weight int
+	orders int
+	prio   exchange.Priority
+	// prio is the default; callers override it with exchange.WithPriority
+	// (pollers pass Background so they never eat the reserve for orders).
+	// op is "place" or "cancel" for requests that change orders: failures
+	// after sending are then ambiguous.
+	op string
+	// retryClock allows one re-stamped retry after -1021. Safe for every
+	// Binance request because -1021 is decided before the matching engine
+	// sees anything; see do.
+	retryClock bool
+}
+
+func (e endpoint) name() string { return e.method + " " + e.path }
+
+// call is one request in flight.
+type call struct {
+	ep  endpoint
+	p   params // endpoint params, without recvWindow/timestamp/signature
+	out any
+	ec  errContext
+	// hdr receives the response headers when set.
+	hdr *http.Header
+}
+
+// do sends a call: charges the budget, stamps and signs, sends, reconciles
+// the budget with the venue's counters and decodes. On -1021 it invalidates
+// the clock, re-syncs at once and, when the endpoint allows, retries once
+// with a fresh stamp. That retry is safe even for placement: Binance checks
+// the timestamp before forwarding to the matching engine, so a -1021 order
+// never existed, and the retry carries the same client order id, so even a
+// misreading on our side could at worst be refused as a duplicate.
+func (c *Client) do(ctx context.Context, cl *call) error {
+	err := c.send(ctx, cl)
+	var ce *exchange.ClockError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	c.clock.Invalidate("binance -1021 on " + cl.ep.name())
+	if serr := c.SyncClock(ctx); serr != nil {
+		c.log.Warn("re-sync after -1021 failed", "err", serr)
+	}
+	c.explainClock(ce)
+	if !cl.ep.retryClock {
+		return err
+	}
+	c.log.Info("retrying after clock re-sync", "endpoint", cl.ep.name())
+	if err2 := c.send(ctx, cl); err2 != nil {
+		if errors.As(err2, &ce) {
+			c.explainClock(ce)
+		}
+		return err2
+	}
+	return nil
+}
+
+func (c *Client) explainClock(ce *exchange.ClockError) {
+	ce.Offset = c.clock.Offset()
+	ce.Ahead = ce.Ahead || ce.Offset < 0
+	ce.AdviceText = clockAdvice(ce.Offset, c.recvWindow, ce.Ahead)
+}
+
+func (c *Client) send(ctx context.Context, cl *call) error {
+	ep := cl.ep
+	cost := exchange.Cost{Weight: ep.weight, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.prio)}
+	if err := c.budget.Acquire(ctx, cost); err != nil {
+		return err
+	}
+	wire := append(make([]byte, 0, len(cl.p.b)+160), cl.p.b...)
+	if ep.signed {
+		if c.signer == nil {
+			return fmt.Errorf("binance %s: %w", ep.name(), ErrNoSecret)
+		}
+		p := params{b: wire}
+		p.addInt("recvWindow", c.recvWindow.Milliseconds())
+		p.addInt("timestamp", c.clock.Stamp().UnixMilli())
+		wire = c.signer.AppendSignature(p.b, p.b)
+	}
+	target := c.base + ep.path
+	var body io.Reader
+	form := ep.method == http.MethodPost || ep.method == http.MethodPut
+	if form {
+		body = bytes.NewReader(wire)
+	} else if len(wire) > 0 {
+		target += "?" + string(wire)
+	}
+	req, err := http.NewRequestWithContext(ctx, ep.method, target, body)
+	if err != nil {
+		return fmt.Errorf("binance %s: %w", ep.name(), err)
+	}
+	if form {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.keyID != "" {
+		req.Header.Set("X-MBX-APIKEY", c.keyID)
+	}
+	start := c.now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		// Do's error quotes the URL, which carries the signature.
+		err = redactURL(err)
+		if ep.op != "" {
+			return &exchange.AmbiguousError{Op: ep.op, Err: fmt.Errorf("binance %s: %w", ep.name(), err)}
+		}
+		return fmt.Errorf("binance %s: %w", ep.name(), err)
+	}
+	defer resp.Body.Close()
+	c.observe(resp.Header)
+	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.Debug("request", "endpoint", ep.name(), "status", resp.StatusCode, "took", c.now().Sub(start), "weight", ep.weight)
+	}
+	if cl.hdr != nil {
+		*cl.hdr = resp.Header
+	}
+	if rerr != nil {
+		rerr = fmt.Errorf("binance %s: HTTP %d: reading body: %w", ep.name(), resp.StatusCode, redactURL(rerr))
+		if ep.op != "" {
+			return &exchange.AmbiguousError{Op: ep.op, Err: rerr}
+		}
+		return rerr
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusTeapot {
+		return c.rateLimited(resp, raw, cl)
+	}
+	if resp.StatusCode >= 300 {
+		return c.failure(resp.StatusCode, raw, cl)
+	}
+	if cl.out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, cl.out); err != nil {
+		err = fmt.Errorf("binance %s: HTTP %d: undecodable response (%s): %w", ep.name(), resp.StatusCode, snippet(raw), err)
+		if ep.op != "" {
+			return &exchange.AmbiguousError{Op: ep.op, Err: err}
+		}
+		return err
+	}
+	return nil
+}
+
+// observe reconciles the local budget with Binance's own counters, which
+// include every process on this IP.
+func (c *Client) observe(h http.Header) {
+	for k, v := range h {
+		var kind string
+		switch {
+		case strings.HasPrefix(k, "X-Mbx-Used-Weight-"):
+			kind = "weight/"
+		case strings.HasPrefix(k, "X-Mbx-Order-Count-"):
+			kind = "orders/"
+		default:
+			continue
+		}
+		if len(v) == 0 {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
+		if err != nil {
+			continue
+		}
+		c.budget.Observe(kind+strings.ToLower(k[strings.LastIndexByte(k, '-')+1:]), n)
+	}
+}
+
+func (c *Client) rateLimited(resp *http.Response, raw []byte, cl *call) error {
+	retry := time.Minute // when Retry-After is missing, a minute covers the weight window
+	if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s >= 0 {
+		retry = time.Duration(s) * time.Second
+	}
+	banned := resp.StatusCode == http.StatusTeapot
+	reason := "HTTP 429 rate limit"
+	if banned {
+		reason = "HTTP 418 IP ban"
+	}
+	c.budget.Ban(c.clock.ServerNow().Add(retry), reason)
+	ae := decodeAPIError(resp.StatusCode, raw, cl.ec)
+	if ae == nil {
+		ae = &exchange.APIError{Venue: venueName, HTTPStatus: resp.StatusCode, Code: strconv.Itoa(resp.StatusCode), Msg: reason}
+	}
+	ae.Kind = exchange.KindRateLimit
+	at := c.now().Add(retry)
+	ae.AdviceText = fmt.Sprintf("%s: Binance refuses this IP until %s (Retry-After %v); vigil sends nothing on this account until then", reason, at.Format("15:04:05"), retry)
+	c.log.Warn("rate limited", "endpoint", cl.ep.name(), "status", resp.StatusCode, "retry_after", retry)
+	return &exchange.RateLimitError{APIError: ae, RetryAt: at, Banned: banned}
+}
+
+func (c *Client) failure(status int, raw []byte, cl *call) error {
+	ep := cl.ep
+	ae := decodeAPIError(status, raw, cl.ec)
+	if ae == nil {
+		err := fmt.Errorf("binance %s: HTTP %d: unexpected response (%s)", ep.name(), status, snippet(raw))
+		if ep.op != "" && status >= 500 {
+			return &exchange.AmbiguousError{Op: ep.op, Err: err}
+		}
+		return err
+	}
+	switch {
+	case ae.Kind == exchange.KindClock:
+		return &exchange.ClockError{APIError: ae, Ahead: strings.Contains(strings.ToLower(ae.Msg), "ahead")}
+	case ae.Kind == exchange.KindRateLimit:
+		return &exchange.RateLimitError{APIError: ae, RetryAt: c.now().Add(time.Minute)}
+	case ep.op != "" && (ae.Kind == exchange.KindUnknownStatus || status >= 500):
+		return &exchange.AmbiguousError{Op: ep.op, Err: ae}
+	}
+	return ae
+}
+
+// snippet quotes the start of a body for an error, never the whole thing.
+func snippet(b []byte) string {
+	const n = 64
+	s := strings.ToValidUTF8(string(b[:min(len(b), n)]), "?")
+	if len(b) > n {
+		s += "…"
+	}
+	if s == "" {
+		return "empty body"
+	}
+	return strconv.Quote(s)
+}
+
+// redactURL drops the signed query from a transport error's URL while
+// keeping the cause (and Timeout()) for errors.Is/As.
+func redactURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u := ue.URL
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
+}

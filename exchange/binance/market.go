@@ -1,0 +1,226 @@
+package binance
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+var (
+	epExchangeInfo = endpoint{method: http.MethodGet, path: "/api/v3/exchangeInfo", weight: 20, prio: exchange.Interactive}
+	epTickerPrice  = endpoint{method: http.MethodGet, path: "/api/v3/ticker/price", weight: 2, prio: exchange.Interactive}
+)
+
+type exchangeInfoResp struct {
+	RateLimits []rateLimitResp `json:"rateLimits"`
+	Symbols    []symbolResp    `json:"symbols"`
+}
+
+type rateLimitResp struct {
+	RateLimitType string `json:"rateLimitType"`
+	Interval      string `json:"interval"`
+	IntervalNum   int    `json:"intervalNum"`
+	Limit         int    `json:"limit"`
+}
+
+type symbolResp struct {
+	Symbol              string       `json:"symbol"`
+	Status              string       `json:"status"`
+	BaseAsset           string       `json:"baseAsset"`
+	QuoteAsset          string       `json:"quoteAsset"`
+	BaseAssetPrecision  int32        `json:"baseAssetPrecision"`
+	QuoteAssetPrecision int32        `json:"quoteAssetPrecision"`
+	Filters             []filterResp `json:"filters"`
+}
+
+// filterResp is the union of the filters vigil reads; absent fields decode
+// as zero, which Binance also uses for "disabled".
+type filterResp struct {
+	FilterType       string          `json:"filterType"`
+	MinPrice         decimal.Decimal `json:"minPrice"`
+	MaxPrice         decimal.Decimal `json:"maxPrice"`
+	TickSize         decimal.Decimal `json:"tickSize"`
+	MinQty           decimal.Decimal `json:"minQty"`
+	MaxQty           decimal.Decimal `json:"maxQty"`
+	StepSize         decimal.Decimal `json:"stepSize"`
+	MinNotional      decimal.Decimal `json:"minNotional"`
+	MaxNotional      decimal.Decimal `json:"maxNotional"`
+	ApplyMinToMarket bool            `json:"applyMinToMarket"`
+	ApplyToMarket    bool            `json:"applyToMarket"`
+}
+
+// loadInfo fetches exchangeInfo once and caches rules and limits. Concurrent
+// first callers may both fetch; the second result simply replaces the first.
+func (c *Client) loadInfo(ctx context.Context) error {
+	c.mu.Lock()
+	loaded := c.rules != nil
+	c.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	var out exchangeInfoResp
+	if err := c.do(ctx, &call{ep: epExchangeInfo, out: &out, ec: c.errCtx(epExchangeInfo)}); err != nil {
+		return err
+	}
+	rules := make(map[string]exchange.SymbolRules, len(out.Symbols))
+	var syms []string
+	for _, s := range out.Symbols {
+		r := parseSymbol(s)
+		rules[r.Symbol] = r
+		if r.Trading {
+			syms = append(syms, r.Symbol)
+		}
+	}
+	if c.limits == nil {
+		if l := parseLimits(out.RateLimits); len(l) > 0 {
+			c.budget.SetLimits(l...)
+		}
+	}
+	c.mu.Lock()
+	c.rules, c.symbols = rules, syms
+	c.mu.Unlock()
+	return nil
+}
+
+// RefreshRules drops the cached exchangeInfo; the next call fetches it.
+func (c *Client) RefreshRules() {
+	c.mu.Lock()
+	c.rules, c.symbols = nil, nil
+	c.mu.Unlock()
+}
+
+func parseSymbol(s symbolResp) exchange.SymbolRules {
+	r := exchange.SymbolRules{
+		Symbol:  s.Symbol,
+		Base:    s.BaseAsset,
+		Quote:   s.QuoteAsset,
+		Trading: s.Status == "TRADING",
+	}
+	for _, f := range s.Filters {
+		switch f.FilterType {
+		case "PRICE_FILTER":
+			r.MinPrice, r.MaxPrice, r.TickSize = f.MinPrice, f.MaxPrice, f.TickSize
+		case "LOT_SIZE":
+			r.MinQty, r.MaxQty, r.StepSize = f.MinQty, f.MaxQty, f.StepSize
+		case "MARKET_LOT_SIZE":
+			r.MarketMinQty, r.MarketMaxQty, r.MarketStep = f.MinQty, f.MaxQty, f.StepSize
+		case "NOTIONAL":
+			r.MinNotional, r.MaxNotional = f.MinNotional, f.MaxNotional
+			r.NotionalAppliesToMarket = f.ApplyMinToMarket
+		case "MIN_NOTIONAL":
+			// Legacy filter: NOTIONAL supersedes it when both are present.
+			if r.MinNotional.IsZero() {
+				r.MinNotional = f.MinNotional
+				r.NotionalAppliesToMarket = f.ApplyToMarket
+			}
+		}
+	}
+	r.PriceDecimals = s.QuoteAssetPrecision
+	if r.TickSize.IsPositive() {
+		r.PriceDecimals = exchange.DecimalsOf(r.TickSize)
+	}
+	r.QtyDecimals = s.BaseAssetPrecision
+	if r.StepSize.IsPositive() {
+		r.QtyDecimals = exchange.DecimalsOf(r.StepSize)
+	}
+	return r
+}
+
+// parseLimits names buckets as the response headers do, so Observe matches:
+// REQUEST_WEIGHT 1 MINUTE is "weight/1m" like X-MBX-USED-WEIGHT-1M.
+func parseLimits(in []rateLimitResp) []exchange.Limit {
+	var out []exchange.Limit
+	for _, l := range in {
+		unit, letter := time.Duration(0), ""
+		switch l.Interval {
+		case "SECOND":
+			unit, letter = time.Second, "s"
+		case "MINUTE":
+			unit, letter = time.Minute, "m"
+		case "HOUR":
+			unit, letter = time.Hour, "h"
+		case "DAY":
+			unit, letter = 24*time.Hour, "d"
+		default:
+			continue
+		}
+		var kind exchange.LimitKind
+		var prefix string
+		switch l.RateLimitType {
+		case "REQUEST_WEIGHT":
+			kind, prefix = exchange.LimitWeight, "weight/"
+		case "ORDERS":
+			kind, prefix = exchange.LimitOrders, "orders/"
+		case "RAW_REQUESTS":
+			kind, prefix = exchange.LimitRaw, "raw/"
+		default:
+			continue
+		}
+		if l.IntervalNum <= 0 || l.Limit <= 0 {
+			continue
+		}
+		out = append(out, exchange.Limit{
+			Name:   prefix + strconv.Itoa(l.IntervalNum) + letter,
+			Kind:   kind,
+			Limit:  l.Limit,
+			Window: time.Duration(l.IntervalNum) * unit,
+		})
+	}
+	return out
+}
+
+// Rules returns a symbol's rules from the cached exchangeInfo.
+func (c *Client) Rules(ctx context.Context, symbol string) (exchange.SymbolRules, error) {
+	if err := c.loadInfo(ctx); err != nil {
+		return exchange.SymbolRules{}, err
+	}
+	c.mu.Lock()
+	r, ok := c.rules[strings.ToUpper(symbol)]
+	c.mu.Unlock()
+	if !ok {
+		return exchange.SymbolRules{}, fmt.Errorf("binance: %s does not list symbol %q", c.info.Network, symbol)
+	}
+	return r, nil
+}
+
+// cachedRules returns rules without I/O, for error advice.
+func (c *Client) cachedRules(symbol string) *exchange.SymbolRules {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.rules[symbol]; ok {
+		return &r
+	}
+	return nil
+}
+
+// Symbols lists trading symbols in exchangeInfo's order.
+func (c *Client) Symbols(ctx context.Context) ([]string, error) {
+	if err := c.loadInfo(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.symbols...), nil
+}
+
+// LastPrice is the last trade price of symbol.
+func (c *Client) LastPrice(ctx context.Context, symbol string) (decimal.Decimal, error) {
+	var p params
+	p.add("symbol", symbol)
+	var out struct {
+		Price decimal.Decimal `json:"price"`
+	}
+	if err := c.do(ctx, &call{ep: epTickerPrice, p: p, out: &out, ec: c.errCtx(epTickerPrice)}); err != nil {
+		return decimal.Decimal{}, err
+	}
+	if !out.Price.IsPositive() {
+		return decimal.Decimal{}, fmt.Errorf("binance %s: no price for %s", epTickerPrice.name(), symbol)
+	}
+	return out.Price, nil
+}

@@ -1,0 +1,201 @@
+package bybit
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// endpoint is one REST endpoint with its own Bybit limit: per UID, per
+// endpoint, rolling 1 s. Bybit reports usage in headers on every reply, so
+// the local count is reconciled after each call.
+type endpoint struct {
+	name     string
+	limit    int // per second; 0: only the IP limit applies (public data)
+	priority exchange.Priority
+	orders   int
+}
+
+var (
+	epTime        = endpoint{name: "market/time", priority: exchange.Background}
+	epInstruments = endpoint{name: "instruments-info", priority: exchange.Background}
+	epTickers     = endpoint{name: "tickers", priority: exchange.Interactive}
+	epWallet      = endpoint{name: "wallet-balance", limit: 50, priority: exchange.Background}
+	epQueryAPI    = endpoint{name: "query-api", limit: 10, priority: exchange.Background}
+	epCreate      = endpoint{name: "order/create", limit: 20, priority: exchange.Trading, orders: 1}
+	epCancel      = endpoint{name: "order/cancel", limit: 20, priority: exchange.Trading}
+	epRealtime    = endpoint{name: "order/realtime", limit: 50, priority: exchange.Interactive}
+	epHistory     = endpoint{name: "order/history", limit: 50, priority: exchange.Interactive}
+)
+
+// ipScope is the host-wide limit: 600 requests per 5 s per IP; past it Bybit
+// answers HTTP 403 and bans the IP for at least 10 minutes.
+const (
+	ipScope     = "ip"
+	ipLimit     = 600
+	ipWindow    = 5 * time.Second
+	window      = time.Second
+	banAfter403 = 10 * time.Minute
+)
+
+// budgeter is what the client needs from a rate budget; *exchange.Budget
+// satisfies it, and tests substitute a recorder.
+type budgeter interface {
+	Acquire(ctx context.Context, c exchange.Cost) error
+	Observe(name string, used int)
+	SetLimits(limits ...exchange.Limit)
+	Ban(until time.Time, reason string)
+	Snapshot() exchange.BudgetSnapshot
+}
+
+// rates keeps one budget per scope (each endpoint, plus the IP), because
+// exchange.Budget charges every bucket it holds on each Acquire and Bybit's
+// buckets are independent. When exchange.Limit/Cost gain a Scope field this
+// collapses into one Budget with scoped limits.
+type rates struct {
+	account string
+	now     func() time.Time
+	newB    func(account string, now func() time.Time, limits ...exchange.Limit) budgeter
+
+	mu        sync.Mutex
+	scopes    map[string]budgeter
+	limits    map[string]int // what each scope was last configured with
+	banUntil  time.Time
+	banReason string
+}
+
+func newRates(account string, now func() time.Time) *rates {
+	return &rates{
+		account: account,
+		now:     now,
+		newB: func(account string, now func() time.Time, limits ...exchange.Limit) budgeter {
+			return exchange.NewBudget(account, now, limits...)
+		},
+		scopes: map[string]budgeter{},
+		limits: map[string]int{},
+	}
+}
+
+func bucketName(scope string, w time.Duration) string {
+	if w == ipWindow {
+		return scope + "/5s"
+	}
+	return scope + "/1s"
+}
+
+func (r *rates) budget(scope string, limit int, w time.Duration, kind exchange.LimitKind) budgeter {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.scopes[scope]
+	if !ok {
+		b = r.newB(r.account, r.now, exchange.Limit{Name: bucketName(scope, w), Kind: kind, Limit: limit, Window: w})
+		if r.now().Before(r.banUntil) {
+			b.Ban(r.banUntil, r.banReason)
+		}
+		r.scopes[scope] = b
+		r.limits[scope] = limit
+	}
+	return b
+}
+
+// acquire charges the IP bucket and then ep's own.
+func (r *rates) acquire(ctx context.Context, ep endpoint) error {
+	cost := exchange.Cost{Weight: 1, Orders: ep.orders, Priority: ep.priority}
+	if err := r.budget(ipScope, ipLimit, ipWindow, exchange.LimitRaw).Acquire(ctx, cost); err != nil {
+		return err
+	}
+	if ep.limit == 0 {
+		return nil
+	}
+	kind := exchange.LimitRaw
+	if ep.orders > 0 {
+		kind = exchange.LimitOrders
+	}
+	return r.budget(ep.name, ep.limit, window, kind).Acquire(ctx, cost)
+}
+
+// limitHeaders is Bybit's view of one endpoint's bucket after a reply.
+type limitHeaders struct {
+	limit, remaining int
+	reset            time.Time // when the bucket refills; equals now unless limited
+	ok               bool
+}
+
+func parseLimitHeaders(h http.Header) limitHeaders {
+	lim, err1 := strconv.Atoi(h.Get("X-Bapi-Limit"))
+	rem, err2 := strconv.Atoi(h.Get("X-Bapi-Limit-Status"))
+	if err1 != nil || err2 != nil || lim <= 0 {
+		return limitHeaders{}
+	}
+	lh := limitHeaders{limit: lim, remaining: rem, ok: true}
+	if ms, err := strconv.ParseInt(h.Get("X-Bapi-Limit-Reset-Timestamp"), 10, 64); err == nil && ms > 0 {
+		lh.reset = time.UnixMilli(ms)
+	}
+	return lh
+}
+
+// observe reconciles ep's bucket with the venue's count, which includes
+// other programs using the same key. A limit different from ours (VIP
+// upgrades, demo defaults) replaces ours.
+func (r *rates) observe(ep endpoint, lh limitHeaders) {
+	if !lh.ok {
+		return
+	}
+	kind := exchange.LimitRaw
+	if ep.orders > 0 {
+		kind = exchange.LimitOrders
+	}
+	b := r.budget(ep.name, lh.limit, window, kind)
+	r.mu.Lock()
+	changed := r.limits[ep.name] != lh.limit
+	r.limits[ep.name] = lh.limit
+	r.mu.Unlock()
+	if changed {
+		b.SetLimits(exchange.Limit{Name: bucketName(ep.name, window), Kind: kind, Limit: lh.limit, Window: window})
+	}
+	used := max(lh.limit-lh.remaining, 0)
+	b.Observe(bucketName(ep.name, window), used)
+}
+
+// ban stops every scope until until.
+func (r *rates) ban(until time.Time, reason string) {
+	r.mu.Lock()
+	if until.After(r.banUntil) {
+		r.banUntil, r.banReason = until, reason
+	}
+	all := make([]budgeter, 0, len(r.scopes))
+	for _, b := range r.scopes {
+		all = append(all, b)
+	}
+	r.mu.Unlock()
+	for _, b := range all {
+		b.Ban(until, reason)
+	}
+}
+
+// snapshot merges the scopes into one view, buckets sorted by name.
+func (r *rates) snapshot() exchange.BudgetSnapshot {
+	r.mu.Lock()
+	all := make([]budgeter, 0, len(r.scopes))
+	for _, b := range r.scopes {
+		all = append(all, b)
+	}
+	s := exchange.BudgetSnapshot{Account: r.account, BannedUntil: r.banUntil, BanReason: r.banReason, At: r.now()}
+	r.mu.Unlock()
+	for _, b := range all {
+		bs := b.Snapshot()
+		s.Buckets = append(s.Buckets, bs.Buckets...)
+		s.Waiting += bs.Waiting
+		if bs.BannedUntil.After(s.BannedUntil) {
+			s.BannedUntil, s.BanReason = bs.BannedUntil, bs.BanReason
+		}
+	}
+	slices.SortFunc(s.Buckets, func(a, b exchange.Bucket) int { return strings.Compare(a.Name, b.Name) })
+	return s
+}

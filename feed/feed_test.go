@@ -1,0 +1,196 @@
+package feed
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/feed/feedtest"
+	"github.com/vigil-trade/vigil/views"
+)
+
+func venue(name string) *feedtest.Venue {
+	return feedtest.New(exchange.AccountInfo{Name: name, Venue: "memory", Network: exchange.Testnet}, nil)
+}
+
+func byAccount(got []Envelope, account string) []Envelope {
+	var out []Envelope
+	for _, e := range got {
+		if e.Account == account {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestHungAccountDoesNotHoldBackOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		good, hung := venue("good"), venue("hung")
+		hung.SetHang(true)
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{good, hung}, rec.sink(0), Options{Timeout: 10 * time.Second})
+
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		var goodBal, goodClock bool
+		for _, e := range byAccount(rec.snapshot(), "good") {
+			switch m := e.Msg.(type) {
+			case views.BalancesMsg:
+				goodBal = m.Err == nil && len(m.Balances) == 2
+			case views.ClockMsg:
+				goodClock = goodClock || m.Snapshot.Synced
+			}
+		}
+		if !goodBal || !goodClock {
+			t.Fatalf("good account: balances=%v clock=%v while the other hangs", goodBal, goodClock)
+		}
+		if hung.InFlight() == 0 {
+			t.Fatal("hung account has no call in flight; test proves nothing")
+		}
+
+		// After the per-request timeout the hung account reports it.
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		var clockErr, balErr, keyErr string
+		for _, e := range byAccount(rec.snapshot(), "hung") {
+			switch m := e.Msg.(type) {
+			case views.ClockMsg:
+				if m.Snapshot.Err != "" {
+					clockErr = m.Snapshot.Err
+				}
+			case views.BalancesMsg:
+				if m.Err != nil {
+					balErr = m.Err.Error()
+				}
+			case views.KeyInfoMsg:
+				if m.Err != nil {
+					keyErr = m.Err.Error()
+				}
+			}
+		}
+		if clockErr == "" || !strings.Contains(balErr, "timed out") || !strings.Contains(keyErr, "timed out") {
+			t.Fatalf("hung account errors: clock=%q balances=%q key=%q", clockErr, balErr, keyErr)
+		}
+		cancel()
+		f.Wait()
+	})
+}
+
+func TestResyncSyncsAtOnceAndScheduleResyncs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		a := venue("a")
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{a}, rec.sink(0), Options{ClockEvery: 30 * time.Second})
+		synctest.Wait()
+		if n := a.Calls("SyncClock"); n != 1 {
+			t.Fatalf("SyncClock calls at start = %d, want 1", n)
+		}
+		f.Resync("a")
+		synctest.Wait()
+		if n := a.Calls("SyncClock"); n != 2 {
+			t.Fatalf("after Resync SyncClock calls = %d, want 2", n)
+		}
+		time.Sleep(20 * time.Second)
+		synctest.Wait()
+		if n := a.Calls("SyncClock"); n != 2 {
+			t.Fatalf("SyncClock calls = %d before the schedule is due", n)
+		}
+		time.Sleep(11 * time.Second)
+		synctest.Wait()
+		if n := a.Calls("SyncClock"); n != 3 {
+			t.Fatalf("SyncClock calls = %d after 30s, want 3", n)
+		}
+		// Balances every 10s, open orders every 5s, key once.
+		if n := a.Calls("KeyInfo"); n != 1 {
+			t.Fatalf("KeyInfo calls = %d, want 1", n)
+		}
+		if n := a.Calls("Balances"); n < 3 || n > 5 {
+			t.Fatalf("Balances calls = %d over 31s", n)
+		}
+		cancel()
+		f.Wait()
+	})
+}
+
+func TestOrdersPollReportsChangesOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		a := venue("a")
+		o, err := a.Place(ctx, exchange.OrderRequest{
+			Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+			Qty: decimal.RequireFromString("0.01"), Price: decimal.RequireFromString("40000"), ClientID: "c1",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{a}, rec.sink(0), Options{})
+		time.Sleep(12 * time.Second) // three polls
+		synctest.Wait()
+		a.CancelBehindOurBack(o.ClientID)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		var kinds []exchange.EventKind
+		for _, e := range rec.snapshot() {
+			if m, ok := e.Msg.(views.OrderEventMsg); ok {
+				kinds = append(kinds, m.Event.Kind)
+				if m.Event.Order.Account != "a" || m.Event.Order.ClientID != "c1" {
+					t.Fatalf("event for %+v", m.Event.Order)
+				}
+			}
+		}
+		want := []exchange.EventKind{exchange.EventSnapshot, exchange.EventCancel}
+		if len(kinds) != 2 || kinds[0] != want[0] || kinds[1] != want[1] {
+			t.Fatalf("order events %v, want %v", kinds, want)
+		}
+		cancel()
+		f.Wait()
+	})
+}
+
+func TestRestartStartsNewGenerationAndDropsOld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		a := venue("a")
+		a.SetHang(true)
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{a}, rec.sink(0), Options{})
+		synctest.Wait()
+		a.SetHang(false)
+		f.Restart("a")
+		time.Sleep(time.Second)
+		synctest.Wait()
+		got := rec.snapshot()
+		var started []uint64
+		for _, e := range got {
+			if s, ok := e.Msg.(Started); ok {
+				started = append(started, s.Gen)
+			}
+		}
+		if len(started) != 2 || started[0] != 1 || started[1] != 2 {
+			t.Fatalf("Started gens %v, want [1 2]", started)
+		}
+		// The first generation's calls ended with their context; nothing
+		// they produced after the restart may arrive.
+		var sawNew bool
+		for _, e := range got {
+			if e.Gen == 2 {
+				sawNew = true
+			}
+			if sawNew && e.Gen == 1 {
+				t.Fatalf("gen 1 message %T delivered after gen 2 began", e.Msg)
+			}
+		}
+		if a.InFlight() != 0 {
+			t.Fatalf("%d calls of the old generation still blocked", a.InFlight())
+		}
+		cancel()
+		f.Wait()
+	})
+}

@@ -1,0 +1,525 @@
+// Package orders is the one path by which vigil places and cancels orders:
+// the cockpit and `vigil order` both go through a Desk, so both get the same
+// guarantee. An order is journaled (synced to disk) before its request
+// leaves; an order whose outcome was not observed is resolved only by asking
+// the venue about its client order id, never by sending it blindly again.
+//
+// Why a query by client id finds our order and no other: Binance keeps a
+// newClientOrderId unique only among open orders, so a filled or cancelled
+// order's id may be reused and a query by that id can return an older
+// order. vigil never reuses an id: exchange.NewClientID gives every intent a
+// millisecond timestamp plus 64 random bits, so an order found under that id
+// was sent by this intent. As a guard against ids supplied by a caller (or a
+// copied journal), an order the venue created well before the intent is
+// refused, not adopted, and the intent stays UNKNOWN for a human.
+//
+// Why a resend is still a risk, and how it is bounded: after an ambiguous
+// place, the venue may not show the order to a query at once. The desk asks,
+// waits a grace period, asks again, and resends the same client id only if
+// the venue still says not found. If the first request does arrive later
+// and is still open, Binance refuses the resend as a duplicate (the desk then
+// adopts the open order); if it arrived later and had already filled, the
+// venue would take the resend. The grace period is what keeps that window
+// small, and Reconcile never resends an intent older than MaxResendAge.
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/store"
+)
+
+// Defaults; see the options.
+const (
+	DefaultGrace        = 2 * time.Second
+	DefaultMaxResendAge = time.Minute
+	DefaultAttempts     = 3
+	// DefaultCreatedSlack bounds how much earlier than the intent the venue
+	// may date an order and still have it count as ours: local and venue
+	// clocks differ by the offset plus its uncertainty, and a long
+	// retry may be seconds late. A generous slack only widens a guard that
+	// exists for ids we did not generate.
+	DefaultCreatedSlack = time.Minute
+)
+
+// Errors callers test with errors.Is.
+var (
+	ErrNotReady       = errors.New("order entry is closed until the journal is reconciled with the venue")
+	ErrUnknownAccount = errors.New("no such account")
+	ErrAlreadyFinal   = errors.New("order is already final")
+	ErrBusy           = errors.New("the order's placement is still being resolved")
+	ErrNotPlaced      = errors.New("the venue never received the order")
+	ErrNotSent        = errors.New("order not sent")
+	ErrNotOurs        = errors.New("the venue holds an older order with this client id")
+)
+
+// UnresolvedError means the venue's answer about an order could not be
+// learnt: the journal keeps it UNKNOWN and Reconcile will ask again.
+type UnresolvedError struct {
+	Account, ClientID string
+	Err               error
+}
+
+func (e *UnresolvedError) Error() string {
+	return fmt.Sprintf("%s order %s: outcome still unknown (vigil will keep asking the venue): %v", e.Account, e.ClientID, e.Err)
+}
+func (e *UnresolvedError) Unwrap() error { return e.Err }
+
+// Event is one journaled change, for panes that show orders while they
+// resolve.
+type Event struct {
+	Account string
+	Order   exchange.Order // the journal's view after the change
+	Via     string         // "place", "query", "cancel", "reconcile", "resend"
+}
+
+// Report is what Reconcile found.
+type Report struct {
+	Account      string
+	Checked      int
+	Resolved     int      // the venue's state adopted
+	Resent       int      // fresh intents the venue never had, sent again with the same id
+	NotPlaced    []string // client ids the venue never had, too old to resend
+	StillUnknown []string // client ids whose fate could not be learnt: entry stays closed
+	Stale        []string // acknowledged orders whose latest state could not be read
+	Missing      []string // acknowledged orders the venue no longer knows
+	Busy         int      // skipped: another call was resolving them
+}
+
+// Option configures a Desk.
+type Option func(*Desk)
+
+// WithClock sets the local clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(d *Desk) { d.now = now } }
+
+// WithGrace sets how long the venue gets to settle before a "not found" is
+// believed.
+func WithGrace(g time.Duration) Option { return func(d *Desk) { d.grace = g } }
+
+// WithMaxResendAge sets how old an intent may be and still be resent by
+// Reconcile; older ones are marked NOT_PLACED and reported.
+func WithMaxResendAge(a time.Duration) Option { return func(d *Desk) { d.maxResendAge = a } }
+
+// WithAttempts bounds queries after errors and resends per call.
+func WithAttempts(n int) Option { return func(d *Desk) { d.attempts = max(n, 1) } }
+
+// WithCreatedSlack sets the ownership guard's slack (see DefaultCreatedSlack).
+func WithCreatedSlack(s time.Duration) Option { return func(d *Desk) { d.slack = s } }
+
+// Desk places and cancels orders for a set of accounts. It is safe for
+// concurrent use.
+type Desk struct {
+	j            *store.Journal
+	venues       map[string]exchange.Venue
+	now          func() time.Time
+	grace        time.Duration
+	maxResendAge time.Duration
+	attempts     int
+	slack        time.Duration
+
+	mu      sync.Mutex
+	ready   map[string]bool
+	busy    map[string]bool // account + "\x00" + client id
+	subs    map[int]func(Event)
+	nextSub int
+}
+
+// NewDesk returns a desk over a journal and the accounts' venues, keyed by
+// account name. Order entry on each account opens after its Reconcile.
+func NewDesk(j *store.Journal, venues map[string]exchange.Venue, opts ...Option) *Desk {
+	d := &Desk{
+		j:            j,
+		venues:       venues,
+		now:          time.Now,
+		grace:        DefaultGrace,
+		maxResendAge: DefaultMaxResendAge,
+		attempts:     DefaultAttempts,
+		slack:        DefaultCreatedSlack,
+		ready:        map[string]bool{},
+		busy:         map[string]bool{},
+		subs:         map[int]func(Event){},
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// Ready reports whether Reconcile has settled the account's journal.
+func (d *Desk) Ready(account string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ready[account]
+}
+
+// Subscribe calls fn after every journaled change, on the goroutine that
+// made it; fn must not block (hand the event to a channel or the UI
+// bridge). The returned func unsubscribes.
+func (d *Desk) Subscribe(fn func(Event)) (cancel func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	id := d.nextSub
+	d.nextSub++
+	d.subs[id] = fn
+	return func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		delete(d.subs, id)
+	}
+}
+
+func (d *Desk) notify(e store.Entry, via string) {
+	d.mu.Lock()
+	fns := make([]func(Event), 0, len(d.subs))
+	for _, fn := range d.subs {
+		fns = append(fns, fn)
+	}
+	d.mu.Unlock()
+	ev := Event{Account: e.Account, Order: e.Order(), Via: via}
+	for _, fn := range fns {
+		fn(ev)
+	}
+}
+
+// History returns the account's journaled orders, newest first, for the
+// blotter; limit <= 0 returns all.
+func (d *Desk) History(account string, limit int) ([]exchange.Order, error) {
+	es, err := d.j.History(account, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]exchange.Order, len(es))
+	for i, e := range es {
+		out[i] = e.Order()
+	}
+	return out, nil
+}
+
+func (d *Desk) venue(account string) (exchange.Venue, error) {
+	v, ok := d.venues[account]
+	if !ok {
+		return nil, fmt.Errorf("%q: %w", account, ErrUnknownAccount)
+	}
+	return v, nil
+}
+
+// claim marks an intent as handled by the caller; false if another call
+// holds it. Reconcile skips held intents instead of racing their owner into
+// a resend.
+func (d *Desk) claim(account, id string) (release func(), ok bool) {
+	k := account + "\x00" + id
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.busy[k] {
+		return nil, false
+	}
+	d.busy[k] = true
+	return func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		delete(d.busy, k)
+	}, true
+}
+
+func (d *Desk) append(e store.Entry, t store.Transition) (store.Entry, error) {
+	if t.At.IsZero() {
+		t.At = d.now()
+	}
+	ne, err := d.j.Append(e.Account, e.ClientID, t)
+	if err != nil {
+		return e, fmt.Errorf("journal %s/%s: %w", e.Account, e.ClientID, err)
+	}
+	d.notify(ne, t.Via)
+	return ne, nil
+}
+
+// adopt journals the venue's view of an order.
+func (d *Desk) adopt(e store.Entry, o exchange.Order, via string) (exchange.Order, error) {
+	st := o.Status
+	if st == "" {
+		st = exchange.StatusUnknown
+	}
+	ne, err := d.append(e, store.Transition{Status: st, OrderID: o.OrderID, Filled: o.Filled, Reason: o.Reason, Via: via})
+	if err != nil {
+		return o, err
+	}
+	return merge(ne, o), nil
+}
+
+// merge is the venue's order with the journal's verdict on its status,
+// which never reopens a final order on a stale answer.
+func merge(e store.Entry, o exchange.Order) exchange.Order {
+	if o.ClientID == "" {
+		return e.Order()
+	}
+	o.Account = e.Account
+	o.Status = e.Status
+	o.Filled = e.Filled
+	return o
+}
+
+// Place journals an intent, then sends it. The returned error is one of:
+// an *exchange.APIError (rejected: the order does not exist), ErrNotSent
+// (nothing left this machine; retrying is a new order), ErrNotPlaced, or an
+// *UnresolvedError (the order may exist; it shows as UNKNOWN until the
+// venue says).
+//
+// A caller-supplied req.ClientID that is already journaled makes Place
+// idempotent: it reports that order's state, asking the venue if needed,
+// and never sends it again on its own.
+func (d *Desk) Place(ctx context.Context, account string, req exchange.OrderRequest) (exchange.Order, error) {
+	v, err := d.venue(account)
+	if err != nil {
+		return exchange.Order{}, err
+	}
+	if !d.Ready(account) {
+		return exchange.Order{}, ErrNotReady
+	}
+	now := d.now()
+	if req.ClientID != "" {
+		if e, err := d.j.Get(account, req.ClientID); err == nil {
+			return d.existing(ctx, v, e)
+		}
+		if err := ValidClientID(req.ClientID); err != nil {
+			return exchange.Order{}, err
+		}
+	} else {
+		req.ClientID = exchange.NewClientID(now)
+	}
+	in := store.Intent{Account: account, ClientID: req.ClientID, Req: req, Created: now}
+	if err := d.j.RecordIntent(in); err != nil {
+		return exchange.Order{}, fmt.Errorf("%w: journal: %w", ErrNotSent, err)
+	}
+	e := store.Entry{Intent: in, Status: exchange.StatusPending}
+	d.notify(e, "place")
+	release, _ := d.claim(account, req.ClientID)
+	defer release()
+	s, out, err := d.send(ctx, v, e, "place")
+	if out == unresolved && !errors.Is(err, errJournal) {
+		o, _, err := d.resolve(ctx, v, s.entry, true, "query")
+		return o, err
+	}
+	return s.Order, err
+}
+
+// existing answers a Place for an intent already journaled.
+func (d *Desk) existing(ctx context.Context, v exchange.Venue, e store.Entry) (exchange.Order, error) {
+	if e.Final() || e.Status.Open() {
+		return e.Order(), nil
+	}
+	release, ok := d.claim(e.Account, e.ClientID)
+	if !ok {
+		return e.Order(), ErrBusy
+	}
+	defer release()
+	o, _, err := d.resolve(ctx, v, e, d.fresh(e), "query")
+	return o, err
+}
+
+func (d *Desk) fresh(e store.Entry) bool { return d.now().Sub(e.Created) < d.maxResendAge }
+
+type outcome int
+
+const (
+	adopted outcome = iota
+	resent
+	notPlaced
+	notSent
+	rejected
+	unresolved
+)
+
+// errJournal marks a failure to write the journal, after which the desk
+// sends nothing more for the intent.
+var errJournal = errors.New("journal write failed")
+
+// sent is a send's result: the order to report and the journal entry it
+// left, which an ambiguous send hands to resolve.
+type sent struct {
+	exchange.Order
+	entry store.Entry
+}
+
+// send sends the intent's request once and journals what came of it; an
+// ambiguous answer is journaled UNKNOWN and left for the caller to resolve.
+func (d *Desk) send(ctx context.Context, v exchange.Venue, e store.Entry, via string) (sent, outcome, error) {
+	if err := ctx.Err(); err != nil {
+		ne, jerr := d.append(e, store.Transition{Status: store.StatusNotSent, Reason: err.Error(), Via: via})
+		return sent{ne.Order(), ne}, notSent, errors.Join(fmt.Errorf("%w: %w", ErrNotSent, err), jerr)
+	}
+	o, err := v.Place(ctx, e.Req)
+	switch classify(err) {
+	case classOK:
+		o, err := d.adopt(e, o, via)
+		return sent{o, e}, adopted, err
+	case classRejected:
+		ne, jerr := d.append(e, store.Transition{Status: exchange.StatusRejected, Reason: err.Error(), Via: via})
+		return sent{ne.Order(), ne}, rejected, errors.Join(err, jerr)
+	case classNotSent:
+		ne, jerr := d.append(e, store.Transition{Status: store.StatusNotSent, Reason: err.Error(), Via: via})
+		return sent{ne.Order(), ne}, notSent, errors.Join(fmt.Errorf("%w: %w", ErrNotSent, err), jerr)
+	}
+	ne, jerr := d.append(e, store.Transition{Status: exchange.StatusUnknown, Reason: err.Error(), Via: via})
+	if jerr != nil {
+		return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: errors.Join(err, errJournal, jerr)}
+	}
+	return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
+}
+
+type class int
+
+const (
+	classOK class = iota
+	classRejected
+	classNotSent
+	classAmbiguous
+)
+
+// classify sorts a Place or Cancel error by what it says about the venue's
+// state. Anything not known to be a rejection or a failure before sending
+// is ambiguous: guessing "not sent" wrongly would duplicate an order,
+// guessing "ambiguous" wrongly costs a query.
+func classify(err error) class {
+	if err == nil {
+		return classOK
+	}
+	if exchange.IsAmbiguous(err) {
+		return classAmbiguous
+	}
+	var local *exchange.LocalLimitError
+	if errors.As(err, &local) {
+		return classNotSent
+	}
+	var api *exchange.APIError
+	if errors.As(err, &api) {
+		switch api.Kind {
+		case exchange.KindUnknownStatus:
+			return classAmbiguous
+		case exchange.KindDuplicate:
+			// Our ids are unique per intent, so an open order already
+			// holding this id is this intent's own earlier send.
+			return classAmbiguous
+		}
+		if api.HTTPStatus >= 500 {
+			return classAmbiguous
+		}
+		// A 4xx, including a clock rejection the client already retried
+		// once: the venue guarantees it did not execute.
+		return classRejected
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return classNotSent
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return classNotSent
+	}
+	return classAmbiguous
+}
+
+// resolve learns an ambiguous intent's fate from the venue: the venue's
+// order if it has one; otherwise, after a grace period and a second "not
+// found", a resend with the same client id (when mayResend) or NOT_PLACED.
+func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, mayResend bool, via string) (exchange.Order, outcome, error) {
+	ref := exchange.OrderRef{Symbol: e.Req.Symbol, ClientID: e.ClientID}
+	unknown := func(err error) (exchange.Order, outcome, error) {
+		return e.Order(), unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
+	}
+	notFound, failures, resends := 0, 0, 0
+	for {
+		o, err := v.Query(ctx, ref)
+		switch {
+		case err == nil:
+			if err := d.ours(v, e, o); err != nil {
+				return unknown(err)
+			}
+			o, err := d.adopt(e, o, via)
+			if resends > 0 {
+				return o, resent, err
+			}
+			return o, adopted, err
+		case errors.Is(err, exchange.ErrOrderNotFound):
+			notFound++
+			if notFound < 2 {
+				if err := d.wait(ctx); err != nil {
+					return unknown(err)
+				}
+				continue
+			}
+			if !mayResend {
+				ne, jerr := d.append(e, store.Transition{Status: store.StatusNotPlaced, Via: via,
+					Reason: fmt.Sprintf("never reached the venue (not found twice, %s apart); not resent: older than %s", d.grace, d.maxResendAge)})
+				return ne.Order(), notPlaced, errors.Join(ErrNotPlaced, jerr)
+			}
+			if resends >= d.attempts {
+				return unknown(fmt.Errorf("venue still has no order after %d resends", resends))
+			}
+			resends++
+			notFound = 0
+			ne, err := d.append(e, store.Transition{Status: store.StatusSent, Via: "resend",
+				Reason: fmt.Sprintf("resent with the same client id: not found twice, %s apart", d.grace)})
+			if err != nil {
+				return unknown(err)
+			}
+			e = ne
+			s, out, err := d.send(ctx, v, e, "resend")
+			e = s.entry
+			switch {
+			case out == adopted:
+				return s.Order, resent, err
+			case out == unresolved && !errors.Is(err, errJournal):
+				// Ambiguous again (or a duplicate: the first send has
+				// surfaced): ask, as before.
+				continue
+			}
+			return s.Order, out, err
+		default:
+			failures++
+			if failures >= d.attempts || ctx.Err() != nil {
+				return unknown(err)
+			}
+			if err := d.wait(ctx); err != nil {
+				return unknown(err)
+			}
+		}
+	}
+}
+
+// ours refuses an order the venue created well before the intent: a reused
+// id's older order (see the package comment).
+func (d *Desk) ours(v exchange.Venue, e store.Entry, o exchange.Order) error {
+	if o.ClientID != "" && o.ClientID != e.ClientID {
+		return fmt.Errorf("%w: asked for %s, venue answered %s", ErrNotOurs, e.ClientID, o.ClientID)
+	}
+	if o.Created.IsZero() {
+		return nil
+	}
+	c := v.Clock()
+	offset := c.Offset
+	if offset < 0 {
+		offset = -offset
+	}
+	earliest := e.Created.Add(c.Offset).Add(-d.slack - offset - c.Uncertainty)
+	if o.Created.Before(earliest) {
+		return fmt.Errorf("%w: venue's order %s was created %s, the intent %s", ErrNotOurs, o.OrderID, o.Created.UTC().Format(time.RFC3339), e.Created.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (d *Desk) wait(ctx context.Context) error {
+	t := time.NewTimer(d.grace)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"testing"
+)
+
+var testFrame = LayoutState{FrameW: 2, FrameH: 2}
+
+func withFocus(p PaneID) LayoutState {
+	st := testFrame
+	st.Focus = p
+	return st
+}
+
+func shownPanes(r Rects) []PaneID {
+	var out []PaneID
+	for p := range NumPanes {
+		if r.Shown(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func TestLayoutTable(t *testing.T) {
+	tests := []struct {
+		name  string
+		w, h  int
+		focus PaneID
+		mode  Mode
+		shown []PaneID
+		check func(t *testing.T, r Rects)
+	}{
+		{
+			name: "80x24 shows the summaries, blotter and log", w: 80, h: 24, focus: PaneBlotter,
+			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBlotter, PaneLog},
+			check: func(t *testing.T, r Rects) {
+				if r.Outer[PaneBlotter].W != 80 {
+					t.Errorf("blotter width %d, want the full 80", r.Outer[PaneBlotter].W)
+				}
+				if r.Outer[PaneBlotter].H < 10 {
+					t.Errorf("blotter height %d: too small to be useful", r.Outer[PaneBlotter].H)
+				}
+			},
+		},
+		{
+			name: "80x24 with order entry focused gives it a side slot", w: 80, h: 24, focus: PaneOrderEntry,
+			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBlotter, PaneOrderEntry, PaneLog},
+			check: func(t *testing.T, r Rects) {
+				if w := r.Outer[PaneOrderEntry].W; w < 30 {
+					t.Errorf("order entry width %d < 30", w)
+				}
+			},
+		},
+		{
+			name: "120x30 adds balances beside the blotter", w: 120, h: 30, focus: PaneKeys,
+			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBalances, PaneBlotter, PaneLog},
+		},
+		{
+			name: "160x48 shows every pane", w: 160, h: 48, focus: PaneKeys,
+			mode: ModeFull, shown: []PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBalances, PaneBlotter, PaneOrderEntry, PaneLog},
+			check: func(t *testing.T, r Rects) {
+				if r.Status != (Rect{X: 0, Y: 47, W: 160, H: 1}) {
+					t.Errorf("status %+v", r.Status)
+				}
+			},
+		},
+		{
+			name: "50x20 is too narrow: the focused pane and a hint", w: 50, h: 20, focus: PaneClock,
+			mode: ModeSingle, shown: []PaneID{PaneClock},
+			check: func(t *testing.T, r Rects) {
+				if r.Hint.Empty() {
+					t.Error("no hint line")
+				}
+				if r.Outer[PaneClock] != (Rect{0, 0, 50, 18}) {
+					t.Errorf("clock %+v", r.Outer[PaneClock])
+				}
+			},
+		},
+		{
+			name: "100x15 is too short", w: 100, h: 15, focus: PaneLog,
+			mode: ModeSingle, shown: []PaneID{PaneLog},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Layout(tt.w, tt.h, withFocus(tt.focus))
+			if r.Mode != tt.mode {
+				t.Errorf("mode %v, want %v", r.Mode, tt.mode)
+			}
+			got := shownPanes(r)
+			if len(got) != len(tt.shown) {
+				t.Fatalf("shown %v, want %v", got, tt.shown)
+			}
+			for i := range got {
+				if got[i] != tt.shown[i] {
+					t.Fatalf("shown %v, want %v", got, tt.shown)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, r)
+			}
+		})
+	}
+}
+
+func TestLayoutProperties(t *testing.T) {
+	for w := 20; w <= 250; w++ {
+		for h := 5; h <= 80; h++ {
+			for focus := range NumPanes {
+				st := withFocus(focus)
+				r := Layout(w, h, st)
+				all := []Rect{r.Status, r.Hint}
+				for p := range NumPanes {
+					all = append(all, r.Outer[p])
+				}
+				screen := Rect{0, 0, w, h}
+				for i, a := range all {
+					if a.Empty() {
+						continue
+					}
+					if a.X < 0 || a.Y < 0 || a.X+a.W > screen.W || a.Y+a.H > screen.H {
+						t.Fatalf("%dx%d focus %v: rect %d %+v leaves the screen", w, h, focus, i, a)
+					}
+					for j := i + 1; j < len(all); j++ {
+						if a.Overlaps(all[j]) {
+							t.Fatalf("%dx%d focus %v: rects %d %+v and %d %+v overlap", w, h, focus, i, a, j, all[j])
+						}
+					}
+				}
+				if !r.Shown(focus) {
+					t.Fatalf("%dx%d: focused %v not shown", w, h, focus)
+				}
+				for p := range NumPanes {
+					if r.Shown(p) {
+						in := r.Inner(p, st)
+						if in.W < 1 || in.H < 1 {
+							t.Fatalf("%dx%d: %v has no inner room: outer %+v", w, h, p, r.Outer[p])
+						}
+					}
+				}
+				if r.Mode == ModeFull && len(shownPanes(r)) != int(NumPanes) {
+					t.Fatalf("%dx%d full mode shows %v", w, h, shownPanes(r))
+				}
+				if r.Mode != ModeSingle && !r.Hint.Empty() {
+					t.Fatalf("%dx%d: hint outside single mode", w, h)
+				}
+			}
+		}
+	}
+}
+
+func TestLayoutCoversTheScreenWhenWide(t *testing.T) {
+	// No holes: in full mode, every cell belongs to exactly one rectangle.
+	for _, sz := range [][2]int{{140, 40}, {160, 48}, {250, 80}, {201, 57}} {
+		w, h := sz[0], sz[1]
+		r := Layout(w, h, testFrame)
+		area := r.Status.W * r.Status.H
+		for p := range NumPanes {
+			area += r.Outer[p].W * r.Outer[p].H
+		}
+		if area != w*h {
+			t.Errorf("%dx%d: rectangles cover %d of %d cells", w, h, area, w*h)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// View composes the frame: panes at their rectangles, the status line, and
+// a dialog or the help on top. Panes have pre-rendered their rows; this
+// only frames and places them.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "vigil"
+	return v
+}
+
+// Render is the frame as a string (what View shows), for tests and tools.
+func (m *Model) Render() string {
+	if m.w <= 0 || m.h <= 0 {
+		return "vigil: waiting for the terminal size…"
+	}
+	if m.quitting {
+		return ""
+	}
+	c := lipgloss.NewCanvas(m.w, m.h)
+	for p := range NumPanes {
+		if m.rects.Shown(p) {
+			r := m.rects.Outer[p]
+			c.Compose(lipgloss.NewLayer(m.box(p)).X(r.X).Y(r.Y))
+		}
+	}
+	if !m.rects.Hint.Empty() {
+		c.Compose(lipgloss.NewLayer(m.st.Hint.Render(fit(HintEnlarge, m.rects.Hint.W))).X(0).Y(m.rects.Hint.Y))
+	}
+	if !m.rects.Status.Empty() {
+		c.Compose(lipgloss.NewLayer(fit(m.status.View(), m.rects.Status.W)).X(0).Y(m.rects.Status.Y))
+	}
+	var overlay string
+	switch {
+	case m.dialog != nil:
+		overlay = m.renderDialog(m.dialog)
+	case m.showHelp:
+		overlay = m.renderHelp()
+	}
+	if overlay != "" {
+		ow, oh := lipgloss.Width(overlay), lipgloss.Height(overlay)
+		c.Compose(lipgloss.NewLayer(overlay).X(max(0, (m.w-ow)/2)).Y(max(0, (m.h-oh)/2)).Z(1))
+	}
+	return c.Render()
+}
+
+// box frames pane p: its title sits in the top border, so the border costs
+// the same rows the layout subtracted and no pane repeats the maths.
+func (m *Model) box(p PaneID) string {
+	r := m.rects.Outer[p]
+	in := m.rects.Inner(p, m.lst)
+	style, border := m.st.Blurred, m.st.borderBlur
+	if p == m.focus {
+		style, border = m.st.Focused, m.st.borderFocus
+	}
+	body := fitBlock(m.panes[p].View(), in.W, in.H)
+	framed := style.BorderTop(false).Width(r.W).Height(r.H - 1).Render(body)
+
+	title := fmt.Sprintf(" %d %s ", int(p)+1, m.panes[p].Title())
+	room := r.W - 2 - 1 // corners and one rule before the title
+	title = ansi.Truncate(title, max(0, room), "")
+	rule := strings.Repeat(border.Top, max(0, room-ansi.StringWidth(title)))
+	edge := lipgloss.NewStyle().Foreground(style.GetBorderTopForeground())
+	top := edge.Render(border.TopLeft+border.Top) + m.titleStyle(p).Render(title) + edge.Render(rule+border.TopRight)
+	return top + "\n" + framed
+}
+
+func (m *Model) titleStyle(p PaneID) lipgloss.Style {
+	if p == m.focus {
+		return m.st.Title
+	}
+	return m.st.Muted
+}
+
+func (m *Model) renderDialog(d *dialog) string {
+	w := min(m.w-2, 66)
+	style := m.st.Dialog
+	if d.typed != "" {
+		style = m.st.DialogDang
+	}
+	inner := max(1, w-style.GetHorizontalFrameSize())
+	lines := []string{m.st.Title.Render(fit(d.title, inner)), ""}
+	for _, l := range d.lines {
+		lines = append(lines, fit(l, inner))
+	}
+	lines = append(lines, "")
+	switch {
+	case d.kind == dialogAlert:
+		lines = append(lines, m.st.Muted.Render(fit("enter/esc: close", inner)))
+	case d.typed != "":
+		for _, l := range wrap("⚠ "+d.why, inner) {
+			lines = append(lines, m.st.Danger.Render(l))
+		}
+		lines = append(lines, fit(fmt.Sprintf("Type %s or yes, then enter (esc backs out):", d.typed), inner))
+		prompt := "> " + d.input + "█"
+		if d.wrong {
+			prompt += "  " + m.st.Error.Render("✗ does not match")
+		}
+		lines = append(lines, fit(prompt, inner))
+	default:
+		lines = append(lines, m.st.Muted.Render(fit(helpLine(m.dkeys.Yes, m.dkeys.No), inner)))
+	}
+	// Never taller than the screen: the confirm line is what matters.
+	if max(1, m.h-2) < len(lines)+2 {
+		keep := max(1, m.h-2-2)
+		lines = append(lines[:max(0, keep-3)], lines[len(lines)-min(3, keep):]...)
+	}
+	return style.Width(w).Render(strings.Join(lines, "\n"))
+}
+
+func helpLine(bs ...key.Binding) string {
+	parts := make([]string, 0, len(bs))
+	for _, b := range bs {
+		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// helpSections lists every binding: the root's, the dialog's and each
+// pane's (focused first), each disabled one with its reason.
+func (m *Model) helpSections() []helpSection {
+	g := m.keys
+	digits := key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7"), key.WithHelp("1-7", "focus pane"))
+	global := []helpEntry{
+		{b: g.Next}, {b: g.Prev}, {b: digits},
+		{b: g.Order, reason: m.orderOff},
+		{b: g.Help}, {b: g.Quit}, {b: g.ForceQuit},
+		{b: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave order entry, close help"))},
+	}
+	secs := []helpSection{{"Cockpit", global}}
+	order := []PaneID{m.focus}
+	for p := range NumPanes {
+		if p != m.focus {
+			order = append(order, p)
+		}
+	}
+	for _, p := range order {
+		var es []helpEntry
+		for _, col := range m.panes[p].FullHelp() {
+			for _, b := range col {
+				if len(b.Keys()) > 0 {
+					es = append(es, helpEntry{b: b})
+				}
+			}
+		}
+		if len(es) > 0 {
+			secs = append(secs, helpSection{fmt.Sprintf("%d %s", int(p)+1, m.panes[p].Title()), es})
+		}
+	}
+	secs = append(secs, helpSection{"Dialogs", []helpEntry{{b: m.dkeys.Yes}, {b: m.dkeys.No}}})
+	return secs
+}
+
+type helpSection struct {
+	title   string
+	entries []helpEntry
+}
+
+// renderHelp flows sections into as many columns as fit.
+func (m *Model) renderHelp() string {
+	style := m.st.Dialog
+	avail := max(10, m.w-2-style.GetHorizontalFrameSize())
+	var blocks []string
+	for _, s := range m.helpSections() {
+		bs := make([]key.Binding, 0, len(s.entries))
+		for _, e := range s.entries {
+			bs = append(bs, e.shown())
+		}
+		blocks = append(blocks, m.st.Title.Render(s.title)+"\n"+m.st.Help.FullHelpView([][]key.Binding{bs}))
+	}
+	var rows []string
+	var row []string
+	roww := 0
+	for _, b := range blocks {
+		bw := lipgloss.Width(b) + 3
+		if roww > 0 && roww+bw > avail {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, roww = nil, 0
+		}
+		row = append(row, lipgloss.NewStyle().PaddingRight(3).Render(b))
+		roww += bw
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	body := strings.Join(rows, "\n\n") + "\n\n" + m.st.Muted.Render("? or esc: close help")
+	body = fitBlock(body, avail, max(1, m.h-2-style.GetVerticalFrameSize()))
+	return style.Render(body)
+}
+
+// fit cuts s (which may hold ANSI styles) to w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// fitBlock makes s exactly h lines, none wider than w: a pane that
+// overflows its rectangle is cut, never allowed to push the layout.
+func fitBlock(s string, w, h int) string {
+	if h <= 0 {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, w)
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap breaks plain text at spaces to width w.
+func wrap(s string, w int) []string {
+	var out []string
+	var cur string
+	for _, word := range strings.Fields(s) {
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= w:
+			cur += " " + word
+		default:
+			out = append(out, fit(cur, w))
+			cur = word
+		}
+	}
+	if cur != "" {
+		out = append(out, fit(cur, w))
+	}
+	return out
+}

@@ -1,0 +1,611 @@
+package views
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// BlotterKeys is the keymap of the blotter.
+type BlotterKeys struct {
+	ScrollKeys
+	Filter      key.Binding
+	ClearFilter key.Binding
+	Apply       key.Binding
+	Cancel      key.Binding
+	CancelAll   key.Binding
+}
+
+// Blotter lists open and recent orders across accounts.
+//
+// Order: open orders (NEW, PARTIALLY_FILLED) first, then everything else;
+// within each group newest first by creation time. Open orders on top
+// because they are what a cancel acts on; history below. Times are UTC.
+//
+// Rows are rendered once per change of the order (or of the pane width) and
+// cached; View only joins the visible window, so thousands of orders cost no
+// more per frame than a screenful.
+type Blotter struct {
+	st      *Styles
+	keys    BlotterKeys
+	w, h    int
+	focused bool
+
+	byKey map[string]*blotRow
+	rows  []*blotRow // sorted, all orders
+	vis   []*blotRow // rows passing the filter
+	sel   int        // index in vis
+	off   int
+
+	filter    textinput.Model
+	filtering bool
+	query     string
+
+	cols   []blotCol
+	header string
+}
+
+type blotRow struct {
+	key    string
+	o      exchange.Order
+	hay    string // lower-cased text the filter searches
+	w      int    // width the strings below were rendered for; 0: stale
+	styled string
+	plain  string
+}
+
+// NewBlotter returns an empty blotter.
+func NewBlotter(st *Styles) *Blotter {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "account, symbol, status or client id"
+	ti.CharLimit = 64
+	tis := ti.Styles()
+	tis.Cursor.Blink = false
+	ti.SetStyles(tis)
+	return &Blotter{
+		st:     st,
+		byKey:  map[string]*blotRow{},
+		filter: ti,
+		keys: BlotterKeys{
+			ScrollKeys:  newScrollKeys(),
+			Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+			ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+			Apply:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+			Cancel:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel order")),
+			CancelAll:   key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "cancel all (account)")),
+		},
+	}
+}
+
+func (p *Blotter) Title() string { return "Orders" }
+func (p *Blotter) Focus()        { p.focused = true }
+func (p *Blotter) Blur()         { p.focused = false; p.stopFiltering() }
+
+// Filtering reports whether the filter input has the keyboard, so ui can
+// let typed letters through instead of treating them as global keys.
+func (p *Blotter) Filtering() bool { return p.filtering }
+
+// Len is the number of orders held; Visible the number passing the filter.
+func (p *Blotter) Len() int     { return len(p.rows) }
+func (p *Blotter) Visible() int { return len(p.vis) }
+
+// Selected returns the selected order, if any.
+func (p *Blotter) Selected() (exchange.Order, bool) {
+	if p.sel < 0 || p.sel >= len(p.vis) {
+		return exchange.Order{}, false
+	}
+	return p.vis[p.sel].o, true
+}
+
+func (p *Blotter) ShortHelp() []key.Binding {
+	if p.filtering {
+		return []key.Binding{p.keys.Apply, p.keys.ClearFilter}
+	}
+	return []key.Binding{p.keys.Filter, p.keys.Cancel, p.keys.CancelAll}
+}
+
+func (p *Blotter) FullHelp() [][]key.Binding {
+	return [][]key.Binding{p.keys.bindings(), {p.keys.Filter, p.keys.ClearFilter, p.keys.Cancel, p.keys.CancelAll}}
+}
+
+func (p *Blotter) SetSize(w, h int) {
+	if w != p.w {
+		// Row caches check their width lazily: only rows that get shown
+		// are rendered again.
+		p.cols = blotColumns(w)
+		p.header = " " + p.st.Header.Render(fit(renderCells(p.cols, nil, nil), w-1))
+	}
+	p.w, p.h = w, h
+	p.filter.SetWidth(max(1, w-2))
+	p.sel = min(p.sel, max(0, len(p.vis)-1))
+	p.off = follow(clampOff(p.off, len(p.vis), p.page()), p.sel, p.page())
+}
+
+// page is the number of order rows that fit under the header and above the
+// footer.
+func (p *Blotter) page() int {
+	if p.h >= 3 {
+		return p.h - 2
+	}
+	return max(0, p.h)
+}
+
+func rowKey(account string, o exchange.Order) string {
+	if o.ClientID != "" {
+		return account + "\x00" + o.ClientID
+	}
+	return account + "\x00#" + o.OrderID
+}
+
+func (p *Blotter) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case OrdersMsg:
+		p.replace(msg)
+	case OrderEventMsg:
+		o := msg.Event.Order
+		if o.Account == "" {
+			o.Account = msg.Event.Account
+		}
+		p.apply(o)
+	case tea.KeyPressMsg:
+		if p.focused {
+			return p.key(msg)
+		}
+	}
+	return nil
+}
+
+func (p *Blotter) key(msg tea.KeyPressMsg) tea.Cmd {
+	if p.filtering {
+		switch {
+		case key.Matches(msg, p.keys.ClearFilter):
+			p.filter.SetValue("")
+			p.setQuery("")
+			p.stopFiltering()
+		case key.Matches(msg, p.keys.Apply):
+			p.stopFiltering()
+		default:
+			var cmd tea.Cmd
+			p.filter, cmd = p.filter.Update(msg)
+			p.setQuery(p.filter.Value())
+			return cmd
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, p.keys.Filter):
+		p.filtering = true
+		p.keys.ClearFilter.SetEnabled(true)
+		return p.filter.Focus()
+	case key.Matches(msg, p.keys.ClearFilter):
+		p.filter.SetValue("")
+		p.setQuery("")
+	case key.Matches(msg, p.keys.Cancel):
+		if o, ok := p.Selected(); ok && o.Status.Open() {
+			return intent(CancelOrder{Account: o.Account, Ref: exchange.OrderRef{Symbol: o.Symbol, ClientID: o.ClientID, OrderID: o.OrderID}})
+		}
+	case key.Matches(msg, p.keys.CancelAll):
+		if o, ok := p.Selected(); ok {
+			return intent(CancelAll{Account: o.Account})
+		}
+	default:
+		if sel, ok := p.keys.move(msg, p.sel, len(p.vis), p.page()); ok {
+			p.sel = sel
+			p.off = follow(p.off, p.sel, p.page())
+		}
+	}
+	return nil
+}
+
+func (p *Blotter) stopFiltering() {
+	p.filtering = false
+	p.filter.Blur()
+}
+
+// replace swaps in an account's orders. An order already shown keeps its
+// more advanced state if the snapshot is older than an event we applied.
+func (p *Blotter) replace(msg OrdersMsg) {
+	keep := make(map[string]bool, len(msg.Orders))
+	for _, o := range msg.Orders {
+		if o.Account == "" {
+			o.Account = msg.Account
+		}
+		k := rowKey(o.Account, o)
+		keep[k] = true
+		if r, ok := p.byKey[k]; ok {
+			if advances(r.o, o) {
+				r.set(merge(r.o, o))
+			}
+			continue
+		}
+		r := &blotRow{key: k}
+		r.set(o)
+		p.byKey[k] = r
+		p.rows = append(p.rows, r)
+	}
+	p.rows = slices.DeleteFunc(p.rows, func(r *blotRow) bool {
+		if r.o.Account == msg.Account && !keep[r.key] {
+			delete(p.byKey, r.key)
+			return true
+		}
+		return false
+	})
+	p.resort()
+}
+
+// apply updates one order from an event, idempotently: a repeated or older
+// event never moves a row back.
+func (p *Blotter) apply(o exchange.Order) {
+	k := rowKey(o.Account, o)
+	r, ok := p.byKey[k]
+	if !ok {
+		r = &blotRow{key: k}
+		r.set(o)
+		p.byKey[k] = r
+		p.rows = append(p.rows, r)
+		p.resort()
+		return
+	}
+	if !advances(r.o, o) {
+		return
+	}
+	wasOpen := r.o.Status.Open()
+	r.set(merge(r.o, o))
+	if wasOpen != r.o.Status.Open() {
+		p.resort()
+	} else if p.query != "" {
+		p.refilter()
+	}
+}
+
+// advances reports whether next is a newer state of the order than cur: a
+// final status never changes, a lower rank never replaces a higher one, and
+// within a rank neither the update time nor the filled quantity goes back.
+func advances(cur, next exchange.Order) bool {
+	if cur.Status.Final() {
+		return false
+	}
+	cr, nr := cur.Status.Rank(), next.Status.Rank()
+	if nr != cr {
+		return nr > cr
+	}
+	if !next.Updated.IsZero() && next.Updated.Before(cur.Updated) {
+		return false
+	}
+	return !next.Filled.LessThan(cur.Filled)
+}
+
+// merge keeps facts the newer report leaves out (events often carry no
+// creation time or venue id).
+func merge(cur, next exchange.Order) exchange.Order {
+	if next.Created.IsZero() {
+		next.Created = cur.Created
+	}
+	if next.OrderID == "" {
+		next.OrderID = cur.OrderID
+	}
+	if next.Type == "" {
+		next.Type = cur.Type
+	}
+	if next.Side == "" {
+		next.Side = cur.Side
+	}
+	if next.Symbol == "" {
+		next.Symbol = cur.Symbol
+	}
+	if next.Price.IsZero() {
+		next.Price = cur.Price
+	}
+	if next.Qty.IsZero() {
+		next.Qty = cur.Qty
+	}
+	return next
+}
+
+func (r *blotRow) set(o exchange.Order) {
+	r.o = o
+	r.w = 0
+	r.hay = strings.ToLower(o.Account + "\x00" + o.Symbol + "\x00" + string(o.Status) + "\x00" + o.ClientID)
+}
+
+func orderTime(o exchange.Order) int64 {
+	if !o.Created.IsZero() {
+		return o.Created.UnixNano()
+	}
+	return o.Updated.UnixNano()
+}
+
+func (p *Blotter) resort() {
+	var selKey string
+	if p.sel >= 0 && p.sel < len(p.vis) {
+		selKey = p.vis[p.sel].key
+	}
+	slices.SortFunc(p.rows, func(a, b *blotRow) int {
+		ao, bo := a.o.Status.Open(), b.o.Status.Open()
+		if ao != bo {
+			if ao {
+				return -1
+			}
+			return 1
+		}
+		at, bt := orderTime(a.o), orderTime(b.o)
+		if at != bt {
+			if at > bt {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	p.refilter()
+	// The selection stays on the same order when others move around it.
+	if selKey != "" {
+		if i := slices.IndexFunc(p.vis, func(r *blotRow) bool { return r.key == selKey }); i >= 0 {
+			p.sel = i
+		}
+	}
+	p.sel = min(p.sel, max(0, len(p.vis)-1))
+	p.off = follow(clampOff(p.off, len(p.vis), p.page()), p.sel, p.page())
+}
+
+func (p *Blotter) setQuery(q string) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == p.query {
+		return
+	}
+	p.query = q
+	p.refilter()
+	p.sel, p.off = 0, 0
+}
+
+func (p *Blotter) refilter() {
+	if p.query == "" {
+		p.vis = p.rows
+		return
+	}
+	p.vis = make([]*blotRow, 0, len(p.vis))
+	for _, r := range p.rows {
+		if strings.Contains(r.hay, p.query) {
+			p.vis = append(p.vis, r)
+		}
+	}
+	p.sel = min(p.sel, max(0, len(p.vis)-1))
+}
+
+func (p *Blotter) View() string {
+	if p.w <= 0 || p.h <= 0 {
+		return ""
+	}
+	page := p.page()
+	lines := make([]string, 0, p.h)
+	if p.h >= 3 {
+		lines = append(lines, p.header)
+	}
+	if len(p.vis) == 0 {
+		msg := "no orders"
+		if p.query != "" {
+			msg = "no orders match " + p.query
+		}
+		lines = append(lines, fit(" "+p.st.Muted.Render(msg), p.w))
+	}
+	off := clampOff(p.off, len(p.vis), page)
+	for i := off; i < min(len(p.vis), off+page); i++ {
+		r := p.vis[i]
+		if r.w != p.w {
+			p.renderRow(r)
+		}
+		if i == p.sel && p.focused {
+			lines = append(lines, p.st.Selected.Render("▶"+r.plain[1:]))
+		} else if i == p.sel {
+			lines = append(lines, "▶"+r.styled[1:])
+		} else {
+			lines = append(lines, r.styled)
+		}
+	}
+	if p.h >= 3 {
+		for len(lines) < p.h-1 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, p.footer())
+	}
+	return joinLines(lines)
+}
+
+// footer is the only per-frame formatting: one short line.
+func (p *Blotter) footer() string {
+	if p.filtering {
+		return fit(p.filter.View(), p.w)
+	}
+	open := 0
+	for _, r := range p.rows {
+		if !r.o.Status.Open() {
+			break // open rows sort first
+		}
+		open++
+	}
+	s := fmt.Sprintf("%d orders  %d open", len(p.rows), open)
+	if p.query != "" {
+		s += fmt.Sprintf("  filter /%s: %d", p.query, len(p.vis))
+	}
+	if len(p.vis) > 0 {
+		s += fmt.Sprintf("  [%d/%d]", p.sel+1, len(p.vis))
+	}
+	return p.st.Muted.Render(fit(s, p.w))
+}
+
+// Columns ---------------------------------------------------------------
+
+type blotCol struct {
+	name  string
+	w     int
+	right bool
+	drop  int // columns with a higher drop are left out first on narrow panes
+}
+
+const (
+	colTime = iota
+	colAccount
+	colSymbol
+	colSide
+	colType
+	colPrice
+	colQty
+	colFilled
+	colStatus
+	colClientID
+	nCols
+)
+
+func blotColumns(w int) []blotCol {
+	all := [nCols]blotCol{
+		colTime:     {"time", 8, false, 4},
+		colAccount:  {"account", 10, false, 3},
+		colSymbol:   {"symbol", 10, false, 0},
+		colSide:     {"side", 5, false, 0},
+		colType:     {"type", 6, false, 6},
+		colPrice:    {"price", 12, true, 1},
+		colQty:      {"qty", 12, true, 1},
+		colFilled:   {"filled", 12, true, 5},
+		colStatus:   {"status", 9, false, 0},
+		colClientID: {"client id", 24, false, 7},
+	}
+	if w >= 150 {
+		all[colTime].w = 14
+		all[colStatus].w = 16
+		all[colAccount].w = 12
+		all[colSymbol].w = 12
+		all[colPrice].w, all[colQty].w, all[colFilled].w = 14, 14, 14
+	}
+	on := [nCols]bool{}
+	total := 1 // selection gutter
+	for i := range all {
+		on[i] = true
+		total += all[i].w + 1
+	}
+	for lvl := 7; lvl > 0 && total > w; lvl-- {
+		for i := range all {
+			if on[i] && all[i].drop == lvl && total > w {
+				on[i] = false
+				total -= all[i].w + 1
+			}
+		}
+	}
+	cols := make([]blotCol, 0, nCols)
+	for i := range all {
+		c := all[i]
+		if !on[i] {
+			c.w = 0
+		}
+		cols = append(cols, c)
+	}
+	return cols
+}
+
+// renderCells lays out one row; with cells nil it lays out the header.
+// styles may be nil for plain text.
+func renderCells(cols []blotCol, cells *[nCols]string, styles *[nCols]*lipgloss.Style) string {
+	var sb strings.Builder
+	for i, c := range cols {
+		if c.w == 0 {
+			continue
+		}
+		txt := c.name
+		if cells != nil {
+			txt = cells[i]
+		}
+		if c.right {
+			txt = padLeft(txt, c.w)
+		} else {
+			txt = padRight(txt, c.w)
+		}
+		if styles != nil && styles[i] != nil {
+			txt = styles[i].Render(txt)
+		}
+		sb.WriteString(txt)
+		sb.WriteByte(' ')
+	}
+	return strings.TrimRight(sb.String(), " ")
+}
+
+var shortStatus = map[exchange.OrderStatus]string{exchange.StatusPartiallyFilled: "PARTIAL"}
+
+func (p *Blotter) renderRow(r *blotRow) {
+	o := r.o
+	var cells [nCols]string
+	t := o.Created
+	if t.IsZero() {
+		t = o.Updated
+	}
+	if p.cols[colTime].w >= 14 {
+		cells[colTime] = t.UTC().Format("01-02 15:04:05")
+	} else {
+		cells[colTime] = t.UTC().Format("15:04:05")
+	}
+	cells[colAccount] = o.Account
+	cells[colSymbol] = o.Symbol
+	switch o.Side {
+	case exchange.Buy:
+		cells[colSide] = "▲BUY"
+	case exchange.Sell:
+		cells[colSide] = "▼SELL"
+	default:
+		cells[colSide] = string(o.Side)
+	}
+	cells[colType] = string(o.Type)
+	if o.Type == exchange.MarketOrder && o.Price.IsZero() {
+		cells[colPrice] = "MKT"
+	} else {
+		cells[colPrice] = o.Price.String()
+	}
+	cells[colQty] = o.Qty.String()
+	cells[colFilled] = o.Filled.String()
+	cells[colStatus] = string(o.Status)
+	if s, ok := shortStatus[o.Status]; ok && p.cols[colStatus].w < len(o.Status) {
+		cells[colStatus] = s
+	}
+	cells[colClientID] = o.ClientID
+	if cells[colClientID] == "" {
+		cells[colClientID] = "#" + o.OrderID
+	}
+
+	gutter := " "
+	var styles [nCols]*lipgloss.Style
+	var whole *lipgloss.Style
+	switch o.Status {
+	case exchange.StatusUnknown:
+		// An order whose fate we could not observe: the whole row is flagged,
+		// by a mark as well as colour.
+		gutter, whole = "?", &p.st.Warn
+	case exchange.StatusRejected:
+		styles[colStatus] = &p.st.Error
+	case exchange.StatusFilled:
+		styles[colStatus] = &p.st.OK
+	case exchange.StatusCanceled, exchange.StatusExpired:
+		whole = &p.st.Muted
+	}
+	if whole == nil {
+		switch o.Side {
+		case exchange.Buy:
+			styles[colSide] = &p.st.Buy
+		case exchange.Sell:
+			styles[colSide] = &p.st.Sell
+		}
+	}
+	// The gutter is one ASCII byte outside any style in both strings, so
+	// View may swap it for the selection mark without cutting a sequence.
+	body := fit(renderCells(p.cols, &cells, nil), p.w-1)
+	r.plain = gutter + body
+	if whole != nil {
+		r.styled = gutter + whole.Render(body)
+	} else {
+		r.styled = gutter + fit(renderCells(p.cols, &cells, &styles), p.w-1)
+	}
+	r.w = p.w
+}

@@ -1,0 +1,149 @@
+package views
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// LogCapacity is how many entries the event log keeps.
+const LogCapacity = 500
+
+// EventLogKeys is the keymap of the event log.
+type EventLogKeys struct{ ScrollKeys }
+
+// EventLog shows LogMsg lines, newest at the bottom. It follows new entries
+// while scrolled to the bottom and holds still while the user reads above.
+type EventLog struct {
+	st      *Styles
+	keys    EventLogKeys
+	w, h    int
+	focused bool
+
+	ring  []LogMsg // ring buffer of LogCapacity
+	start int      // index of the oldest entry
+	n     int
+
+	entries [][]string // rendered lines per entry, oldest first, at width w
+	lines   []string   // flattened entries
+	off     int        // first visible line
+	follow  bool
+}
+
+// NewEventLog returns an empty log.
+func NewEventLog(st *Styles) *EventLog {
+	return &EventLog{st: st, keys: EventLogKeys{newScrollKeys()}, ring: make([]LogMsg, LogCapacity), follow: true}
+}
+
+func (p *EventLog) Title() string { return "Events" }
+func (p *EventLog) Focus()        { p.focused = true }
+func (p *EventLog) Blur()         { p.focused = false }
+
+// Len is the number of entries held.
+func (p *EventLog) Len() int { return p.n }
+
+func (p *EventLog) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Up, p.keys.Down, p.keys.End}
+}
+func (p *EventLog) FullHelp() [][]key.Binding { return [][]key.Binding{p.keys.bindings()} }
+
+func (p *EventLog) SetSize(w, h int) {
+	widthChanged := w != p.w
+	p.w, p.h = w, h
+	if widthChanged {
+		p.entries = p.entries[:0]
+		for i := 0; i < p.n; i++ {
+			p.entries = append(p.entries, p.renderEntry(p.ring[(p.start+i)%LogCapacity]))
+		}
+	}
+	p.flatten()
+}
+
+func (p *EventLog) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case LogMsg:
+		if p.n < LogCapacity {
+			p.ring[(p.start+p.n)%LogCapacity] = msg
+			p.n++
+		} else {
+			p.ring[p.start] = msg
+			p.start = (p.start + 1) % LogCapacity
+			p.entries = p.entries[1:]
+		}
+		p.entries = append(p.entries, p.renderEntry(msg))
+		p.flatten()
+	case tea.KeyPressMsg:
+		if !p.focused {
+			return nil
+		}
+		last := max(0, len(p.lines)-p.h)
+		if off, ok := p.keys.move(msg, p.off, last+1, p.h); ok {
+			p.off = off
+			p.follow = p.off >= last
+		}
+	}
+	return nil
+}
+
+func (p *EventLog) flatten() {
+	p.lines = p.lines[:0]
+	for _, e := range p.entries {
+		p.lines = append(p.lines, e...)
+	}
+	if p.follow {
+		p.off = max(0, len(p.lines)-p.h)
+	}
+	p.off = clampOff(p.off, len(p.lines), p.h)
+}
+
+func (p *EventLog) View() string {
+	if len(p.lines) == 0 && p.h > 0 {
+		return fit(p.st.Muted.Render("no events yet"), p.w)
+	}
+	return joinLines(window(p.lines, p.off, p.h))
+}
+
+// renderEntry is "15:04:05 WARN  account  text" with the advice on its own
+// indented line; long text wraps rather than losing its end.
+func (p *EventLog) renderEntry(m LogMsg) []string {
+	if p.w <= 0 {
+		return nil
+	}
+	lvl := p.st.Muted.Render("INFO")
+	switch m.Level {
+	case LevelWarn:
+		lvl = p.st.Warn.Render("WARN")
+	case LevelError:
+		lvl = p.st.Error.Render("ERR ")
+	}
+	prefix := m.Time.UTC().Format("15:04:05") + " " + lvl + " "
+	if m.Account != "" {
+		prefix += p.st.Title.Render(m.Account) + " "
+	}
+	out := wrapIndented(prefix, m.Text, p.w, 2)
+	if m.Advice != "" {
+		out = append(out, wrapIndented("  → ", m.Advice, p.w, 4)...)
+	}
+	return out
+}
+
+// wrapIndented puts prefix then text, wrapping text into further lines
+// indented by indent cells; every line fits in w.
+func wrapIndented(prefix, text string, w, indent int) []string {
+	pw := ansi.StringWidth(prefix)
+	if pw >= w-4 {
+		// Too narrow for the prefix beside the text: text under it.
+		out := []string{fit(prefix, w)}
+		return append(out, wrapIndented(spaces(min(indent, w/4)), text, w, min(indent, w/4))...)
+	}
+	first := ansi.Wrap(text, w-pw, "")
+	lines := splitLines(first)
+	out := []string{fit(prefix+lines[0], w)}
+	if len(lines) > 1 {
+		rest := ansi.Wrap(joinSpace(lines[1:]), w-indent, "")
+		for _, l := range splitLines(rest) {
+			out = append(out, fit(spaces(indent)+l, w))
+		}
+	}
+	return out
+}

@@ -1,0 +1,201 @@
+package views
+
+import (
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// KeysKeys is the keymap of the keys pane.
+type KeysKeys struct{ ScrollKeys }
+
+// Keys shows what each account's API key may do: network, scheme, masked
+// id, permissions (WITHDRAW loudly), IP binding, age and expiry.
+type Keys struct {
+	st      *Styles
+	keys    KeysKeys
+	w, h    int
+	focused bool
+	now     time.Time
+
+	accts   accountOrder
+	created map[string]time.Time // from the vault, via AccountsMsg
+	audit   map[string]KeyInfoMsg
+
+	lines []string
+	off   int
+}
+
+// NewKeys returns an empty keys pane.
+func NewKeys(st *Styles) *Keys {
+	return &Keys{st: st, keys: KeysKeys{newScrollKeys()}, created: map[string]time.Time{}, audit: map[string]KeyInfoMsg{}}
+}
+
+func (p *Keys) Title() string { return "Keys" }
+func (p *Keys) Focus()        { p.focused = true }
+func (p *Keys) Blur()         { p.focused = false }
+
+func (p *Keys) SetSize(w, h int) {
+	p.w, p.h = w, h
+	p.render()
+}
+
+func (p *Keys) ShortHelp() []key.Binding  { return []key.Binding{p.keys.Up, p.keys.Down} }
+func (p *Keys) FullHelp() [][]key.Binding { return [][]key.Binding{p.keys.bindings()} }
+
+func (p *Keys) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case AccountsMsg:
+		p.accts.set(msg)
+		for _, a := range msg.Accounts {
+			p.created[a.Name] = a.KeyCreated
+		}
+	case KeyInfoMsg:
+		p.accts.ensure(msg.Account)
+		p.audit[msg.Account] = msg
+	case TickMsg:
+		p.now = msg.Now
+	case tea.KeyPressMsg:
+		if p.focused {
+			p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
+		}
+		return nil
+	default:
+		return nil
+	}
+	p.render()
+	return nil
+}
+
+func (p *Keys) View() string { return joinLines(window(p.lines, p.off, p.h)) }
+
+func (p *Keys) render() {
+	p.lines = p.lines[:0]
+	if p.w <= 0 {
+		return
+	}
+	if len(p.accts.list) == 0 {
+		p.lines = append(p.lines, fit(p.st.Muted.Render("no accounts"), p.w))
+		return
+	}
+	wide := p.w >= 120
+	for _, name := range p.accts.list {
+		f := p.accts.info[name]
+		a, audited := p.audit[name]
+		id := joinFit(p.w, " ", p.st.Title.Render(name), f.venue, p.networkBadge(f), f.scheme, p.st.Muted.Render(f.keyID))
+		perms, ip, age := p.perms(a.Info, audited && a.Err == nil, wide), p.ipBinding(a.Info, audited && a.Err == nil, wide), p.ageExpiry(name, a, audited)
+		if wide {
+			p.lines = append(p.lines, joinFit(p.w, "  ", padRight(id, 52), perms, ip, age))
+		} else {
+			p.lines = append(p.lines, id, joinFit(p.w, "  ", "  "+perms, ip, age))
+		}
+		switch {
+		case !audited:
+			p.lines = append(p.lines, fit("  "+p.st.Muted.Render("audit pending"), p.w))
+		case a.Err != nil:
+			p.lines = append(p.lines, fit("  "+p.st.Error.Render("audit failed: "+a.Err.Error()), p.w))
+		}
+	}
+}
+
+func (p *Keys) networkBadge(f accountFacts) string {
+	var b string
+	switch {
+	case f.mainnet:
+		b = p.st.BadgeMain.Render("MAINNET")
+	case f.network == "":
+		b = p.st.Muted.Render("?net")
+	default:
+		b = p.st.Badge.Render("TESTNET")
+	}
+	if f.demo {
+		b += " " + p.st.Badge.Render("DEMO")
+	}
+	return b
+}
+
+// perms spells permissions out when wide ("read trade ⚠ WITHDRAW") and as
+// letters when narrow ("R T ⚠W"); "-" is a permission the key lacks and "?"
+// one the venue would not tell.
+func (p *Keys) perms(ki exchange.KeyInfo, known, wide bool) string {
+	if !known {
+		return p.st.Muted.Render("perms ?")
+	}
+	one := func(t exchange.Tri, word, letter string) string {
+		switch t {
+		case exchange.TriYes:
+			if wide {
+				return word
+			}
+			return letter
+		case exchange.TriNo:
+			if wide {
+				return p.st.Muted.Render("no-" + word)
+			}
+			return "-"
+		}
+		if wide {
+			return p.st.Warn.Render(word + "?")
+		}
+		return p.st.Warn.Render("?")
+	}
+	w := one(ki.Withdraw, "withdraw", "W")
+	if ki.Withdraw == exchange.TriYes {
+		if wide {
+			w = p.st.Danger.Render("⚠ WITHDRAW")
+		} else {
+			w = p.st.Danger.Render("⚠W")
+		}
+	}
+	return one(ki.Read, "read", "R") + " " + one(ki.Trade, "trade", "T") + " " + w
+}
+
+func (p *Keys) ipBinding(ki exchange.KeyInfo, known, wide bool) string {
+	if !known {
+		return p.st.Muted.Render("IP ?")
+	}
+	switch ki.IPBound {
+	case exchange.TriYes:
+		if wide {
+			return p.st.OK.Render(fmt.Sprintf("bound %d IPs", len(ki.IPs)))
+		}
+		return p.st.OK.Render(fmt.Sprintf("IP×%d", len(ki.IPs)))
+	case exchange.TriNo:
+		return p.st.Warn.Render("UNBOUND")
+	}
+	return p.st.Warn.Render("IP ?")
+}
+
+func (p *Keys) ageExpiry(name string, a KeyInfoMsg, audited bool) string {
+	created := a.Info.Created
+	if created.IsZero() {
+		created = p.created[name]
+	}
+	age := "age ?"
+	if !created.IsZero() && !p.now.IsZero() {
+		age = fmt.Sprintf("age %dd", int(p.now.Sub(created).Hours()/24))
+	}
+	var exp string
+	switch {
+	case !audited || a.Err != nil:
+		exp = p.st.Muted.Render("expiry ?")
+	case a.Info.Expires.IsZero():
+		exp = "no expiry"
+	case p.now.IsZero():
+		exp = "expiry ?"
+	default:
+		left := a.Info.Expires.Sub(p.now)
+		switch {
+		case left <= 0:
+			exp = p.st.Danger.Render("EXPIRED")
+		case left < 7*24*time.Hour:
+			exp = p.st.Warn.Render("expires in " + shortDur(left))
+		default:
+			exp = "expires in " + shortDur(left)
+		}
+	}
+	return age + "  " + exp
+}

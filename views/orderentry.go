@@ -1,0 +1,515 @@
+package views
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// OrderEntryKeys is the keymap of the order entry form.
+type OrderEntryKeys struct {
+	Next, Prev key.Binding
+	Cycle      key.Binding // account, side, type, time in force
+	Symbols    key.Binding // step through the account's symbols
+	Submit     key.Binding // help text carries the reason when blocked
+	Close      key.Binding // handled by ui, listed for help
+}
+
+// Field of the order entry form.
+type Field int
+
+const (
+	FieldAccount Field = iota
+	FieldSymbol
+	FieldSide
+	FieldType
+	FieldQty
+	FieldPrice
+	FieldTIF
+	nFields
+)
+
+var fieldLabel = [nFields]string{"account", "symbol", "side", "type", "quantity", "price", "in force"}
+
+// OrderEntry is the order form. It validates as you type against the
+// symbol's rules and emits SubmitOrder only when nothing is wrong; ui
+// confirms, assigns the client id, journals and sends. It never sends.
+type OrderEntry struct {
+	st      *Styles
+	keys    OrderEntryKeys
+	w, h    int
+	focused bool
+	now     time.Time
+
+	accts   accountOrder
+	maxNot  map[string]decimal.Decimal
+	symbols map[string][]string
+	rules   map[string]RulesMsg // by account + "\x00" + symbol
+	budgets map[string]exchange.BudgetSnapshot
+	asked   map[string]bool
+
+	acct  int
+	side  exchange.Side
+	typ   exchange.OrderType
+	tif   exchange.TimeInForce
+	field Field
+
+	symbol, qty, price textinput.Model
+
+	// Derived on every change, rendered into lines.
+	req        exchange.OrderRequest
+	problems   []string
+	violations []exchange.Violation
+	blocked    string // why submit is disabled, "" when it is not
+	notional   string
+	lines      []string
+}
+
+// NewOrderEntry returns an empty form for a LIMIT GTC buy.
+func NewOrderEntry(st *Styles) *OrderEntry {
+	mk := func(placeholder string, limit int) textinput.Model {
+		ti := textinput.New()
+		ti.Prompt = ""
+		ti.Placeholder = placeholder
+		ti.CharLimit = limit
+		s := ti.Styles()
+		s.Cursor.Blink = false
+		ti.SetStyles(s)
+		return ti
+	}
+	p := &OrderEntry{
+		st: st, side: exchange.Buy, typ: exchange.LimitOrder, tif: exchange.GTC,
+		maxNot: map[string]decimal.Decimal{}, symbols: map[string][]string{}, rules: map[string]RulesMsg{},
+		budgets: map[string]exchange.BudgetSnapshot{}, asked: map[string]bool{},
+		symbol: mk("BTCUSDT", 32), qty: mk("0.001", 40), price: mk("50000", 40),
+		keys: OrderEntryKeys{
+			Next:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
+			Prev:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "prev field")),
+			Cycle:   key.NewBinding(key.WithKeys("space", "left", "right"), key.WithHelp("space/←→", "change")),
+			Symbols: key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "symbols")),
+			Submit:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit")),
+			Close:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		},
+	}
+	p.symbol.Validate = nil
+	p.validate()
+	return p
+}
+
+func (p *OrderEntry) Title() string { return "New order" }
+
+func (p *OrderEntry) Focus() {
+	p.focused = true
+	p.focusField()
+	p.render()
+}
+
+func (p *OrderEntry) Blur() {
+	p.focused = false
+	p.symbol.Blur()
+	p.qty.Blur()
+	p.price.Blur()
+	p.render()
+}
+
+func (p *OrderEntry) SetSize(w, h int) {
+	p.w, p.h = w, h
+	iw := max(1, min(28, w-16))
+	p.symbol.SetWidth(iw)
+	p.qty.SetWidth(iw)
+	p.price.SetWidth(iw)
+	p.render()
+}
+
+func (p *OrderEntry) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Submit, p.keys.Next, p.keys.Cycle, p.keys.Close}
+}
+
+func (p *OrderEntry) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{p.keys.Next, p.keys.Prev, p.keys.Cycle, p.keys.Symbols}, {p.keys.Submit, p.keys.Close}}
+}
+
+// Account is the selected account.
+func (p *OrderEntry) Account() string {
+	if p.acct < len(p.accts.list) {
+		return p.accts.list[p.acct]
+	}
+	return ""
+}
+
+// Field is the field that has the keyboard.
+func (p *OrderEntry) Field() Field { return p.field }
+
+// Blocked is why submit is disabled ("" when it is not).
+func (p *OrderEntry) Blocked() string { return p.blocked }
+
+// Violations are the rule breaks of the order as typed.
+func (p *OrderEntry) Violations() []exchange.Violation { return p.violations }
+
+// Prefill sets account (by name, if known) and symbol, for ui opening the
+// form from a selected order or balance.
+func (p *OrderEntry) Prefill(account, symbol string) tea.Cmd {
+	if i := slices.Index(p.accts.list, account); i >= 0 {
+		p.acct = i
+	}
+	p.symbol.SetValue(symbol)
+	p.symbol.CursorEnd()
+	cmd := p.needRules(true)
+	p.validate()
+	return cmd
+}
+
+func (p *OrderEntry) Update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case AccountsMsg:
+		cur := p.Account()
+		p.accts.set(msg)
+		for _, a := range msg.Accounts {
+			p.maxNot[a.Name] = a.MaxOrderNotional
+		}
+		p.acct = max(0, slices.Index(p.accts.list, cur))
+	case SymbolsMsg:
+		p.symbols[msg.Account] = msg.Symbols
+		if msg.Account == p.Account() {
+			cmd = p.needRules(false)
+		}
+	case RulesMsg:
+		p.rules[msg.Account+"\x00"+strings.ToUpper(msg.Rules.Symbol)] = msg
+	case BudgetMsg:
+		p.budgets[msg.Snapshot.Account] = msg.Snapshot
+	case TickMsg:
+		p.now = msg.Now
+	case tea.KeyPressMsg:
+		if !p.focused {
+			return nil
+		}
+		cmd = p.key(msg)
+	default:
+		return nil
+	}
+	p.validate()
+	return cmd
+}
+
+func (p *OrderEntry) visible(f Field) bool {
+	switch f {
+	case FieldPrice, FieldTIF:
+		return p.typ == exchange.LimitOrder
+	}
+	return true
+}
+
+func (p *OrderEntry) move(d int) tea.Cmd {
+	leaving := p.field
+	for {
+		p.field = (p.field + Field(d) + nFields) % nFields
+		if p.visible(p.field) {
+			break
+		}
+	}
+	p.focusField()
+	if leaving == FieldSymbol {
+		// Without a symbol list a typed symbol is only final when left.
+		return p.needRules(true)
+	}
+	return nil
+}
+
+func (p *OrderEntry) focusField() {
+	p.symbol.Blur()
+	p.qty.Blur()
+	p.price.Blur()
+	if !p.focused {
+		return
+	}
+	switch p.field {
+	case FieldSymbol:
+		p.symbol.Focus()
+	case FieldQty:
+		p.qty.Focus()
+	case FieldPrice:
+		p.price.Focus()
+	}
+}
+
+func (p *OrderEntry) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, p.keys.Next):
+		return p.move(1)
+	case key.Matches(msg, p.keys.Prev):
+		return p.move(-1)
+	case key.Matches(msg, p.keys.Submit):
+		p.validate()
+		if p.blocked != "" || len(p.problems) > 0 {
+			return nil
+		}
+		return intent(SubmitOrder{Account: p.Account(), Req: p.req})
+	}
+	switch p.field {
+	case FieldAccount:
+		if key.Matches(msg, p.keys.Cycle, p.keys.Symbols) && len(p.accts.list) > 0 {
+			p.acct = (p.acct + dir(msg) + len(p.accts.list)) % len(p.accts.list)
+			return p.needRules(false)
+		}
+	case FieldSide:
+		if key.Matches(msg, p.keys.Cycle, p.keys.Symbols) {
+			p.side = map[exchange.Side]exchange.Side{exchange.Buy: exchange.Sell, exchange.Sell: exchange.Buy}[p.side]
+		}
+	case FieldType:
+		if key.Matches(msg, p.keys.Cycle, p.keys.Symbols) {
+			p.typ = map[exchange.OrderType]exchange.OrderType{exchange.LimitOrder: exchange.MarketOrder, exchange.MarketOrder: exchange.LimitOrder}[p.typ]
+		}
+	case FieldTIF:
+		if key.Matches(msg, p.keys.Cycle, p.keys.Symbols) {
+			tifs := []exchange.TimeInForce{exchange.GTC, exchange.IOC, exchange.FOK}
+			i := slices.Index(tifs, p.tif)
+			p.tif = tifs[(i+dir(msg)+len(tifs))%len(tifs)]
+		}
+	case FieldSymbol:
+		if key.Matches(msg, p.keys.Symbols) {
+			syms := p.symbols[p.Account()]
+			if len(syms) == 0 {
+				return nil
+			}
+			i := slices.Index(syms, strings.ToUpper(strings.TrimSpace(p.symbol.Value())))
+			if i < 0 && dir(msg) < 0 {
+				i = 0
+			}
+			p.symbol.SetValue(syms[(i+dir(msg)+len(syms))%len(syms)])
+			p.symbol.CursorEnd()
+			return p.needRules(false)
+		}
+		var cmd tea.Cmd
+		p.symbol, cmd = p.symbol.Update(msg)
+		return tea.Batch(cmd, p.needRules(false))
+	case FieldQty:
+		var cmd tea.Cmd
+		p.qty, cmd = p.qty.Update(numericOnly(msg))
+		return cmd
+	case FieldPrice:
+		var cmd tea.Cmd
+		p.price, cmd = p.price.Update(numericOnly(msg))
+		return cmd
+	}
+	return nil
+}
+
+// dir is -1 for left/up/shift, else +1.
+func dir(msg tea.KeyPressMsg) int {
+	switch msg.String() {
+	case "left", "up":
+		return -1
+	}
+	return 1
+}
+
+// numericOnly drops printable keys that cannot be part of a decimal, so
+// the field never holds letters; editing keys pass.
+func numericOnly(msg tea.KeyPressMsg) tea.Msg {
+	if msg.Text == "" {
+		return msg
+	}
+	for _, r := range msg.Text {
+		if (r < '0' || r > '9') && r != '.' {
+			return nil
+		}
+	}
+	return msg
+}
+
+// needRules asks ui for the rules of the account's current symbol once.
+// Unless final, only a symbol the venue listed is asked for, so typing
+// "BTCUSDT" does not ask for "B", "BT", ...
+func (p *OrderEntry) needRules(final bool) tea.Cmd {
+	acct, sym := p.Account(), strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
+	if acct == "" || sym == "" {
+		return nil
+	}
+	k := acct + "\x00" + sym
+	if _, ok := p.rules[k]; ok || p.asked[k] {
+		return nil
+	}
+	if syms, ok := p.symbols[acct]; ok && !slices.Contains(syms, sym) {
+		return nil
+	} else if !ok && !final {
+		return nil
+	}
+	p.asked[k] = true
+	return intent(NeedRules{Account: acct, Symbol: sym})
+}
+
+// validate derives the request, its problems and whether submit is blocked.
+func (p *OrderEntry) validate() {
+	acct := p.Account()
+	sym := strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
+	p.req = exchange.OrderRequest{Symbol: sym, Side: p.side, Type: p.typ}
+	p.problems, p.violations, p.blocked, p.notional = nil, nil, "", ""
+
+	rm, haveRules := p.rules[acct+"\x00"+sym]
+	qty, qerr := decimal.NewFromString(strings.TrimSpace(p.qty.Value()))
+	switch {
+	case strings.TrimSpace(p.qty.Value()) == "":
+		p.problems = append(p.problems, "quantity: required")
+	case qerr != nil:
+		p.problems = append(p.problems, "quantity: not a number")
+	default:
+		p.req.Qty = qty
+	}
+	if p.typ == exchange.LimitOrder {
+		p.req.TIF = p.tif
+		pr, perr := decimal.NewFromString(strings.TrimSpace(p.price.Value()))
+		switch {
+		case strings.TrimSpace(p.price.Value()) == "":
+			p.problems = append(p.problems, "price: required for LIMIT")
+		case perr != nil:
+			p.problems = append(p.problems, "price: not a number")
+		default:
+			p.req.Price = pr
+		}
+	}
+
+	if haveRules && len(p.problems) == 0 {
+		p.violations = rm.Rules.Check(p.req, rm.LastPrice)
+		for _, v := range p.violations {
+			s := "✗ " + v.String()
+			if !v.Nearest.IsZero() {
+				switch v.Field {
+				case "price":
+					s += " → nearest " + rm.Rules.FormatPrice(v.Nearest)
+				default: // qty, and notional, whose nearest is a quantity
+					s += " → nearest qty " + rm.Rules.FormatQty(v.Nearest)
+				}
+			}
+			p.problems = append(p.problems, s)
+		}
+	}
+
+	ref := p.req.Price
+	if p.typ == exchange.MarketOrder {
+		ref = rm.LastPrice
+	}
+	if p.req.Qty.Sign() > 0 && ref.Sign() > 0 {
+		n := ref.Mul(p.req.Qty)
+		p.notional = n.String()
+		if haveRules && rm.Rules.Quote != "" {
+			p.notional += " " + rm.Rules.Quote
+		}
+		if p.typ == exchange.MarketOrder {
+			p.notional += " (at last price " + rm.LastPrice.String() + ")"
+		}
+		if mx := p.maxNot[acct]; mx.Sign() > 0 && n.GreaterThan(mx) {
+			p.notional += " · above max " + mx.String() + ": typed confirmation"
+		}
+	}
+
+	f := p.accts.info[acct]
+	switch {
+	case acct == "":
+		p.blocked = "no account"
+	case f.mainnet && !f.allowMain:
+		p.blocked = "mainnet locked (allow_mainnet off)"
+	case p.budgets[acct].Banned(p.now):
+		p.blocked = "banned for " + shortDur(p.budgets[acct].BannedUntil.Sub(p.now))
+	case sym == "":
+		p.blocked = "no symbol"
+	case !haveRules:
+		p.blocked = "waiting for " + sym + " rules"
+	}
+	switch {
+	case p.blocked != "":
+		p.keys.Submit.SetHelp("enter", "submit blocked: "+p.blocked)
+	case len(p.problems) > 0:
+		p.keys.Submit.SetHelp("enter", fmt.Sprintf("submit blocked: %d problem(s)", len(p.problems)))
+	default:
+		p.keys.Submit.SetHelp("enter", "submit")
+	}
+	p.render()
+}
+
+func (p *OrderEntry) render() {
+	p.lines = p.lines[:0]
+	if p.w <= 0 {
+		return
+	}
+	acct := p.Account()
+	f := p.accts.info[acct]
+	var fields []string
+	focusLine := 0
+	for fl := Field(0); fl < nFields; fl++ {
+		if !p.visible(fl) {
+			continue
+		}
+		mark := "  "
+		if fl == p.field && p.focused {
+			mark, focusLine = "▸ ", len(fields)
+		}
+		var val string
+		switch fl {
+		case FieldAccount:
+			val = "◀ " + acct + " ▶"
+			if acct == "" {
+				val = p.st.Muted.Render("no accounts")
+			} else if f.mainnet {
+				val += " " + p.st.BadgeMain.Render("MAINNET")
+			} else if f.network != "" {
+				val += " " + p.st.Badge.Render("TESTNET")
+			}
+			if f.demo {
+				val += " " + p.st.Badge.Render("DEMO")
+			}
+		case FieldSymbol:
+			val = p.symbol.View()
+			if n := len(p.symbols[acct]); n > 0 {
+				val += p.st.Muted.Render(fmt.Sprintf("  ↑↓ %d symbols", n))
+			}
+		case FieldSide:
+			if p.side == exchange.Buy {
+				val = p.st.Buy.Render("▲ BUY")
+			} else {
+				val = p.st.Sell.Render("▼ SELL")
+			}
+		case FieldType:
+			val = string(p.typ)
+		case FieldQty:
+			val = p.qty.View()
+		case FieldPrice:
+			val = p.price.View()
+		case FieldTIF:
+			val = string(p.tif)
+		}
+		fields = append(fields, fit(mark+padRight(fieldLabel[fl], 9)+" "+val, p.w))
+	}
+	var bottom []string
+	if p.notional != "" {
+		bottom = append(bottom, fit("  notional  "+p.notional, p.w))
+	}
+	for _, s := range p.problems {
+		bottom = append(bottom, fit("  "+p.st.Error.Render(s), p.w))
+	}
+	switch {
+	case p.blocked != "":
+		bottom = append(bottom, fit(p.st.Danger.Render("⚠ submit disabled: "+p.blocked), p.w))
+	case len(p.problems) == 0:
+		bottom = append(bottom, fit(p.st.OK.Render("✓ ready: enter to review"), p.w))
+	}
+	// On a short form the fields scroll around the focused one and the
+	// verdict keeps the bottom, since it says why enter does nothing.
+	if p.h > 0 && len(fields)+len(bottom) > p.h {
+		keep := min(len(bottom), max(1, p.h/2))
+		bottom = append(bottom[:keep-1:keep-1], bottom[len(bottom)-1])
+		fh := p.h - len(bottom)
+		off := clampOff(follow(0, focusLine, fh), len(fields), fh)
+		fields = window(fields, off, fh)
+	}
+	p.lines = append(append(p.lines, fields...), bottom...)
+}
+
+func (p *OrderEntry) View() string { return joinLines(window(p.lines, 0, p.h)) }

@@ -1,0 +1,141 @@
+package views
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// StatusLine is the one-line footer: vault state, account health, time and
+// a hint for the focused pane. Not a pane: it takes no keys.
+type StatusLine struct {
+	st    *Styles
+	w     int
+	now   time.Time
+	demo  bool
+	vault bool // unlocked
+	focus string
+
+	accts  accountOrder
+	clock  map[string]ClockMsg
+	budget map[string]BudgetMsg
+	keyErr map[string]bool
+	stream map[string]string
+	balErr map[string]bool
+	line   string
+	unwell []string
+}
+
+// NewStatusLine returns a status line for a locked vault.
+func NewStatusLine(st *Styles) *StatusLine {
+	return &StatusLine{st: st, clock: map[string]ClockMsg{}, budget: map[string]BudgetMsg{},
+		keyErr: map[string]bool{}, stream: map[string]string{}, balErr: map[string]bool{}}
+}
+
+// SetMode says whether the vault is unlocked and whether this is a demo run.
+func (s *StatusLine) SetMode(vaultUnlocked, demo bool) {
+	s.vault, s.demo = vaultUnlocked, demo
+	s.render()
+}
+
+// SetFocus names the focused pane for the hint.
+func (s *StatusLine) SetFocus(title string) {
+	s.focus = title
+	s.render()
+}
+
+// SetWidth sets the width of the line.
+func (s *StatusLine) SetWidth(w int) {
+	s.w = w
+	s.render()
+}
+
+// Unhealthy lists accounts with a problem, in display order.
+func (s *StatusLine) Unhealthy() []string { return s.unwell }
+
+// Update takes the same messages as the panes and keeps what health needs.
+func (s *StatusLine) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case AccountsMsg:
+		s.accts.set(msg)
+	case ClockMsg:
+		s.accts.ensure(msg.Snapshot.Account)
+		s.clock[msg.Snapshot.Account] = msg
+	case BudgetMsg:
+		s.budget[msg.Snapshot.Account] = msg
+	case KeyInfoMsg:
+		s.keyErr[msg.Account] = msg.Err != nil
+	case StreamMsg:
+		s.stream[msg.Account] = msg.State
+	case BalancesMsg:
+		s.balErr[msg.Account] = msg.Err != nil
+	case TickMsg:
+		s.now = msg.Now
+	default:
+		return nil
+	}
+	s.render()
+	return nil
+}
+
+// healthy: clock synced and not in danger, not banned, key audit and
+// balances without error, stream not down. Facts not yet known count as
+// healthy so a starting cockpit is not all red.
+func (s *StatusLine) healthy(name string) bool {
+	if c, ok := s.clock[name]; ok && (!c.Snapshot.Synced || c.Snapshot.Danger) {
+		return false
+	}
+	if b, ok := s.budget[name]; ok && b.Snapshot.Banned(s.now) {
+		return false
+	}
+	if st := s.stream[name]; st == "down" || st == "reconnecting" {
+		return false
+	}
+	return !s.keyErr[name] && !s.balErr[name]
+}
+
+func (s *StatusLine) render() {
+	s.unwell = s.unwell[:0]
+	for _, n := range s.accts.list {
+		if !s.healthy(n) {
+			s.unwell = append(s.unwell, n)
+		}
+	}
+	var parts []string
+	switch {
+	case s.demo:
+		parts = append(parts, s.st.Badge.Render("DEMO"))
+	case s.vault:
+		parts = append(parts, s.st.OK.Render("vault unlocked"))
+	default:
+		parts = append(parts, s.st.Warn.Render("vault locked"))
+	}
+	total := len(s.accts.list)
+	h := fmt.Sprintf("%d/%d healthy", total-len(s.unwell), total)
+	if len(s.unwell) > 0 {
+		h = s.st.Danger.Render("⚠ "+h) + " " + s.st.Muted.Render("("+strings.Join(s.unwell, ", ")+")")
+	} else {
+		h = s.st.OK.Render(h)
+	}
+	parts = append(parts, h)
+	if !s.now.IsZero() {
+		parts = append(parts, s.now.UTC().Format("15:04:05 UTC"))
+	}
+	hint := "? help"
+	if s.focus != "" {
+		hint = s.focus + " · ? help"
+	}
+	left := joinFit(s.w, "  ", parts...)
+	gap := s.w - lipgloss.Width(left) - len([]rune(hint))
+	if gap >= 2 {
+		s.line = left + spaces(gap) + s.st.Muted.Render(hint)
+	} else {
+		s.line = left
+	}
+}
+
+// View is the line, at most the width set.
+func (s *StatusLine) View() string { return s.line }

@@ -153,10 +153,13 @@ func (env *Env) unlock(ctx context.Context, path, passphraseFile string) (*unloc
 	}
 	// Check the file before asking, so nobody types a passphrase for a
 	// vault that cannot be opened anyway.
-	if _, err := os.Stat(path); err != nil {
+	if err := crypto.CheckVaultPermissions(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &exitError{code: ExitUnreadable, err: fmt.Errorf("no vault at %s", path),
 				advice: "run 'vigil init' to create it, or set vault = ... in the config"}
+		}
+		if errors.Is(err, crypto.ErrInsecurePermissions) {
+			return nil, err
 		}
 		return nil, &exitError{code: ExitUnreadable, err: err}
 	}
@@ -177,6 +180,9 @@ func (env *Env) unlock(ctx context.Context, path, passphraseFile string) (*unloc
 			return u, nil
 		}
 		clear(pass)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if !errors.Is(err, crypto.ErrWrongPassphrase) || try == tries {
 			return nil, err
 		}

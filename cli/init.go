@@ -73,7 +73,7 @@ func runInit(ctx context.Context, env *Env, args []string) int {
 	} else {
 		return env.Fail(&exitError{code: ExitUnreadable, err: err})
 	}
-	fmt.Fprintf(env.Stdout, "\nNext:\n  vigil keys add --venue binance --label bn-test   # store an API key\n  $EDITOR %s   # point accounts at key labels\n", path)
+	fmt.Fprintf(env.Stdout, "\nNext:\n  vigil keys add --venue binance --label bn-test   # store an API key\n  edit %s to point accounts at key labels\n", path)
 	return ExitOK
 }
 

@@ -424,7 +424,7 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "Once the venue shows the key id: vigil keys set-id %s ID\n", label)
 	}
 	if _, ok := accountFor(cfg, label); !ok {
-		fmt.Fprintf(env.Stdout, "No account in %s uses it yet: add an [[accounts]] table with key = %q.\n", cfg.Path, label)
+		fmt.Fprintf(env.Stdout, "No account uses it yet: in %s, set key = %q.\n", cfg.Path, label)
 	}
 	return ExitOK
 }

@@ -288,7 +288,7 @@ func parseNotional(v any) (decimal.Decimal, string) {
 		}
 		return decimal.NewFromInt(x), ""
 	case float64:
-		return decimal.Zero, fmt.Sprintf("%v is a float; write %s so no rounding creeps in", x, allowed)
+		return decimal.Zero, fmt.Sprintf("%v is a TOML float, which may round; write it as a decimal string: \"%v\"", x, x)
 	default:
 		return decimal.Zero, fmt.Sprintf("must be %s", allowed)
 	}

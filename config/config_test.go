@@ -130,7 +130,7 @@ func TestStrictErrors(t *testing.T) {
 			[]string{"c.toml:6:", "accounts[1].max_order_notional", "positive decimal"}},
 		{"notional-zero", base + "max_order_notional = \"0\"\n", []string{"c.toml:6:", "positive decimal"}},
 		{"notional-junk", base + "max_order_notional = \"1e\"\n", []string{"c.toml:6:", "positive decimal"}},
-		{"notional-float", base + "max_order_notional = 100.5\n", []string{"c.toml:6:", "is a float"}},
+		{"notional-float", base + "max_order_notional = 100.5\n", []string{"c.toml:6:", `write it as a decimal string: "100.5"`}},
 		{"duplicate-name", base + "\n" + base,
 			[]string{"c.toml:8:", "accounts[2].name", `"a" is already used by the account at line 2`}},
 		{"empty-key", strings.Replace(base, `key = "k"`, `key = ""`, 1),

@@ -8,6 +8,11 @@ import (
 	"path/filepath"
 )
 
+// CheckVaultPermissions reports what OpenVault would refuse about the
+// vault file's existence and permissions, so a command can say so before
+// asking for a passphrase.
+func CheckVaultPermissions(path string) error { return checkVaultPerms(path) }
+
 // checkVaultPerms refuses a vault file that others may read or write, or a
 // directory others may write (they could swap the vault or its backup).
 func checkVaultPerms(path string) error {

@@ -62,6 +62,11 @@ func (t *Terminal) Printf(format string, args ...any) {
 }
 
 func (t *Terminal) readLine(ctx context.Context) ([]byte, error) {
+	// Input typed ahead is already buffered and would be read before the
+	// deadline below takes effect; an interrupt must win over it.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	// /dev/tty is in Go's poller on Linux, so a past deadline wakes the read.
 	stop := context.AfterFunc(ctx, func() { t.f.SetReadDeadline(time.Unix(1, 0)) })
 	defer func() {
@@ -92,6 +97,10 @@ func (t *Terminal) readLine(ctx context.Context) ([]byte, error) {
 		}
 	}
 	one[0] = 0
+	if err := ctx.Err(); err != nil {
+		buf.wipe()
+		return nil, err
+	}
 	if n := len(buf.b); n > 0 && buf.b[n-1] == '\r' {
 		buf.b = buf.b[:n-1]
 	}

@@ -302,9 +302,14 @@ func (b *Budget) Charge(c Cost) {
 // when the count's time is known.
 func (b *Budget) Observe(name string, used int) {
 	b.mu.Lock()
-	at := b.clock().Add(-b.guard)
-	b.mu.Unlock()
-	b.ObserveAt(name, used, at)
+	defer b.mu.Unlock()
+	now := b.clock()
+	for _, k := range b.buckets {
+		if k.Name == name && k.Window > 0 {
+			k.roll(now)
+			k.observe(now.Add(-b.guardFor(k)), now, used)
+		}
+	}
 }
 
 // ObserveAt reconciles bucket name with the venue's count used as of at (on

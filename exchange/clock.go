@@ -25,20 +25,20 @@ type ClockConfig struct {
 }
 
 const (
-	defaultClockWindow   = 32
-	defaultResyncEvery   = 60 * time.Second
-	defaultAheadLimit    = time.Second
-	defaultBehindLimit   = 5 * time.Second
-	defaultResolution    = time.Millisecond
-	defaultSyncSamples   = 8
-	clockRecentLen       = 30
-	clockMaxPoints       = 64
-	stampSafety          = 50 * time.Millisecond
-	minDriftSpan         = 5 * time.Minute
-	stepSlack            = 50 * time.Millisecond
-	assumedDriftRate     = 20e-6  // an undisciplined quartz clock: ±20 ppm, 72 ms/h
-	stepDriftRate        = 200e-6 // a drift this fast is a step, not a drift
-	minSamplesPerBatchAt = 4
+	defaultClockWindow = 32
+	defaultResyncEvery = 60 * time.Second
+	defaultAheadLimit  = time.Second
+	defaultBehindLimit = 5 * time.Second
+	defaultResolution  = time.Millisecond
+	defaultSyncSamples = 8
+	clockRecentLen     = 30
+	clockMaxPoints     = 64
+	stampSafety        = 50 * time.Millisecond
+	minDriftSpan       = 5 * time.Minute
+	stepSlack          = 50 * time.Millisecond
+	assumedDriftRate   = 20e-6  // an undisciplined quartz clock: ±20 ppm, 72 ms/h
+	stepDriftRate      = 200e-6 // a drift this fast is a step, not a drift
+	minBatch           = 4
 )
 
 // clockSample is one probe: local send and receive times around the server's
@@ -115,7 +115,7 @@ func NewClock(cfg ClockConfig) *Clock {
 func (c *Clock) Add(t0, server, t1 time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.add(t0, server, t1) && c.batch >= max(minSamplesPerBatchAt, c.cfg.Window/4) {
+	if c.add(t0, server, t1) && c.batch >= max(minBatch, c.cfg.Window/4) {
 		c.closeBatch()
 	}
 }

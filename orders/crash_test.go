@@ -15,7 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/binance"
+	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
 	"github.com/vigil-trade/vigil/orders/internal/fakevenue"
 	"github.com/vigil-trade/vigil/store"
 )
@@ -60,6 +65,37 @@ func (q *quiet) wait() {
 // order but before it answered, or at a random instant), restarts it, and
 // after every kill checks the journal against the venue's own order list.
 func TestCrashAnywhere(t *testing.T) {
+	x := fakevenue.New(nil)
+	crashAnywhere(t, "fake", fakevenue.Handler(x), x.Orders, func(string) exchange.Venue {
+		return &fakevenue.Venue{X: x, Account: crashAccount}
+	})
+}
+
+// TestCrashAnywhereBinance is the same against binancetest, through the
+// Binance client in both the killed process and the checker.
+func TestCrashAnywhereBinance(t *testing.T) {
+	limits := binancetest.DefaultRateLimits()
+	limits.OrdersPer10s, limits.OrdersPerDay, limits.WeightPerMinute, limits.RawPer5m = 1e6, 1e6, 1e6, 1e6
+	fake := binancetest.New(binancetest.WithRateLimits(limits))
+	fake.AddHMACKey(testKey, testSecret, binancetest.TradePerms(binancetest.DefaultAccount))
+	if err := fake.Sim().Deposit(binancetest.DefaultAccount, "USDT", decimal.NewFromInt(100_000_000)); err != nil {
+		t.Fatal(err)
+	}
+	orders := func() []exchange.Order { return fake.Sim().Orders(binancetest.DefaultAccount) }
+	crashAnywhere(t, "binance", fake.Handler(), orders, func(url string) exchange.Venue {
+		c, err := binance.New(binance.WithBaseURL(url), binance.WithAPIKey(testKey),
+			binance.WithAccount(exchange.AccountInfo{Name: crashAccount, Venue: "binance", Network: exchange.Testnet}),
+			binance.WithSecret(crypto.NewSecret([]byte(testSecret))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+}
+
+const crashAccount = "crash"
+
+func crashAnywhere(t *testing.T, venue string, inner http.Handler, venueOrders func() []exchange.Order, checker func(url string) exchange.Venue) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL")
 	}
@@ -70,12 +106,13 @@ func TestCrashAnywhere(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "crashtest")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	start := time.Now()
 	if out, err := exec.Command(gobin, "build", "-o", bin, "./internal/crashtest").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	t.Logf("built in %s", time.Since(start))
 	journal := filepath.Join(dir, store.FileName)
 
-	x := fakevenue.New(nil)
 	var (
 		child    atomic.Pointer[os.Process]
 		requests atomic.Int64
@@ -87,7 +124,6 @@ func TestCrashAnywhere(t *testing.T) {
 			p.Kill() // SIGKILL
 		}
 	}
-	inner := fakevenue.Handler(x)
 	q := newQuiet()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := requests.Add(1)
@@ -106,13 +142,13 @@ func TestCrashAnywhere(t *testing.T) {
 	defer srv.Close()
 
 	rng := rand.New(rand.NewPCG(7, 11))
-	var kills, exits int
+	var kills, exits, adopted, resent int
 	for run := range runs {
 		requests.Store(0)
 		mode := rng.IntN(3)
 		killMode.Store(int64(mode))
 		killAt.Store(int64(1 + rng.IntN(12)))
-		cmd := exec.Command(bin, "-journal", journal, "-url", srv.URL, "-n", "40", "-grace", "2ms")
+		cmd := exec.Command(bin, "-journal", journal, "-url", srv.URL, "-n", "40", "-grace", "2ms", "-venue", venue)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -133,9 +169,15 @@ func TestCrashAnywhere(t *testing.T) {
 			t.Fatalf("run %d: crashtest failed: %v", run, err)
 		}
 		q.wait()
-		checkJournalAgainstVenue(t, run, journal, x)
+		r := checkJournalAgainstVenue(t, run, journal, checker(srv.URL), venueOrders())
+		adopted += r.Resolved
+		resent += r.Resent + len(r.NotPlaced)
 	}
-	t.Logf("%d runs: %d killed, %d finished; %d orders on the venue", runs, kills, exits, len(x.Orders()))
+	t.Logf("%d runs: %d killed, %d finished; %d orders on the venue; after kills reconcile adopted %d and resent %d",
+		runs, kills, exits, len(venueOrders()), adopted, resent)
+	if adopted == 0 || resent == 0 {
+		t.Fatal("the kills never hit the windows between journal and venue")
+	}
 	if kills < runs/2 {
 		t.Fatalf("only %d of %d runs were killed", kills, runs)
 	}
@@ -145,15 +187,15 @@ func TestCrashAnywhere(t *testing.T) {
 // demands: every order on the venue is journaled (no lost intent), no
 // client id has two orders (no duplicate), nothing is left unknown, and
 // the journal's state is the venue's.
-func checkJournalAgainstVenue(t *testing.T, run int, path string, x *fakevenue.Exchange) {
+func checkJournalAgainstVenue(t *testing.T, run int, path string, v exchange.Venue, venueOrders []exchange.Order) Report {
 	t.Helper()
 	j, err := store.Open(path)
 	if err != nil {
 		t.Fatalf("run %d: reopen after kill: %v", run, err)
 	}
 	defer j.Close()
-	const acct = "crash"
-	d := NewDesk(j, map[string]exchange.Venue{acct: &fakevenue.Venue{X: x, Account: acct}}, WithGrace(time.Millisecond))
+	const acct = crashAccount
+	d := NewDesk(j, map[string]exchange.Venue{acct: v}, WithGrace(time.Millisecond))
 	r, err := d.Reconcile(context.Background(), acct)
 	if err != nil || len(r.StillUnknown) > 0 || !d.Ready(acct) {
 		t.Fatalf("run %d: reconcile: %v %+v", run, err, r)
@@ -166,7 +208,11 @@ func checkJournalAgainstVenue(t *testing.T, run int, path string, x *fakevenue.E
 	for _, e := range hist {
 		journaled[e.ClientID] = e
 	}
-	for id, os := range perClientID(x) {
+	onVenue := map[string][]exchange.Order{}
+	for _, o := range venueOrders {
+		onVenue[o.ClientID] = append(onVenue[o.ClientID], o)
+	}
+	for id, os := range onVenue {
 		e, ok := journaled[id]
 		if !ok {
 			t.Fatalf("run %d: venue order %s is not in the journal", run, id)
@@ -179,8 +225,9 @@ func checkJournalAgainstVenue(t *testing.T, run int, path string, x *fakevenue.E
 		}
 	}
 	for id, e := range journaled {
-		if _, ok := perClientID(x)[id]; !ok && !e.Final() {
+		if _, ok := onVenue[id]; !ok && !e.Final() {
 			t.Fatalf("run %d: %s is %s in the journal and absent from the venue", run, id, e.Status)
 		}
 	}
+	return r
 }

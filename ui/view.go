@@ -28,18 +28,18 @@ func (m *Model) Render() string {
 	if m.quitting {
 		return ""
 	}
-	c := lipgloss.NewCanvas(m.w, m.h)
+	var layers []*lipgloss.Layer
 	for p := range NumPanes {
 		if m.rects.Shown(p) {
 			r := m.rects.Outer[p]
-			c.Compose(lipgloss.NewLayer(m.box(p)).X(r.X).Y(r.Y))
+			layers = append(layers, lipgloss.NewLayer(m.box(p)).X(r.X).Y(r.Y))
 		}
 	}
 	if !m.rects.Hint.Empty() {
-		c.Compose(lipgloss.NewLayer(m.st.Hint.Render(fit(HintEnlarge, m.rects.Hint.W))).X(0).Y(m.rects.Hint.Y))
+		layers = append(layers, lipgloss.NewLayer(m.st.Hint.Render(fit(HintEnlarge, m.rects.Hint.W))).X(0).Y(m.rects.Hint.Y))
 	}
 	if !m.rects.Status.Empty() {
-		c.Compose(lipgloss.NewLayer(fit(m.status.View(), m.rects.Status.W)).X(0).Y(m.rects.Status.Y))
+		layers = append(layers, lipgloss.NewLayer(fit(m.status.View(), m.rects.Status.W)).X(0).Y(m.rects.Status.Y))
 	}
 	var overlay string
 	switch {
@@ -50,8 +50,10 @@ func (m *Model) Render() string {
 	}
 	if overlay != "" {
 		ow, oh := lipgloss.Width(overlay), lipgloss.Height(overlay)
-		c.Compose(lipgloss.NewLayer(overlay).X(max(0, (m.w-ow)/2)).Y(max(0, (m.h-oh)/2)).Z(1))
+		layers = append(layers, lipgloss.NewLayer(overlay).X(max(0, (m.w-ow)/2)).Y(max(0, (m.h-oh)/2)).Z(1))
 	}
+	c := lipgloss.NewCanvas(m.w, m.h)
+	c.Compose(lipgloss.NewCompositor(layers...))
 	return c.Render()
 }
 
@@ -92,6 +94,10 @@ func (m *Model) renderDialog(d *dialog) string {
 	inner := max(1, w-style.GetHorizontalFrameSize())
 	lines := []string{m.st.Title.Render(fit(d.title, inner)), ""}
 	for _, l := range d.lines {
+		if d.kind == dialogAlert {
+			lines = append(lines, wrap(l, inner)...) // a reason is worth every word
+			continue
+		}
 		lines = append(lines, fit(l, inner))
 	}
 	lines = append(lines, "")
@@ -195,8 +201,9 @@ func (m *Model) renderHelp() string {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
 	body := strings.Join(rows, "\n\n") + "\n\n" + m.st.Muted.Render("? or esc: close help")
-	body = fitBlock(body, avail, max(1, m.h-2-style.GetVerticalFrameSize()))
-	return style.Render(body)
+	lines := strings.Split(body, "\n")
+	lines = lines[:min(len(lines), max(1, m.h-2-style.GetVerticalFrameSize()))]
+	return style.Render(fitBlock(strings.Join(lines, "\n"), avail, len(lines)))
 }
 
 // fit cuts s (which may hold ANSI styles) to w cells.

@@ -68,6 +68,10 @@ func (p *EventLog) Update(msg tea.Msg) tea.Cmd {
 		} else {
 			p.ring[p.start] = msg
 			p.start = (p.start + 1) % LogCapacity
+			if !p.follow {
+				// Keep the lines being read in place as the oldest go.
+				p.off = max(0, p.off-len(p.entries[0]))
+			}
 			p.entries = p.entries[1:]
 		}
 		p.entries = append(p.entries, p.renderEntry(msg))

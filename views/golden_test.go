@@ -85,22 +85,39 @@ func TestStatusLineGolden(t *testing.T) {
 // and tall heights, with the selection moved and focus on.
 func TestFitSweep(t *testing.T) {
 	ps := panes(t, 5)
-	for _, x := range ps {
-		x.p.Focus()
-	}
+	t.Run("sweep", func(t *testing.T) {
+		for _, x := range ps {
+			sweepPane(t, x.name, x.p)
+		}
+	})
 	s := NewStatusLine(testStyles())
+
 	feed(s, fixture(5))
 	for w := 20; w <= 200; w++ {
-		for _, h := range []int{1, 3, 7, 24} {
-			for _, x := range ps {
-				x.p.SetSize(w, h)
-				assertFits(t, x.name, x.p.View(), w, h)
-			}
-		}
 		s.SetWidth(w)
 		assertFits(t, "status", s.View(), w, 1)
 	}
-	// Scrolled to the end, the windows must still fit.
+	scrolledEndFits(t, ps)
+}
+
+func sweepPane(t *testing.T, name string, p Pane) {
+	p.Focus()
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		for w := 20; w <= 200; w++ {
+			for _, h := range []int{1, 4, 24} {
+				p.SetSize(w, h)
+				assertFits(t, name, p.View(), w, h)
+			}
+		}
+	})
+}
+
+// scrolledEndFits: scrolled to the end, the windows must still fit.
+func scrolledEndFits(t *testing.T, ps []struct {
+	name string
+	p    Pane
+}) {
 	for _, x := range ps {
 		x.p.SetSize(60, 5)
 		if _, ok := x.p.(*OrderEntry); ok {

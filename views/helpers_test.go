@@ -301,3 +301,7 @@ func golden(t *testing.T, name, view string) {
 		t.Errorf("%s differs from golden:\n--- got ---\n%s--- want ---\n%s", name, got, want)
 	}
 }
+
+func eventOf(o exchange.Order) exchange.OrderEvent {
+	return exchange.OrderEvent{Account: o.Account, Kind: exchange.EventFill, Order: o, Time: o.Updated}
+}

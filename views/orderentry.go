@@ -492,7 +492,10 @@ func (p *OrderEntry) render() {
 		bottom = append(bottom, fit("  notional  "+p.notional, p.w))
 	}
 	for _, s := range p.problems {
-		bottom = append(bottom, fit("  "+p.st.Error.Render(s), p.w))
+		// The nearest valid value is at the end: wrap, never cut it off.
+		for _, l := range wrapIndented("  ", s, p.w, 4) {
+			bottom = append(bottom, p.st.Error.Render(l))
+		}
 	}
 	switch {
 	case p.blocked != "":

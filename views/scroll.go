@@ -87,3 +87,13 @@ func (a *accountOrder) ensure(name string) {
 	a.list = append(a.list, name)
 	a.info[name] = accountFacts{name: name}
 }
+
+var (
+	_ Pane = (*Keys)(nil)
+	_ Pane = (*Clock)(nil)
+	_ Pane = (*Budgets)(nil)
+	_ Pane = (*Balances)(nil)
+	_ Pane = (*Blotter)(nil)
+	_ Pane = (*OrderEntry)(nil)
+	_ Pane = (*EventLog)(nil)
+)

@@ -316,14 +316,14 @@ func (c *Client) explainClock(ce *exchange.ClockError) {
 func (c *Client) send(ctx context.Context, cl *call) error {
 	ep := cl.ep
 	cost := exchange.Cost{Weight: ep.weight, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.prio)}
+	if ep.signed && c.signer == nil {
+		return fmt.Errorf("binance %s: %w", ep.name(), ErrNoSecret)
+	}
 	if err := c.budget.Acquire(ctx, cost); err != nil {
 		return err
 	}
 	wire := append(make([]byte, 0, len(cl.p.b)+160), cl.p.b...)
 	if ep.signed {
-		if c.signer == nil {
-			return fmt.Errorf("binance %s: %w", ep.name(), ErrNoSecret)
-		}
 		p := params{b: wire}
 		p.addInt("recvWindow", c.recvWindow.Milliseconds())
 		p.addInt("timestamp", c.clock.Stamp().UnixMilli())

@@ -390,3 +390,64 @@ func TestRateLimitResponseBansAccount(t *testing.T) {
 		})
 	}
 }
+
+// TestClockErrorCarriesMeasuredOffset: a venue whose clock is 6.2 s ahead
+// keeps refusing (say the estimator could not help); the error reports the
+// offset measured by the re-sync, in the user's terms.
+func TestClockErrorCarriesMeasuredOffset(t *testing.T) {
+	for _, tc := range []struct {
+		skew time.Duration
+		want []string
+	}{
+		{6200 * time.Millisecond, []string{"6.2 s behind Binance", "recvWindow 5000 ms", "vigil check"}},
+		{-1300 * time.Millisecond, []string{"1.3 s ahead of Binance", "vigil check"}},
+	} {
+		calls := 0
+		c, m := newMini(t, func(r *http.Request, f url.Values) (int, string, http.Header) {
+			if r.URL.Path == "/api/v3/time" {
+				return 200, fmt.Sprintf(`{"serverTime":%d}`, time.Now().Add(tc.skew).UnixMilli()), nil
+			}
+			calls++
+			return 400, `{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}`, nil
+		})
+		_, err := c.Balances(context.Background())
+		var ce *exchange.ClockError
+		if !errors.As(err, &ce) || ce.Kind != exchange.KindClock {
+			t.Fatalf("err %v", err)
+		}
+		if (ce.Offset - tc.skew).Abs() > 50*time.Millisecond {
+			t.Errorf("offset %v, want %v", ce.Offset, tc.skew)
+		}
+		for _, s := range tc.want {
+			if !strings.Contains(ce.Advice(), s) {
+				t.Errorf("advice %q lacks %q", ce.Advice(), s)
+			}
+		}
+		if calls != 2 || m.count("/api/v3/time") == 0 {
+			t.Errorf("%d signed attempts and %d time probes; want one retry after a re-sync", calls, m.count("/api/v3/time"))
+		}
+	}
+}
+
+func TestNoSecretFailsBeforeSending(t *testing.T) {
+	c, err := New(WithHTTPClient(&http.Client{Transport: rtFunc(func(*http.Request) (*http.Response, error) {
+		t.Fatal("sent without a secret")
+		return nil, nil
+	})}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Balances(context.Background()); !errors.Is(err, ErrNoSecret) {
+		t.Fatalf("err %v", err)
+	}
+	if c.Info().Network != exchange.Testnet || c.base != TestnetURL {
+		t.Fatalf("defaults: %+v %s", c.Info(), c.base)
+	}
+	m, _ := New(WithAccount(exchange.AccountInfo{Network: exchange.Mainnet}))
+	if m.base != MainnetURL {
+		t.Fatalf("mainnet base %s", m.base)
+	}
+	if _, err := New(WithRecvWindow(61 * time.Second)); err == nil {
+		t.Fatal("recvWindow above 60 s accepted")
+	}
+}

@@ -170,7 +170,7 @@ func filterAdvice(filter string, ec errContext) (rule, advice string) {
 				return exchange.RulePrice, prefix + "price must be at most " + r.MaxPrice.String()
 			}
 		}
-		return rule, prefix + "price must be a multiple of " + r.TickSize.String() + bounds("price", r.MinPrice, r.MaxPrice)
+		return rule, prefix + "price must be a multiple of " + r.TickSize.String() + bounds(r.MinPrice, r.MaxPrice)
 	case "LOT_SIZE", "MARKET_LOT_SIZE":
 		rule = exchange.RuleStep
 		if r == nil {
@@ -191,7 +191,7 @@ func filterAdvice(filter string, ec errContext) (rule, advice string) {
 				return exchange.RuleQty, prefix + "quantity must be at most " + hi.String()
 			}
 		}
-		return rule, prefix + "quantity must be a multiple of " + step.String() + bounds("quantity", lo, hi)
+		return rule, prefix + "quantity must be a multiple of " + step.String() + bounds(lo, hi)
 	case "NOTIONAL", "MIN_NOTIONAL":
 		rule = exchange.RuleNotional
 		if r == nil {
@@ -216,7 +216,7 @@ func filterAdvice(filter string, ec errContext) (rule, advice string) {
 	return filter, prefix + "the order breaks this symbol rule"
 }
 
-func bounds(what string, lo, hi decimal.Decimal) string {
+func bounds(lo, hi decimal.Decimal) string {
 	switch {
 	case lo.IsPositive() && hi.IsPositive():
 		return fmt.Sprintf(", between %s and %s", lo, hi)

@@ -1,11 +1,21 @@
 // Package binance is the Binance Spot REST client: the signer, the request
 // path that charges the local rate budget before sending, error decoding with
 // advice, and the exchange.Venue implementation.
+//
+// Every request is charged to the account's exchange.Budget before it is
+// sent and reconciled afterwards with X-MBX-USED-WEIGHT-* and
+// X-MBX-ORDER-COUNT-* headers. Place and Cancel charge at Trading priority,
+// everything else at Interactive; a poller marks its context with
+// exchange.WithPriority(ctx, exchange.Background) so it can never eat the
+// reserve kept for orders. A 429 or 418 bans the whole account locally until
+// Retry-After.
 package binance
 
 import (
+	stdcrypto "crypto"
 	"crypto/ed25519"
 	"crypto/hmac"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -76,11 +86,16 @@ func unreserved(c byte) bool {
 		c == '-' || c == '_' || c == '.' || c == '~'
 }
 
+// SchemeRSA is Binance's third key type (RSASSA-PKCS1-v1_5, SHA-256). The
+// venue-neutral schemes in exchange do not list it; only Binance has it.
+const SchemeRSA exchange.Scheme = "rsa"
+
 // Signer signs Binance payloads with one key. It is safe for concurrent use.
 type Signer struct {
 	scheme exchange.Scheme
 	macs   sync.Pool // *macState keyed by this signer's secret
 	ed     ed25519.PrivateKey
+	rsa    *rsa.PrivateKey
 }
 
 // macState is pooled so a signature costs no allocation: the keyed HMAC is
@@ -119,28 +134,57 @@ func NewSigner(scheme exchange.Scheme, secret crypto.Secret) (*Signer, error) {
 			return nil, err
 		}
 		s.ed = key
+	case SchemeRSA:
+		key, err := parseRSA(secret.Bytes())
+		if err != nil {
+			return nil, err
+		}
+		s.rsa = key
 	default:
-		return nil, fmt.Errorf("binance: unsupported key scheme %q (hmac or ed25519)", scheme)
+		return nil, fmt.Errorf("binance: unsupported key scheme %q (hmac, ed25519 or rsa)", scheme)
 	}
 	return s, nil
 }
 
 func looksLikePEM(b []byte) bool { return strings.Contains(string(b), "-----BEGIN") }
 
-func parseEd25519(b []byte) (ed25519.PrivateKey, error) {
+func parsePKCS8(b []byte, what string) (any, error) {
 	block, _ := pem.Decode(b)
 	if block == nil {
-		return nil, errors.New("binance: the Ed25519 secret is not a PEM block (expected -----BEGIN PRIVATE KEY-----)")
+		return nil, fmt.Errorf("binance: the %s secret is not a PEM block (expected -----BEGIN PRIVATE KEY-----)", what)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("binance: Ed25519 secret: %w", err)
+		return nil, fmt.Errorf("binance: %s secret: %w", what, err)
+	}
+	return k, nil
+}
+
+func parseEd25519(b []byte) (ed25519.PrivateKey, error) {
+	k, err := parsePKCS8(b, "Ed25519")
+	if err != nil {
+		return nil, err
 	}
 	ek, ok := k.(ed25519.PrivateKey)
 	if !ok {
 		return nil, fmt.Errorf("binance: the PEM key is %T, not Ed25519", k)
 	}
 	return ek, nil
+}
+
+func parseRSA(b []byte) (*rsa.PrivateKey, error) {
+	k, err := parsePKCS8(b, "RSA")
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("binance: the PEM key is %T, not RSA", k)
+	}
+	if n := rk.N.BitLen(); n < 2048 || n > 4096 {
+		return nil, fmt.Errorf("binance: RSA key of %d bits; Binance takes 2048 to 4096", n)
+	}
+	return rk, nil
 }
 
 // Scheme is the key type this signer signs with.
@@ -156,9 +200,12 @@ func (s *Signer) AppendSignature(dst, payload []byte) []byte {
 	} else {
 		dst = append(dst, name...)
 	}
-	if s.scheme == exchange.SchemeEd25519 {
+	switch s.scheme {
+	case exchange.SchemeEd25519:
 		var sig [88]byte // base64 of 64 bytes
 		return appendEscaped(dst, s.appendEd25519(sig[:0], payload))
+	case SchemeRSA:
+		return appendEscaped(dst, s.appendRSA(nil, payload))
 	}
 	st := s.macs.Get().(*macState)
 	st.mac.Reset()
@@ -176,11 +223,25 @@ func (s *Signer) appendEd25519(dst, payload []byte) []byte {
 	return base64.StdEncoding.AppendEncode(dst, sig)
 }
 
+// appendRSA is PKCS#1 v1.5 over SHA-256, deterministic, so vectors pin it.
+func (s *Signer) appendRSA(dst, payload []byte) []byte {
+	sum := sha256.Sum256(payload)
+	sig, err := rsa.SignPKCS1v15(nil, s.rsa, stdcrypto.SHA256, sum[:])
+	if err != nil {
+		// Only a key too small for SHA-256 fails, and parseRSA refuses those.
+		panic("binance: RSA signing: " + err.Error())
+	}
+	return base64.StdEncoding.AppendEncode(dst, sig)
+}
+
 // Sign returns the signature of payload as the venue defines it, before any
-// wire encoding: hex for HMAC, standard base64 for Ed25519.
+// wire encoding: hex for HMAC, standard base64 for Ed25519 and RSA.
 func (s *Signer) Sign(payload []byte) string {
-	if s.scheme == exchange.SchemeEd25519 {
+	switch s.scheme {
+	case exchange.SchemeEd25519:
 		return string(s.appendEd25519(nil, payload))
+	case SchemeRSA:
+		return string(s.appendRSA(nil, payload))
 	}
 	st := s.macs.Get().(*macState)
 	defer s.macs.Put(st)

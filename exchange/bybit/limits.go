@@ -94,7 +94,7 @@ func (r *rates) budget(scope string, limit int, w time.Duration, kind exchange.L
 	defer r.mu.Unlock()
 	b, ok := r.scopes[scope]
 	if !ok {
-		b = r.newB(r.account, r.now, exchange.Limit{Name: bucketName(scope, w), Kind: kind, Limit: limit, Window: w})
+		b = r.newB(r.account, r.now, exchange.Limit{Name: bucketName(scope, w), Kind: kind, Limit: limit, Window: w, Rolling: w == window})
 		if r.now().Before(r.banUntil) {
 			b.Ban(r.banUntil, r.banReason)
 		}
@@ -157,7 +157,7 @@ func (r *rates) observe(ep endpoint, lh limitHeaders) {
 	r.limits[ep.name] = lh.limit
 	r.mu.Unlock()
 	if changed {
-		b.SetLimits(exchange.Limit{Name: bucketName(ep.name, window), Kind: kind, Limit: lh.limit, Window: window})
+		b.SetLimits(exchange.Limit{Name: bucketName(ep.name, window), Kind: kind, Limit: lh.limit, Window: window, Rolling: true})
 	}
 	used := max(lh.limit-lh.remaining, 0)
 	b.Observe(bucketName(ep.name, window), used)

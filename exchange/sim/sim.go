@@ -93,7 +93,7 @@ type SymbolSpec struct {
 type market struct {
 	rules exchange.SymbolRules
 	price decimal.Decimal
-	walk  int64 // in ticks
+	walk  int64    // in ticks
 	open  []*order // resting orders of every account, oldest first
 }
 

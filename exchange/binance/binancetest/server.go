@@ -98,7 +98,7 @@ type apiKey struct {
 }
 
 type accountFlags struct {
-	uid                            int64
+	uid                               int64
 	canTrade, canWithdraw, canDeposit bool
 }
 

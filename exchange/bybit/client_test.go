@@ -1,0 +1,382 @@
+package bybit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+const (
+	testKey    = "oracleBybitKey01"
+	testSecret = "oracleBybitSecret0123456789abcdefghij"
+)
+
+// verifying checks each signed request the way Bybit does: over the raw
+// query or the exact body that arrived.
+func verifying(t *testing.T, h http.HandlerFunc) http.HandlerFunc {
+	s, err := NewSigner(testKey, secret(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(HeaderKey) != "" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+			payload := []byte(r.URL.RawQuery)
+			if r.Method == http.MethodPost {
+				payload = body
+			}
+			want := s.Sign(r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderRecvWindow), payload)
+			if got := r.Header.Get(HeaderSign); got != want {
+				t.Errorf("%s %s: signature %s, venue computes %s", r.Method, r.URL.RequestURI(), got, want)
+			}
+		}
+		h(w, r)
+	}
+}
+
+func newTestClient(t *testing.T, h http.HandlerFunc) *Client {
+	t.Helper()
+	srv := httptest.NewServer(verifying(t, h))
+	t.Cleanup(srv.Close)
+	c, err := New(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()),
+		WithAccount(exchange.AccountInfo{Name: "bybit-test", Network: exchange.Testnet}),
+		WithKey(testKey, secret(testSecret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func ok(result string) string {
+	return `{"retCode":0,"retMsg":"OK","result":` + result + `,"retExtInfo":{},"time":1700000000000}`
+}
+
+func TestBalances(t *testing.T) {
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery != "accountType=UNIFIED" {
+			t.Errorf("query %q", r.URL.RawQuery)
+		}
+		io.WriteString(w, ok(`{"list":[{"accountType":"UNIFIED","coin":[
+			{"coin":"USDT","walletBalance":"1000.123456789","locked":"250.1"},
+			{"coin":"BTC","walletBalance":"0.5","locked":""}]}]}`))
+	})
+	got, err := c.Balances(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Free.String() != "750.023456789" || got[0].Locked.String() != "250.1" ||
+		got[1].Free.String() != "0.5" || !got[1].Locked.IsZero() {
+		t.Errorf("balances %+v", got)
+	}
+}
+
+func TestKeyInfo(t *testing.T) {
+	now := time.Date(2026, 8, 20, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, body    string
+		trade, wd, ip exchange.Tri
+		notes         []string
+		expires       bool
+	}{
+		{"unbound read-write with countdown",
+			`{"readOnly":0,"permissions":{"Spot":["SpotTrade"],"Wallet":["AccountTransfer"]},"ips":["*"],"expiredAt":"2026-09-01T00:00:00Z","deadlineDay":12,"createdAt":"2026-06-03T00:00:00Z","userID":24617703}`,
+			exchange.TriYes, exchange.TriNo, exchange.TriNo, []string{"key expires 2026-09-01 (in 12 days)", "not bound to an IP"}, true},
+		{"bound withdraw key",
+			`{"readOnly":0,"permissions":{"Spot":["SpotTrade"],"Wallet":["AccountTransfer","Withdraw"]},"ips":["203.0.113.7"],"expiredAt":"","deadlineDay":0,"createdAt":"2026-06-03T00:00:00Z","userID":1}`,
+			exchange.TriYes, exchange.TriYes, exchange.TriYes, nil, false},
+		{"read only",
+			`{"readOnly":1,"permissions":{"Spot":["SpotTrade"]},"ips":["*"],"expiredAt":"2026-08-01T00:00:00Z","createdAt":"2026-05-03T00:00:00Z","userID":1}`,
+			exchange.TriNo, exchange.TriNo, exchange.TriNo, []string{"EXPIRED"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, ok(tc.body)) })
+			c.now = func() time.Time { return now }
+			k, err := c.KeyInfo(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.Trade != tc.trade || k.Withdraw != tc.wd || k.IPBound != tc.ip || k.Created.IsZero() || k.Expires.IsZero() == tc.expires {
+				t.Errorf("key %+v", k)
+			}
+			joined := strings.Join(k.Notes, "|")
+			for _, n := range tc.notes {
+				if !strings.Contains(joined, n) {
+					t.Errorf("notes %q lack %q", k.Notes, n)
+				}
+			}
+		})
+	}
+}
+
+func TestRulesPlaceQuery(t *testing.T) {
+	var realtimeCalls, historyCalls int
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v5/market/instruments-info":
+			io.WriteString(w, ok(`{"category":"spot","list":[{"symbol":"BTCUSDT","baseCoin":"BTC","quoteCoin":"USDT","status":"Trading",
+				"lotSizeFilter":{"basePrecision":"0.000001","quotePrecision":"0.00000001","minOrderQty":"0.000048","maxOrderQty":"71.73956243","minOrderAmt":"1","maxOrderAmt":"2000000","maxLimitOrderQty":"71.73956243","maxMarketOrderQty":"35.86978121"},
+				"priceFilter":{"tickSize":"0.01"}}]}`))
+		case "/v5/order/create":
+			b, _ := io.ReadAll(r.Body)
+			want := `{"category":"spot","symbol":"BTCUSDT","side":"Buy","orderType":"Market","qty":"0.001","orderLinkId":"vg1","marketUnit":"baseCoin"}`
+			if string(b) != want {
+				t.Errorf("body %s\nwant %s", b, want)
+			}
+			w.Header().Set("X-Bapi-Limit", "20")
+			w.Header().Set("X-Bapi-Limit-Status", "19")
+			io.WriteString(w, ok(`{"orderId":"1321003749386327552","orderLinkId":"vg1"}`))
+		case "/v5/order/realtime":
+			realtimeCalls++
+			if r.URL.Query().Get("orderLinkId") == "gone" {
+				io.WriteString(w, ok(`{"list":[],"nextPageCursor":"","category":"spot"}`))
+				return
+			}
+			io.WriteString(w, ok(`{"list":[{"orderId":"1321003749386327552","orderLinkId":"vg1","symbol":"BTCUSDT","side":"Buy","orderType":"Limit","price":"43000.5","qty":"0.002","orderStatus":"PartiallyFilledCanceled","timeInForce":"IOC","cumExecQty":"0.001","cumExecValue":"43.0005","avgPrice":"43000.5","rejectReason":"EC_NoError","cancelType":"UNKNOWN","createdTime":"1700000000001","updatedTime":"1700000000002"}]}`))
+		case "/v5/order/history":
+			historyCalls++
+			io.WriteString(w, ok(`{"list":[]}`))
+		}
+	})
+	ctx := context.Background()
+	rules, err := c.Rules(ctx, "BTCUSDT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules.StepSize.String() != "0.000001" || rules.TickSize.String() != "0.01" || rules.MinNotional.String() != "1" ||
+		rules.MaxQty.String() != "71.73956243" || rules.MarketMaxQty.String() != "35.86978121" || rules.QtyDecimals != 6 || rules.PriceDecimals != 2 || !rules.Trading {
+		t.Errorf("rules %+v", rules)
+	}
+	o, err := c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.MarketOrder, Qty: decimal.RequireFromString("0.001"), ClientID: "vg1"})
+	if err != nil || o.OrderID != "1321003749386327552" || o.Status != exchange.StatusNew {
+		t.Fatalf("place %+v %v", o, err)
+	}
+	q, err := c.Query(ctx, exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "vg1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Status != exchange.StatusCanceled || q.Filled.String() != "0.001" || q.QuoteFilled.String() != "43.0005" || q.TIF != exchange.IOC || q.Type != exchange.LimitOrder || q.Reason != "" {
+		t.Errorf("query %+v", q)
+	}
+	_, err = c.Query(ctx, exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "gone"})
+	if !errors.Is(err, exchange.ErrOrderNotFound) {
+		t.Errorf("empty list: %v", err)
+	}
+	if realtimeCalls != 2 || historyCalls != 1 {
+		t.Errorf("realtime %d history %d: an empty realtime answer must be checked in history", realtimeCalls, historyCalls)
+	}
+}
+
+func TestStatuses(t *testing.T) {
+	for in, want := range map[string]exchange.OrderStatus{
+		"New": exchange.StatusNew, "PartiallyFilled": exchange.StatusPartiallyFilled, "Filled": exchange.StatusFilled,
+		"Cancelled": exchange.StatusCanceled, "PartiallyFilledCanceled": exchange.StatusCanceled, "Rejected": exchange.StatusRejected,
+		"Deactivated": exchange.StatusCanceled, "Bogus": exchange.StatusUnknown,
+	} {
+		if got := status(in); got != want {
+			t.Errorf("%s -> %s, want %s", in, got, want)
+		}
+	}
+}
+
+// recorder stands in for exchange.Budget to see what the client reports.
+type recorder struct {
+	observed map[string]int
+	limits   []exchange.Limit
+	bans     []time.Time
+}
+
+func (r *recorder) Acquire(context.Context, exchange.Cost) error { return nil }
+func (r *recorder) Observe(name string, used int)                { r.observed[name] = used }
+func (r *recorder) SetLimits(l ...exchange.Limit)                { r.limits = append(r.limits, l...) }
+func (r *recorder) Ban(until time.Time, _ string)                { r.bans = append(r.bans, until) }
+func (r *recorder) Snapshot() exchange.BudgetSnapshot            { return exchange.BudgetSnapshot{} }
+
+func TestLimitHeadersObserved(t *testing.T) {
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Bapi-Limit", "40") // an upgraded limit
+		w.Header().Set("X-Bapi-Limit-Status", "37")
+		w.Header().Set("X-Bapi-Limit-Reset-Timestamp", "1700000000000")
+		io.WriteString(w, ok(`{"list":[]}`))
+	})
+	rec := &recorder{observed: map[string]int{}}
+	c.rates.newB = func(string, func() time.Time, ...exchange.Limit) budgeter { return rec }
+	if _, err := c.Balances(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rec.observed["wallet-balance/1s"] != 3 {
+		t.Errorf("observed %v, want wallet-balance/1s=3 (40-37)", rec.observed)
+	}
+	if len(rec.limits) != 1 || rec.limits[0].Limit != 40 {
+		t.Errorf("limits %+v, want the venue's 40", rec.limits)
+	}
+}
+
+func TestErrorDecoding(t *testing.T) {
+	type want struct {
+		kind   exchange.Kind
+		advice string
+		filter string
+		clock  bool
+		ahead  bool
+		rate   bool
+		banned bool
+		ambig  bool
+	}
+	body := func(code int, msg string) string {
+		return fmt.Sprintf(`{"retCode":%d,"retMsg":%q,"result":{},"retExtInfo":{},"time":1700000000000}`, code, msg)
+	}
+	cases := []struct {
+		name, call string
+		status     int
+		body       string
+		hdr        map[string]string
+		want       want
+	}{
+		{"10002 ahead", "balance", 200, body(10002, "invalid request, please check your server timestamp or recv_window param. req_timestamp[1700000002500],server_timestamp[1700000000000],recv_window[5000]"), nil,
+			want{kind: exchange.KindClock, clock: true, ahead: true, advice: "2.5s ahead"}},
+		{"10002 behind", "balance", 200, body(10002, "invalid request, please check your server timestamp or recv_window param. req_timestamp[1699999990000],server_timestamp[1700000000000],recv_window[5000]"), nil,
+			want{kind: exchange.KindClock, clock: true, advice: "10s behind"}},
+		{"10003 key", "balance", 401, body(10003, "API key is invalid."), nil, want{kind: exchange.KindAuth, advice: "testnet"}},
+		{"10010 ip", "balance", 401, body(10010, "Unmatched IP, please check your API key's bound IP addresses. 198.51.100.9"), nil, want{kind: exchange.KindPermission, advice: "198.51.100.9"}},
+		{"10005 perm", "place", 200, body(10005, "Permission denied, please check your API key permissions."), nil, want{kind: exchange.KindPermission, advice: "Spot trading"}},
+		{"33004 expired", "balance", 200, body(33004, "Your api key has expired."), nil, want{kind: exchange.KindAuth, advice: "expired"}},
+		{"-2015 expired", "balance", 200, body(-2015, "Your api key has expired."), nil, want{kind: exchange.KindAuth, advice: "expired"}},
+		{"170131 balance", "place", 200, body(170131, "Insufficient balance."), nil, want{kind: exchange.KindBalance, advice: "not enough"}},
+		{"110007 balance", "place", 200, body(110007, "ab not enough for new order"), nil, want{kind: exchange.KindBalance}},
+		{"170141 duplicate", "place", 200, body(170141, "Duplicate clientOrderId"), nil, want{kind: exchange.KindDuplicate, advice: "already has"}},
+		{"110072 duplicate", "place", 200, body(110072, "OrderLinkedID is duplicate"), nil, want{kind: exchange.KindDuplicate}},
+		{"170136 min qty", "place", 200, body(170136, "Order quantity is lower than the minimum."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleQty}},
+		{"170137 decimals", "place", 200, body(170137, "Order quantity has too many decimals."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleStep}},
+		{"170134 tick", "place", 200, body(170134, "Order price has too many decimals."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleTick}},
+		{"170132 price", "place", 200, body(170132, "Order price is too high."), nil, want{kind: exchange.KindFilter, filter: exchange.RulePrice}},
+		{"170140 notional", "place", 200, body(170140, "Order value exceeded lower limit."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleNotional}},
+		{"110094 notional", "place", 200, body(110094, "Order does not meet minimum order value"), nil, want{kind: exchange.KindFilter, filter: exchange.RuleNotional}},
+		{"170213 unknown", "cancel", 200, body(170213, "Order does not exist."), nil, want{kind: exchange.KindNotFound}},
+		{"110001 unknown", "cancel", 200, body(110001, "order not exists or too late to cancel"), nil, want{kind: exchange.KindNotFound}},
+		{"10006 rate", "balance", 200, body(10006, "Too many visits!"), map[string]string{"X-Bapi-Limit": "50", "X-Bapi-Limit-Status": "0", "X-Bapi-Limit-Reset-Timestamp": "4102444800000"},
+			want{kind: exchange.KindRateLimit, rate: true, advice: "per endpoint"}},
+		{"429", "balance", 429, body(10006, "Too many visits!"), nil, want{kind: exchange.KindRateLimit, rate: true}},
+		{"403 ip ban", "balance", 403, "access too frequent", nil, want{kind: exchange.KindRateLimit, rate: true, banned: true, advice: "10 minutes"}},
+		{"403 region", "balance", 403, "The Amazon CloudFront distribution is configured to block access from your country.", nil, want{kind: exchange.KindPermission, advice: "region"}},
+		{"10016 after place", "place", 200, body(10016, "Internal server error."), nil, want{kind: exchange.KindUnknownStatus, ambig: true}},
+		{"504 after place", "place", 504, "<html>gateway timeout</html>", nil, want{kind: exchange.KindUnknownStatus, ambig: true}},
+		{"garbage", "balance", 200, "not json at all", nil, want{kind: exchange.KindOther, advice: "base URL"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tc.hdr {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			})
+			ctx := context.Background()
+			var err error
+			switch tc.call {
+			case "balance":
+				_, err = c.Balances(ctx)
+			case "place":
+				_, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+					Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("43000"), ClientID: "vg1"})
+			case "cancel":
+				_, err = c.Cancel(ctx, exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "vg1"})
+			}
+			var ae *exchange.APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("%T %v is not an *APIError", err, err)
+			}
+			if ae.Venue != "bybit" || ae.Kind != tc.want.kind || ae.Filter != tc.want.filter {
+				t.Errorf("kind %d filter %q, want %d %q (%v)", ae.Kind, ae.Filter, tc.want.kind, tc.want.filter, err)
+			}
+			if !strings.Contains(ae.Advice(), tc.want.advice) || ae.Advice() == "" && tc.want.kind != exchange.KindOther {
+				t.Errorf("advice %q lacks %q", ae.Advice(), tc.want.advice)
+			}
+			var ce *exchange.ClockError
+			if errors.As(err, &ce) != tc.want.clock || tc.want.clock && ce.Ahead != tc.want.ahead {
+				t.Errorf("clock: %#v", err)
+			}
+			var rl *exchange.RateLimitError
+			if errors.As(err, &rl) != tc.want.rate {
+				t.Errorf("rate: %v", err)
+			}
+			if tc.want.rate {
+				if rl.Banned != tc.want.banned || rl.RetryAt.IsZero() {
+					t.Errorf("rate limit %+v", rl)
+				}
+				if tc.hdr["X-Bapi-Limit-Reset-Timestamp"] != "" && rl.RetryAt.UnixMilli() != 4102444800000 {
+					t.Errorf("RetryAt %v, want the reset header", rl.RetryAt)
+				}
+				if tc.want.banned && rl.RetryAt.Sub(time.Now()) < 9*time.Minute {
+					t.Errorf("403 ban until %v, want ≥10 min", rl.RetryAt)
+				}
+			}
+			if exchange.IsAmbiguous(err) != tc.want.ambig {
+				t.Errorf("ambiguous: %v", err)
+			}
+		})
+	}
+}
+
+// TestSignEchoDiff: on 10004 Bybit echoes the string it signed; the advice
+// puts it beside ours with the first differing byte, masks the key, and
+// never carries the secret.
+func TestSignEchoDiff(t *testing.T) {
+	var ours string
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		ours = r.Header.Get(HeaderTimestamp) + testKey + r.Header.Get(HeaderRecvWindow) + r.URL.RawQuery
+		// Bybit saw a different timestamp digit at byte 5.
+		theirs := []byte(ours)
+		theirs[5] ^= 1
+		fmt.Fprintf(w, `{"retCode":10004,"retMsg":"error sign! origin_string[%s]","result":{},"time":1700000000000}`, theirs)
+	})
+	_, err := c.Balances(context.Background())
+	var ae *exchange.APIError
+	if !errors.As(err, &ae) || ae.Kind != exchange.KindSignature {
+		t.Fatalf("%v", err)
+	}
+	adv := ae.Advice()
+	if !strings.Contains(adv, "first difference at byte 5 (") || !strings.HasPrefix(adv, `venue signed: "`) || !strings.Contains(adv, `we signed: "`) {
+		t.Errorf("advice %q", adv)
+	}
+	if strings.Contains(adv, testSecret) || strings.Contains(adv, testKey) {
+		t.Errorf("advice leaks the secret or the whole key: %q", adv)
+	}
+	if !strings.Contains(adv, "****ey01") || !strings.Contains(adv, "accountType=UNIFIED") {
+		t.Errorf("advice should show the masked key tail and the payload: %q", adv)
+	}
+
+	// Same string on both sides: the bytes agree, so the secret is wrong.
+	same := signAdvice("error sign! origin_string[1700000000000"+testKey+"5000a=b]", []byte("1700000000000"+testKey+"5000a=b"), testKey)
+	if !strings.Contains(same, "same string") {
+		t.Errorf("same-string advice %q", same)
+	}
+	// No echo at all.
+	if got := signAdvice("Error sign", []byte("x"), testKey); !strings.Contains(got, "secret") {
+		t.Errorf("no-echo advice %q", got)
+	}
+	// Ours shorter: the difference is at the end.
+	if got := signAdvice("error sign! origin_string[abcd]", []byte("abc"), "k"); !strings.Contains(got, "byte 3 ('d' vs end)") {
+		t.Errorf("length diff advice %q", got)
+	}
+}
+
+func TestGarbageResultShape(t *testing.T) {
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, ok(`{"list":"nope"}`))
+	})
+	_, err := c.Balances(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "/v5/account/wallet-balance") || !strings.Contains(err.Error(), "unexpected result shape") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -1,0 +1,48 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/vigil-trade/vigil/feed"
+)
+
+// Options are how Run builds the program.
+type Options struct {
+	Feed           feed.Options
+	ProgramOptions []tea.ProgramOption // e.g. tea.WithInput/WithOutput in tests
+}
+
+// Attach starts the feed for m's accounts, delivering through one bridge to
+// send (the program's Send), and hands the feed to the model as a message
+// so nothing races Update. Stop it by ending ctx; Wait on the result.
+func Attach(ctx context.Context, m *Model, send func(tea.Msg), opts feed.Options) *feed.Feed {
+	f := feed.Start(ctx, m.deps.Venues, send, opts)
+	f.Bridge().Event("", 0, attachMsg{f: f})
+	return f
+}
+
+// Run is the cockpit: it builds the program (alternate screen, set on the
+// View), starts the feed and runs until the user quits or ctx ends, which
+// is a normal exit. NO_COLOR in the environment forces plain styles.
+func Run(ctx context.Context, deps Deps, opts Options) error {
+	if NoColorEnv(os.Getenv) {
+		deps.NoColor = true
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m := New(deps)
+	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
+	p := tea.NewProgram(m, popts...)
+	f := Attach(ctx, m, p.Send, opts.Feed)
+	_, err := p.Run()
+	cancel()
+	f.Wait()
+	if err != nil && parent.Err() != nil && errors.Is(err, tea.ErrProgramKilled) {
+		return nil
+	}
+	return err
+}

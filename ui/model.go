@@ -27,11 +27,11 @@ type account struct {
 
 // Model is the cockpit. Use it by pointer.
 type Model struct {
-	deps  Deps
-	desk  OrderDesk
-	st    *chrome
-	keys  GlobalKeys
-	dkeys DialogKeys
+	deps   Deps
+	desk   OrderDesk
+	st     *chrome
+	keys   GlobalKeys
+	dkeys  DialogKeys
 	panes  [NumPanes]views.Pane
 	status *views.StatusLine
 

@@ -15,7 +15,11 @@ import (
 	"github.com/vigil-trade/vigil/views"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// updating reports -update, the flag teatest's golden package defines.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 func checkFrame(t *testing.T, frame string, w, h int) []string {
 	t.Helper()
@@ -34,7 +38,7 @@ func checkFrame(t *testing.T, frame string, w, h int) []string {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}

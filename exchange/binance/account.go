@@ -67,7 +67,7 @@ func (c *Client) account(ctx context.Context) (accountResp, error) {
 	var p params
 	p.add("omitZeroBalances", "true")
 	var out accountResp
-	err := c.do(ctx, &call{ep: epAccount, p: p, out: &out, ec: c.errCtx(epAccount)})
+	err := c.do(ctx, &call{ep: epAccount, p: p, out: &out, ec: c.errCtx()})
 	return out, err
 }
 
@@ -113,7 +113,7 @@ func (c *Client) KeyInfo(ctx context.Context) (exchange.KeyInfo, error) {
 
 func (c *Client) auditMainnet(ctx context.Context, ki exchange.KeyInfo, acct accountResp) (exchange.KeyInfo, error) {
 	var r apiRestrictions
-	if err := c.do(ctx, &call{ep: epAPIRestrictions, out: &r, ec: c.errCtx(epAPIRestrictions)}); err != nil {
+	if err := c.do(ctx, &call{ep: epAPIRestrictions, out: &r, ec: c.errCtx()}); err != nil {
 		return exchange.KeyInfo{}, err
 	}
 	ki.Source = "apiRestrictions + account flags"
@@ -183,7 +183,7 @@ func (c *Client) probeTrade(ctx context.Context) (exchange.Tri, string, error) {
 	p.add("quantity", r.FormatQty(qty))
 	p.add("price", r.FormatPrice(price))
 	req := exchange.OrderRequest{Symbol: r.Symbol, Side: exchange.Buy, Type: exchange.LimitOrder, Price: price, Qty: qty}
-	ec := c.errCtx(epOrderTest)
+	ec := c.errCtx()
 	ec.rules, ec.order = &r, &req
 	err = c.do(ctx, &call{ep: epOrderTest, p: p, out: &struct{}{}, ec: ec})
 	var ae *exchange.APIError
@@ -243,6 +243,6 @@ func probeOrder(r exchange.SymbolRules, last decimal.Decimal) (price, qty decima
 	return price, qty
 }
 
-func (c *Client) errCtx(ep endpoint) errContext {
-	return errContext{endpoint: ep.name(), network: c.info.Network, scheme: c.info.Scheme, keyID: c.info.KeyID}
+func (c *Client) errCtx() errContext {
+	return errContext{network: c.info.Network, scheme: c.info.Scheme, keyID: c.info.KeyID}
 }

@@ -272,8 +272,6 @@ type call struct {
 	p   params // endpoint params, without recvWindow/timestamp/signature
 	out any
 	ec  errContext
-	// hdr receives the response headers when set.
-	hdr *http.Header
 }
 
 // do sends a call: charges the budget, stamps and signs, sends, reconciles
@@ -339,7 +337,7 @@ func (c *Client) send(ctx context.Context, cl *call) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, ep.method, target, body)
 	if err != nil {
-		return fmt.Errorf("binance %s: %w", ep.name(), err)
+		return fmt.Errorf("binance %s: %w", ep.name(), redactURL(err))
 	}
 	if form {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -362,9 +360,6 @@ func (c *Client) send(ctx context.Context, cl *call) error {
 	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		c.log.Debug("request", "endpoint", ep.name(), "status", resp.StatusCode, "took", c.now().Sub(start), "weight", ep.weight)
-	}
-	if cl.hdr != nil {
-		*cl.hdr = resp.Header
 	}
 	if rerr != nil {
 		rerr = fmt.Errorf("binance %s: HTTP %d: reading body: %w", ep.name(), resp.StatusCode, redactURL(rerr))

@@ -42,12 +42,11 @@ type errBody struct {
 // errContext is what the client knew when a request failed, so advice can
 // carry numbers rather than just names.
 type errContext struct {
-	endpoint string
-	network  exchange.Network
-	scheme   exchange.Scheme
-	keyID    string
-	rules    *exchange.SymbolRules // the order's symbol, when cached
-	order    *exchange.OrderRequest
+	network exchange.Network
+	scheme  exchange.Scheme
+	keyID   string
+	rules   *exchange.SymbolRules // the order's symbol, when cached
+	order   *exchange.OrderRequest
 }
 
 // decodeAPIError turns an error body into an *exchange.APIError with advice.
@@ -137,6 +136,8 @@ func signatureAdvice(ec errContext) string {
 	switch ec.scheme {
 	case exchange.SchemeEd25519:
 		kind = "an Ed25519 key: the secret must be the PKCS#8 private key PEM whose public key you registered with Binance"
+	case SchemeRSA:
+		kind = "an RSA key: the secret must be the PKCS#8 private key PEM whose public key you registered with Binance"
 	default:
 		kind = "an HMAC key: the secret is the 64-character secret shown once at creation, not the API key"
 	}

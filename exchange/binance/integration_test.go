@@ -566,3 +566,40 @@ func TestAmbiguousOutcomesResolveByQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentUse: one client shared by several goroutines (the cockpit's
+// pollers and order entry) under -race.
+func TestConcurrentUse(t *testing.T) {
+	srv := binancetest.New()
+	srv.AddHMACKey(hmacKey, hmacSecret, binancetest.TradePerms(binancetest.DefaultAccount))
+	fund(t, srv)
+	c := clientFor(t, srv, exchange.Testnet, nil)
+	ctx := context.Background()
+	if err := c.SyncClock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			req := exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
+				Qty: decimal.RequireFromString("0.001"), Price: decimal.NewFromInt(int64(30000 + i)), ClientID: exchange.NewClientID(time.Now())}
+			if _, err := c.Place(ctx, req); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := c.Query(ctx, exchange.OrderRef{Symbol: "BTCUSDT", ClientID: req.ClientID}); err != nil {
+				t.Error(err)
+			}
+			if _, err := c.Cancel(ctx, exchange.OrderRef{Symbol: "BTCUSDT", ClientID: req.ClientID}); err != nil {
+				t.Error(err)
+			}
+			_ = c.Budget()
+			_ = c.Clock()
+		})
+	}
+	wg.Wait()
+	assertAllAccepted(t, srv, 0)
+	if open, err := c.OpenOrders(ctx, ""); err != nil || len(open) != 0 {
+		t.Fatalf("open %v %v", open, err)
+	}
+}

@@ -65,7 +65,7 @@ func (c *Client) loadInfo(ctx context.Context) error {
 		return nil
 	}
 	var out exchangeInfoResp
-	if err := c.do(ctx, &call{ep: epExchangeInfo, out: &out, ec: c.errCtx(epExchangeInfo)}); err != nil {
+	if err := c.do(ctx, &call{ep: epExchangeInfo, out: &out, ec: c.errCtx()}); err != nil {
 		return err
 	}
 	rules := make(map[string]exchange.SymbolRules, len(out.Symbols))
@@ -216,7 +216,7 @@ func (c *Client) LastPrice(ctx context.Context, symbol string) (decimal.Decimal,
 	var out struct {
 		Price decimal.Decimal `json:"price"`
 	}
-	if err := c.do(ctx, &call{ep: epTickerPrice, p: p, out: &out, ec: c.errCtx(epTickerPrice)}); err != nil {
+	if err := c.do(ctx, &call{ep: epTickerPrice, p: p, out: &out, ec: c.errCtx()}); err != nil {
 		return decimal.Decimal{}, err
 	}
 	if !out.Price.IsPositive() {

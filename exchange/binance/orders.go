@@ -120,7 +120,7 @@ func (c *Client) Place(ctx context.Context, req exchange.OrderRequest) (exchange
 	}
 	p.add("newClientOrderId", req.ClientID)
 	p.add("newOrderRespType", "RESULT")
-	ec := c.errCtx(epPlace)
+	ec := c.errCtx()
 	ec.rules, ec.order = &r, &req
 	var out orderResp
 	if err := c.do(ctx, &call{ep: epPlace, p: p, out: &out, ec: ec}); err != nil {
@@ -152,7 +152,7 @@ func (c *Client) Cancel(ctx context.Context, ref exchange.OrderRef) (exchange.Or
 	if err != nil {
 		return exchange.Order{}, err
 	}
-	ec := c.errCtx(epCancel)
+	ec := c.errCtx()
 	ec.rules = c.cachedRules(ref.Symbol)
 	var out orderResp
 	if err := c.do(ctx, &call{ep: epCancel, p: p, out: &out, ec: ec}); err != nil {
@@ -169,7 +169,7 @@ func (c *Client) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Ord
 		return exchange.Order{}, err
 	}
 	var out orderResp
-	if err := c.do(ctx, &call{ep: epQuery, p: p, out: &out, ec: c.errCtx(epQuery)}); err != nil {
+	if err := c.do(ctx, &call{ep: epQuery, p: p, out: &out, ec: c.errCtx()}); err != nil {
 		var ae *exchange.APIError
 		if errors.As(err, &ae) && ae.Code == "-2013" {
 			return exchange.Order{}, fmt.Errorf("%w: %w", exchange.ErrOrderNotFound, err)
@@ -190,7 +190,7 @@ func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]exchange.Orde
 		ep.weight = 80
 	}
 	var out []orderResp
-	if err := c.do(ctx, &call{ep: ep, p: p, out: &out, ec: c.errCtx(ep)}); err != nil {
+	if err := c.do(ctx, &call{ep: ep, p: p, out: &out, ec: c.errCtx()}); err != nil {
 		return nil, err
 	}
 	orders := make([]exchange.Order, len(out))

@@ -147,26 +147,10 @@ func (q *call) authenticate() *wireErr {
 		return rejectedKey()
 	}
 
-	tsRaw := q.params.Get("timestamp")
-	if tsRaw == "" {
-		return mandatory("timestamp")
+	tsUs, window, e := q.stamp()
+	if e != nil {
+		return e
 	}
-	tsUs, ok := parseTimestamp(tsRaw)
-	if !ok {
-		return badRequest(-1100, "Illegal characters found in parameter 'timestamp'; legal range is '^[0-9]{1,20}$'.")
-	}
-	window := int64(5000_000) // µs
-	if rw := q.params.Get("recvWindow"); rw != "" {
-		v, err := decimal.NewFromString(rw)
-		if err != nil || v.IsNegative() || !v.Equal(v.Truncate(3)) {
-			return badRequest(-1100, "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}(\\.[0-9]{1,3})?$'.")
-		}
-		if v.GreaterThan(decimal.NewFromInt(60000)) {
-			return badRequest(-1131, "recvWindow must be less than 60000")
-		}
-		window = v.Mul(decimal.NewFromInt(1000)).IntPart()
-	}
-
 	if !q.hasSig || q.sig == "" {
 		return mandatory("signature")
 	}
@@ -174,12 +158,8 @@ func (q *call) authenticate() *wireErr {
 		return badRequest(-1022, "Signature for this request is not valid.")
 	}
 
-	server := q.now.UnixMicro()
-	if tsUs >= server+1_000_000 {
-		return badRequest(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
-	}
-	if server-tsUs > window {
-		return badRequest(-1021, "Timestamp for this request is outside of the recvWindow.")
+	if e := checkWindow(q.now, tsUs, window); e != nil {
+		return e
 	}
 
 	if k.perms.IPRestrict && !slices.Contains(k.perms.IPs, q.ip) {
@@ -190,6 +170,53 @@ func (q *call) authenticate() *wireErr {
 	}
 	q.key, q.account = k, k.perms.Account
 	return nil
+}
+
+// stamp reads timestamp and recvWindow (µs).
+func (q *call) stamp() (tsUs, windowUs int64, e *wireErr) {
+	tsRaw := q.params.Get("timestamp")
+	if tsRaw == "" {
+		return 0, 0, mandatory("timestamp")
+	}
+	tsUs, ok := parseTimestamp(tsRaw)
+	if !ok {
+		return 0, 0, badRequest(-1100, "Illegal characters found in parameter 'timestamp'; legal range is '^[0-9]{1,20}$'.")
+	}
+	windowUs = 5000_000
+	if rw := q.params.Get("recvWindow"); rw != "" {
+		v, err := decimal.NewFromString(rw)
+		if err != nil || v.IsNegative() || !v.Equal(v.Truncate(3)) {
+			return 0, 0, badRequest(-1100, "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}(\\.[0-9]{1,3})?$'.")
+		}
+		if v.GreaterThan(decimal.NewFromInt(60000)) {
+			return 0, 0, badRequest(-1131, "recvWindow must be less than 60000")
+		}
+		windowUs = v.Mul(decimal.NewFromInt(1000)).IntPart()
+	}
+	return tsUs, windowUs, nil
+}
+
+// checkWindow is Binance's timing rule: refuse a stamp 1000 ms or more in
+// the server's future, or older than recvWindow.
+func checkWindow(now time.Time, tsUs, windowUs int64) *wireErr {
+	server := now.UnixMicro()
+	if tsUs >= server+1_000_000 {
+		return badRequest(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+	}
+	if server-tsUs > windowUs {
+		return badRequest(-1021, "Timestamp for this request is outside of the recvWindow.")
+	}
+	return nil
+}
+
+// checkTimestamp is stamp and checkWindow together, for requests whose
+// signature is checked first elsewhere.
+func (q *call) checkTimestamp() *wireErr {
+	ts, w, e := q.stamp()
+	if e != nil {
+		return e
+	}
+	return checkWindow(q.now, ts, w)
 }
 
 // parseTimestamp accepts milliseconds, or microseconds (16 digits and up),

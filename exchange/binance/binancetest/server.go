@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -137,6 +138,8 @@ type Request struct {
 type Server struct {
 	// URL is the base URL of the listening server ("" from New).
 	URL string
+	// WSURL is the WebSocket API endpoint of the listening server.
+	WSURL string
 
 	mode     Mode
 	sim      *sim.Exchange
@@ -157,6 +160,10 @@ type Server struct {
 	n429     int
 	n418     int
 	nextCID  uint64
+
+	pingEvery time.Duration
+	stream    streamState
+	wsConns   map[*wsConn]bool
 }
 
 // New returns a fake that does not listen; mount Handler where needed (an
@@ -194,6 +201,7 @@ func NewServer(opts ...Option) *Server {
 	s := New(opts...)
 	s.ts = httptest.NewServer(s)
 	s.URL = s.ts.URL
+	s.WSURL = "ws" + strings.TrimPrefix(s.ts.URL, "http") + WSPath
 	return s
 }
 
@@ -352,6 +360,10 @@ func (r *reply) err(status, code int, msg string) *reply {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == WSPath {
+		s.serveWS(w, r)
+		return
+	}
 	ctx := r.Context()
 	reqDelay, respDelay := s.sim.Latency()
 	if !s.sleep(ctx, reqDelay) {

@@ -35,8 +35,8 @@ func (c *clock) accrued(b time.Time) time.Duration {
 		return 0
 	}
 	// float64: drift times elapsed overflows int64 nanoseconds within hours.
-	elapsedHours := float64(b.Sub(c.anchor)) / float64(time.Hour)
-	return time.Duration(float64(c.driftPerHour) * elapsedHours)
+	driftHours := float64(b.Sub(c.anchor)) / float64(time.Hour)
+	return time.Duration(float64(c.driftPerHour) * driftHours)
 }
 
 // Now is the server clock: base clock + skew + accumulated drift. Venue fakes

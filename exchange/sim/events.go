@@ -32,6 +32,7 @@ type Event struct {
 	OrderID  uint64              // OrderChanged; zero for a rejected placement
 	Fee      decimal.Decimal     // OrderChanged with a fill
 	FeeAsset string
+	Maker    bool // the fill was against an order resting on the book
 
 	Balances []exchange.Balance // BalanceChanged
 }
@@ -101,7 +102,7 @@ func (x *Exchange) publishLocked(a *account, e Event) {
 func (x *Exchange) emitOrderLocked(a *account, oe exchange.OrderEvent, id uint64, f Fill) {
 	x.publishLocked(a, Event{
 		Time: oe.Time, Type: OrderChanged, Order: oe, OrderID: id,
-		Fee: f.Fee, FeeAsset: f.FeeAsset,
+		Fee: f.Fee, FeeAsset: f.FeeAsset, Maker: f.Maker,
 	})
 }
 

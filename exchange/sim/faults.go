@@ -17,7 +17,7 @@ const (
 	Fault5xx FaultKind = iota + 1
 	// FaultRateLimit: refuse as over the rate limit, as if other clients on
 	// the same IP had used the budget; fakes escalate repeats as the venue
-	// does (Binance: 429, then 418).
+	// does (a throttle first, then a ban for clients that keep sending).
 	FaultRateLimit
 	// FaultDropAfterAccept: apply the operation, then drop the connection
 	// without answering.
@@ -59,9 +59,9 @@ type Fault struct {
 	// Times is how often the fault fires before it is used up; 0: every
 	// time until removed.
 	Times int
-	// Prob is the chance, as a ratio in (0, 1], that a matching operation
-	// draws the fault; 0 means always.
-	Prob float64
+	// Prob is the chance that a matching operation draws the fault; 0
+	// means always.
+	Prob float64 // ratio in [0, 1]
 	// Delay for FaultSlow.
 	Delay time.Duration
 	// Status picks the flavour of a Fault5xx (e.g. 502 or 503); 0: the

@@ -38,6 +38,8 @@ type Fill struct {
 	Fee      decimal.Decimal
 	FeeAsset string
 	Time     time.Time
+	// Maker is set when the order rested on the book before this fill.
+	Maker bool
 }
 
 type order struct {
@@ -212,20 +214,20 @@ func (x *Exchange) Place(account string, req exchange.OrderRequest) (exchange.Or
 	switch {
 	case req.Type == exchange.LimitOrder && req.TIF == exchange.FOK:
 		if marketable && (x.cfg.maxFill.IsZero() || req.Qty.LessThanOrEqual(x.cfg.maxFill)) {
-			fills = append(fills, x.fillLocked(m, o, req.Qty, p))
+			fills = append(fills, x.fillLocked(m, o, req.Qty, p, false))
 		} else {
 			x.expireLocked(o, "FOK could not fill in full")
 		}
 	case req.Type == exchange.MarketOrder || req.TIF == exchange.IOC:
 		if marketable {
-			fills = append(fills, x.fillLocked(m, o, x.chunk(o), p))
+			fills = append(fills, x.fillLocked(m, o, x.chunk(o), p, false))
 		}
 		if o.o.Status.Open() {
 			x.expireLocked(o, "IOC remainder")
 		}
 	default:
 		if marketable {
-			fills = append(fills, x.fillLocked(m, o, x.chunk(o), p))
+			fills = append(fills, x.fillLocked(m, o, x.chunk(o), p, false))
 		}
 		if o.o.Status.Open() {
 			m.open = append(m.open, o)
@@ -259,12 +261,12 @@ func (x *Exchange) chunk(o *order) decimal.Decimal {
 }
 
 // fillLocked executes qty of o at price against the counterparty.
-func (x *Exchange) fillLocked(m *market, o *order, qty, price decimal.Decimal) Fill {
+func (x *Exchange) fillLocked(m *market, o *order, qty, price decimal.Decimal, maker bool) Fill {
 	a := o.acct
 	now := x.clock.now()
 	base, quote := m.rules.Base, m.rules.Quote
 	quoteAmt := qty.Mul(price)
-	f := Fill{TradeID: x.nextTrade, Price: price, Qty: qty, Time: now}
+	f := Fill{TradeID: x.nextTrade, Price: price, Qty: qty, Time: now, Maker: maker}
 	x.nextTrade++
 	if o.o.Side == exchange.Buy {
 		reserved := qty.Mul(o.lockPrice)
@@ -343,7 +345,7 @@ func (x *Exchange) matchRestingLocked(m *market) {
 			continue
 		}
 		// A resting order is the maker: it trades at its own price.
-		x.fillLocked(m, o, x.chunk(o), o.o.Price)
+		x.fillLocked(m, o, x.chunk(o), o.o.Price, true)
 		if !o.o.Status.Open() {
 			x.dropOpenLocked(m, o)
 		}

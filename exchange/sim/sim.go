@@ -25,7 +25,7 @@ import (
 )
 
 // DefaultOrderIDStart is above 2^53 so that clients which decode order ids
-// into float64 (plain JSON numbers) lose precision and fail tests.
+// as plain JSON numbers (IEEE doubles) lose precision and fail tests.
 const DefaultOrderIDStart uint64 = 1<<53 + 1
 
 // DefaultEventBuffer is the per-subscription channel capacity.

@@ -424,7 +424,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !stop {
 		rp = s.run(q, rp)
 	}
-	if faulted {
+	// A rate-limit refusal outranks the fault: the request never got past
+	// the gate where these faults happen.
+	if faulted && rp.status != http.StatusTooManyRequests && rp.status != http.StatusTeapot {
 		switch fault.Kind {
 		case sim.Fault5xx:
 			rp = serverError(fault.Status, rp.header)

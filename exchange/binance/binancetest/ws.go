@@ -575,7 +575,7 @@ func (s *Server) userEvent(ev sim.Event) any {
 			Reject: "NONE", OrderID: ev.OrderID, LastQty: fixed(ev.Order.LastQty), CumQty: fixed(o.Filled),
 			LastPrice: fixed(ev.Order.LastPrice), Fee: fixed(ev.Fee), TxTime: ms(ev.Time), TradeID: -1,
 			Ignore1: int64(ev.Seq), OnBook: o.Status.Open(), Created: ms(o.Created), CumQuote: fixed(o.QuoteFilled),
-			LastQuote: fixed(ev.Order.LastQty.Mul(ev.Order.LastPrice)), QuoteQty: fixed0, Working: ms(o.Created),
+			LastQuote: fixed(ev.Order.LastQty.Mul(ev.Order.LastPrice)), QuoteQty: fixed0, Working: ms(o.Created), Maker: ev.Maker,
 			STP: "EXPIRE_MAKER",
 		}
 		if ev.Order.Kind == exchange.EventFill {

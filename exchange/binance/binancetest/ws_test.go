@@ -184,7 +184,7 @@ func TestWSUserDataStream(t *testing.T) {
 	}
 	f.srv.Sim().SetPrice("BTCUSDT", decimal.RequireFromString("59000"))
 	ev = w.event("executionReport")
-	if str(ev["x"]) != "TRADE" || str(ev["X"]) != "FILLED" || str(ev["l"]) != "0.10000000" || str(ev["L"]) != "60000.00000000" || str(ev["N"]) != "BTC" {
+	if str(ev["x"]) != "TRADE" || str(ev["X"]) != "FILLED" || str(ev["l"]) != "0.10000000" || str(ev["L"]) != "60000.00000000" || str(ev["N"]) != "BTC" || str(ev["m"]) != "true" {
 		t.Errorf("TRADE report: %v", ev)
 	}
 

@@ -1,0 +1,262 @@
+// Package connect turns configuration into live venue clients: one
+// exchange.Venue per [[accounts]] entry, with its key taken from the
+// unlocked vault. It is the only place outside exchange/<venue> that knows
+// venue names.
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/vigil-trade/vigil/config"
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/binance"
+	"github.com/vigil-trade/vigil/exchange/bybit"
+	"github.com/vigil-trade/vigil/exchange/okx"
+)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	hc   *http.Client
+	now  func() time.Time
+	log  *slog.Logger
+	only map[string]bool
+}
+
+// WithHTTPClient makes every client use hc (tests, proxies). Without it each
+// client builds its own pooled transport.
+func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.hc = hc } }
+
+// WithNow sets the local clock the clients stamp and estimate with.
+func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLogger sets the logger of the clients that take one.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithAccounts builds only the named accounts; a name the config does not
+// have is an error.
+func WithAccounts(names ...string) Option {
+	return func(o *options) {
+		if o.only == nil {
+			o.only = map[string]bool{}
+		}
+		for _, n := range names {
+			o.only[n] = true
+		}
+	}
+}
+
+// Error is a problem with one account: what is wrong and how to fix it.
+type Error struct {
+	Account string
+	Line    int // the account's [[accounts]] line in the config, 0 if unknown
+	Err     error
+	Fix     string
+}
+
+func (e *Error) Error() string { return "account " + e.Account + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Advice is the command or edit that fixes the problem.
+func (e *Error) Advice() string { return e.Fix }
+
+// Open builds a client for every account in cfg (or those WithAccounts
+// names), in config order. Every account is checked before anything is
+// returned: the error joins one *Error per bad account, and no client is
+// left open.
+//
+// The clients share key material with vault: wipe the vault only after the
+// venues are done with, or they will sign with empty secrets.
+func Open(ctx context.Context, cfg *config.Config, vault *crypto.Vault, opts ...Option) ([]exchange.Venue, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for name := range o.only {
+		if _, ok := cfg.Account(name); !ok {
+			return nil, &Error{Account: name, Err: errors.New("not in the config"),
+				Fix: "accounts in " + cfg.Path + ": " + accountNames(cfg)}
+		}
+	}
+	var (
+		venues []exchange.Venue
+		errs   []error
+	)
+	for _, a := range cfg.Accounts {
+		if o.only != nil && !o.only[a.Name] {
+			continue
+		}
+		v, err := account(a, vault, &o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		venues = append(venues, v)
+	}
+	if len(errs) > 0 {
+		Close(venues)
+		return nil, errors.Join(errs...)
+	}
+	return venues, nil
+}
+
+// Close closes every venue that holds connections.
+func Close(venues []exchange.Venue) {
+	for _, v := range venues {
+		if c, ok := v.(exchange.Closer); ok {
+			_ = c.Close()
+		}
+	}
+}
+
+func accountNames(cfg *config.Config) string {
+	s := ""
+	for i, a := range cfg.Accounts {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.Name
+	}
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// RecommendedScheme is the key type vigil advises for venue, and why; ""
+// when the venue offers no better choice than what it has.
+func RecommendedScheme(venue string) (exchange.Scheme, string) {
+	switch venue {
+	case "binance":
+		return exchange.SchemeEd25519, "Binance recommends Ed25519 keys: the secret never leaves this machine (Binance holds only the public key) and signatures are faster"
+	}
+	return "", ""
+}
+
+func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue, error) {
+	fail := func(fix, format string, args ...any) error {
+		return &Error{Account: a.Name, Line: a.Line, Err: fmt.Errorf(format, args...), Fix: fix}
+	}
+	k, ok := vault.Get(a.Key)
+	if !ok {
+		return nil, fail(fmt.Sprintf("`vigil keys add --venue %s --label %s …`, or set key = to a label `vigil keys list` shows", a.Venue, a.Key),
+			"key label %q not in the vault", a.Key)
+	}
+	if k.Venue != a.Venue {
+		return nil, fail(fmt.Sprintf("point the account at a %s key, or add one: `vigil keys add --venue %s --label …`", a.Venue, a.Venue),
+			"key %q is a %s key but the account is on %s", a.Key, k.Venue, a.Venue)
+	}
+	if k.Secret.IsZero() {
+		return nil, fail(fmt.Sprintf("`vigil keys rotate %s`", a.Key), "key %q has no secret", a.Key)
+	}
+	if k.KeyID == "" {
+		return nil, fail(fmt.Sprintf("`vigil keys set-id %s KEY_ID`", a.Key), "key %q has no API key id", a.Key)
+	}
+	scheme := exchange.Scheme(k.Scheme)
+	if scheme == "" {
+		scheme = exchange.SchemeHMAC
+	}
+	info := exchange.AccountInfo{
+		Name:             a.Name,
+		Venue:            a.Venue,
+		Network:          a.Network,
+		Scheme:           scheme,
+		KeyID:            crypto.MaskID(k.KeyID),
+		MaxOrderNotional: a.MaxOrderNotional,
+		AllowMainnet:     a.AllowMainnetOrders,
+		// The venue issued a new key at the last rotation, so the current
+		// key is as old as its material, not as the label.
+		KeyCreated: k.LastChanged(),
+	}
+	recv := a.RecvWindow()
+	if recv <= 0 {
+		recv = time.Duration(config.DefaultRecvWindowMS) * time.Millisecond
+	}
+
+	var (
+		v   exchange.Venue
+		err error
+	)
+	switch a.Venue {
+	case "binance":
+		bo := []binance.Option{
+			binance.WithAccount(info),
+			binance.WithAPIKey(k.KeyID),
+			binance.WithScheme(scheme),
+			binance.WithSecret(k.Secret),
+			binance.WithRecvWindow(recv),
+		}
+		if a.RESTURL != "" {
+			bo = append(bo, binance.WithBaseURL(a.RESTURL))
+		}
+		if o.hc != nil {
+			bo = append(bo, binance.WithHTTPClient(o.hc))
+		}
+		if o.now != nil {
+			bo = append(bo, binance.WithNow(o.now))
+		}
+		if o.log != nil {
+			bo = append(bo, binance.WithLogger(o.log))
+		}
+		v, err = binance.New(bo...)
+	case "okx":
+		if k.Passphrase.IsZero() {
+			return nil, fail(fmt.Sprintf("OKX signs every request with the passphrase chosen when the key was made: `vigil keys rotate %s --secret-stdin` with the secret on line 1 and the passphrase on line 2", a.Key),
+				"OKX key %q has no API passphrase", a.Key)
+		}
+		oo := []okx.Option{
+			okx.WithAccount(info),
+			okx.WithNetwork(a.Network),
+			okx.WithKey(k.KeyID, k.Secret, k.Passphrase),
+		}
+		if a.RESTURL != "" {
+			oo = append(oo, okx.WithBaseURL(a.RESTURL))
+		}
+		if a.WSURL != "" {
+			oo = append(oo, okx.WithWSURL(a.WSURL))
+		}
+		if o.hc != nil {
+			oo = append(oo, okx.WithHTTPClient(o.hc))
+		}
+		if o.now != nil {
+			oo = append(oo, okx.WithNow(o.now))
+		}
+		v, err = okx.New(oo...)
+	case "bybit":
+		yo := []bybit.Option{
+			bybit.WithAccount(info),
+			bybit.WithNetwork(a.Network),
+			bybit.WithKey(k.KeyID, k.Secret),
+			bybit.WithRecvWindow(recv),
+		}
+		if a.RESTURL != "" {
+			yo = append(yo, bybit.WithBaseURL(a.RESTURL))
+		}
+		if a.WSURL != "" {
+			yo = append(yo, bybit.WithWSURL(a.WSURL))
+		}
+		if o.hc != nil {
+			yo = append(yo, bybit.WithHTTPClient(o.hc))
+		}
+		if o.now != nil {
+			yo = append(yo, bybit.WithNow(o.now))
+		}
+		v, err = bybit.New(yo...)
+	default:
+		return nil, fail("venue = one of binance, okx, bybit", "venue %q is not supported", a.Venue)
+	}
+	if err != nil {
+		return nil, fail(fmt.Sprintf("check the key with `vigil keys list`; replace it with `vigil keys rotate %s`", a.Key), "%v", err)
+	}
+	return v, nil
+}

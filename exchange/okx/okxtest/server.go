@@ -128,6 +128,7 @@ type Server struct {
 	wsConns  map[*wsConn]bool
 	stream   streamState
 	nextConn uint64
+	quoteSz  map[string]string // market buys sized in quote: ordId → sz as sent
 }
 
 // New returns a fake that does not listen; mount Handler where needed (an
@@ -143,6 +144,7 @@ func New(opts ...Option) *Server {
 		nextUID: 448012345678901248,
 		windows: map[string]*window{},
 		wsConns: map[*wsConn]bool{},
+		quoteSz: map[string]string{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -1,0 +1,312 @@
+// Package demo runs vigil against in-process fake venues on loopback: fake
+// servers over exchange/sim, funded accounts with freshly generated keys,
+// and the real venue clients pointed at them. Prices walk, the fake clocks
+// are a little off, a few orders rest and fill, and on request the venues
+// misbehave now and then, so every pane has something true to show.
+//
+// Nothing here is a mock of a client: the clients are the ones vigil uses
+// against real venues, signing real requests the fakes verify.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/sim"
+)
+
+// Option configures Start.
+type Option func(*options)
+
+type options struct {
+	seed      uint64
+	faults    bool
+	stepEvery time.Duration
+	quote     time.Duration
+	orders    bool
+}
+
+// WithSeed seeds every simulated choice (price walks, latency, fault draws,
+// which side the demo quotes); the keys are random whatever the seed.
+func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
+
+// WithFaults turns on the fault schedule: now and then a slow answer or a
+// 5xx, and every few minutes a dropped stream. Off by default.
+func WithFaults(on bool) Option { return func(o *options) { o.faults = on } }
+
+// WithStepEvery sets how often prices move (default 750 ms).
+func WithStepEvery(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.stepEvery = d
+		}
+	}
+}
+
+// WithRequoteEvery sets how often the demo tops up each account's resting
+// orders (default 20 s).
+func WithRequoteEvery(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.quote = d
+		}
+	}
+}
+
+// WithoutOrders skips the resting orders placed at startup and the
+// top-ups, for callers that want quiet accounts (`vigil check --demo`).
+func WithoutOrders() Option { return func(o *options) { o.orders = false } }
+
+// Funding is what every demo account starts with.
+var Funding = map[string]decimal.Decimal{
+	"USDT": decimal.NewFromInt(10_000),
+	"BTC":  decimal.RequireFromString("0.5"),
+	"ETH":  decimal.NewFromInt(5),
+}
+
+// Demo is a running set of fake venues and the clients talking to them.
+type Demo struct {
+	venues  []exchange.Venue
+	kits    []*kit
+	tr      *http.Transport
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closeMu sync.Once
+}
+
+// kit is one fake venue: its servers, simulated exchange, the accounts
+// opened on it and the venue's spelling of the demo's two markets.
+type kit struct {
+	name     string
+	sim      *sim.Exchange
+	venues   []exchange.Venue
+	btc, eth string
+	// dropStream cuts the venue's private streams, when it has any.
+	dropStream func()
+	close      func()
+}
+
+// Start launches the fake venues, registers demo keys, funds the accounts,
+// builds the clients and starts the life goroutines, which end with ctx or
+// Close. Close must be called either way.
+func Start(ctx context.Context, opts ...Option) (*Demo, error) {
+	o := options{seed: 1, stepEvery: 750 * time.Millisecond, quote: 20 * time.Second, orders: true}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	life, cancel := context.WithCancel(ctx)
+	d := &Demo{tr: newTransport(), cancel: cancel}
+	hc := &http.Client{Transport: d.tr}
+	for i, start := range starters() {
+		k, err := start(venueSeed(o.seed, i), hc)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.kits = append(d.kits, k)
+		d.venues = append(d.venues, k.venues...)
+	}
+	rnd := rand.New(rand.NewPCG(o.seed, 0xde770001))
+	if o.orders {
+		setup, done := context.WithTimeout(life, 10*time.Second)
+		defer done()
+		for _, k := range d.kits {
+			for _, v := range k.venues {
+				if err := seedOrders(setup, v, k, rnd); err != nil {
+					d.Close()
+					return nil, fmt.Errorf("demo: resting orders for %s: %w", v.Info().Name, err)
+				}
+			}
+		}
+	}
+	for i, k := range d.kits {
+		d.wg.Go(func() { k.sim.Run(life, o.stepEvery) })
+		if o.orders {
+			qr := rand.New(rand.NewPCG(o.seed, 0xde770100+uint64(i)))
+			d.wg.Go(func() { requote(life, k, o.quote, qr) })
+		}
+		if o.faults {
+			scheduleFaults(k)
+			fr := rand.New(rand.NewPCG(o.seed, 0xde770200+uint64(i)))
+			d.wg.Go(func() { dropStreams(life, k, fr) })
+		}
+	}
+	return d, nil
+}
+
+// Venues are the demo accounts' clients, each with Info().Demo set.
+func (d *Demo) Venues() []exchange.Venue { return d.venues }
+
+// Close stops the life goroutines, the clients' connections and the fake
+// servers. It is safe to call more than once.
+func (d *Demo) Close() {
+	d.closeMu.Do(func() {
+		d.cancel()
+		d.wg.Wait()
+		for _, v := range d.venues {
+			if c, ok := v.(exchange.Closer); ok {
+				_ = c.Close()
+			}
+		}
+		for _, k := range d.kits {
+			k.close()
+		}
+		d.tr.CloseIdleConnections()
+	})
+}
+
+// newTransport is the demo's own, so Close can shut its idle connections
+// instead of leaving their goroutines to the idle timeout.
+func newTransport() *http.Transport {
+	dl := &net.Dialer{Timeout: 2 * time.Second}
+	return &http.Transport{
+		DialContext:           dl.DialContext,
+		ResponseHeaderTimeout: 10 * time.Second,
+		IdleConnTimeout:       30 * time.Second,
+		MaxIdleConnsPerHost:   8,
+	}
+}
+
+func venueSeed(seed uint64, i int) uint64 { return seed*1_000_003 + uint64(i) }
+
+// demoSymbols keeps only the two markets the demo trades, whatever else
+// a fake lists by default.
+func demoSymbols(specs []sim.SymbolSpec, names ...string) []sim.SymbolSpec {
+	var out []sim.SymbolSpec
+	for _, n := range names {
+		for _, s := range specs {
+			if s.Rules.Symbol == n {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func fund(x *sim.Exchange, account string) error {
+	for asset, amt := range Funding {
+		if err := x.Deposit(account, asset, amt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedOrders rests three orders for v: a buy and a sell close to the price,
+// which fill within a minute or so of walking, and a buy far below that
+// stays on the book.
+func seedOrders(ctx context.Context, v exchange.Venue, k *kit, rnd *rand.Rand) error {
+	legs := []struct {
+		symbol string
+		side   exchange.Side
+		away   string // fraction of the price
+		qty    string
+	}{
+		{k.btc, exchange.Buy, "0.0004", "0.002"},
+		{k.eth, exchange.Sell, "0.0008", "0.05"},
+		{k.btc, exchange.Buy, "0.03", "0.001"},
+	}
+	for _, l := range legs {
+		away := decimal.RequireFromString(l.away).Mul(decimal.NewFromFloat(0.75 + rnd.Float64()/2))
+		if err := quote(ctx, v, l.symbol, l.side, away, decimal.RequireFromString(l.qty)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// quote places one GTC limit order `away` (a fraction) from the last price,
+// on the passive side.
+func quote(ctx context.Context, v exchange.Venue, symbol string, side exchange.Side, away, qty decimal.Decimal) error {
+	r, err := v.Rules(ctx, symbol)
+	if err != nil {
+		return err
+	}
+	last, err := v.LastPrice(ctx, symbol)
+	if err != nil {
+		return err
+	}
+	shift := decimal.NewFromInt(1).Sub(away)
+	if side == exchange.Sell {
+		shift = decimal.NewFromInt(1).Add(away)
+	}
+	price := last.Mul(shift).Div(r.TickSize).Floor().Mul(r.TickSize)
+	qty = qty.Div(r.StepSize).Floor().Mul(r.StepSize)
+	_, err = v.Place(ctx, exchange.OrderRequest{
+		Symbol: symbol, Side: side, Type: exchange.LimitOrder, TIF: exchange.GTC,
+		Qty: qty, Price: price, ClientID: exchange.NewClientID(time.Now()),
+	})
+	return err
+}
+
+// requote keeps a couple of orders near the price on each account, so the
+// blotter keeps moving after the startup orders have filled.
+func requote(ctx context.Context, k *kit, every time.Duration, rnd *rand.Rand) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, v := range k.venues {
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			open, err := v.OpenOrders(rctx, "")
+			if err == nil && len(open) < 3 {
+				symbol, qty, side := k.btc, "0.002", exchange.Buy
+				if rnd.IntN(2) == 1 {
+					symbol, qty = k.eth, "0.05"
+				}
+				if rnd.IntN(2) == 1 {
+					side = exchange.Sell
+				}
+				away := decimal.NewFromFloat(0.0002 + rnd.Float64()*0.0006)
+				// A failure here is the demo's own weather (a fault, a
+				// shutdown): the next tick tries again.
+				_ = quote(rctx, v, symbol, side, away, decimal.RequireFromString(qty))
+			}
+			cancel()
+		}
+	}
+}
+
+// scheduleFaults makes read requests now and then slow or failing, the
+// way a busy venue does. Orders are spared so the blotter stays readable.
+func scheduleFaults(k *kit) {
+	f := k.sim.Faults()
+	f.Add(sim.Fault{Kind: sim.FaultSlow, Op: "GET *", Prob: 0.03, Delay: 1500 * time.Millisecond})
+	f.Add(sim.Fault{Kind: sim.Fault5xx, Op: "GET *", Prob: 0.015, Status: http.StatusServiceUnavailable})
+}
+
+// dropStreams cuts the venue's private streams every two to five minutes.
+func dropStreams(ctx context.Context, k *kit, rnd *rand.Rand) {
+	if k.dropStream == nil {
+		return
+	}
+	for {
+		wait := 2*time.Minute + time.Duration(rnd.Int64N(int64(3*time.Minute)))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+			k.dropStream()
+		}
+	}
+}
+
+
+type starter func(seed uint64, hc *http.Client) (*kit, error)
+
+func starters() []starter {
+	return []starter{startBinance}
+}

@@ -114,6 +114,16 @@ func (b *Bridge) Event(account string, gen uint64, msg tea.Msg) {
 	b.poke()
 }
 
+// EventCurrent queues msg stamped with account's current generation, for
+// producers outside the pollers (the order desk, reconciliation) whose
+// news stays true across a poller restart.
+func (b *Bridge) EventCurrent(account string, msg tea.Msg) {
+	b.mu.Lock()
+	gen := b.gens[account]
+	b.mu.Unlock()
+	b.Event(account, gen, msg)
+}
+
 // State replaces the pending snapshot of (kind, account) with msg.
 func (b *Bridge) State(kind Kind, account string, gen uint64, msg tea.Msg) {
 	b.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/vigil-trade/vigil/feed"
@@ -13,7 +14,14 @@ import (
 type Options struct {
 	Feed           feed.Options
 	ProgramOptions []tea.ProgramOption // e.g. tea.WithInput/WithOutput in tests
+	// Producers run beside the feed, each in its own goroutine until ctx
+	// ends, and deliver through the same bridge (in order, never dropped):
+	// the order desk's journal events and start-up reconciliation use it.
+	Producers []Producer
 }
+
+// Producer emits messages for an account's panes; emit never blocks.
+type Producer func(ctx context.Context, emit func(account string, msg tea.Msg))
 
 // Attach starts the feed for m's accounts, delivering through one bridge to
 // send (the program's Send), and hands the feed to the model as a message
@@ -38,9 +46,14 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
 	f := Attach(ctx, m, p.Send, opts.Feed)
+	var wg sync.WaitGroup
+	for _, run := range opts.Producers {
+		wg.Go(func() { run(ctx, f.Bridge().EventCurrent) })
+	}
 	_, err := p.Run()
 	cancel()
 	f.Wait()
+	wg.Wait()
 	if err != nil && parent.Err() != nil && errors.Is(err, tea.ErrProgramKilled) {
 		return nil
 	}

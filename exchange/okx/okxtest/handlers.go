@@ -126,38 +126,38 @@ func (q *call) time(rp *reply) {
 }
 
 type instrumentJSON struct {
-	InstType  string `json:"instType"`
-	InstID    string `json:"instId"`
-	InstIDCode int64 `json:"instIdCode"`
-	Uly       string `json:"uly"`
-	InstFamily string `json:"instFamily"`
-	Category  string `json:"category"`
-	BaseCcy   string `json:"baseCcy"`
-	QuoteCcy  string `json:"quoteCcy"`
-	SettleCcy string `json:"settleCcy"`
-	CtVal     string `json:"ctVal"`
-	CtMult    string `json:"ctMult"`
-	CtValCcy  string `json:"ctValCcy"`
-	OptType   string `json:"optType"`
-	Stk       string `json:"stk"`
-	ListTime  string `json:"listTime"`
-	ExpTime   string `json:"expTime"`
-	Lever     string `json:"lever"`
-	TickSz    string `json:"tickSz"`
-	LotSz     string `json:"lotSz"`
-	MinSz     string `json:"minSz"`
-	CtType    string `json:"ctType"`
-	Alias     string `json:"alias"`
-	State     string `json:"state"`
-	RuleType  string `json:"ruleType"`
-	MaxLmtSz  string `json:"maxLmtSz"`
-	MaxMktSz  string `json:"maxMktSz"`
-	MaxLmtAmt string `json:"maxLmtAmt"`
-	MaxMktAmt string `json:"maxMktAmt"`
-	MaxTwapSz string `json:"maxTwapSz"`
+	InstType     string `json:"instType"`
+	InstID       string `json:"instId"`
+	InstIDCode   int64  `json:"instIdCode"`
+	Uly          string `json:"uly"`
+	InstFamily   string `json:"instFamily"`
+	Category     string `json:"category"`
+	BaseCcy      string `json:"baseCcy"`
+	QuoteCcy     string `json:"quoteCcy"`
+	SettleCcy    string `json:"settleCcy"`
+	CtVal        string `json:"ctVal"`
+	CtMult       string `json:"ctMult"`
+	CtValCcy     string `json:"ctValCcy"`
+	OptType      string `json:"optType"`
+	Stk          string `json:"stk"`
+	ListTime     string `json:"listTime"`
+	ExpTime      string `json:"expTime"`
+	Lever        string `json:"lever"`
+	TickSz       string `json:"tickSz"`
+	LotSz        string `json:"lotSz"`
+	MinSz        string `json:"minSz"`
+	CtType       string `json:"ctType"`
+	Alias        string `json:"alias"`
+	State        string `json:"state"`
+	RuleType     string `json:"ruleType"`
+	MaxLmtSz     string `json:"maxLmtSz"`
+	MaxMktSz     string `json:"maxMktSz"`
+	MaxLmtAmt    string `json:"maxLmtAmt"`
+	MaxMktAmt    string `json:"maxMktAmt"`
+	MaxTwapSz    string `json:"maxTwapSz"`
 	MaxIcebergSz string `json:"maxIcebergSz"`
 	MaxTriggerSz string `json:"maxTriggerSz"`
-	MaxStopSz string `json:"maxStopSz"`
+	MaxStopSz    string `json:"maxStopSz"`
 }
 
 func str(d decimal.Decimal) string {
@@ -634,7 +634,14 @@ func (s *Server) orderOut(account string, o exchange.Order) map[string]any {
 	if o.Side == exchange.Sell {
 		feeCcy = r.Quote
 	}
-	for _, f := range fills {
+	// o may be a snapshot from an event: count only the fills it had seen.
+	cum := decimal.Zero
+	for i, f := range fills {
+		if cum.GreaterThanOrEqual(o.Filled) {
+			fills = fills[:i]
+			break
+		}
+		cum = cum.Add(f.Qty)
 		fee = fee.Add(f.Fee)
 	}
 	m := map[string]any{

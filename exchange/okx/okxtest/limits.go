@@ -9,16 +9,16 @@ import (
 // seconds" as OKX states them. Public endpoints count per IP, private ones
 // per UID, trading ones per UID and instrument.
 type Limits struct {
-	Window       time.Duration // 2 s
-	Time         int           // GET /api/v5/public/time, per IP
-	Instruments  int           // GET /api/v5/public/instruments, per IP and instType
-	Ticker       int           // GET /api/v5/market/ticker, per IP
-	Balance      int           // GET /api/v5/account/balance, per UID
-	Config       int           // GET /api/v5/account/config, per UID
-	Place        int           // POST /api/v5/trade/order, per UID and instId
-	BatchPlace   int           // POST /api/v5/trade/batch-orders, orders per UID and instId
-	Cancel       int           // POST /api/v5/trade/cancel-order, per UID and instId
-	GetOrder     int           // GET /api/v5/trade/order, per UID and instId
+	Window        time.Duration // 2 s
+	Time          int           // GET /api/v5/public/time, per IP
+	Instruments   int           // GET /api/v5/public/instruments, per IP and instType
+	Ticker        int           // GET /api/v5/market/ticker, per IP
+	Balance       int           // GET /api/v5/account/balance, per UID
+	Config        int           // GET /api/v5/account/config, per UID
+	Place         int           // POST /api/v5/trade/order, per UID and instId
+	BatchPlace    int           // POST /api/v5/trade/batch-orders, orders per UID and instId
+	Cancel        int           // POST /api/v5/trade/cancel-order, per UID and instId
+	GetOrder      int           // GET /api/v5/trade/order, per UID and instId
 	OrdersPending int           // GET /api/v5/trade/orders-pending, per UID
 }
 

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/vigil-trade/vigil/connect"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/orders"
+	"github.com/vigil-trade/vigil/store"
+	"github.com/vigil-trade/vigil/ui"
+	"github.com/vigil-trade/vigil/views"
+)
+
+const cockpitUsage = `usage: vigil [--config PATH] [--passphrase-file PATH]
+
+Opens the cockpit: asks for the vault passphrase, connects every account in
+the config and shows keys, clocks, rate budgets, balances and orders. Order
+entry for an account opens once its order journal is reconciled with the
+venue. Press ? inside for every key.
+
+To try it without keys or network: vigil demo
+`
+
+func init() {
+	Register(Command{Name: "", Summary: "the cockpit (vigil with no command)", Usage: cockpitUsage, Run: runCockpit})
+}
+
+func runCockpit(ctx context.Context, env *Env, args []string) int {
+	fs := env.Flags("vigil")
+	if _, err := ParseArgs(fs, args); err != nil {
+		return env.Fail(usagef("", "%v", err))
+	}
+	cfg, err := env.LoadConfig("")
+	if err != nil {
+		return env.Fail(err)
+	}
+	if len(cfg.Accounts) == 0 {
+		return env.Fail(usagef("", "%s has no [[accounts]]; add one (see config.example.toml) or try 'vigil demo'", cfg.Path))
+	}
+	vault, err := env.UnlockVault(ctx, cfg, "")
+	if err != nil {
+		return env.Fail(err)
+	}
+	// The clients share the vault's secret buffers, so the vault is wiped
+	// only when the cockpit is gone.
+	defer vault.Wipe()
+	venues, err := connect.Open(ctx, cfg, vault)
+	if err != nil {
+		return env.Fail(err)
+	}
+	defer connect.Close(venues)
+	desk, closeDesk, err := openDesk(cfg.DataDir, venues)
+	if err != nil {
+		return env.Fail(err)
+	}
+	defer closeDesk()
+	return runUI(ctx, env, venues, desk, false)
+}
+
+// openDesk opens the order journal under dataDir and a desk over venues.
+func openDesk(dataDir string, venues []exchange.Venue, opts ...orders.Option) (*orders.Desk, func(), error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("data directory: %w", err)
+	}
+	j, err := store.Open(filepath.Join(dataDir, "journal.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	byName := make(map[string]exchange.Venue, len(venues))
+	for _, v := range venues {
+		byName[v.Info().Name] = v
+	}
+	return orders.NewDesk(j, byName, opts...), func() { _ = j.Close() }, nil
+}
+
+// runUI is the one way the cockpit starts, for real accounts and the demo.
+func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool) int {
+	deps := ui.Deps{
+		Venues: venues,
+		Orders: journalDesk{desk},
+		Demo:   demo,
+		Now:    env.Now,
+		Dark:   true,
+	}
+	opts := ui.Options{Producers: []ui.Producer{deskEvents(desk, env.Now), reconciler(desk, venues, env.Now)}}
+	if err := ui.Run(ctx, deps, opts); err != nil {
+		return env.Fail(err)
+	}
+	return ExitOK
+}
+
+// journalDesk adapts the durable desk to the cockpit's port.
+type journalDesk struct{ d *orders.Desk }
+
+func (j journalDesk) Place(ctx context.Context, account string, req exchange.OrderRequest) (exchange.Order, error) {
+	return j.d.Place(ctx, account, req)
+}
+
+func (j journalDesk) Cancel(ctx context.Context, account string, ref exchange.OrderRef) (exchange.Order, error) {
+	return j.d.Cancel(ctx, account, ref)
+}
+
+// History is newest last, as the blotter port wants; the journal lists
+// newest first.
+func (j journalDesk) History(account string) []exchange.Order {
+	os, err := j.d.History(account, 2000)
+	if err != nil {
+		return nil
+	}
+	for i, k := 0, len(os)-1; i < k; i, k = i+1, k-1 {
+		os[i], os[k] = os[k], os[i]
+	}
+	return os
+}
+
+// deskEvents forwards every journaled change to the blotter, so UNKNOWN
+// rows show while they resolve.
+func deskEvents(desk *orders.Desk, now func() time.Time) ui.Producer {
+	return func(ctx context.Context, emit func(string, tea.Msg)) {
+		stop := desk.Subscribe(func(e orders.Event) {
+			emit(e.Account, views.OrderEventMsg{Event: exchange.OrderEvent{
+				Account: e.Account, Kind: exchange.EventSnapshot, Order: e.Order, Time: now(),
+			}})
+		})
+		<-ctx.Done()
+		stop()
+	}
+}
+
+// reconciler settles each account's journal with its venue at start (order
+// entry opens after) and again while anything stays unresolved.
+func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time) ui.Producer {
+	return func(ctx context.Context, emit func(string, tea.Msg)) {
+		tick := time.NewTicker(15 * time.Second)
+		defer tick.Stop()
+		for {
+			for _, v := range venues {
+				name := v.Info().Name
+				// Cheap when nothing is unresolved: a journal read, no request.
+				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				r, err := desk.Reconcile(rctx, name)
+				cancel()
+				if msg, ok := reconcileLog(r, err, now()); ok {
+					emit(name, msg)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}
+}
+
+func reconcileLog(r orders.Report, err error, at time.Time) (views.LogMsg, bool) {
+	if err != nil {
+		if errorsIsContext(err) {
+			return views.LogMsg{}, false
+		}
+		return views.LogMsg{Time: at, Level: views.LevelError, Account: r.Account,
+			Text: "journal reconciliation failed: " + err.Error(), Advice: exchange.AdviceOf(err)}, true
+	}
+	if r.Checked == 0 && len(r.StillUnknown) == 0 {
+		return views.LogMsg{}, false
+	}
+	lvl := views.LevelInfo
+	text := fmt.Sprintf("journal reconciled: %d checked, %d resolved, %d resent", r.Checked, r.Resolved, r.Resent)
+	if n := len(r.NotPlaced); n > 0 {
+		lvl = views.LevelWarn
+		text += fmt.Sprintf(", %d never reached the venue (not resent: too old)", n)
+	}
+	if n := len(r.StillUnknown); n > 0 {
+		lvl = views.LevelWarn
+		text += fmt.Sprintf(", %d still UNKNOWN: order entry stays closed", n)
+	}
+	return views.LogMsg{Time: at, Level: lvl, Account: r.Account, Text: text}, true
+}
+
+func errorsIsContext(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

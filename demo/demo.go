@@ -304,9 +304,8 @@ func dropStreams(ctx context.Context, k *kit, rnd *rand.Rand) {
 	}
 }
 
-
 type starter func(seed uint64, hc *http.Client) (*kit, error)
 
 func starters() []starter {
-	return []starter{startBinance}
+	return []starter{startBinance, startOKX}
 }

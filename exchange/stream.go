@@ -1,0 +1,534 @@
+package exchange
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// StreamEvent is one message of a venue's private stream: an order change,
+// or balances that changed (each asset as it now stands; assets not listed
+// did not change).
+type StreamEvent struct {
+	Account  string
+	Order    *OrderEvent
+	Balances []Balance
+	Time     time.Time // the venue's event time
+}
+
+// Stream is one connected, authenticated, subscribed private stream. The
+// venue implementation answers the server's pings, sends its own and checks
+// its subscription is still alive; when any of that fails, or the venue
+// ends the stream, Events is closed and Err says why. It never reconnects:
+// that is the Supervisor's job.
+type Stream interface {
+	Events() <-chan StreamEvent
+	Err() error
+	Close() error
+}
+
+// Streamer is implemented by venues with a private stream.
+type Streamer interface {
+	// Stream connects, authenticates and subscribes. ctx bounds only the
+	// connecting; the stream lives until it fails or is closed.
+	Stream(ctx context.Context) (Stream, error)
+}
+
+// BalancesAsOf is implemented by venues that can say at which venue time a
+// REST balance snapshot is valid, so it can be ordered exactly against
+// stream events. Without it the supervisor stamps a snapshot with the
+// estimated server time at which it was asked for.
+type BalancesAsOf interface {
+	BalancesAsOf(ctx context.Context) ([]Balance, time.Time, error)
+}
+
+// ErrStreamSilent ends a stream that looked healthy (pings answered,
+// subscription listed) while REST showed changes it never delivered.
+var ErrStreamSilent = errors.New("stream silent: the venue changed state without telling the stream")
+
+// StreamState is where a supervised stream is in its life.
+type StreamState string
+
+const (
+	StreamConnecting   StreamState = "connecting"
+	StreamLive         StreamState = "live"
+	StreamReconnecting StreamState = "reconnecting"
+	StreamDown         StreamState = "down" // still retrying, but for a while now
+)
+
+// StreamStatus is a supervised stream's state, for the cockpit.
+type StreamStatus struct {
+	Account   string
+	State     StreamState
+	Since     time.Time // live: since when; otherwise down since when
+	Attempt   int       // failed attempts since the stream was last healthy
+	RetryAt   time.Time // next attempt, when waiting
+	LastEvent time.Time // local time of the last event received
+	Err       string    // why it is not live
+}
+
+// ResyncReport is what one REST reconciliation changed.
+type ResyncReport struct {
+	Orders    int  // orders whose kept state changed
+	Fills     int  // orders whose filled quantity grew: fills the stream did not deliver
+	Balances  bool // balances changed
+	OpenCount int  // open orders the venue listed
+}
+
+func (r ResyncReport) String() string {
+	plural := func(n int, one, many string) string {
+		if n == 1 {
+			return fmt.Sprintf("%d %s", n, one)
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	}
+	s := plural(r.Orders, "order updated", "orders updated") + ", " + plural(r.Fills, "fill recovered", "fills recovered")
+	if r.Balances {
+		s += ", balances updated"
+	}
+	return s
+}
+
+// SupervisorConfig wires a Supervisor. Venue, Streamer and Account are
+// required; zero durations take the defaults.
+type SupervisorConfig struct {
+	Account  string
+	Venue    Venue
+	Streamer Streamer
+	State    *OrderState // nil: a new one
+	Backoff  *Backoff    // nil: exponential with full jitter, cap 30 s, reset after 1 min healthy
+	Now      func() time.Time
+
+	// ConnectTimeout bounds one connect (dial, auth, subscribe); default 15 s.
+	ConnectTimeout time.Duration
+	// CallTimeout bounds each REST call of a resync or audit; default 10 s.
+	CallTimeout time.Duration
+	// AuditEvery is how often a live stream is compared with REST (open
+	// orders and balances); default 30 s. A stream that keeps answering
+	// pings but drops events is declared dead when a difference found by
+	// an audit is still there AuditGrace later with nothing new applied for
+	// it, so a missed event is noticed within AuditEvery + AuditGrace (plus
+	// two REST round trips): 35 s by default.
+	AuditEvery time.Duration
+	AuditGrace time.Duration // default 5 s
+	// DownAfter failed attempts in a row turn "reconnecting" into "down";
+	// default 5.
+	DownAfter int
+
+	// Callbacks, called from the supervisor's goroutine, in order. They must
+	// not block for long (hand over to a queue, like feed's bridge).
+	OnOrder    func(OrderEvent)                               // a change the keeper accepted; Order is the merged state
+	OnBalances func(bals []Balance, at time.Time)             // every non-zero balance, after a change
+	OnStatus   func(StreamStatus)                             // state changes and event arrivals
+	OnLog      func(level slog.Level, text string, err error) // gaps, failures
+}
+
+// Supervisor keeps one account's private stream alive: it connects,
+// reconciles over REST before trusting the stream, applies events through
+// the OrderState, audits a live stream against REST, and reconnects with
+// exponential backoff and full jitter whenever the stream dies or goes
+// silent.
+type Supervisor struct {
+	cfg   SupervisorConfig
+	state *OrderState
+	bo    *Backoff
+
+	mu        sync.Mutex
+	lastEvent time.Time
+}
+
+// NewSupervisor applies defaults; Run starts it.
+func NewSupervisor(cfg SupervisorConfig) *Supervisor {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.ConnectTimeout, 15*time.Second)
+	def(&cfg.CallTimeout, 10*time.Second)
+	def(&cfg.AuditEvery, 30*time.Second)
+	def(&cfg.AuditGrace, 5*time.Second)
+	if cfg.DownAfter <= 0 {
+		cfg.DownAfter = 5
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.State == nil {
+		cfg.State = NewOrderState()
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = &Backoff{}
+	}
+	if cfg.OnOrder == nil {
+		cfg.OnOrder = func(OrderEvent) {}
+	}
+	if cfg.OnBalances == nil {
+		cfg.OnBalances = func([]Balance, time.Time) {}
+	}
+	if cfg.OnStatus == nil {
+		cfg.OnStatus = func(StreamStatus) {}
+	}
+	if cfg.OnLog == nil {
+		cfg.OnLog = func(slog.Level, string, error) {}
+	}
+	return &Supervisor{cfg: cfg, state: cfg.State, bo: cfg.Backoff}
+}
+
+// State is the keeper the supervisor applies to.
+func (s *Supervisor) State() *OrderState { return s.state }
+
+// Run supervises until ctx ends.
+func (s *Supervisor) Run(ctx context.Context) {
+	var (
+		downSince time.Time // zero: never connected yet
+		upSince   time.Time
+		lastErr   string
+	)
+	s.status(StreamStatus{State: StreamConnecting, Since: s.cfg.Now()})
+	for ctx.Err() == nil {
+		st, rep, err := s.connect(ctx)
+		if err == nil {
+			now := s.cfg.Now()
+			if downSince.IsZero() {
+				s.cfg.OnLog(slog.LevelInfo, "stream live; snapshot: "+rep.String(), nil)
+			} else {
+				s.cfg.OnLog(slog.LevelInfo, fmt.Sprintf("stream down %s–%s; resynced: %s",
+					downSince.Format("15:04:05"), now.Format("15:04:05"), rep), nil)
+			}
+			upSince, lastErr = now, ""
+			s.status(StreamStatus{State: StreamLive, Since: upSince})
+			err = s.serve(ctx, st)
+			_ = st.Close()
+			if ctx.Err() != nil {
+				return
+			}
+			now = s.cfg.Now()
+			downSince = now
+			s.bo.Healthy(upSince, now)
+			s.cfg.OnLog(slog.LevelWarn, "stream lost", err)
+		} else {
+			if ctx.Err() != nil {
+				return
+			}
+			if downSince.IsZero() {
+				downSince = s.cfg.Now()
+			}
+			if e := err.Error(); e != lastErr {
+				lastErr = e
+				s.cfg.OnLog(slog.LevelWarn, "stream connect failed", err)
+			}
+		}
+		delay := s.bo.Next()
+		attempt := s.bo.Attempt()
+		state := StreamReconnecting
+		if attempt >= s.cfg.DownAfter {
+			state = StreamDown
+		}
+		retry := s.cfg.Now().Add(delay)
+		s.status(StreamStatus{State: state, Since: downSince, Attempt: attempt, RetryAt: retry, Err: errText(err)})
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func (s *Supervisor) status(st StreamStatus) {
+	st.Account = s.cfg.Account
+	s.mu.Lock()
+	st.LastEvent = s.lastEvent
+	s.mu.Unlock()
+	s.cfg.OnStatus(st)
+}
+
+// connect opens the stream and reconciles over REST before trusting it.
+// Events arriving meanwhile are held and applied after the snapshot; the
+// keeper's monotone merge makes the overlap harmless.
+func (s *Supervisor) connect(ctx context.Context) (Stream, ResyncReport, error) {
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.ConnectTimeout)
+	st, err := s.cfg.Streamer.Stream(cctx)
+	cancel()
+	if err != nil {
+		return nil, ResyncReport{}, err
+	}
+	type result struct {
+		rep ResyncReport
+		err error
+	}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan result, 1)
+	go func() {
+		rep, err := s.Reconcile(rctx)
+		done <- result{rep, err}
+	}()
+	var held []StreamEvent
+	events := st.Events()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				stop()
+				<-done
+				err := st.Err()
+				if err == nil {
+					err = errors.New("stream ended during resync")
+				}
+				return nil, ResyncReport{}, err
+			}
+			held = append(held, ev)
+		case r := <-done:
+			if r.err != nil {
+				_ = st.Close()
+				return nil, ResyncReport{}, fmt.Errorf("resync: %w", r.err)
+			}
+			for _, ev := range held {
+				s.handle(ev)
+			}
+			return st, r.rep, nil
+		}
+	}
+}
+
+// serve applies events until the stream ends, ctx ends, or an audit finds
+// the stream silent.
+func (s *Supervisor) serve(ctx context.Context, st Stream) error {
+	audits := time.NewTicker(s.cfg.AuditEvery)
+	defer audits.Stop()
+	verdict := make(chan error, 1)
+	auditing := false
+	actx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-st.Events():
+			if !ok {
+				if err := st.Err(); err != nil {
+					return err
+				}
+				return errors.New("stream closed")
+			}
+			s.handle(ev)
+		case <-audits.C:
+			if !auditing {
+				auditing = true
+				wg.Go(func() { verdict <- s.audit(actx) })
+			}
+		case err := <-verdict:
+			auditing = false
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// handle applies one event and reports what changed.
+func (s *Supervisor) handle(ev StreamEvent) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	s.lastEvent = now
+	s.mu.Unlock()
+	if ev.Order != nil {
+		oe := *ev.Order
+		if oe.Account == "" {
+			oe.Account = s.cfg.Account
+		}
+		if c := s.state.Apply(oe); c.Changed() {
+			oe.Order = c.Order
+			s.cfg.OnOrder(oe)
+		}
+	}
+	if ev.Balances != nil && s.state.ApplyBalances(s.cfg.Account, ev.Balances, ev.Time, false) {
+		s.cfg.OnBalances(s.state.Balances(s.cfg.Account), now)
+	}
+	s.status(StreamStatus{State: StreamLive})
+}
+
+func (s *Supervisor) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(WithPriority(ctx, Background), s.cfg.CallTimeout)
+}
+
+// Reconcile takes a REST snapshot of open orders and balances, asks after
+// every order kept as unsettled that the venue no longer lists as open, and
+// applies all of it. Changes are reported through OnOrder and OnBalances.
+func (s *Supervisor) Reconcile(ctx context.Context) (ResyncReport, error) {
+	var rep ResyncReport
+	name := s.cfg.Account
+	cctx, cancel := s.call(ctx)
+	open, err := s.cfg.Venue.OpenOrders(cctx, "")
+	cancel()
+	if err != nil {
+		return rep, fmt.Errorf("open orders: %w", err)
+	}
+	rep.OpenCount = len(open)
+	seen := make(map[string]bool, len(open))
+	apply := func(kind EventKind, o Order) {
+		o.Account = name
+		c := s.state.Apply(OrderEvent{Account: name, Kind: kind, Order: o, Time: o.Updated})
+		if !c.Changed() {
+			return
+		}
+		rep.Orders++
+		if c.Added.IsPositive() {
+			rep.Fills++
+		}
+		s.cfg.OnOrder(OrderEvent{Account: name, Kind: kind, Order: c.Order, Time: o.Updated})
+	}
+	for _, o := range open {
+		seen[o.OrderID] = true
+		apply(EventSnapshot, o)
+	}
+	for _, o := range s.state.list(name, func(o Order) bool { return !o.Status.Final() }) {
+		if seen[o.OrderID] || (o.OrderID == "" && o.ClientID == "") {
+			continue
+		}
+		cctx, cancel := s.call(ctx)
+		q, err := s.cfg.Venue.Query(cctx, OrderRef{Symbol: o.Symbol, ClientID: o.ClientID, OrderID: o.OrderID})
+		cancel()
+		if errors.Is(err, ErrOrderNotFound) {
+			continue // never reached the venue; the journal's reconciler owns it
+		}
+		if err != nil {
+			return rep, fmt.Errorf("query %s: %w", o.ClientID, err)
+		}
+		apply(settledKind(q.Status), q)
+	}
+	bals, at, err := s.balances(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("balances: %w", err)
+	}
+	if s.state.ApplyBalances(name, bals, at, true) {
+		rep.Balances = true
+		s.cfg.OnBalances(s.state.Balances(name), s.cfg.Now())
+	}
+	return rep, nil
+}
+
+func settledKind(st OrderStatus) EventKind {
+	switch st {
+	case StatusPartiallyFilled, StatusFilled:
+		return EventFill
+	case StatusCanceled:
+		return EventCancel
+	case StatusRejected:
+		return EventReject
+	case StatusExpired:
+		return EventExpire
+	}
+	return EventSnapshot
+}
+
+// balances is a REST snapshot and the venue time it is valid at.
+func (s *Supervisor) balances(ctx context.Context) ([]Balance, time.Time, error) {
+	cctx, cancel := s.call(ctx)
+	defer cancel()
+	if b, ok := s.cfg.Venue.(BalancesAsOf); ok {
+		return b.BalancesAsOf(cctx)
+	}
+	// The request is answered after it is sent: the estimated server time
+	// at sending is a lower bound of the snapshot's time.
+	at := s.cfg.Now().Add(s.cfg.Venue.Clock().Offset)
+	bals, err := s.cfg.Venue.Balances(cctx)
+	return bals, at, err
+}
+
+// audit compares REST with the keeper. A difference is not a verdict by
+// itself (the event may be in flight): it must still be there AuditGrace
+// later, on a fresh snapshot, with the keeper unchanged for that item.
+func (s *Supervisor) audit(ctx context.Context) error {
+	first, err := s.differences(ctx)
+	if err != nil || len(first) == 0 {
+		return nil // a failed audit says nothing about the stream
+	}
+	t := time.NewTimer(s.cfg.AuditGrace)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return nil
+	case <-t.C:
+	}
+	second, err := s.differences(ctx)
+	if err != nil {
+		return nil
+	}
+	var missed []string
+	for k, v := range first {
+		if w, ok := second[k]; ok && w == v {
+			missed = append(missed, k)
+		}
+	}
+	if len(missed) == 0 {
+		return nil
+	}
+	sort.Strings(missed)
+	return fmt.Errorf("%w (%s)", ErrStreamSilent, strings.Join(missed, ", "))
+}
+
+// differences maps each item where REST knows more than the keeper to the
+// keeper's version of that item.
+func (s *Supervisor) differences(ctx context.Context) (map[string]uint64, error) {
+	name := s.cfg.Account
+	out := map[string]uint64{}
+	cctx, cancel := s.call(ctx)
+	open, err := s.cfg.Venue.OpenOrders(cctx, "")
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(open))
+	for _, o := range open {
+		seen[o.OrderID] = true
+		ref := OrderRef{OrderID: o.OrderID, ClientID: o.ClientID}
+		k, ok := s.state.Order(name, ref)
+		if !ok || k.Filled.LessThan(o.Filled) || k.Status.Rank() < o.Status.Rank() {
+			out["order "+o.ClientID] = s.state.OrderVersion(name, ref)
+		}
+	}
+	for _, k := range s.state.Open(name) {
+		if k.Status.Open() && !seen[k.OrderID] {
+			out["order "+k.ClientID] = s.state.OrderVersion(name, OrderRef{OrderID: k.OrderID, ClientID: k.ClientID})
+		}
+	}
+	bals, at, err := s.balances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rest := map[string]Balance{}
+	for _, b := range bals {
+		rest[b.Asset] = b
+	}
+	for _, b := range s.state.Balances(name) {
+		if _, ok := rest[b.Asset]; !ok {
+			rest[b.Asset] = Balance{Asset: b.Asset}
+		}
+	}
+	for asset, b := range rest {
+		k, kat, ver := s.state.balance(name, asset)
+		if kat.Before(at) && (!k.Free.Equal(b.Free) || !k.Locked.Equal(b.Locked)) {
+			out["balance "+asset] = ver
+		}
+	}
+	return out, nil
+}

@@ -318,6 +318,8 @@ func runChecks(ctx context.Context, env *Env, venues []exchange.Venue, labels ma
 		wg.Go(func() {
 			actx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
+			// Someone is waiting for the answer: not background polling.
+			actx = exchange.WithPriority(actx, exchange.Interactive)
 			start := time.Now()
 			a := checkAccount(actx, env.Now, v, timeout)
 			a.KeyLabel = labels[a.Name]

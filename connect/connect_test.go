@@ -17,6 +17,8 @@ import (
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
+	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
+	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
 )
 
 const (
@@ -262,6 +264,66 @@ rest_url = "`+srv.URL+`"
 		}
 		if v.Info().Name == "e" && (len(bs) != 1 || bs[0].Asset != "USDT" || !bs[0].Free.Equal(decimal.NewFromInt(42))) {
 			t.Fatalf("ed25519 account balances %+v", bs)
+		}
+	}
+}
+
+// OKX signs with the passphrase too, and Bybit with its own headers: both
+// fakes verify what connect wired from the vault.
+func TestOpenOKXAndBybitSign(t *testing.T) {
+	_, priv := edPEM(t)
+	ok := okxtest.NewServer()
+	defer ok.Close()
+	ok.AddKey("0a1b2c3d-4e5f-6789-abcd-ef0123456789", "OKXSECRET0123456789", "Passphrase1!", okxtest.TradePerms("o"))
+	by := bybittest.NewServer()
+	defer by.Close()
+	by.AddKey("XXXXXXXXXXXXXXXXXX", "YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY", bybittest.TradePerms("b"))
+	if err := ok.Sim().Deposit("o", "BTC", decimal.NewFromInt(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := by.Sim().Deposit("b", "ETH", decimal.NewFromInt(3)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := parse(t, `
+[[accounts]]
+name = "ok"
+venue = "okx"
+network = "testnet"
+key = "okx-demo"
+rest_url = "`+ok.URL+`"
+ws_url = "`+ok.WSURL+`"
+
+[[accounts]]
+name = "by"
+venue = "bybit"
+network = "testnet"
+key = "by-test"
+rest_url = "`+by.URL+`"
+ws_url = "`+by.WSURL+`"
+`)
+	venues, err := connect.Open(context.Background(), cfg, vault(t, priv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer connect.Close(venues)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	want := map[string]string{"ok": "BTC", "by": "ETH"}
+	for _, v := range venues {
+		name := v.Info().Name
+		ki, err := v.KeyInfo(ctx)
+		if err != nil {
+			t.Fatalf("%s: KeyInfo: %v", name, err)
+		}
+		if ki.Trade != exchange.TriYes {
+			t.Errorf("%s: key %+v", name, ki)
+		}
+		bs, err := v.Balances(ctx)
+		if err != nil {
+			t.Fatalf("%s: Balances: %v", name, err)
+		}
+		if len(bs) != 1 || bs[0].Asset != want[name] {
+			t.Errorf("%s: balances %+v", name, bs)
 		}
 	}
 }

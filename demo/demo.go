@@ -307,5 +307,5 @@ func dropStreams(ctx context.Context, k *kit, rnd *rand.Rand) {
 type starter func(seed uint64, hc *http.Client) (*kit, error)
 
 func starters() []starter {
-	return []starter{startBinance, startOKX}
+	return []starter{startBinance, startOKX, startBybit}
 }

@@ -88,6 +88,15 @@ func TestStartEveryVenueAnswers(t *testing.T) {
 			}
 		}
 	}
+	names := map[string]bool{}
+	for _, v := range vs {
+		names[v.Info().Name] = true
+	}
+	for _, n := range []string{demo.BinanceHMAC, demo.BinanceEd25519, demo.OKXAccount, demo.BybitAccount} {
+		if !names[n] {
+			t.Errorf("no demo account %s in %v", n, names)
+		}
+	}
 	if !schemes[exchange.SchemeHMAC] || !schemes[exchange.SchemeEd25519] {
 		t.Errorf("schemes %v", schemes)
 	}

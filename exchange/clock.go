@@ -83,7 +83,37 @@ type Clock struct {
 	fresh     bool // the next sample starts a new window
 	err       string
 	invReason string
+	est       estCache
 }
+
+// estCache keeps what estimate would otherwise redo on every read: the
+// window's median RTT and, usually, which sample wins. The budget and the
+// stamp read the clock several times per request, and a scan plus a sort of
+// the window each time showed up in the request path's profile. Anything that
+// changes the samples or the drift fit drops it.
+type estCache struct {
+	ok  bool
+	rtt time.Duration // median RTT of the window
+	// best wins for every now at or after after. Uncertainties grow at the
+	// same rate for every sample once all are in the past, so the order is
+	// fixed but for the nanosecond each truncation may add; pinned is false
+	// when the runner-up is closer than that and the window must be scanned.
+	best    int
+	pinned  bool
+	after   time.Time
+	mono    bool // whether after carries a monotonic reading; see monoOf
+	scratch []time.Duration
+}
+
+// monoOf reports whether t carries a monotonic clock reading. Sub and Before
+// use it only when both sides carry one, so the pinned winner holds only for
+// times read from the same kind of clock as the samples.
+func monoOf(t time.Time) bool { return t != t.Round(0) }
+
+// pinSlack is how much closer than this the runner-up may be before the
+// winner is no longer pinned: truncating each uncertainty to whole
+// nanoseconds may move a difference by under 1 ns either way.
+const pinSlack = 3 * time.Nanosecond
 
 // NewClock returns an estimator with no samples.
 func NewClock(cfg ClockConfig) *Clock {
@@ -136,6 +166,7 @@ func (c *Clock) add(t0, server, t1 time.Time) bool {
 		c.samples = slices.Delete(c.samples, 0, over)
 	}
 	c.batch++
+	c.est.ok = false
 	if t1.After(c.lastSync) {
 		c.lastSync = t1
 	}
@@ -189,6 +220,7 @@ func (c *Clock) closeBatch() {
 // fit is a least-squares line through the drift points, each weighted by
 // 1/uncertainty² so batches that met a congested network count for little.
 func (c *Clock) fit() {
+	c.est.ok = false
 	c.driftOK = false
 	c.slope = 0
 	if len(c.points) < 2 || c.points[len(c.points)-1].t.Sub(c.points[0].t) < minDriftSpan {
@@ -245,30 +277,83 @@ func (c *Clock) estimate(now time.Time) clockEstimate {
 	if len(c.samples) == 0 {
 		return clockEstimate{}
 	}
+	if !c.est.ok {
+		c.cacheEstimate()
+	}
+	var e clockEstimate
+	if c.est.pinned && monoOf(now) == c.est.mono && !now.Before(c.est.after) {
+		e = c.sampleEstimate(c.samples[c.est.best], now)
+	} else {
+		e = c.scan(now)
+	}
+	e.rtt = c.est.rtt
+	return e
+}
+
+// scan evaluates every sample at now; the last of equals wins.
+func (c *Clock) scan(now time.Time) clockEstimate {
+	var e clockEstimate
+	for i, s := range c.samples {
+		se := c.sampleEstimate(s, now)
+		if i > 0 && se.unc > e.unc {
+			continue
+		}
+		e = se
+	}
+	return e
+}
+
+// sampleEstimate is one sample's offset and uncertainty carried to now.
+func (c *Clock) sampleEstimate(s clockSample, now time.Time) clockEstimate {
 	rate := assumedDriftRate
 	if c.driftOK {
 		rate = math.Abs(c.slope)
 	}
-	var e clockEstimate
-	for i, s := range c.samples {
-		age := max(now.Sub(s.mid), 0)
-		unc := s.rtt/2 + c.cfg.Resolution + time.Duration(rate*float64(age))
-		if i > 0 && unc > e.unc {
-			continue
-		}
-		off := s.offset
-		if c.driftOK {
-			off += time.Duration(c.slope * float64(age))
-		}
-		e = clockEstimate{ok: true, offset: off, unc: unc}
+	age := max(now.Sub(s.mid), 0)
+	e := clockEstimate{ok: true, offset: s.offset, unc: s.rtt/2 + c.cfg.Resolution + time.Duration(rate*float64(age))}
+	if c.driftOK {
+		e.offset += time.Duration(c.slope * float64(age))
 	}
-	rtts := make([]time.Duration, len(c.samples))
-	for i, s := range c.samples {
-		rtts[i] = s.rtt
-	}
-	slices.Sort(rtts)
-	e.rtt = rtts[len(rtts)/2]
 	return e
+}
+
+// cacheEstimate fills c.est for the current samples and fit: the median RTT,
+// and the winner as of the latest sample, pinned when no other sample comes
+// within pinSlack of it there.
+func (c *Clock) cacheEstimate() {
+	est := &c.est
+	est.scratch = est.scratch[:0]
+	for _, s := range c.samples {
+		est.scratch = append(est.scratch, s.rtt)
+	}
+	slices.Sort(est.scratch)
+	est.rtt = est.scratch[len(est.scratch)/2]
+
+	ref := c.samples[0].mid
+	est.mono = monoOf(ref)
+	est.pinned = true
+	for _, s := range c.samples[1:] {
+		if monoOf(s.mid) != est.mono {
+			est.pinned = false // Sub would mix clocks across samples
+		}
+		if s.mid.After(ref) {
+			ref = s.mid
+		}
+	}
+	est.after = ref
+	est.best = 0
+	best := c.sampleEstimate(c.samples[0], ref)
+	for i, s := range c.samples[1:] {
+		if se := c.sampleEstimate(s, ref); se.unc <= best.unc {
+			est.best, best = i+1, se
+		}
+	}
+	for i, s := range c.samples {
+		if i != est.best && c.sampleEstimate(s, ref).unc-best.unc < pinSlack {
+			est.pinned = false
+		}
+	}
+	est.ok = true
 }
 
 // lag is how far behind the estimated server time a stamp is placed: enough

@@ -140,6 +140,7 @@ type Supervisor struct {
 
 	mu        sync.Mutex
 	lastEvent time.Time
+	cur       StreamStatus
 }
 
 // NewSupervisor applies defaults; Run starts it.
@@ -253,8 +254,16 @@ func (s *Supervisor) status(st StreamStatus) {
 	st.Account = s.cfg.Account
 	s.mu.Lock()
 	st.LastEvent = s.lastEvent
+	s.cur = st
 	s.mu.Unlock()
 	s.cfg.OnStatus(st)
+}
+
+// Status is the stream's current state.
+func (s *Supervisor) Status() StreamStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
 }
 
 // connect opens the stream and reconciles over REST before trusting it.
@@ -349,6 +358,8 @@ func (s *Supervisor) handle(ev StreamEvent) {
 	now := s.cfg.Now()
 	s.mu.Lock()
 	s.lastEvent = now
+	s.cur.LastEvent = now
+	cur := s.cur
 	s.mu.Unlock()
 	if ev.Order != nil {
 		oe := *ev.Order
@@ -363,7 +374,9 @@ func (s *Supervisor) handle(ev StreamEvent) {
 	if ev.Balances != nil && s.state.ApplyBalances(s.cfg.Account, ev.Balances, ev.Time, false) {
 		s.cfg.OnBalances(s.state.Balances(s.cfg.Account), now)
 	}
-	s.status(StreamStatus{State: StreamLive})
+	// Events held during a resync arrive before the state is live: the
+	// status reported is whatever it is, only fresher.
+	s.cfg.OnStatus(cur)
 }
 
 func (s *Supervisor) call(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -29,6 +29,7 @@ const (
 	KindBalances Kind = "balances"
 	KindKey      Kind = "key"
 	KindQuote    Kind = "quote"
+	KindStream   Kind = "stream"
 )
 
 type stateKey struct {

@@ -18,11 +18,18 @@ type Options struct {
 	ClockCheck    time.Duration // how often the clock loop looks at its snapshot (default 1s)
 	SnapshotEvery time.Duration // clock and budget snapshots pushed (default 1s)
 	BalancesEvery time.Duration // default 10s
-	OrdersEvery   time.Duration // open orders, until streams exist (default 5s)
-	KeyEvery      time.Duration // key audit (default 10m)
-	Timeout       time.Duration // per request (default 10s)
-	FlushEvery    time.Duration // bridge state flush (default DefaultFlushEvery)
-	Now           func() time.Time
+	OrdersEvery   time.Duration // open orders of venues without a private stream (default 5s)
+	// StreamAuditEvery is how often a venue's live private stream is
+	// compared with REST open orders and balances (default 30s): the
+	// safety net that replaces the OrdersEvery and BalancesEvery polls for
+	// venues with a stream, and what finds a stream gone silent.
+	StreamAuditEvery time.Duration
+	// NoStream polls every venue, even those with a private stream.
+	NoStream   bool
+	KeyEvery   time.Duration // key audit (default 10m)
+	Timeout    time.Duration // per request (default 10s)
+	FlushEvery time.Duration // bridge state flush (default DefaultFlushEvery)
+	Now        func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -36,6 +43,7 @@ func (o Options) withDefaults() Options {
 	def(&o.SnapshotEvery, time.Second)
 	def(&o.BalancesEvery, 10*time.Second)
 	def(&o.OrdersEvery, 5*time.Second)
+	def(&o.StreamAuditEvery, 30*time.Second)
 	def(&o.KeyEvery, 10*time.Minute)
 	def(&o.Timeout, 10*time.Second)
 	if o.Now == nil {
@@ -65,6 +73,7 @@ type Feed struct {
 
 type account struct {
 	v      exchange.Venue
+	state  *exchange.OrderState // what the stream and its resyncs taught us; lives across generations
 	gen    uint64
 	cancel context.CancelFunc
 	resync chan struct{}
@@ -83,7 +92,7 @@ func Start(ctx context.Context, venues []exchange.Venue, sink func(tea.Msg), opt
 	f.wg.Go(func() { f.bridge.Run(ctx) })
 	for _, v := range venues {
 		name := v.Info().Name
-		a := &account{v: v}
+		a := &account{v: v, state: exchange.NewOrderState()}
 		f.accounts[name] = a
 		f.names = append(f.names, name)
 		f.mu.Lock()
@@ -144,8 +153,27 @@ func (f *Feed) startLocked(name string, a *account) {
 	f.wg.Go(func() { p.clockLoop(ctx) })
 	f.wg.Go(func() { p.snapshotLoop(ctx) })
 	f.wg.Go(func() { p.keyLoop(ctx) })
+	if s, ok := a.v.(exchange.Streamer); ok && !f.opts.NoStream {
+		f.wg.Go(func() { p.streamLoop(ctx, s, a.state) })
+		return
+	}
 	f.wg.Go(func() { p.balancesLoop(ctx) })
 	f.wg.Go(func() { p.ordersLoop(ctx) })
+}
+
+// Track tells account's stream keeper about an order the cockpit placed or
+// cancelled, from the venue's answer. An order that is placed and filled
+// while the stream is down is invisible to the open-orders snapshot; once
+// tracked, the resync after the gap asks the venue about it.
+func (f *Feed) Track(accountName string, o exchange.Order) {
+	f.mu.Lock()
+	a, ok := f.accounts[accountName]
+	f.mu.Unlock()
+	if !ok || o.OrderID == "" && o.ClientID == "" {
+		return
+	}
+	o.Account = accountName
+	a.state.Apply(exchange.OrderEvent{Account: accountName, Kind: exchange.EventSnapshot, Order: o, Time: o.Updated})
 }
 
 // poller is one generation of one account. Each concern runs in its own

@@ -245,6 +245,10 @@ func (d *Desk) adopt(e store.Entry, o exchange.Order, via string) (exchange.Orde
 	if st == "" {
 		st = exchange.StatusUnknown
 	}
+	if st == e.Status && o.OrderID == e.OrderID && o.Filled.Equal(e.Filled) && o.Reason == e.Reason {
+		// Nothing new: a record would cost an fsync and say nothing.
+		return merge(e, o), nil
+	}
 	ne, err := d.append(e, store.Transition{Status: st, OrderID: o.OrderID, Filled: o.Filled, Reason: o.Reason, Via: via})
 	if err != nil {
 		return o, err

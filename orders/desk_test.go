@@ -276,17 +276,17 @@ func TestSlowVenueIsGivenGraceNotAResend(t *testing.T) {
 
 func TestOlderOrderWithReusedIDIsNotAdopted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		x := fakevenue.New(nil)
+		// The venue stamps orders an hour in the past: a filled order from
+		// an hour ago holds the id (Binance lets a non-open order's id be
+		// reused).
+		x := fakevenue.New(func() time.Time { return time.Now().Add(-time.Hour) })
 		d, v, j := newDesk(t, x)
 		ctx := context.Background()
-		// A filled order from an hour ago holds the id (Binance lets a
-		// non-open order's id be reused).
 		old := market("1")
 		old.ClientID = "reused1"
 		if _, err := x.Place(old); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Hour) // fake time inside the bubble
 		req := limit("1")
 		req.ClientID = "reused1"
 		v.placeErr = func(int) error { return &exchange.AmbiguousError{Op: "place", Err: errors.New("timeout")} }

@@ -2,6 +2,7 @@ package binance
 
 import (
 	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -82,4 +83,23 @@ func BenchmarkTmpValid(b *testing.B) {
 	for b.Loop() {
 		json.Valid(raw)
 	}
+}
+
+func benchHC(b *testing.B, hc *http.Client) {
+	srv := benchServer(b)
+	url := srv.URL + "/api/v3/account?omitZeroBalances=true&recvWindow=5000&timestamp=1700000000000&signature=fa23120bf7c1810b46f48fa6095d936a5e1382590a1e5fbac572c942bb67cdf3"
+	b.ReportAllocs()
+	for b.Loop() {
+		rawGet(b, hc, url, nil)
+	}
+}
+
+func BenchmarkTmpRawOurTransport(b *testing.B) { benchHC(b, newHTTPClient()) }
+func BenchmarkTmpRawOurTransportNoRHT(b *testing.B) {
+	hc := newHTTPClient()
+	hc.Transport.(*http.Transport).ResponseHeaderTimeout = 0
+	benchHC(b, hc)
+}
+func BenchmarkTmpRawPlain(b *testing.B) {
+	benchHC(b, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}})
 }

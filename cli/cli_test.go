@@ -473,11 +473,16 @@ func TestHelpEverywhere(t *testing.T) {
 			}
 		}
 	}
-	for _, args := range [][]string{{"--help"}, {"-h"}, {}, {"keys", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"keys", "--help"}} {
 		r := h.run("", nil, args...)
 		if r.code != ExitOK || !strings.Contains(r.stdout, "usage: vigil") {
 			t.Errorf("vigil %v: exit %d %q", args, r.code, r.stdout)
 		}
+	}
+	// With no command, vigil is the cockpit; without a config it says how
+	// to get one rather than opening an empty screen.
+	if r := h.run("", nil); r.code != ExitUsage || !strings.Contains(r.stderr, "vigil init") || !strings.Contains(r.stderr, "vigil demo") {
+		t.Errorf("vigil with no config: %d %q", r.code, r.stderr)
 	}
 	if r := h.run("", nil, "keys"); r.code != ExitUsage || !strings.Contains(r.stderr, "keys add") {
 		t.Errorf("vigil keys: %d %s", r.code, r.stderr)

@@ -25,7 +25,10 @@ the config and shows keys, clocks, rate budgets, balances and orders. Order
 entry for an account opens once its order journal is reconciled with the
 venue. Press ? inside for every key.
 
-To try it without keys or network: vigil demo
+Examples:
+  vigil                                   # the cockpit for the default config
+  vigil --config ~/bots/vigil.toml        # another config
+  vigil demo                              # try it without keys or network
 `
 
 func init() {
@@ -39,6 +42,9 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 	}
 	cfg, err := env.LoadConfig("")
 	if err != nil {
+		if _, statErr := os.Stat(env.ConfigFile()); os.IsNotExist(statErr) {
+			return env.Fail(usagef("", "no config at %s: run 'vigil init' to create one, or 'vigil demo' to try vigil without keys", env.ConfigFile()))
+		}
 		return env.Fail(err)
 	}
 	if len(cfg.Accounts) == 0 {

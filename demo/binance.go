@@ -40,7 +40,7 @@ func startBinance(seed uint64, hc *http.Client) (*kit, error) {
 	})
 	srv := binancetest.NewServer(binancetest.WithSim(x), binancetest.WithMode(binancetest.Testnet))
 	k := &kit{
-		name: "binance", sim: x, btc: "BTCUSDT", eth: "ETHUSDT",
+		sim: x, btc: "BTCUSDT", eth: "ETHUSDT",
 		dropStream: func() { srv.SetStreamFault(binancetest.StreamDrop, 0) },
 		close:      srv.Close,
 	}

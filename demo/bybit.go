@@ -30,7 +30,7 @@ func startBybit(seed uint64, hc *http.Client) (*kit, error) {
 	})
 	srv := bybittest.NewServer(bybittest.WithSim(x))
 	k := &kit{
-		name: "bybit", sim: x, btc: "BTCUSDT", eth: "ETHUSDT",
+		sim: x, btc: "BTCUSDT", eth: "ETHUSDT",
 		dropStream: func() { srv.SetStreamFault(bybittest.StreamDrop, 0) },
 		close:      srv.Close,
 	}

@@ -73,18 +73,17 @@ var Funding = map[string]decimal.Decimal{
 
 // Demo is a running set of fake venues and the clients talking to them.
 type Demo struct {
-	venues  []exchange.Venue
-	kits    []*kit
-	tr      *http.Transport
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	closeMu sync.Once
+	venues    []exchange.Venue
+	kits      []*kit
+	tr        *http.Transport
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // kit is one fake venue: its servers, simulated exchange, the accounts
 // opened on it and the venue's spelling of the demo's two markets.
 type kit struct {
-	name     string
 	sim      *sim.Exchange
 	venues   []exchange.Venue
 	btc, eth string
@@ -147,7 +146,7 @@ func (d *Demo) Venues() []exchange.Venue { return d.venues }
 // Close stops the life goroutines, the clients' connections and the fake
 // servers. It is safe to call more than once.
 func (d *Demo) Close() {
-	d.closeMu.Do(func() {
+	d.closeOnce.Do(func() {
 		d.cancel()
 		d.wg.Wait()
 		for _, v := range d.venues {

@@ -30,7 +30,7 @@ func startOKX(seed uint64, hc *http.Client) (*kit, error) {
 	})
 	srv := okxtest.NewServer(okxtest.WithSim(x))
 	k := &kit{
-		name: "okx", sim: x, btc: "BTC-USDT", eth: "ETH-USDT",
+		sim: x, btc: "BTC-USDT", eth: "ETH-USDT",
 		dropStream: func() { srv.SetStreamFault(okxtest.StreamDrop, 0) },
 		close:      srv.Close,
 	}

@@ -24,6 +24,7 @@ type Keys struct {
 	accts   accountOrder
 	created map[string]time.Time // from the vault, via AccountsMsg
 	audit   map[string]KeyInfoMsg
+	stream  map[string]StreamMsg // accounts with a private stream
 
 	lines []string
 	off   int
@@ -31,7 +32,7 @@ type Keys struct {
 
 // NewKeys returns an empty keys pane.
 func NewKeys(st *Styles) *Keys {
-	return &Keys{st: st, keys: KeysKeys{newScrollKeys()}, created: map[string]time.Time{}, audit: map[string]KeyInfoMsg{}}
+	return &Keys{st: st, keys: KeysKeys{newScrollKeys()}, created: map[string]time.Time{}, audit: map[string]KeyInfoMsg{}, stream: map[string]StreamMsg{}}
 }
 
 func (p *Keys) Title() string { return "Keys" }
@@ -56,6 +57,9 @@ func (p *Keys) Update(msg tea.Msg) tea.Cmd {
 	case KeyInfoMsg:
 		p.accts.ensure(msg.Account)
 		p.audit[msg.Account] = msg
+	case StreamMsg:
+		p.accts.ensure(msg.Account)
+		p.stream[msg.Account] = msg
 	case TickMsg:
 		p.now = msg.Now
 	case tea.KeyPressMsg:
@@ -98,7 +102,61 @@ func (p *Keys) render() {
 		case a.Err != nil:
 			p.lines = append(p.lines, fit("  "+p.st.Error.Render("audit failed: "+a.Err.Error()), p.w))
 		}
+		if sm, ok := p.stream[name]; ok {
+			p.lines = append(p.lines, fit("  "+p.streamLine(sm), p.w))
+		}
 	}
+}
+
+// streamLine says whether the account's private stream can be trusted:
+// "stream live · last event 3s ago", "stream reconnecting in 4s (attempt
+// 3)", "stream DOWN since 14:03:10 (attempt 6, retry in 20s)". The words
+// carry the meaning; colour only repeats it.
+func (p *Keys) streamLine(m StreamMsg) string {
+	ago := func(t time.Time) string {
+		if t.IsZero() || p.now.IsZero() {
+			return ""
+		}
+		return shortDur(p.now.Sub(t))
+	}
+	retry := func() string {
+		if m.RetryAt.IsZero() || p.now.IsZero() {
+			return ""
+		}
+		if d := m.RetryAt.Sub(p.now); d > 0 {
+			return "in " + shortDur(d)
+		}
+		return "now"
+	}
+	switch m.State {
+	case "live":
+		s := "stream live"
+		if a := ago(m.LastEvent); a != "" {
+			s += " · last event " + a + " ago"
+		} else if a := ago(m.Since); a != "" {
+			s += " " + a + " · no events yet"
+		}
+		return p.st.OK.Render(s)
+	case "reconnecting":
+		s := "stream reconnecting"
+		if r := retry(); r != "" {
+			s += " " + r
+		}
+		return p.st.Warn.Render(fmt.Sprintf("%s (attempt %d)", s, m.Attempt))
+	case "down":
+		s := "stream DOWN"
+		if !m.Since.IsZero() {
+			s += " since " + m.Since.Local().Format("15:04:05")
+		}
+		detail := fmt.Sprintf("attempt %d", m.Attempt)
+		if r := retry(); r != "" {
+			detail += ", retry " + r
+		}
+		return p.st.Danger.Render(s + " (" + detail + ")")
+	case "off", "":
+		return p.st.Muted.Render("stream off (polling)")
+	}
+	return p.st.Muted.Render("stream " + m.State)
 }
 
 func (p *Keys) networkBadge(f accountFacts) string {

@@ -63,18 +63,28 @@ type balanceResp struct {
 	Locked decimal.Decimal `json:"locked"`
 }
 
-func (c *Client) account(ctx context.Context) (accountResp, error) {
+// balancesResp is the part of the account Balances reads; the fields it
+// leaves out are skipped, not decoded. It decodes with decodeFast when it can.
+type balancesResp struct {
+	Balances []balanceResp `json:"balances"`
+}
+
+func accountParams() params {
 	var p params
 	p.add("omitZeroBalances", "true")
+	return p
+}
+
+func (c *Client) account(ctx context.Context) (accountResp, error) {
 	var out accountResp
-	err := c.do(ctx, &call{ep: epAccount, p: p, out: &out, ec: c.errCtx()})
+	err := c.do(ctx, &call{ep: epAccount, p: accountParams(), out: &out, ec: c.errCtx()})
 	return out, err
 }
 
 // Balances lists non-zero balances.
 func (c *Client) Balances(ctx context.Context) ([]exchange.Balance, error) {
-	a, err := c.account(ctx)
-	if err != nil {
+	var a balancesResp
+	if err := c.do(ctx, &call{ep: epAccount, p: accountParams(), out: &a, ec: c.errCtx()}); err != nil {
 		return nil, err
 	}
 	out := make([]exchange.Balance, 0, len(a.Balances))

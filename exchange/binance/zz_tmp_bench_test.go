@@ -103,3 +103,24 @@ func BenchmarkTmpRawOurTransportNoRHT(b *testing.B) {
 func BenchmarkTmpRawPlain(b *testing.B) {
 	benchHC(b, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}})
 }
+
+func BenchmarkTmpNewRequest(b *testing.B) {
+	u := "http://127.0.0.1:34567/api/v3/account?omitZeroBalances=true&recvWindow=5000&timestamp=1700000000000&signature=fa23120bf7c1810b46f48fa6095d936a5e1382590a1e5fbac572c942bb67cdf3"
+	b.ReportAllocs()
+	for b.Loop() {
+		r, _ := http.NewRequestWithContext(b.Context(), "GET", u, nil)
+		r.Header.Set("X-MBX-APIKEY", "abc")
+	}
+}
+
+func BenchmarkTmpNewRequestEmpty(b *testing.B) {
+	q := "omitZeroBalances=true&recvWindow=5000&timestamp=1700000000000&signature=fa23120bf7c1810b46f48fa6095d936a5e1382590a1e5fbac572c942bb67cdf3"
+	k := []string{"abc"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, _ := http.NewRequestWithContext(b.Context(), "GET", "", nil)
+		r.URL.Scheme, r.URL.Host, r.URL.Path, r.URL.RawQuery = "http", "127.0.0.1:34567", "/api/v3/account", q
+		r.Host = r.URL.Host
+		r.Header["X-Mbx-Apikey"] = k
+	}
+}

@@ -157,6 +157,7 @@ func (f *Feed) startLocked(name string, a *account) {
 		f.wg.Go(func() { p.streamLoop(ctx, s, a.state) })
 		return
 	}
+	f.bridge.State(KindStream, name, a.gen, views.StreamMsg{Account: name, State: "off"})
 	f.wg.Go(func() { p.balancesLoop(ctx) })
 	f.wg.Go(func() { p.ordersLoop(ctx) })
 }

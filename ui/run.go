@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/feed"
 )
 
@@ -46,6 +47,10 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
 	f := Attach(ctx, m, p.Send, opts.Feed)
+	// The stream's resync must know about orders this cockpit sent, or one
+	// placed and filled during a stream gap would never show. The program
+	// is not running yet, so setting the desk here races nothing.
+	m.desk = trackingDesk{OrderDesk: m.desk, track: f.Track}
 	var wg sync.WaitGroup
 	for _, run := range opts.Producers {
 		wg.Go(func() { run(ctx, f.Bridge().EventCurrent) })
@@ -58,4 +63,26 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 		return nil
 	}
 	return err
+}
+
+// trackingDesk tells the feed about every order the desk sent or cancelled.
+type trackingDesk struct {
+	OrderDesk
+	track func(account string, o exchange.Order)
+}
+
+func (d trackingDesk) Place(ctx context.Context, account string, req exchange.OrderRequest) (exchange.Order, error) {
+	o, err := d.OrderDesk.Place(ctx, account, req)
+	if o.OrderID != "" {
+		d.track(account, o)
+	}
+	return o, err
+}
+
+func (d trackingDesk) Cancel(ctx context.Context, account string, ref exchange.OrderRef) (exchange.Order, error) {
+	o, err := d.OrderDesk.Cancel(ctx, account, ref)
+	if o.OrderID != "" {
+		d.track(account, o)
+	}
+	return o, err
 }

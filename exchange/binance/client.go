@@ -311,6 +311,9 @@ type call struct {
 // misreading on our side could at worst be refused as a duplicate.
 func (c *Client) do(ctx context.Context, cl *call) error {
 	err := c.send(ctx, cl)
+	if err == nil {
+		return nil
+	}
 	var ce *exchange.ClockError
 	if !errors.As(err, &ce) {
 		return err

@@ -323,7 +323,7 @@ func (st *wsStream) read() {
 		_, b, err := st.conn.Read(st.ctx)
 		if err != nil {
 			if st.ctx.Err() == nil {
-				st.fail(fmt.Errorf("binance stream: %w", err))
+				st.fail(fmt.Errorf("binance stream: connection lost: %w", err))
 			}
 			return
 		}

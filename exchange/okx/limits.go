@@ -88,7 +88,11 @@ func (r *rates) budget(ep endpoint, inst string) budgeter {
 		if ep.orders > 0 {
 			kind = exchange.LimitOrders
 		}
-		b = r.newB(r.account, r.now, exchange.Limit{Name: name + "/2s", Kind: kind, Limit: ep.limit, Window: window})
+		// OKX does not say whether its windows are fixed or rolling; a
+		// rolling count is never more permissive than the venue's, where a
+		// fixed one lets a full burst each side of a boundary through
+		// within one 2 s span.
+		b = r.newB(r.account, r.now, exchange.Limit{Name: name + "/2s", Kind: kind, Limit: ep.limit, Window: window, Rolling: true})
 		if r.now().Before(r.banUntil) {
 			b.Ban(r.banUntil, r.banReason)
 		}
@@ -97,9 +101,11 @@ func (r *rates) budget(ep endpoint, inst string) budgeter {
 	return b
 }
 
-// acquire charges one request to ep's bucket before it is sent.
+// acquire charges one request to ep's bucket before it is sent, at the
+// priority ctx carries (the cockpit's pollers mark theirs Background), or
+// ep's own when it carries none.
 func (r *rates) acquire(ctx context.Context, ep endpoint, inst string) error {
-	return r.budget(ep, inst).Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: ep.priority})
+	return r.budget(ep, inst).Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority)})
 }
 
 // ban stops every scope: OKX's 50011 on one endpoint usually means the

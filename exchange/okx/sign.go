@@ -60,12 +60,21 @@ func NewSigner(keyID string, secret, passphrase crypto.Secret) (*Signer, error) 
 	if passphrase.IsZero() {
 		return nil, ErrNoPassphrase
 	}
-	key := secret.Bytes()
+	// The pool may drop its states at any GC and build new ones long after
+	// the vault wiped the Secret, so new states are cloned from a keyed
+	// template rather than keyed from the Secret's bytes.
+	tmpl, ok := hmac.New(sha256.New, secret.Bytes()).(hash.Cloner)
+	if !ok {
+		return nil, errors.New("okx: HMAC state cannot be cloned")
+	}
 	s := &Signer{keyID: keyID, passphrase: passphrase}
-	s.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
-	// Build one now so a later Wipe of the Secret cannot leave the pool
-	// without a key: hmac.New keeps its own copy of the pads.
-	s.macs.Put(s.macs.New())
+	s.macs.New = func() any {
+		h, err := tmpl.Clone()
+		if err != nil {
+			panic(err) // HMAC-SHA256 always clones
+		}
+		return &macState{mac: h}
+	}
 	return s, nil
 }
 

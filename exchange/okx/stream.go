@@ -136,13 +136,33 @@ func expectEvent(ctx context.Context, conn *websocket.Conn, op string) error {
 		case op:
 			return nil
 		case "error":
-			ae := &exchange.APIError{Venue: venueName, Code: in.Code, Msg: in.Msg, Kind: exchange.KindAuth}
-			if in.Code == "60009" || in.Code == "60024" {
-				ae.AdviceText = "OKX refused the stream login: check the key, the passphrase and that the key belongs to this environment (demo keys log in at wspap.okx.com)."
-			}
-			return ae
+			return wsLoginError(in.Code, in.Msg)
 		}
 	}
+}
+
+// wsLoginError classifies a WebSocket error event. The login codes are the
+// 600xx family, not REST's 501xx, but mean the same things.
+func wsLoginError(code, msg string) *exchange.APIError {
+	ae := &exchange.APIError{Venue: venueName, Code: code, Msg: msg, Kind: exchange.KindAuth}
+	switch code {
+	case "60007":
+		ae.Kind = exchange.KindSignature
+		ae.AdviceText = "OKX computed a different login signature: the API secret in the vault does not belong to this key (check for a truncated paste)."
+	case "60024":
+		ae.AdviceText = "the API passphrase in the vault does not match the one set when the key was created; `vigil keys rotate`"
+	case "60005":
+		ae.AdviceText = "OKX does not know this API key on this stream host: a demo-trading key logs in at wspap.okx.com, a live key at ws.okx.com."
+	case "60004", "60006":
+		ae.Kind = exchange.KindClock
+		ae.AdviceText = "OKX refused the login time (its window is ±30 s): run `vigil check` to re-sync the clock, and enable NTP if this repeats."
+	case "60009":
+		ae.AdviceText = "OKX refused the stream login: check the key, the passphrase and that the key belongs to this environment (demo keys log in at wspap.okx.com) and, if the key is IP-bound, this machine's address."
+	default:
+		ae.Kind = exchange.KindOther
+		ae.AdviceText = "OKX refused the stream request: " + msg
+	}
+	return ae
 }
 
 func (s *stream) Events() <-chan exchange.OrderEvent { return s.events }

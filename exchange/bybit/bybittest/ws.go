@@ -283,11 +283,13 @@ func (wc *wsConn) subscribe(req wsRequest) {
 		wc.pumping = true
 	}
 	wc.mu.Unlock()
-	wc.answer(req, true, "")
+	// Subscribe to the sim before confirming: a client that places an
+	// order as soon as it reads the confirmation must see its push.
 	if start {
 		events, cancel := wc.s.sim.Subscribe(k.perms.Account)
 		go wc.pump(events, cancel)
 	}
+	wc.answer(req, true, "")
 }
 
 // pump forwards the account's order events; the connection drops when the

@@ -424,6 +424,10 @@ func (s *Server) write(ctx context.Context, w http.ResponseWriter, rp *reply, de
 	for k, v := range rp.header {
 		w.Header()[k] = v
 	}
+	// OKX's error bodies carry no server time, so its Date header is a
+	// client's only independent view of the venue's clock on a 50102; the
+	// one net/http would add reads this machine's clock, not the sim's.
+	w.Header().Set("Date", s.sim.Now().UTC().Format(http.TimeFormat))
 	w.WriteHeader(rp.status)
 	_, _ = w.Write(rp.body)
 }

@@ -296,11 +296,13 @@ func (wc *wsConn) subscribe(req wsRequest) {
 			wc.pumping = true
 		}
 		wc.mu.Unlock()
-		wc.write(wsEvent{Event: req.Op, Arg: &a, ConnID: wc.id})
+		// Subscribe to the sim before confirming: a client that places an
+		// order as soon as it reads the confirmation must see its push.
 		if start {
 			events, cancel := wc.s.sim.Subscribe(k.perms.Account)
 			go wc.pump(events, cancel)
 		}
+		wc.write(wsEvent{Event: req.Op, Arg: &a, ConnID: wc.id})
 	}
 }
 

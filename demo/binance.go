@@ -108,6 +108,8 @@ func startBinance(seed uint64, hc *http.Client) (*kit, error) {
 			return fail(err)
 		}
 		k.venues = append(k.venues, c)
+		k.accounts = append(k.accounts, Account{Name: a.name, Venue: "binance", BaseURL: srv.URL, WSURL: srv.WSURL,
+			KeyID: a.id, Scheme: a.scheme, Secret: a.secret, Created: created})
 	}
 	return k, nil
 }

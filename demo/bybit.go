@@ -60,5 +60,7 @@ func startBybit(seed uint64, hc *http.Client) (*kit, error) {
 		return nil, err
 	}
 	k.venues = append(k.venues, c)
+	k.accounts = append(k.accounts, Account{Name: BybitAccount, Venue: "bybit", BaseURL: srv.URL, WSURL: srv.WSURL,
+		KeyID: id, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(secret)), Created: created})
 	return k, nil
 }

@@ -90,6 +90,9 @@ type kit struct {
 	// dropStream cuts the venue's private streams, when it has any.
 	dropStream func()
 	close      func()
+	// accounts is how another process reaches the kit's accounts
+	// (Demo.Accounts, `vigil demo serve`).
+	accounts []Account
 }
 
 // Start launches the fake venues, registers demo keys, funds the accounts,

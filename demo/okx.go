@@ -58,6 +58,9 @@ func startOKX(seed uint64, hc *http.Client) (*kit, error) {
 		return nil, err
 	}
 	k.venues = append(k.venues, c)
+	k.accounts = append(k.accounts, Account{Name: OKXAccount, Venue: "okx", BaseURL: srv.URL, WSURL: srv.WSURL,
+		KeyID: id, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(secret)),
+		Passphrase: crypto.NewSecret([]byte(pass)), Created: c.Info().KeyCreated})
 	return k, nil
 }
 

@@ -42,16 +42,25 @@ type Mode int
 
 const (
 	ModeSingle  Mode = iota // the focused pane only, with a hint
-	ModeCompact             // keys/clock/budgets strip, blotter, log; others when focused
+	ModeCompact             // summaries (tabbed when narrow), blotter, log; others when focused
 	ModeFull                // every pane
 )
 
-// Size thresholds. Below the compact minimum the strip of three summaries
-// would leave each fewer than ~18 columns, too narrow for a clock offset.
+// Size thresholds. Below MinSideBySideW the three summaries no longer sit
+// side by side: each would get under ~48 columns, where an account's name,
+// clock offset and headroom no longer share a line or two. They share one
+// full-width slot instead, one at a time, like tabs, and there each has
+// room for a line per account with every important fact on it.
 const (
 	MinCompactW, MinCompactH = 60, 16
+	MinSideBySideW           = 150
 	MinFullW, MinFullH       = 140, 40
 )
+
+// MinEntryW is the order entry's outer width when there is room: its
+// account line ("◀ name ▶ TESTNET DEMO") is what tells a trader where the
+// order goes, so it must not be cut.
+const MinEntryW = 46
 
 // HintEnlarge is shown when only the focused pane fits.
 const HintEnlarge = "enlarge to see all panes · tab/1-7 switch pane"
@@ -59,6 +68,10 @@ const HintEnlarge = "enlarge to see all panes · tab/1-7 switch pane"
 // LayoutState is what the layout depends on besides the terminal size.
 type LayoutState struct {
 	Focus PaneID
+	// Top is the summary (keys, clock or budgets) the tabbed top slot shows
+	// while focus is elsewhere: the root sets it to the last of the three
+	// that had focus. Anything else shows keys.
+	Top PaneID
 	// FrameW and FrameH are what one pane's border and padding take, both
 	// sides together. Subtracted here once so panes get inner sizes.
 	FrameW, FrameH int
@@ -71,6 +84,10 @@ type Rects struct {
 	Outer  [NumPanes]Rect
 	Status Rect
 	Hint   Rect // a line for HintEnlarge, in ModeSingle
+	// Tabs lists the panes that share the top slot, in digit order, when
+	// the summaries are tabbed (empty otherwise), so the frame can name the
+	// hidden ones next to the shown one.
+	Tabs []PaneID
 }
 
 // Inner is the content rectangle of pane p (empty when p is not shown).
@@ -107,11 +124,11 @@ func Layout(w, h int, st LayoutState) Rects {
 		mid := body - top - logH
 		thirds := split(w, 3)
 		x := 0
-		for i, p := range []PaneID{PaneKeys, PaneClock, PaneBudgets} {
+		for i, p := range summaries {
 			r.Outer[p] = Rect{X: x, Y: 0, W: thirds[i], H: top}
 			x += thirds[i]
 		}
-		balW, entryW := w/5, w/4
+		balW, entryW := w/5, max(w/4, MinEntryW)
 		r.Outer[PaneBalances] = Rect{X: 0, Y: top, W: balW, H: mid}
 		r.Outer[PaneBlotter] = Rect{X: balW, Y: top, W: w - balW - entryW, H: mid}
 		r.Outer[PaneOrderEntry] = Rect{X: w - entryW, Y: top, W: entryW, H: mid}
@@ -119,13 +136,23 @@ func Layout(w, h int, st LayoutState) Rects {
 	case w >= MinCompactW && h >= MinCompactH:
 		r.Mode = ModeCompact
 		top := clamp(body*3/10, minH+2, 10)
+		if w < MinSideBySideW && isSummary(st.Focus) {
+			// A focused summary gets room to list every account's detail;
+			// the blotter keeps at least as many rows as the log.
+			top = clamp(body*2/5, minH+2, 14)
+		}
 		logH := clamp(body/5, minH+1, 12)
 		mid := body - top - logH
-		thirds := split(w, 3)
-		x := 0
-		for i, p := range []PaneID{PaneKeys, PaneClock, PaneBudgets} {
-			r.Outer[p] = Rect{X: x, Y: 0, W: thirds[i], H: top}
-			x += thirds[i]
+		if w >= MinSideBySideW {
+			thirds := split(w, 3)
+			x := 0
+			for i, p := range summaries {
+				r.Outer[p] = Rect{X: x, Y: 0, W: thirds[i], H: top}
+				x += thirds[i]
+			}
+		} else {
+			r.Outer[topTab(st)] = Rect{X: 0, Y: 0, W: w, H: top}
+			r.Tabs = summaries[:]
 		}
 		// The main row is the blotter plus a side pane: the focused one
 		// if it has no place of its own, else balances when there is room.
@@ -138,6 +165,9 @@ func Layout(w, h int, st LayoutState) Rects {
 		}
 		if side >= 0 {
 			sideW := clamp(w*2/5, 30, 48)
+			if side == PaneOrderEntry {
+				sideW = clamp(w*23/40, 30, 48)
+			}
 			r.Outer[PaneBlotter] = Rect{X: 0, Y: top, W: w - sideW, H: mid}
 			r.Outer[side] = Rect{X: w - sideW, Y: top, W: sideW, H: mid}
 		} else {
@@ -156,6 +186,23 @@ func Layout(w, h int, st LayoutState) Rects {
 		}
 	}
 	return r
+}
+
+// summaries are the panes of the top row, in digit order.
+var summaries = [...]PaneID{PaneKeys, PaneClock, PaneBudgets}
+
+func isSummary(p PaneID) bool { return p == PaneKeys || p == PaneClock || p == PaneBudgets }
+
+// topTab is the summary the tabbed top slot shows: the focused one, else
+// the last one focused, else keys.
+func topTab(st LayoutState) PaneID {
+	switch {
+	case isSummary(st.Focus):
+		return st.Focus
+	case isSummary(st.Top):
+		return st.Top
+	}
+	return PaneKeys
 }
 
 // split divides total into n parts that differ by at most one and sum to total.

@@ -27,14 +27,21 @@ func TestLayoutTable(t *testing.T) {
 		name  string
 		w, h  int
 		focus PaneID
+		top   PaneID
 		mode  Mode
 		shown []PaneID
 		check func(t *testing.T, r Rects)
 	}{
 		{
-			name: "80x24 shows the summaries, blotter and log", w: 80, h: 24, focus: PaneBlotter,
-			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBlotter, PaneLog},
+			name: "80x24 shows one summary at full width, blotter and log", w: 80, h: 24, focus: PaneBlotter,
+			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneBlotter, PaneLog},
 			check: func(t *testing.T, r Rects) {
+				if r.Outer[PaneKeys] != (Rect{0, 0, 80, 6}) {
+					t.Errorf("keys %+v, want the full width with a line per account for four", r.Outer[PaneKeys])
+				}
+				if len(r.Tabs) != 3 {
+					t.Errorf("tabs %v, want keys, clock and budgets", r.Tabs)
+				}
 				if r.Outer[PaneBlotter].W != 80 {
 					t.Errorf("blotter width %d, want the full 80", r.Outer[PaneBlotter].W)
 				}
@@ -44,17 +51,42 @@ func TestLayoutTable(t *testing.T) {
 			},
 		},
 		{
-			name: "80x24 with order entry focused gives it a side slot", w: 80, h: 24, focus: PaneOrderEntry,
-			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBlotter, PaneOrderEntry, PaneLog},
+			name: "80x24 with the clock focused gives it the top slot, taller", w: 80, h: 24, focus: PaneClock,
+			mode: ModeCompact, shown: []PaneID{PaneClock, PaneBlotter, PaneLog},
 			check: func(t *testing.T, r Rects) {
-				if w := r.Outer[PaneOrderEntry].W; w < 30 {
-					t.Errorf("order entry width %d < 30", w)
+				if c := r.Outer[PaneClock]; c.W != 80 || c.H <= 6 {
+					t.Errorf("clock %+v, want full width and taller than unfocused", c)
+				}
+				if r.Outer[PaneBlotter].H < r.Outer[PaneLog].H {
+					t.Errorf("blotter %d rows, log %d", r.Outer[PaneBlotter].H, r.Outer[PaneLog].H)
+				}
+			},
+		},
+		{
+			name: "80x24 keeps the last summary on top when focus moves on", w: 80, h: 24, focus: PaneBlotter, top: PaneBudgets,
+			mode: ModeCompact, shown: []PaneID{PaneBudgets, PaneBlotter, PaneLog},
+		},
+		{
+			name: "80x24 with order entry focused gives it a side slot", w: 80, h: 24, focus: PaneOrderEntry,
+			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneBlotter, PaneOrderEntry, PaneLog},
+			check: func(t *testing.T, r Rects) {
+				if w := r.Outer[PaneOrderEntry].W; w < MinEntryW {
+					t.Errorf("order entry width %d < %d", w, MinEntryW)
 				}
 			},
 		},
 		{
 			name: "120x30 adds balances beside the blotter", w: 120, h: 30, focus: PaneKeys,
+			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneBalances, PaneBlotter, PaneLog},
+		},
+		{
+			name: "160x30 puts the summaries side by side again", w: 160, h: 30, focus: PaneBlotter,
 			mode: ModeCompact, shown: []PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBalances, PaneBlotter, PaneLog},
+			check: func(t *testing.T, r Rects) {
+				if len(r.Tabs) != 0 {
+					t.Errorf("tabs %v beside each other", r.Tabs)
+				}
+			},
 		},
 		{
 			name: "160x48 shows every pane", w: 160, h: 48, focus: PaneKeys,
@@ -62,6 +94,9 @@ func TestLayoutTable(t *testing.T) {
 			check: func(t *testing.T, r Rects) {
 				if r.Status != (Rect{X: 0, Y: 47, W: 160, H: 1}) {
 					t.Errorf("status %+v", r.Status)
+				}
+				if w := r.Outer[PaneOrderEntry].W; w < MinEntryW {
+					t.Errorf("order entry width %d < %d", w, MinEntryW)
 				}
 			},
 		},
@@ -84,7 +119,9 @@ func TestLayoutTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Layout(tt.w, tt.h, withFocus(tt.focus))
+			st := withFocus(tt.focus)
+			st.Top = tt.top
+			r := Layout(tt.w, tt.h, st)
 			if r.Mode != tt.mode {
 				t.Errorf("mode %v, want %v", r.Mode, tt.mode)
 			}
@@ -109,6 +146,7 @@ func TestLayoutProperties(t *testing.T) {
 		for h := 5; h <= 80; h++ {
 			for focus := range NumPanes {
 				st := withFocus(focus)
+				st.Top = PaneID((w + h) % int(NumPanes)) // any remembered pane, summary or not
 				r := Layout(w, h, st)
 				all := []Rect{r.Status, r.Hint}
 				for p := range NumPanes {
@@ -141,6 +179,20 @@ func TestLayoutProperties(t *testing.T) {
 				}
 				if r.Mode == ModeFull && len(shownPanes(r)) != int(NumPanes) {
 					t.Fatalf("%dx%d full mode shows %v", w, h, shownPanes(r))
+				}
+				if len(r.Tabs) > 0 {
+					shown := 0
+					for _, p := range r.Tabs {
+						if r.Shown(p) {
+							shown++
+						}
+					}
+					if shown != 1 {
+						t.Fatalf("%dx%d focus %v: %d tabbed summaries shown, want 1", w, h, focus, shown)
+					}
+					if isSummary(focus) && !r.Shown(focus) {
+						t.Fatalf("%dx%d: focused summary %v not in the top slot", w, h, focus)
+					}
 				}
 				if r.Mode != ModeSingle && !r.Hint.Empty() {
 					t.Fatalf("%dx%d: hint outside single mode", w, h)

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -112,7 +113,6 @@ func (p *Balances) render() {
 		p.lines = append(p.lines, fit(p.st.Muted.Render("no accounts"), p.w))
 		return
 	}
-	wide := p.w >= 100
 	// Columns share widths across accounts so decimals line up pane-wide.
 	rows := map[string][]balRow{}
 	hidden := map[string]int{}
@@ -134,10 +134,32 @@ func (p *Balances) render() {
 		}
 	}
 	aw = min(aw, 10)
+	// The richest table that fits: with totals, then free and locked, then
+	// tighter, then free alone (locked is what open orders hold, and the
+	// blotter shows those).
+	cw := balCols{aw, fw, lw, tw}
+	var cands []blocks
+	for _, sh := range []struct {
+		total, locked bool
+		sep           string
+	}{{true, true, "  "}, {false, true, "  "}, {false, true, " "}, {false, false, " "}} {
+		cands = append(cands, p.table(rows, hidden, cw, sh.total, sh.locked, sh.sep))
+	}
+	for _, b := range pickBlocks(p.w, 1<<20, cands...) {
+		p.lines = append(p.lines, b...)
+	}
+}
+
+type balCols struct{ asset, free, locked, total int }
+
+// table renders every account's balances with the columns asked for.
+func (p *Balances) table(rows map[string][]balRow, hidden map[string]int, c balCols, total, locked bool, sep string) blocks {
+	out := make(blocks, 0, len(p.accts.list))
 	for _, name := range p.accts.list {
 		head := []string{p.st.Title.Render(name)}
 		cur, ok := p.data[name]
 		good, hasGood := p.lastOK[name]
+		var errText string
 		switch {
 		case !ok:
 			head = append(head, p.st.Muted.Render("no balances yet"))
@@ -146,32 +168,44 @@ func (p *Balances) render() {
 			if hasGood && !p.now.IsZero() {
 				st += " " + shortDur(p.now.Sub(good.At))
 			}
-			head = append(head, p.st.Stale.Render("⚠ "+st), p.st.Error.Render(cur.Err.Error()))
+			head = append(head, p.st.Stale.Render("⚠ "+st))
+			errText = p.st.Error.Render(cur.Err.Error())
 		case !p.now.IsZero() && p.now.Sub(cur.At) > StaleAfter:
 			head = append(head, p.st.Stale.Render("⚠ STALE "+shortDur(p.now.Sub(cur.At))))
 		}
+		dust := ""
 		if n := hidden[name]; n > 0 {
-			head = append(head, p.st.Muted.Render(fmt.Sprintf("%d dust hidden", n)))
+			dust = p.st.Muted.Render(fmt.Sprintf("%d dust hidden", n))
 		}
-		p.lines = append(p.lines, joinFit(p.w, "  ", head...))
+		// Name and staleness always; the error and the dust note when they
+		// fit, the error on a line of its own (cut if it must be) when not.
+		lines := []string{joinWhile(p.w, "  ", head, errText, dust)}
+		if errText != "" && !strings.Contains(lines[0], errText) {
+			lines = append(lines, fit("  "+errText, p.w))
+		}
 		if !hasGood {
+			out = append(out, lines)
 			continue
 		}
 		if len(rows[name]) == 0 {
-			p.lines = append(p.lines, fit("  "+p.st.Muted.Render("nothing held"), p.w))
+			out = append(out, append(lines, fit("  "+p.st.Muted.Render("nothing held"), p.w)))
 			continue
 		}
-		hdr := []string{"  " + padRight("asset", aw), padLeft("free", fw), padLeft("locked", lw)}
-		if wide {
-			hdr = append(hdr, padLeft("total", tw))
-		}
-		p.lines = append(p.lines, p.st.Header.Render(joinFit(p.w, "  ", hdr...)))
-		for _, r := range rows[name] {
-			cols := []string{"  " + padRight(r.asset, aw), padLeft(r.free, fw), padLeft(r.locked, lw)}
-			if wide {
-				cols = append(cols, padLeft(r.total, tw))
+		row := func(asset, free, lck, tot string) string {
+			cols := []string{"  " + padRight(asset, c.asset), padLeft(free, c.free)}
+			if locked {
+				cols = append(cols, padLeft(lck, c.locked))
 			}
-			p.lines = append(p.lines, joinFit(p.w, "  ", cols...))
+			if total {
+				cols = append(cols, padLeft(tot, c.total))
+			}
+			return strings.Join(cols, sep)
 		}
+		lines = append(lines, p.st.Header.Render(row("asset", "free", "locked", "total")))
+		for _, r := range rows[name] {
+			lines = append(lines, row(r.asset, r.free, r.locked, r.total))
+		}
+		out = append(out, lines)
 	}
+	return out
 }

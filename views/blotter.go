@@ -49,6 +49,12 @@ type Blotter struct {
 
 	cols   []blotCol
 	header string
+	// content holds the widest value seen per column (account names from
+	// AccountsMsg too). Columns are sized from it, so a narrow pane spends
+	// its cells on facts rather than padding. It only grows; each growth
+	// bumps gen, which every cached row checks.
+	content [nCols]int
+	gen     int
 }
 
 type blotRow struct {
@@ -56,6 +62,7 @@ type blotRow struct {
 	o      exchange.Order
 	hay    string // lower-cased text the filter searches
 	w      int    // width the strings below were rendered for; 0: stale
+	gen    int    // column layout generation they were rendered for
 	styled string
 	plain  string
 }
@@ -119,8 +126,8 @@ func (p *Blotter) SetSize(w, h int) {
 	if w != p.w {
 		// Row caches check their width lazily: only rows that get shown
 		// are rendered again.
-		p.cols = blotColumns(w)
-		p.header = " " + p.st.Header.Render(fit(renderCells(p.cols, nil, nil), w-1))
+		p.w = w
+		p.layoutCols()
 	}
 	p.w, p.h = w, h
 	p.filter.SetWidth(max(1, w-2))
@@ -144,8 +151,39 @@ func rowKey(account string, o exchange.Order) string {
 	return account + "\x00#" + o.OrderID
 }
 
+// layoutCols sizes the columns for the width and the content seen.
+func (p *Blotter) layoutCols() {
+	p.cols = blotColumns(p.w, p.content)
+	p.header = " " + p.st.Header.Render(fit(renderCells(p.cols, nil, nil), p.w-1))
+	p.gen++
+}
+
+// measure widens the content widths for o; it reports whether any grew.
+func (p *Blotter) measure(o exchange.Order) bool {
+	grew := false
+	grow := func(c, n int) {
+		if n > p.content[c] {
+			p.content[c], grew = n, true
+		}
+	}
+	grow(colAccount, len(o.Account))
+	grow(colSymbol, len(o.Symbol))
+	grow(colPrice, len(o.Price.String()))
+	grow(colQty, len(o.Qty.String()))
+	grow(colFilled, len(o.Filled.String()))
+	return grew
+}
+
 func (p *Blotter) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case AccountsMsg:
+		grew := false
+		for _, a := range msg.Accounts {
+			grew = p.measure(exchange.Order{Account: a.Name}) || grew
+		}
+		if grew && p.w > 0 {
+			p.layoutCols()
+		}
 	case OrdersMsg:
 		p.replace(msg)
 	case OrderEventMsg:
@@ -213,10 +251,17 @@ func (p *Blotter) stopFiltering() {
 // more advanced state if the snapshot is older than an event we applied.
 func (p *Blotter) replace(msg OrdersMsg) {
 	keep := make(map[string]bool, len(msg.Orders))
+	grew := false
+	defer func() {
+		if grew && p.w > 0 {
+			p.layoutCols()
+		}
+	}()
 	for _, o := range msg.Orders {
 		if o.Account == "" {
 			o.Account = msg.Account
 		}
+		grew = p.measure(o) || grew
 		k := rowKey(o.Account, o)
 		keep[k] = true
 		if r, ok := p.byKey[k]; ok {
@@ -243,6 +288,9 @@ func (p *Blotter) replace(msg OrdersMsg) {
 // apply updates one order from an event, idempotently: a repeated or older
 // event never moves a row back.
 func (p *Blotter) apply(o exchange.Order) {
+	if p.measure(o) && p.w > 0 {
+		p.layoutCols()
+	}
 	k := rowKey(o.Account, o)
 	r, ok := p.byKey[k]
 	if !ok {
@@ -398,7 +446,7 @@ func (p *Blotter) View() string {
 	off := clampOff(p.off, len(p.vis), page)
 	for i := off; i < min(len(p.vis), off+page); i++ {
 		r := p.vis[i]
-		if r.w != p.w {
+		if r.w != p.w || r.gen != p.gen {
 			p.renderRow(r)
 		}
 		if i == p.sel && p.focused {
@@ -463,7 +511,16 @@ const (
 	nCols
 )
 
-func blotColumns(w int) []blotCol {
+// Column widths: the widest content seen, at least the header, at most a
+// cap (longer values are cut). maxAccountW lets "demo-binance-ed" show
+// whole; minAccountW is what an account keeps on a narrow pane before the
+// column goes.
+const (
+	maxAccountW = 18
+	minAccountW = 8
+)
+
+func blotColumns(w int, content [nCols]int) []blotCol {
 	all := [nCols]blotCol{
 		colTime:     {"time", 8, false, 4},
 		colAccount:  {"account", 10, false, 3},
@@ -476,12 +533,19 @@ func blotColumns(w int) []blotCol {
 		colStatus:   {"status", 9, false, 0},
 		colClientID: {"client id", 24, false, 7},
 	}
+	fromContent := func(c, lo, hi int) {
+		if content[c] > 0 {
+			all[c].w = min(hi, max(lo, len(all[c].name), content[c]))
+		}
+	}
+	fromContent(colAccount, 7, maxAccountW)
+	fromContent(colSymbol, 6, 16)
+	fromContent(colPrice, 5, 20)
+	fromContent(colQty, 3, 20)
+	fromContent(colFilled, 6, 20)
 	if w >= 150 {
 		all[colTime].w = 14
 		all[colStatus].w = 16
-		all[colAccount].w = 12
-		all[colSymbol].w = 12
-		all[colPrice].w, all[colQty].w, all[colFilled].w = 14, 14, 14
 	}
 	on := [nCols]bool{}
 	total := 1 // selection gutter
@@ -491,10 +555,26 @@ func blotColumns(w int) []blotCol {
 	}
 	for lvl := 7; lvl > 0 && total > w; lvl-- {
 		for i := range all {
-			if on[i] && all[i].drop == lvl && total > w {
-				on[i] = false
-				total -= all[i].w + 1
+			if !on[i] || all[i].drop != lvl || total <= w {
+				continue
 			}
+			if i == colAccount && all[i].w > minAccountW && total-(all[i].w-minAccountW) <= w {
+				// A cut account name still tells accounts apart; no
+				// account column does not.
+				all[i].w -= total - w
+				total = w
+				continue
+			}
+			on[i] = false
+			total -= all[i].w + 1
+		}
+	}
+	// Room to spare spaces the numbers out, which reads better than a
+	// wide gap at the end of the row.
+	for _, c := range []int{colPrice, colQty, colFilled} {
+		if on[c] && total+3 <= w {
+			all[c].w += 3
+			total += 3
 		}
 	}
 	cols := make([]blotCol, 0, nCols)
@@ -607,5 +687,5 @@ func (p *Blotter) renderRow(r *blotRow) {
 	} else {
 		r.styled = gutter + fit(renderCells(p.cols, &cells, &styles), p.w-1)
 	}
-	r.w = p.w
+	r.w, r.gen = p.w, p.gen
 }

@@ -1,7 +1,10 @@
 package views
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -34,8 +37,8 @@ func NewBudgets(st *Styles) *Budgets {
 }
 
 func (p *Budgets) Title() string { return "Budgets" }
-func (p *Budgets) Focus()        { p.focused = true }
-func (p *Budgets) Blur()         { p.focused = false }
+func (p *Budgets) Focus()        { p.focused = true; p.render() }
+func (p *Budgets) Blur()         { p.focused = false; p.render() }
 
 func (p *Budgets) SetSize(w, h int) {
 	p.w, p.h = w, h
@@ -77,39 +80,212 @@ func (p *Budgets) render() {
 		p.lines = append(p.lines, fit(p.st.Muted.Render("no accounts"), p.w))
 		return
 	}
-	nameW := 10
-	if p.w >= 120 {
-		nameW = 14
-	}
+	// Column widths over every bucket for the expanded shapes, over each
+	// account's fullest for the one-line ones.
+	var c, cs budgetCols
+	most := 0
 	for _, name := range p.accts.list {
-		s, ok := p.snap[name]
-		if !ok {
-			p.lines = append(p.lines, fit(p.st.Title.Render(name)+"  "+p.st.Muted.Render("no budget yet"), p.w))
-			continue
+		c.name = max(c.name, min(maxNameW, len(name)))
+		bs := p.snap[name].Buckets
+		most = max(most, len(bs))
+		for _, b := range bs {
+			c.widen(b)
 		}
-		head := []string{p.st.Title.Render(name)}
-		if s.Banned(p.now) {
-			ban := p.st.Danger.Render("⚠ BANNED " + shortDur(s.BannedUntil.Sub(p.now)))
-			if s.BanReason != "" {
-				ban += " " + p.st.Muted.Render(s.BanReason)
-			}
-			head = append(head, ban)
-		}
-		if s.Waiting > 0 {
-			head = append(head, p.st.Warn.Render(fmt.Sprintf("waiting %d", s.Waiting)))
-		} else {
-			head = append(head, p.st.Muted.Render("waiting 0"))
-		}
-		p.lines = append(p.lines, joinFit(p.w, "  ", head...))
-		for _, b := range s.Buckets {
-			p.lines = append(p.lines, p.bucket(b, nameW))
+		if b, ok := fullest(bs); ok {
+			cs.widen(b)
 		}
 	}
+	cs.name = c.name
+	var expanded []blocks
+	for k := most; k >= 1; k-- {
+		expanded = append(expanded, p.gauged(c, budgetExpanded, k), p.shape(c, budgetExpanded, 0, k), p.shape(c, budgetExpandedShort, 0, k))
+	}
+	summary := []blocks{p.gauged(cs, budgetSummary, 1), p.shape(cs, budgetSummary, 0, 1), p.shape(cs, budgetSummaryShort, 0, 1), p.shape(cs, budgetSummaryMin, 0, 1)}
+	var pick blocks
+	if p.focused {
+		// Focused, the pane lists every bucket and scrolls: the trader
+		// came here for the detail.
+		for _, b := range expanded {
+			if b.width() <= p.w {
+				pick = b
+				break
+			}
+		}
+	}
+	if pick == nil {
+		pick = pickBlocks(p.w, p.h, append(expanded, summary...)...)
+	}
+	for _, b := range pick {
+		p.lines = append(p.lines, b...)
+	}
+	p.off = clampOff(p.off, len(p.lines), p.h)
 }
 
-// bucket is "  weight/1m  ████░░░░  450/1200  38%  reset 42s"; the gauge
-// takes what the text leaves.
-func (p *Budgets) bucket(b exchange.Bucket, nameW int) string {
+// budgetCols are the widths that line columns up across accounts.
+type budgetCols struct{ name, bucket, count, pct int }
+
+func (c *budgetCols) widen(b exchange.Bucket) {
+	c.bucket = max(c.bucket, len(b.Name))
+	c.count = max(c.count, len(countOf(b)))
+	c.pct = max(c.pct, len(percentText(b)))
+}
+
+// budgetShape is one way to lay out an account's budget.
+type budgetShape int
+
+const (
+	budgetExpanded      budgetShape = iota // a head line, then a line per bucket
+	budgetExpandedShort                    // the same without "reset" words
+	budgetSummary                          // one line: the fullest bucket, ban and queue
+	budgetSummaryShort                     // one line without the reset countdown
+	budgetSummaryMin                       // one line: percent and bucket name, ban
+)
+
+func countOf(b exchange.Bucket) string { return fmt.Sprintf("%d/%d", b.Used, b.Limit) }
+
+// gauged is shape sh with gauges as wide as the widest line leaves room
+// for (up to 40 cells), or nil when under 4 would fit.
+func (p *Budgets) gauged(c budgetCols, sh budgetShape, k int) blocks {
+	base := p.shape(c, sh, 0, k)
+	if sh == budgetExpanded || sh == budgetExpandedShort {
+		// Head lines already fit (their free text gives way); the
+		// bucket lines decide the gauge.
+		rows := make(blocks, 0, len(base))
+		for _, b := range base {
+			rows = append(rows, b[1:])
+		}
+		base = rows
+	}
+	gw := min(40, p.w-base.width()-2)
+	if gw < 4 {
+		return nil
+	}
+	return p.shape(c, sh, gw, k)
+}
+
+// shape renders every account in shape sh, with gauges of gw cells (none
+// when 0). The expanded shapes list the k fullest buckets (in the venue's
+// order) and count the rest.
+func (p *Budgets) shape(c budgetCols, sh budgetShape, gw, k int) blocks {
+	out := make(blocks, 0, len(p.accts.list))
+	for _, name := range p.accts.list {
+		title := padRight(p.st.Title.Render(name), c.name)
+		s, ok := p.snap[name]
+		if !ok {
+			out = append(out, []string{title + "  " + p.st.Muted.Render("no budget yet")})
+			continue
+		}
+		banned := s.Banned(p.now)
+		ban := ""
+		if banned {
+			ban = p.st.Danger.Render("⚠ BANNED " + shortDur(s.BannedUntil.Sub(p.now)))
+		}
+		switch sh {
+		case budgetExpanded, budgetExpandedShort:
+			head := []string{p.st.Title.Render(name)}
+			if banned {
+				head = append(head, ban)
+			}
+			shown := fullestK(s.Buckets, k)
+			switch {
+			case s.Waiting > 0:
+				head = append(head, p.st.Warn.Render(fmt.Sprintf("waiting %d", s.Waiting)))
+			case len(shown) == len(s.Buckets):
+				// Only the full listing spends cells on an empty queue.
+				head = append(head, p.st.Muted.Render("waiting 0"))
+			}
+			if n := len(s.Buckets) - len(shown); n > 0 {
+				head = append(head, p.st.Muted.Render(fmt.Sprintf("+%d more", n)))
+			}
+			reason := ""
+			if banned && s.BanReason != "" {
+				reason = p.st.Muted.Render(s.BanReason)
+			}
+			// The ban reason is free text: left out when it does not fit.
+			lines := []string{joinWhile(p.w, "  ", head, reason)}
+			for _, b := range shown {
+				lines = append(lines, "  "+p.bucket(b, c, gw, sh == budgetExpanded))
+			}
+			out = append(out, lines)
+		default:
+			b, has := fullest(s.Buckets)
+			if sh == budgetSummaryMin {
+				// Fewest cells: how full, whether banned, then which bucket.
+				parts := []string{title}
+				if has {
+					parts = append(parts, p.percent(b, true, 0))
+				}
+				if banned {
+					parts = append(parts, ban)
+				}
+				if has {
+					parts = append(parts, b.Name)
+				}
+				out = append(out, []string{strings.Join(parts, " ")})
+				continue
+			}
+			parts := []string{title}
+			if has {
+				parts = append(parts, p.bucket(b, c, gw, sh == budgetSummary))
+			} else {
+				parts = append(parts, p.st.Muted.Render("no buckets"))
+			}
+			if banned {
+				parts = append(parts, ban)
+			}
+			if s.Waiting > 0 {
+				parts = append(parts, p.st.Warn.Render(fmt.Sprintf("waiting %d", s.Waiting)))
+			}
+			out = append(out, []string{strings.Join(parts, "  ")})
+		}
+	}
+	return out
+}
+
+// fullest is the bucket nearest its limit: the one that stops requests first.
+func fullest(bs []exchange.Bucket) (exchange.Bucket, bool) {
+	var best exchange.Bucket
+	bestF := -1.0
+	for _, b := range bs {
+		f := 0.0
+		if b.Limit > 0 {
+			f = float64(b.Used) / float64(b.Limit)
+		}
+		if f > bestF {
+			best, bestF = b, f
+		}
+	}
+	return best, bestF >= 0
+}
+
+// fullestK is the k fullest buckets, in their original order.
+func fullestK(bs []exchange.Bucket, k int) []exchange.Bucket {
+	if k >= len(bs) {
+		return bs
+	}
+	idx := make([]int, len(bs))
+	for i := range idx {
+		idx[i] = i
+	}
+	fill := func(b exchange.Bucket) float64 {
+		if b.Limit <= 0 {
+			return 0
+		}
+		return float64(b.Used) / float64(b.Limit)
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(fill(bs[b]), fill(bs[a])) })
+	idx = idx[:k]
+	slices.Sort(idx)
+	out := make([]exchange.Bucket, 0, k)
+	for _, i := range idx {
+		out = append(out, bs[i])
+	}
+	return out
+}
+
+// percentText is "38%", "87% high" or "108% FULL": the words carry the
+// warning without colour.
+func percentText(b exchange.Bucket) string {
 	percent := 0
 	if b.Limit > 0 {
 		percent = b.Used * 100 / b.Limit
@@ -117,20 +293,42 @@ func (p *Budgets) bucket(b exchange.Bucket, nameW int) string {
 	pc := fmt.Sprintf("%3d%%", percent)
 	switch {
 	case percent >= 95:
-		pc = p.st.Danger.Render(pc + " FULL")
+		pc += " FULL"
 	case percent >= 80:
-		pc = p.st.Warn.Render(pc + " high")
+		pc += " high"
 	}
-	count := padLeft(fmt.Sprintf("%d/%d", b.Used, b.Limit), 11)
+	return pc
+}
+
+// percent is percentText styled; unless tight, padded to w so it lines up.
+func (p *Budgets) percent(b exchange.Bucket, tight bool, w int) string {
+	pc := percentText(b)
+	switch {
+	case strings.HasSuffix(pc, "FULL"):
+		pc = p.st.Danger.Render(pc)
+	case strings.HasSuffix(pc, "high"):
+		pc = p.st.Warn.Render(pc)
+	}
+	if tight {
+		return pc
+	}
+	return padRight(pc, w)
+}
+
+// bucket is "weight/1m  ████░░░░  450/1200   38%       reset 42s", with a
+// gauge of gw cells (none when 0).
+func (p *Budgets) bucket(b exchange.Bucket, c budgetCols, gw int, resetWord bool) string {
 	reset := ""
 	if !b.ResetAt.IsZero() && !p.now.IsZero() && b.ResetAt.After(p.now) {
-		reset = p.st.Muted.Render("reset " + shortDur(b.ResetAt.Sub(p.now)))
+		reset = shortDur(b.ResetAt.Sub(p.now))
+		if resetWord {
+			reset = "reset " + reset
+		}
+		reset = p.st.Muted.Render(reset)
 	}
-	fixed := 2 + nameW + 2 + 11 + 2 + 9 + 2 + 12
-	gw := min(40, p.w-fixed-2)
-	g := ""
-	if gw >= 4 {
-		g = gauge(p.st, b.Used, b.Limit, gw)
+	parts := []string{padRight(b.Name, c.bucket), "", padLeft(countOf(b), c.count), p.percent(b, false, c.pct), reset}
+	if gw > 0 {
+		parts[1] = gauge(p.st, b.Used, b.Limit, gw)
 	}
-	return joinFit(p.w, "  ", "  "+padRight(b.Name, nameW), g, count, padRight(pc, 9), reset)
+	return strings.TrimRight(joinFit(1<<20, "  ", parts...), " ")
 }

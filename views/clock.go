@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -117,28 +118,24 @@ func (p *Clock) render() {
 		p.lines = append(p.lines, fit(p.st.Muted.Render("no accounts"), p.w))
 		return
 	}
-	wide := p.w >= 120
-	selEnd := 0
+	facts := make([]clockFacts, len(p.accts.list))
 	for i, name := range p.accts.list {
+		facts[i] = p.facts(i, name)
+	}
+	cw := clockColsOf(facts)
+	shapes := []clockShape{clockOneLineFull, clockTwoLineFull, clockOneLine, clockTwoLine, clockOneLineShort, clockOneLineMin, clockTwoLineNarrow}
+	// A richer shape without the sync error's own line beats a poorer one
+	// with it: the state column still says UNSYNCED or "sync err", and the
+	// event log has the words.
+	var cands []blocks
+	for _, sh := range shapes {
+		cands = append(cands, p.shape(facts, cw, sh, true), p.shape(facts, cw, sh, false))
+	}
+	cands = append(cands, p.shape(facts, cw, clockStacked, true))
+	selEnd := 0
+	for i, b := range pickBlocks(p.w, p.h, cands...) {
 		p.first = append(p.first, len(p.lines))
-		mark := "  "
-		if i == p.sel {
-			mark = "▶ "
-		}
-		s, ok := p.snap[name]
-		if !ok {
-			p.lines = append(p.lines, fit(mark+p.st.Title.Render(name)+"  "+p.st.Muted.Render("no clock yet"), p.w))
-		} else {
-			head, bar := p.rows(mark, name, s, wide)
-			if wide {
-				p.lines = append(p.lines, joinFit(p.w, "  ", head, bar))
-			} else {
-				p.lines = append(p.lines, head, fit("    "+bar, p.w))
-			}
-			if s.Err != "" {
-				p.lines = append(p.lines, fit("    "+p.st.Error.Render("sync error: "+s.Err), p.w))
-			}
-		}
+		p.lines = append(p.lines, b...)
 		if i == p.sel {
 			selEnd = len(p.lines) - 1
 		}
@@ -150,54 +147,203 @@ func (p *Clock) render() {
 	p.off = clampOff(p.off, len(p.lines), p.h)
 }
 
-// rows renders the facts line and the headroom+sparkline part of one account.
-func (p *Clock) rows(mark, name string, s exchange.ClockSnapshot, wide bool) (string, string) {
-	var state string
+// clockFacts are one account's clock facts, formatted once per render and
+// assembled into whichever shape fits.
+type clockFacts struct {
+	mark, name string
+	synced     bool   // a snapshot has arrived
+	ok         bool   // synced and out of danger
+	state      string // "ok", "⚠ DANGER", "⚠ DANGER unsynced"
+	stateShort string // the same in fewer cells: "⚠ UNSYNCED"
+	off, dir   string // "+12.0ms ±1.0ms", "behind"/"AHEAD"
+	offOnly    string // "+12.0ms"
+	isAhead    bool
+	ahead      string // headroom toward the venue's future limit, "850ms"
+	behind     string // headroom toward recvWindow, "4.50s"
+	af, bf     float64
+	rtt, drift string
+	age        string // "5s ago"
+	err        string
+	recent     []time.Duration
+}
+
+// clockCols are the widths that line the columns up across accounts.
+type clockCols struct{ name, state, stateShort, off, offOnly, dir, ahead, behind, rtt int }
+
+// maxNameW caps an account name column; longer names are cut.
+const maxNameW = 18
+
+func clockColsOf(fs []clockFacts) clockCols {
+	var c clockCols
+	for _, f := range fs {
+		c.name = max(c.name, min(maxNameW, lipgloss.Width(f.name)))
+		if f.synced {
+			c.state = max(c.state, lipgloss.Width(f.state))
+			c.stateShort = max(c.stateShort, lipgloss.Width(f.stateShort))
+			c.off, c.dir = max(c.off, lipgloss.Width(f.off)), max(c.dir, lipgloss.Width(f.dir))
+			c.offOnly = max(c.offOnly, lipgloss.Width(f.offOnly))
+			c.ahead, c.behind = max(c.ahead, lipgloss.Width(f.ahead)), max(c.behind, lipgloss.Width(f.behind))
+			c.rtt = max(c.rtt, len(f.rtt))
+		}
+	}
+	return c
+}
+
+func (p *Clock) facts(i int, name string) clockFacts {
+	f := clockFacts{mark: "  ", name: p.st.Title.Render(name)}
+	if i == p.sel {
+		f.mark = "▶ "
+	}
+	s, ok := p.snap[name]
+	if !ok {
+		return f
+	}
+	f.synced = true
 	switch {
 	case !s.Synced:
-		state = p.st.Danger.Render("⚠ DANGER unsynced")
+		f.state, f.stateShort = p.st.Danger.Render("⚠ DANGER unsynced"), p.st.Danger.Render("⚠ UNSYNCED")
 	case s.Danger:
-		state = p.st.Danger.Render("⚠ DANGER")
+		f.state = p.st.Danger.Render("⚠ DANGER")
 	default:
-		state = p.st.OK.Render("ok")
+		f.state, f.ok = p.st.OK.Render("ok"), true
 	}
-	dir := "behind"
-	dirStyle := p.st.Muted
+	if f.stateShort == "" {
+		f.stateShort = f.state
+	}
+	f.offOnly = signedMs(s.Offset)
+	f.off = f.offOnly + " ±" + ms(s.Uncertainty)
+	f.dir = p.st.Muted.Render("behind")
 	if s.Offset < 0 {
 		// Offset is server minus local: negative means this machine runs ahead,
 		// which the venue refuses sooner than lateness.
-		dir, dirStyle = "AHEAD", p.st.Warn
+		st := p.st.Warn
+		if s.Danger {
+			st = p.st.Danger
+		}
+		f.dir, f.isAhead = st.Render("AHEAD"), true
 	}
-	offset := fmt.Sprintf("%s ±%s %s", signedMs(s.Offset), ms(s.Uncertainty), dirStyle.Render(dir))
-	age := "never"
+	f.af, f.bf = frac(s.HeadroomAhead, s.AheadLimit), frac(s.HeadroomBehind, s.BehindLimit)
+	f.ahead, f.behind = p.room(s.HeadroomAhead, s.AheadLimit), p.room(s.HeadroomBehind, s.BehindLimit)
+	f.rtt = fmt.Sprintf("rtt %dms", s.RTT.Milliseconds())
+	f.drift = "drift " + signedMs(s.DriftPerHr) + "/h"
+	f.age = "never"
 	if !s.LastSync.IsZero() && !p.now.IsZero() {
-		age = shortDur(p.now.Sub(s.LastSync)) + " ago"
+		f.age = shortDur(p.now.Sub(s.LastSync)) + " ago"
 	}
-	drift := "drift " + signedMs(s.DriftPerHr) + "/h"
-	rtt := fmt.Sprintf("rtt %dms", s.RTT.Milliseconds())
-	var head string
-	if wide {
-		head = joinFit(p.w, "  ", mark+p.st.Title.Render(name), state, offset, rtt, drift, "synced "+age)
-	} else {
-		// Narrow: drift moves to the bar line, where the sparkline gives way.
-		head = joinFit(p.w, " ", mark+p.st.Title.Render(name), state, offset, rtt, age)
-	}
+	f.err, f.recent = s.Err, s.Recent
+	return f
+}
 
-	af, bf := frac(s.HeadroomAhead, s.AheadLimit), frac(s.HeadroomBehind, s.BehindLimit)
-	bw := 13
-	if wide {
-		bw = 21
+// room is a headroom as a time: a percentage of the limit would pass 100%
+// (a stamp placed behind the estimate has more than the limit ahead of it),
+// and a time says what a trader can check against the venue's error. Under
+// a quarter of the limit it is marked, not only coloured.
+func (p *Clock) room(d, limit time.Duration) string {
+	if limit > 0 && d < limit/4 {
+		return p.st.Danger.Render("⚠" + span(d))
 	}
-	bar := fmt.Sprintf("ahead %3d%% ▕%s▏ %d%% behind", pct(af), twoSided(p.st, af, bf, bw), pct(bf))
-	sw := 24
-	if !wide {
-		bar += "  " + drift
-		sw = max(0, p.w-4-lipgloss.Width(bar)-2)
+	return span(d)
+}
+
+// clockShape is one way to lay out an account's clock facts.
+type clockShape int
+
+const (
+	clockOneLineFull   clockShape = iota // everything on one line, gauge and sparkline
+	clockTwoLineFull                     // facts, then headroom gauge, drift and sparkline
+	clockOneLine                         // offset, headroom, rtt, age
+	clockTwoLine                         // offset; then headroom, rtt, age
+	clockOneLineShort                    // offset ± uncertainty and headroom
+	clockOneLineMin                      // offset and headroom (which already allows for the uncertainty)
+	clockTwoLineNarrow                   // offset; then headroom
+	clockStacked                         // narrow: name, offset and headroom on lines of their own
+)
+
+// shape renders every account in shape sh. With withErr false a sync error
+// is a word in the state column instead of a line of its own.
+func (p *Clock) shape(fs []clockFacts, c clockCols, sh clockShape, withErr bool) blocks {
+	out := make(blocks, 0, len(fs))
+	for _, f := range fs {
+		head := f.mark + padRight(f.name, c.name)
+		if !f.synced {
+			out = append(out, []string{head + "  " + p.st.Muted.Render("no clock yet")})
+			continue
+		}
+		state, stateW := f.state, c.state
+		if sh > clockOneLine {
+			state, stateW = f.stateShort, c.stateShort
+		}
+		if f.err != "" && !withErr && f.ok {
+			state = p.st.Warn.Render("⚠ sync err")
+		}
+		state = padRight(state, max(stateW, lipgloss.Width(state)))
+		off := padLeft(f.off, c.off) + " " + padRight(f.dir, c.dir)
+		pair := "ahead " + padLeft(f.ahead, c.ahead) + " · behind " + padLeft(f.behind, c.behind)
+		var lines []string
+		switch sh {
+		case clockOneLineFull:
+			g := "ahead " + padLeft(f.ahead, c.ahead) + " " + p.bar(f, 13) + " " + padRight(f.behind, c.behind) + " behind"
+			line := strings.Join([]string{head, state, off, "room " + g, padRight(f.rtt, c.rtt), f.drift, "synced " + padRight(f.age, 9)}, "  ")
+			lines = []string{p.withSpark(line, f, 24)}
+		case clockTwoLineFull:
+			l1 := strings.Join([]string{head, state, off, padRight(f.rtt, c.rtt), f.age}, "  ")
+			g := "room ahead " + padLeft(f.ahead, c.ahead) + " " + p.bar(f, 13) + " " + padRight(f.behind, c.behind) + " behind"
+			lines = []string{l1, p.withSpark("    "+g+"  "+f.drift, f, 24)}
+		case clockOneLine:
+			lines = []string{strings.Join([]string{head, state, off, "room " + pair, padRight(f.rtt, c.rtt), f.age}, "  ")}
+		case clockTwoLine:
+			l1 := strings.Join([]string{head, state, off}, " ")
+			lines = []string{l1, "    room " + pair + "  " + f.age}
+		case clockOneLineShort:
+			lines = []string{strings.Join([]string{head, state, padLeft(f.off, c.off), p.ahead(f, c), "room " + pair}, " ")}
+		case clockOneLineMin:
+			lines = []string{strings.Join([]string{head, state, padLeft(f.offOnly, c.offOnly), p.ahead(f, c), "room " + pair}, " ")}
+		case clockTwoLineNarrow:
+			lines = []string{
+				strings.Join([]string{head, state, padLeft(f.offOnly, c.offOnly), p.ahead(f, c)}, " "),
+				"  room " + pair,
+			}
+		case clockStacked:
+			lines = []string{
+				strings.Join([]string{head, state}, " "),
+				"  " + f.off + " " + f.dir,
+				"  room " + pair,
+			}
+		}
+		if f.err != "" && withErr {
+			lines = append(lines, fit("    "+p.st.Error.Render("sync error: "+f.err), p.w))
+		}
+		out = append(out, lines)
 	}
-	if sp := sparkline(s.Recent, sw); sp != "" {
-		bar += "  " + p.st.Muted.Render(sp)
+	return out
+}
+
+// ahead is the direction column of the short shapes: the sign says which
+// way the offset goes, so only the dangerous direction spends a word.
+func (p *Clock) ahead(f clockFacts, c clockCols) string {
+	if f.isAhead {
+		return f.dir
 	}
-	return head, bar
+	return spaces(min(c.dir, len("AHEAD")))
+}
+
+// bar is the two-sided headroom gauge: the ahead side fills toward the
+// centre from the left, the behind side from the right.
+func (p *Clock) bar(f clockFacts, w int) string {
+	return "▕" + twoSided(p.st, f.af, f.bf, w) + "▏"
+}
+
+// withSpark adds the recent offsets as a sparkline in what the pane's width
+// leaves, up to max cells, or nothing when under six would fit.
+func (p *Clock) withSpark(line string, f clockFacts, most int) string {
+	sw := min(most, p.w-lipgloss.Width(line)-2)
+	if sw < 6 {
+		return line
+	}
+	if sp := sparkline(f.recent, sw); sp != "" {
+		return line + "  " + p.st.Muted.Render(sp)
+	}
+	return line
 }
 
 func frac(part, whole time.Duration) float64 {
@@ -205,11 +351,4 @@ func frac(part, whole time.Duration) float64 {
 		return 0
 	}
 	return float64(part) / float64(whole)
-}
-
-func pct(f float64) int {
-	if f != f || f < 0 {
-		return 0
-	}
-	return int(f*100 + 0.5)
 }

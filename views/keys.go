@@ -85,27 +85,54 @@ func (p *Keys) render() {
 		p.lines = append(p.lines, fit(p.st.Muted.Render("no accounts"), p.w))
 		return
 	}
-	wide := p.w >= 120
+	// The detail shapes first; when they do not fit the height, one line
+	// per account (keys_summary.go).
+	cands := []blocks{p.detail(true, false), p.detail(false, false), p.mediumDetail(), p.detail(false, true)}
+	cands = append(cands, p.summaries()...)
+	for _, b := range pickBlocks(p.w, p.h, cands...) {
+		p.lines = append(p.lines, b...)
+	}
+	p.off = clampOff(p.off, len(p.lines), p.h)
+}
+
+// detail renders each account over a few lines: identity, then what the
+// key may do, then audit and stream. wide puts the first two on one line;
+// split moves the key id and scheme off the identity line, which is the
+// one that overflows a pane in a third of a wide terminal.
+func (p *Keys) detail(wide, split bool) blocks {
+	if wide && p.w < 120 {
+		return nil
+	}
+	out := make(blocks, 0, len(p.accts.list))
 	for _, name := range p.accts.list {
+		var lines []string
 		f := p.accts.info[name]
 		a, audited := p.audit[name]
-		id := joinFit(p.w, " ", p.st.Title.Render(name), f.venue, p.networkBadge(f), f.scheme, p.st.Muted.Render(f.keyID))
+		id := joinSpace([]string{p.st.Title.Render(name), f.venue, p.networkBadge(f), f.scheme, p.st.Muted.Render(f.keyID)})
+		if split {
+			id = joinSpace([]string{p.st.Title.Render(name), f.venue, p.networkBadge(f)})
+		}
 		perms, ip, age := p.perms(a.Info, audited && a.Err == nil, wide), p.ipBinding(a.Info, audited && a.Err == nil, wide), p.ageExpiry(name, a, audited)
-		if wide {
-			p.lines = append(p.lines, joinFit(p.w, "  ", padRight(id, 52), perms, ip, age))
-		} else {
-			p.lines = append(p.lines, id, joinFit(p.w, "  ", "  "+perms, ip, age))
+		switch {
+		case wide:
+			lines = append(lines, joinFit(p.w, "  ", padRight(id, 52), perms, ip, age))
+		case split:
+			lines = append(lines, id, "  "+joinSpace([]string{perms, " " + ip, " " + f.scheme, p.st.Muted.Render(f.keyID)}), "  "+age)
+		default:
+			lines = append(lines, id, "  "+joinSpace([]string{perms, " " + ip, " " + age}))
 		}
 		switch {
 		case !audited:
-			p.lines = append(p.lines, fit("  "+p.st.Muted.Render("audit pending"), p.w))
+			lines = append(lines, fit("  "+p.st.Muted.Render("audit pending"), p.w))
 		case a.Err != nil:
-			p.lines = append(p.lines, fit("  "+p.st.Error.Render("audit failed: "+a.Err.Error()), p.w))
+			lines = append(lines, fit("  "+p.st.Error.Render("audit failed: "+a.Err.Error()), p.w))
 		}
 		if sm, ok := p.stream[name]; ok {
-			p.lines = append(p.lines, fit("  "+p.streamLine(sm), p.w))
+			lines = append(lines, fit("  "+p.streamLine(sm), p.w))
 		}
+		out = append(out, lines)
 	}
+	return out
 }
 
 // streamLine says whether the account's private stream can be trusted:
@@ -176,8 +203,9 @@ func (p *Keys) networkBadge(f accountFacts) string {
 }
 
 // perms spells permissions out when wide ("read trade ⚠ WITHDRAW") and as
-// letters when narrow ("R T ⚠W"); "-" is a permission the key lacks and "?"
-// one the venue would not tell.
+// letters when narrow ("R T -"), except withdrawal, which a lone letter
+// would let slip by ("R T ⚠WITHDRAW"); "-" is a permission the key lacks
+// and "?" one the venue would not tell.
 func (p *Keys) perms(ki exchange.KeyInfo, known, wide bool) string {
 	if !known {
 		return p.st.Muted.Render("perms ?")
@@ -205,7 +233,7 @@ func (p *Keys) perms(ki exchange.KeyInfo, known, wide bool) string {
 		if wide {
 			w = p.st.Danger.Render("⚠ WITHDRAW")
 		} else {
-			w = p.st.Danger.Render("⚠W")
+			w = p.st.Danger.Render("⚠WITHDRAW")
 		}
 	}
 	return one(ki.Read, "read", "R") + " " + one(ki.Trade, "trade", "T") + " " + w

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -207,3 +208,110 @@ func spaces(n int) string { return strings.Repeat(" ", max(0, n)) }
 func splitLines(s string) []string { return strings.Split(s, "\n") }
 
 func joinSpace(ls []string) string { return strings.Join(ls, " ") }
+
+// Choosing a rendering ------------------------------------------------------
+//
+// A pane with several accounts renders its facts in a few shapes, richest
+// first, and shows the first shape that fits its rectangle, rather than
+// cutting a wide shape with an ellipsis: a cut line loses whatever was at
+// its end, and that is often the fact that mattered.
+
+// blocks is one rendering: the lines of each account, in display order.
+type blocks [][]string
+
+func (b blocks) width() int {
+	w := 0
+	for _, lines := range b {
+		for _, l := range lines {
+			w = max(w, lipgloss.Width(l))
+		}
+	}
+	return w
+}
+
+func (b blocks) height() int {
+	n := 0
+	for _, lines := range b {
+		n += len(lines)
+	}
+	return n
+}
+
+// pickBlocks returns the first candidate whose lines fit w cells and h
+// rows; failing that, the first that fits w with the fewest rows (the pane
+// scrolls); failing both, the last (narrowest) one, each line cut to w. A
+// nil candidate is a shape that does not apply and is skipped.
+func pickBlocks(w, h int, cands ...blocks) blocks {
+	cands = slices.DeleteFunc(slices.Clone(cands), func(b blocks) bool { return b == nil })
+	if len(cands) == 0 {
+		return nil
+	}
+	best := -1
+	for i, c := range cands {
+		if c.width() > w {
+			continue
+		}
+		if c.height() <= h {
+			return c
+		}
+		if best < 0 || c.height() < cands[best].height() {
+			best = i
+		}
+	}
+	if best >= 0 {
+		return cands[best]
+	}
+	last := cands[len(cands)-1]
+	out := make(blocks, len(last))
+	for i, lines := range last {
+		out[i] = make([]string, len(lines))
+		for j, l := range lines {
+			out[i][j] = fit(l, w)
+		}
+	}
+	return out
+}
+
+// widthOf is the widest of the strings, in cells.
+func widthOf(ss ...string) int {
+	w := 0
+	for _, s := range ss {
+		w = max(w, lipgloss.Width(s))
+	}
+	return w
+}
+
+// span formats a duration a trader reads at a glance, keeping three
+// significant digits: "850ms", "1.09s", "29.4s", "2m05s". Negative spans
+// keep their sign ("−120ms"): a headroom below zero is already spent.
+func span(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "−", -d
+	}
+	switch {
+	case d < time.Second:
+		return sign + fmt.Sprintf("%dms", d.Milliseconds())
+	case d < 10*time.Second:
+		return sign + fmt.Sprintf("%.2fs", d.Seconds())
+	case d < time.Minute:
+		return sign + fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return sign + shortDur(d)
+}
+
+// joinWhile joins the must parts with sep, then each optional part that
+// still fits in w cells, so a line loses its least important words whole
+// rather than being cut mid-word. Only must parts too wide are cut.
+func joinWhile(w int, sep string, must []string, optional ...string) string {
+	s := joinFit(1<<20, sep, must...)
+	for _, o := range optional {
+		if o == "" {
+			continue
+		}
+		if lipgloss.Width(s)+len(sep)+lipgloss.Width(o) <= w {
+			s += sep + o
+		}
+	}
+	return fit(s, w)
+}

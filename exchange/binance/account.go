@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -64,16 +65,25 @@ type balanceResp struct {
 }
 
 // balancesResp is the part of the account Balances reads; the fields it
-// leaves out are skipped, not decoded. It decodes with decodeFast when it can.
+// leaves out are skipped, not decoded. It decodes with decodeFast when it
+// can. Its elements are exchange.Balance itself, which encoding/json fills
+// from "asset", "free" and "locked" by its case-insensitive field match, so
+// Balances filters in place instead of copying;
+// TestBalanceFieldsAreTheWireFields keeps the two shapes the same.
 type balancesResp struct {
-	Balances []balanceResp `json:"balances"`
+	Balances []exchange.Balance `json:"balances"`
 }
 
-func accountParams() params {
+// accountQuery is shared by every account call: send copies params into
+// its own buffer and never writes to them. The cap is clamped so an append
+// could never write into it either.
+var accountQuery = func() []byte {
 	var p params
 	p.add("omitZeroBalances", "true")
-	return p
-}
+	return slices.Clip(p.b)
+}()
+
+func accountParams() params { return params{b: accountQuery} }
 
 func (c *Client) account(ctx context.Context) (accountResp, error) {
 	var out accountResp
@@ -87,12 +97,15 @@ func (c *Client) Balances(ctx context.Context) ([]exchange.Balance, error) {
 	if err := c.do(ctx, &call{ep: epAccount, p: accountParams(), out: &a, ec: c.errCtx()}); err != nil {
 		return nil, err
 	}
-	out := make([]exchange.Balance, 0, len(a.Balances))
+	out := a.Balances[:0]
 	for _, b := range a.Balances {
 		if b.Free.IsZero() && b.Locked.IsZero() {
 			continue
 		}
-		out = append(out, exchange.Balance{Asset: b.Asset, Free: b.Free, Locked: b.Locked})
+		out = append(out, b)
+	}
+	if out == nil {
+		out = []exchange.Balance{}
 	}
 	return out, nil
 }

@@ -3,8 +3,12 @@ package binance
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
 )
 
 // A mainnet-shaped account reply: nested objects and arrays, numbers,
@@ -126,6 +130,20 @@ func checkDecodeFast(t *testing.T, in []byte) {
 	}
 }
 
+// balancesResp decodes into exchange.Balance by encoding/json's
+// case-insensitive field match; a field added there would be filled from a
+// key of its name by encoding/json but not by decodeFast.
+func TestBalanceFieldsAreTheWireFields(t *testing.T) {
+	typ := reflect.TypeFor[exchange.Balance]()
+	var names []string
+	for f := range typ.Fields() {
+		names = append(names, f.Name+" "+f.Type.String())
+	}
+	if got := strings.Join(names, ", "); got != "Asset string, Free decimal.Decimal, Locked decimal.Decimal" {
+		t.Fatalf("exchange.Balance is now {%s}: teach decodeFast the new fields (and their keys) first", got)
+	}
+}
+
 // The common reply must take the fast path, or it is not worth having.
 func TestDecodeFastTakesCommonReplies(t *testing.T) {
 	for _, in := range []string{benchAccountJSON, fullAccountJSON, `{"balances":[]}`} {
@@ -175,4 +193,30 @@ func BenchmarkDecodeBalances(b *testing.B) {
 			}
 		}
 	})
+}
+
+// parseDecimal must build what decimal.NewFromString builds, whichever path
+// it takes.
+func TestParseDecimalMatchesNewFromString(t *testing.T) {
+	cases := []string{"0", "-0", "1", "-1", "0.00000000", "1.00000000", "-0.5", "00.50", "123456789012345678",
+		"12345678901234567.8", "1234567890123456789", "-12345678.90123456", "999999999999999999", "-99999999999999999",
+		".5", "5.", "-", "-.5", "1.2.3", "1e-8", "1E3", "+1", "--1", "1-", "abc", "0x10", "1 ", " 1", "١", "−1", "1.-5"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 5000 {
+		b := make([]byte, 1+rng.IntN(20))
+		for i := range b {
+			b[i] = "0123456789.-"[rng.IntN(12)]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, in := range cases {
+		got, ok := parseDecimal([]byte(in))
+		want, err := decimal.NewFromString(in)
+		if ok != (err == nil) {
+			t.Fatalf("%q: ok=%v, NewFromString err=%v", in, ok, err)
+		}
+		if ok && (got.String() != want.String() || got.Exponent() != want.Exponent() || got.Coefficient().Cmp(want.Coefficient()) != 0) {
+			t.Fatalf("%q: %v (exp %d), NewFromString %v (exp %d)", in, got, got.Exponent(), want, want.Exponent())
+		}
+	}
 }

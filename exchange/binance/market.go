@@ -80,6 +80,7 @@ func (c *Client) loadInfo(ctx context.Context) error {
 	if c.limits == nil {
 		if l := parseLimits(out.RateLimits); len(l) > 0 {
 			c.budget.SetLimits(l...)
+			c.setCounters(l)
 		}
 	}
 	c.mu.Lock()

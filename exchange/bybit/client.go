@@ -266,8 +266,26 @@ type sent struct {
 	local time.Time
 }
 
-// do sends r and decodes result into out (nil: discard).
+// do sends r and decodes result into out (nil: discard). A 10002 (stamp
+// outside server-recvWindow..server+1s) re-syncs the clock and sends r once
+// more with a fresh stamp. The retry is safe even for placement: Bybit
+// checks the timestamp before the order reaches the engine, so a refused
+// order never existed, and the retry carries the same orderLinkId, so a
+// misreading on our side could at worst be refused as a duplicate (170141).
 func (c *Client) do(ctx context.Context, r *request, out any) error {
+	err := c.send(ctx, r, out)
+	var ce *exchange.ClockError
+	if !r.signed || !errors.As(err, &ce) {
+		return err
+	}
+	if serr := c.SyncClock(ctx); serr != nil {
+		return err // the original refusal says more than the failed probe
+	}
+	return c.send(ctx, r, out)
+}
+
+// send is one attempt of do.
+func (c *Client) send(ctx context.Context, r *request, out any) error {
 	if r.signed && c.signer == nil {
 		return errors.New("bybit: no API key configured for this account")
 	}

@@ -358,7 +358,7 @@ func TestSignEchoDiff(t *testing.T) {
 
 	// Same string on both sides: the bytes agree, so the secret is wrong.
 	same := signAdvice("error sign! origin_string[1700000000000"+testKey+"5000a=b]", []byte("1700000000000"+testKey+"5000a=b"), testKey)
-	if !strings.Contains(same, "same string") {
+	if !strings.HasPrefix(same, `venue signed: "`) || !strings.Contains(same, `we signed: "`) || !strings.Contains(same, "identical") || !strings.Contains(same, "secret") {
 		t.Errorf("same-string advice %q", same)
 	}
 	// No echo at all.

@@ -189,7 +189,8 @@ func signAdvice(msg string, ours []byte, keyID string) string {
 	}
 	i := firstDiff(theirs, string(ours))
 	if i < 0 {
-		return fmt.Sprintf("Bybit signed the same string we did (%q), so the bytes agree and the secret does not: the API secret in the vault does not belong to this key, or the key is an RSA key.", mask(string(ours), keyID))
+		return fmt.Sprintf("venue signed: %q, we signed: %q, identical: the bytes agree, so the secret does not: the API secret in the vault does not belong to this key (check for a truncated paste), or the key is an RSA key.",
+			excerpt(mask(theirs, keyID), 0), excerpt(mask(string(ours), keyID), 0))
 	}
 	return fmt.Sprintf("venue signed: %q, we signed: %q, first difference at byte %d (%s vs %s)",
 		excerpt(mask(theirs, keyID), i), excerpt(mask(string(ours), keyID), i), i, byteAt(theirs, i), byteAt(string(ours), i))

@@ -104,9 +104,11 @@ func (r *rates) budget(scope string, limit int, w time.Duration, kind exchange.L
 	return b
 }
 
-// acquire charges the IP bucket and then ep's own.
+// acquire charges the IP bucket and then ep's own, at the priority ctx
+// carries (the cockpit's pollers mark theirs Background), or ep's own when
+// it carries none.
 func (r *rates) acquire(ctx context.Context, ep endpoint) error {
-	cost := exchange.Cost{Weight: 1, Orders: ep.orders, Priority: ep.priority}
+	cost := exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority)}
 	if err := r.budget(ipScope, ipLimit, ipWindow, exchange.LimitRaw).Acquire(ctx, cost); err != nil {
 		return err
 	}

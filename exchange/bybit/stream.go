@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,11 +124,38 @@ func expectReply(ctx context.Context, conn *websocket.Conn, op string) error {
 			continue
 		}
 		if !*in.Success {
-			return &exchange.APIError{Venue: venueName, Code: op, Msg: in.RetMsg, Kind: exchange.KindAuth,
-				AdviceText: "Bybit refused the stream " + op + ": check the key and secret, and that the key belongs to this environment's stream host."}
+			return wsRefusal(op, in.RetMsg)
 		}
 		return nil
 	}
+}
+
+var wsIPRe = regexp.MustCompile(`\bip\b`)
+
+// wsRefusal classifies a refused command. Bybit's WebSocket replies carry
+// no code, only ret_msg, whose wording has varied ("error:signature
+// verification failed", "error:verify signature fail", "Params Error"), so
+// the text decides and the op stands in for the code.
+func wsRefusal(op, msg string) *exchange.APIError {
+	ae := &exchange.APIError{Venue: venueName, Code: op, Msg: msg, Kind: exchange.KindAuth}
+	low := strings.ToLower(msg)
+	switch {
+	case op != "auth":
+		ae.Kind = exchange.KindOther
+		ae.AdviceText = "Bybit refused the stream " + op + ": " + msg
+	case strings.Contains(low, "sign"):
+		ae.Kind = exchange.KindSignature
+		ae.AdviceText = "Bybit computed a different stream signature: the API secret in the vault does not belong to this key (check for a truncated paste), or the key is an RSA key."
+	case strings.Contains(low, "expire"):
+		ae.Kind = exchange.KindClock
+		ae.AdviceText = "Bybit says the stream auth had already expired: this machine's clock is behind Bybit's; run `vigil check` to re-sync, and enable NTP."
+	case wsIPRe.MatchString(low):
+		ae.Kind = exchange.KindPermission
+		ae.AdviceText = "Bybit refused the stream from this address: it is not among the key's bound IPs."
+	default:
+		ae.AdviceText = "Bybit refused the stream auth: check the key and secret, and that the key belongs to this environment's stream host (testnet keys at stream-testnet.bybit.com)."
+	}
+	return ae
 }
 
 func (s *stream) Events() <-chan exchange.OrderEvent { return s.events }

@@ -469,8 +469,12 @@ func (c *Client) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Ord
 			}
 			return exchange.Order{}, err
 		}
-		if len(res.List) > 0 {
-			return res.List[0].order(c.info.Name)
+		// Only an entry naming the order we asked for answers the query: an
+		// endpoint that ignored the filter must not hand back another order.
+		for _, w := range res.List {
+			if ref.OrderID != "" && w.OrderID == ref.OrderID || ref.OrderID == "" && w.OrderLinkID == ref.ClientID {
+				return w.order(c.info.Name)
+			}
 		}
 	}
 	return exchange.Order{}, exchange.ErrOrderNotFound

@@ -468,8 +468,16 @@ func (q *call) history() (any, *wireErr) {
 	if e := q.spotOnly(); e != nil {
 		return nil, e
 	}
-	all := q.s.sim.Orders(q.account)
+	p := q.params
 	var list []exchange.Order
+	if p["orderId"] != "" || p["orderLinkId"] != "" {
+		// By id, history answers for that order alone (or not at all).
+		if o, ok := q.find(); ok && o.Status.Final() {
+			list = append(list, o)
+		}
+		return q.orderList(list)
+	}
+	all := q.s.sim.Orders(q.account)
 	for i := len(all) - 1; i >= 0; i-- {
 		if all[i].Status.Final() {
 			list = append(list, all[i])

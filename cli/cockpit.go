@@ -88,18 +88,24 @@ func openDesk(dataDir string, venues []exchange.Venue, opts ...orders.Option) (*
 
 // runUI is the one way the cockpit starts, for real accounts and the demo.
 func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool) int {
-	deps := ui.Deps{
-		Venues: venues,
-		Orders: journalDesk{desk},
-		Demo:   demo,
-		Now:    env.Now,
-		Dark:   true,
-	}
-	opts := ui.Options{Producers: []ui.Producer{deskEvents(desk, env.Now), reconciler(desk, venues, env.Now)}}
+	deps, opts := cockpit(env.Now, venues, desk, demo)
 	if err := ui.Run(ctx, deps, opts); err != nil {
 		return env.Fail(err)
 	}
 	return ExitOK
+}
+
+// cockpit is the wiring of the cockpit over the journaled desk: the
+// whole-program test builds it the same way.
+func cockpit(now func() time.Time, venues []exchange.Venue, desk *orders.Desk, demo bool) (ui.Deps, ui.Options) {
+	deps := ui.Deps{
+		Venues: venues,
+		Orders: journalDesk{desk},
+		Demo:   demo,
+		Now:    now,
+		Dark:   true,
+	}
+	return deps, ui.Options{Producers: []ui.Producer{deskEvents(desk, now), reconciler(desk, venues, now)}}
 }
 
 // journalDesk adapts the durable desk to the cockpit's port.

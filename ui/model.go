@@ -139,7 +139,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case feed.Envelope:
 		return m, m.fromFeed(msg)
 	case attachMsg:
-		m.deps.Feed = msg.f
+		m.attach(msg)
 		return m, nil
 	case dataMsg:
 		a := m.byName[msg.account]
@@ -175,12 +175,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // attachMsg hands the model its feed through the bridge, so the feed can be
 // started before the program runs without racing Update.
-type attachMsg struct{ f FeedControl }
+type attachMsg struct {
+	f     FeedControl
+	track func(account string, o exchange.Order) // nil: nothing to tell
+}
+
+func (m *Model) attach(at attachMsg) {
+	m.deps.Feed = at.f
+	if at.track != nil {
+		m.desk = trackingDesk{OrderDesk: m.desk, track: at.track}
+	}
+}
 
 func (m *Model) fromFeed(e feed.Envelope) tea.Cmd {
 	if e.Account == "" {
 		if at, ok := e.Msg.(attachMsg); ok {
-			m.deps.Feed = at.f
+			m.attach(at)
 		}
 		return nil
 	}

@@ -29,8 +29,24 @@ type Producer func(ctx context.Context, emit func(account string, msg tea.Msg))
 // so nothing races Update. Stop it by ending ctx; Wait on the result.
 func Attach(ctx context.Context, m *Model, send func(tea.Msg), opts feed.Options) *feed.Feed {
 	f := feed.Start(ctx, m.deps.Venues, send, opts)
-	f.Bridge().Event("", 0, attachMsg{f: f})
+	f.Bridge().Event("", 0, attachMsg{f: f, track: f.Track})
 	return f
+}
+
+// Start is everything Run does around the program: the feed and the
+// producers for m, delivering to send (the program's Send). It returns a
+// wait that blocks until ctx has ended and all of it has stopped. Tests
+// that drive the model under teatest start it the same way.
+func Start(ctx context.Context, m *Model, send func(tea.Msg), opts Options) (wait func()) {
+	f := Attach(ctx, m, send, opts.Feed)
+	var wg sync.WaitGroup
+	for _, run := range opts.Producers {
+		wg.Go(func() { run(ctx, f.Bridge().EventCurrent) })
+	}
+	return func() {
+		f.Wait()
+		wg.Wait()
+	}
 }
 
 // Run is the cockpit: it builds the program (alternate screen, set on the
@@ -46,26 +62,19 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	m := New(deps)
 	popts := append([]tea.ProgramOption{tea.WithContext(ctx)}, opts.ProgramOptions...)
 	p := tea.NewProgram(m, popts...)
-	f := Attach(ctx, m, p.Send, opts.Feed)
-	// The stream's resync must know about orders this cockpit sent, or one
-	// placed and filled during a stream gap would never show. The program
-	// is not running yet, so setting the desk here races nothing.
-	m.desk = trackingDesk{OrderDesk: m.desk, track: f.Track}
-	var wg sync.WaitGroup
-	for _, run := range opts.Producers {
-		wg.Go(func() { run(ctx, f.Bridge().EventCurrent) })
-	}
+	wait := Start(ctx, m, p.Send, opts)
 	_, err := p.Run()
 	cancel()
-	f.Wait()
-	wg.Wait()
+	wait()
 	if err != nil && parent.Err() != nil && errors.Is(err, tea.ErrProgramKilled) {
 		return nil
 	}
 	return err
 }
 
-// trackingDesk tells the feed about every order the desk sent or cancelled.
+// trackingDesk tells the feed about every order the desk sent or cancelled:
+// the stream's resync must know about orders this cockpit sent, or one
+// placed and filled during a stream gap would never show.
 type trackingDesk struct {
 	OrderDesk
 	track func(account string, o exchange.Order)

@@ -512,7 +512,7 @@ const (
 )
 
 // Column widths: the widest content seen, at least the header, at most a
-// cap (longer values are cut). maxAccountW lets "demo-binance-ed" show
+// cap (longer values are cut). maxAccountW lets "demo-kestrel-ed" show
 // whole; minAccountW is what an account keeps on a narrow pane before the
 // column goes.
 const (

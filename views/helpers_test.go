@@ -121,10 +121,10 @@ func testStyles() *Styles {
 
 // Fixture ------------------------------------------------------------------
 
-var acctNames = []string{"bn-test", "okx-demo", "bybit-main", "bn-spot2", "okx-alt"}
+var acctNames = []string{"ks-test", "owl-demo", "heron-main", "ks-spot2", "owl-alt"}
 
 func fixtureAccounts(n int) AccountsMsg {
-	venues := []string{"binance", "okx", "bybit", "binance", "okx"}
+	venues := []string{"kestrel", "owl", "heron", "kestrel", "owl"}
 	var out AccountsMsg
 	for i := 0; i < n; i++ {
 		a := exchange.AccountInfo{

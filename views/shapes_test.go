@@ -14,8 +14,8 @@ import (
 
 // longNames are account names as long as the demo's, where cuts showed.
 var longNames = map[string]string{
-	acctNames[0]: "demo-binance", acctNames[1]: "demo-binance-ed",
-	acctNames[2]: "demo-okx-main", acctNames[3]: "demo-bybit-alt",
+	acctNames[0]: "demo-kestrel", acctNames[1]: "demo-kestrel-ed",
+	acctNames[2]: "demo-owl-main", acctNames[3]: "demo-heron-alt",
 }
 
 // renamed rewrites the account names in fixture messages.
@@ -92,11 +92,11 @@ func TestPanesReadWithoutEllipsis(t *testing.T) {
 		p    Pane
 		want []string
 	}{
-		{"keys", NewKeys(st), []string{"demo-binance-ed", "⚠WITHDRAW", "MAINNET", "audit failed"}},
-		{"clock", NewClock(st), []string{"demo-bybit-alt", "AHEAD", "room ahead"}},
-		{"budgets", NewBudgets(st), []string{"demo-okx-main", "BANNED", "87% high"}},
-		{"balances", NewBalances(st), []string{"demo-binance-ed", "STALE", "USDT"}},
-		{"blotter", NewBlotter(st), []string{"demo-binance-ed", "demo-okx-main"}},
+		{"keys", NewKeys(st), []string{"demo-kestrel-ed", "⚠WITHDRAW", "MAINNET", "audit failed"}},
+		{"clock", NewClock(st), []string{"demo-heron-alt", "AHEAD", "room ahead"}},
+		{"budgets", NewBudgets(st), []string{"demo-owl-main", "BANNED", "87% high"}},
+		{"balances", NewBalances(st), []string{"demo-kestrel-ed", "STALE", "USDT"}},
+		{"blotter", NewBlotter(st), []string{"demo-kestrel-ed", "demo-owl-main"}},
 	} {
 		feed(x.p, msgs)
 		for _, sz := range layoutSizes[x.name] {
@@ -220,7 +220,7 @@ func TestKeysOneLinePerAccountWhenShort(t *testing.T) {
 
 func TestBlotterAccountColumnFromLongestName(t *testing.T) {
 	p := NewBlotter(testStyles())
-	long := "demo-binance-ed"
+	long := "demo-kestrel-ed"
 	p.Update(AccountsMsg{Accounts: []exchange.AccountInfo{{Name: "a"}, {Name: long}}})
 	o := fixtureOrder(long, 0)
 	p.Update(OrdersMsg{Account: long, Orders: []exchange.Order{o}})

@@ -147,9 +147,9 @@ func TestBlotterFilter(t *testing.T) {
 	}
 	// Filter by account substring.
 	p.Update(press(t, p.keys.Filter))
-	typeText(p, "okx-d")
+	typeText(p, "owl-d")
 	if p.Visible() != 10 {
-		t.Fatalf("okx-d: %d rows, want 10", p.Visible())
+		t.Fatalf("owl-d: %d rows, want 10", p.Visible())
 	}
 	p.Update(press(t, p.keys.ClearFilter))
 	if p.Filtering() || p.Visible() != p.Len() {
@@ -160,7 +160,7 @@ func TestBlotterFilter(t *testing.T) {
 func TestBlotterEventsNeverRegress(t *testing.T) {
 	p := NewBlotter(testStyles())
 	p.SetSize(158, 10)
-	o := fixtureOrder("bn-test", 0) // NEW
+	o := fixtureOrder("ks-test", 0) // NEW
 	ev := func(st exchange.OrderStatus, filled string, at time.Duration) OrderEventMsg {
 		x := o
 		x.Status, x.Filled, x.Updated = st, d(filled), t0.Add(at)
@@ -186,13 +186,13 @@ func TestBlotterEventsNeverRegress(t *testing.T) {
 	}
 	// A snapshot older than the events keeps the newer state.
 	old := o
-	p.Update(OrdersMsg{Account: "bn-test", Orders: []exchange.Order{old}})
+	p.Update(OrdersMsg{Account: "ks-test", Orders: []exchange.Order{old}})
 	if got, _ := p.Selected(); got.Status != exchange.StatusFilled || p.Len() != 1 {
 		t.Fatalf("snapshot regressed the row: %s", got.Status)
 	}
 	// A snapshot replaces an account's rows: others go.
-	p.Update(OrdersMsg{Account: "bn-test", Orders: []exchange.Order{fixtureOrder("bn-test", 1)}})
-	if p.Len() != 1 || p.rows[0].o.ClientID != fixtureOrder("bn-test", 1).ClientID {
+	p.Update(OrdersMsg{Account: "ks-test", Orders: []exchange.Order{fixtureOrder("ks-test", 1)}})
+	if p.Len() != 1 || p.rows[0].o.ClientID != fixtureOrder("ks-test", 1).ClientID {
 		t.Fatalf("replace: %d rows", p.Len())
 	}
 }
@@ -252,10 +252,10 @@ func TestBalancesDustAndStale(t *testing.T) {
 	if strings.Contains(v, "SHIB") || !strings.Contains(v, "1 dust hidden") {
 		t.Fatalf("dust shown by default:\n%s", v)
 	}
-	if !strings.Contains(v, "okx-demo  ⚠ STALE 1m35s") || !strings.Contains(v, "STALE 5s  timeout after 10s") {
+	if !strings.Contains(v, "owl-demo  ⚠ STALE 1m35s") || !strings.Contains(v, "STALE 5s  timeout after 10s") {
 		t.Fatalf("stale marks missing:\n%s", v)
 	}
-	if strings.Contains(v, "bn-test  ⚠ STALE") {
+	if strings.Contains(v, "ks-test  ⚠ STALE") {
 		t.Fatal("fresh balances marked stale")
 	}
 	p.Update(press(t, p.keys.HideDust))
@@ -268,7 +268,7 @@ func TestBalancesDustAndStale(t *testing.T) {
 		t.Fatalf("h did not show dust:\n%s", v)
 	}
 	p.Update(TickMsg{Now: t0.Add(26 * time.Second)})
-	if !strings.Contains(ansi.Strip(p.View()), "bn-test  ⚠ STALE 31s") {
+	if !strings.Contains(ansi.Strip(p.View()), "ks-test  ⚠ STALE 31s") {
 		t.Fatalf("age past 30s not marked:\n%s", ansi.Strip(p.View()))
 	}
 }
@@ -425,7 +425,7 @@ func TestOrderEntryMarketAndSide(t *testing.T) {
 
 func TestOrderEntryBlockedReasons(t *testing.T) {
 	p := orderEntry(t)
-	// bybit-main is mainnet without allow_mainnet, and banned.
+	// heron-main is mainnet without allow_mainnet, and banned.
 	p.Update(press(t, p.keys.Cycle))
 	p.Update(press(t, p.keys.Cycle))
 	if p.Account() != acctNames[2] {
@@ -459,12 +459,12 @@ func TestOrderEntryBlockedReasons(t *testing.T) {
 func TestStatusLineHealth(t *testing.T) {
 	s := NewStatusLine(testStyles())
 	feed(s, fixture(5))
-	if got := s.Unhealthy(); !slices.Equal(got, []string{"bybit-main", "bn-spot2", "okx-alt"}) {
+	if got := s.Unhealthy(); !slices.Equal(got, []string{"heron-main", "ks-spot2", "owl-alt"}) {
 		t.Fatalf("unhealthy %v", got)
 	}
 	s.Update(TickMsg{Now: t0.Add(3 * time.Minute)})
-	s.Update(StreamMsg{Account: "bn-test", State: "down"})
-	if got := s.Unhealthy(); !slices.Equal(got, []string{"bn-test", "bn-spot2", "okx-alt"}) {
+	s.Update(StreamMsg{Account: "ks-test", State: "down"})
+	if got := s.Unhealthy(); !slices.Equal(got, []string{"ks-test", "ks-spot2", "owl-alt"}) {
 		t.Fatalf("unhealthy %v", got)
 	}
 	s.SetMode(false, true)

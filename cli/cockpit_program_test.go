@@ -1,4 +1,4 @@
-package ui_test
+package cli
 
 import (
 	"context"
@@ -237,37 +237,22 @@ max_order_notional = "100"
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { connect.Close(venues) })
-	w.desk, w.journal = openDesk(t, cfg.DataDir, venues)
+	w.desk, w.journal = openTestDesk(t, cfg.DataDir, venues)
 
-	// runUI's Deps and producers; the panes are the defaults, kept so the
-	// test can read them from the program's goroutine.
-	deps := ui.Deps{
-		Venues: venues,
-		Orders: journalDesk{w.desk},
-		Now:    time.Now,
-		Dark:   true,
-		Panes: func(st *views.Styles) [ui.NumPanes]views.Pane {
-			ps := ui.DefaultPanes(st)
-			w.blotter = ps[ui.PaneBlotter].(*views.Blotter)
-			w.entry = ps[ui.PaneOrderEntry].(*views.OrderEntry)
-			return ps
-		},
+	// runUI's wiring; the panes are the defaults, kept so the test can read
+	// them from the program's goroutine.
+	deps, opts := cockpit(time.Now, venues, w.desk, false)
+	deps.Panes = func(st *views.Styles) [ui.NumPanes]views.Pane {
+		ps := ui.DefaultPanes(st)
+		w.blotter = ps[ui.PaneBlotter].(*views.Blotter)
+		w.entry = ps[ui.PaneOrderEntry].(*views.OrderEntry)
+		return ps
 	}
-	producers := []ui.Producer{deskEvents(w.desk, time.Now), reconciler(w.desk, venues, time.Now)}
+	// Snapshots every 50ms keep messages, and so the filter's view of the
+	// model, flowing; everything else runs at the cockpit's defaults.
+	opts.Feed = feed.Options{SnapshotEvery: 50 * time.Millisecond}
 
-	// ui.Run, with teatest's program in place of its own. Run wraps the desk
-	// so the feed tracks the orders it sends; the feed only exists after
-	// the model, hence the late binding.
-	var fd *feed.Feed
-	var fdMu sync.Mutex
-	deps.Orders = trackingDesk{OrderDesk: deps.Orders, track: func(account string, o exchange.Order) {
-		fdMu.Lock()
-		f := fd
-		fdMu.Unlock()
-		if f != nil {
-			f.Track(account, o)
-		}
-	}}
+	// ui.Run, with teatest's program in place of its own.
 	m := ui.New(deps)
 	w.obs.blotter, w.obs.entry = w.blotter, w.entry
 	w.keys = paneKeys{
@@ -280,16 +265,7 @@ max_order_notional = "100"
 	w.tm = teatest.NewTestModel(t, m,
 		teatest.WithInitialTermSize(120, 36),
 		teatest.WithProgramOptions(tea.WithFilter(w.obs.filter)))
-	// Snapshots every 50ms keep messages, and so the filter's view of the
-	// model, flowing; everything else runs at the cockpit's defaults.
-	f := ui.Attach(ctx, m, w.tm.Send, feed.Options{SnapshotEvery: 50 * time.Millisecond})
-	fdMu.Lock()
-	fd = f
-	fdMu.Unlock()
-	var wg sync.WaitGroup
-	for _, run := range producers {
-		wg.Go(func() { run(ctx, f.Bridge().EventCurrent) })
-	}
+	wait := ui.Start(ctx, m, w.tm.Send, opts)
 	var once sync.Once
 	w.stop = func() {
 		once.Do(func() {
@@ -303,17 +279,15 @@ max_order_notional = "100"
 				w.tm.GetProgram().Kill()
 			}))
 			cancel()
-			f.Wait()
-			wg.Wait()
+			wait()
 		})
 	}
 	t.Cleanup(w.stop)
 	return w
 }
 
-// openDesk mirrors cli's openDesk: the journal under data_dir, a desk over
-// the venues by account name.
-func openDesk(t *testing.T, dataDir string, venues []exchange.Venue) (*orders.Desk, *store.Journal) {
+// openTestDesk is openDesk, keeping the journal for the test to read.
+func openTestDesk(t *testing.T, dataDir string, venues []exchange.Venue) (*orders.Desk, *store.Journal) {
 	t.Helper()
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -328,91 +302,6 @@ func openDesk(t *testing.T, dataDir string, venues []exchange.Venue) (*orders.De
 		byName[v.Info().Name] = v
 	}
 	return orders.NewDesk(j, byName), j
-}
-
-// journalDesk, deskEvents and reconciler mirror cli/cockpit.go, where they
-// are unexported; keep them in step with it.
-type journalDesk struct{ d *orders.Desk }
-
-func (j journalDesk) Place(ctx context.Context, account string, req exchange.OrderRequest) (exchange.Order, error) {
-	return j.d.Place(ctx, account, req)
-}
-
-func (j journalDesk) Cancel(ctx context.Context, account string, ref exchange.OrderRef) (exchange.Order, error) {
-	return j.d.Cancel(ctx, account, ref)
-}
-
-func (j journalDesk) History(account string) []exchange.Order {
-	hist, err := j.d.History(account, 2000)
-	if err != nil {
-		return nil
-	}
-	for i, k := 0, len(hist)-1; i < k; i, k = i+1, k-1 {
-		hist[i], hist[k] = hist[k], hist[i]
-	}
-	return hist
-}
-
-func deskEvents(desk *orders.Desk, now func() time.Time) ui.Producer {
-	return func(ctx context.Context, emit func(string, tea.Msg)) {
-		stop := desk.Subscribe(func(e orders.Event) {
-			emit(e.Account, views.OrderEventMsg{Event: exchange.OrderEvent{
-				Account: e.Account, Kind: exchange.EventSnapshot, Order: e.Order, Time: now(),
-			}})
-		})
-		<-ctx.Done()
-		stop()
-	}
-}
-
-func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time) ui.Producer {
-	return func(ctx context.Context, emit func(string, tea.Msg)) {
-		tick := time.NewTicker(15 * time.Second)
-		defer tick.Stop()
-		for {
-			for _, v := range venues {
-				name := v.Info().Name
-				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				r, err := desk.Reconcile(rctx, name)
-				cancel()
-				if err != nil && ctx.Err() == nil {
-					emit(name, views.LogMsg{Time: now(), Level: views.LevelError, Account: name,
-						Text: "journal reconciliation failed: " + err.Error()})
-				} else if r.Checked > 0 {
-					emit(name, views.LogMsg{Time: now(), Level: views.LevelInfo, Account: name,
-						Text: fmt.Sprintf("journal reconciled: %d checked", r.Checked)})
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}
-}
-
-// trackingDesk mirrors ui.Run's: the feed hears of every order the desk
-// sent or cancelled, so a stream gap cannot hide one.
-type trackingDesk struct {
-	ui.OrderDesk
-	track func(account string, o exchange.Order)
-}
-
-func (d trackingDesk) Place(ctx context.Context, account string, req exchange.OrderRequest) (exchange.Order, error) {
-	o, err := d.OrderDesk.Place(ctx, account, req)
-	if o.OrderID != "" {
-		d.track(account, o)
-	}
-	return o, err
-}
-
-func (d trackingDesk) Cancel(ctx context.Context, account string, ref exchange.OrderRef) (exchange.Order, error) {
-	o, err := d.OrderDesk.Cancel(ctx, account, ref)
-	if o.OrderID != "" {
-		d.track(account, o)
-	}
-	return o, err
 }
 
 // orderGate holds the first order request at the venue until released, so

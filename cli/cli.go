@@ -230,7 +230,8 @@ Global flags (before or after the command):
                           (for automation; never from argv or the environment)
 
 Exit codes: 0 ok, 1 failure or danger found, 2 usage or config error,
-3 wrong vault passphrase, 4 vault unreadable, 130 interrupted.
+3 wrong vault passphrase, 4 vault unreadable, 5 order outcome unknown
+(resolved by the next run; never resend by hand), 130 interrupted.
 
 Run 'vigil <command> --help' for flags and examples.
 `)

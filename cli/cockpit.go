@@ -146,10 +146,15 @@ func deskEvents(desk *orders.Desk, now func() time.Time) ui.Producer {
 	}
 }
 
-// reconciler settles each account's journal with its venue at start (order
-// entry opens after) and again while anything stays unresolved.
+// reconciler settles each account's journal with its venue at start and
+// again while anything stays unresolved; order entry for an account stays
+// closed, with the reason on the form, until its journal is settled.
 func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time) ui.Producer {
 	return func(ctx context.Context, emit func(string, tea.Msg)) {
+		for _, v := range venues {
+			name := v.Info().Name
+			emit(name, views.OrderGateMsg{Account: name, Closed: "reconciling the order journal with the venue"})
+		}
 		tick := time.NewTicker(15 * time.Second)
 		defer tick.Stop()
 		for {
@@ -159,9 +164,13 @@ func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time
 				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 				r, err := desk.Reconcile(rctx, name)
 				cancel()
+				if ctx.Err() != nil {
+					return
+				}
 				if msg, ok := reconcileLog(r, err, now()); ok {
 					emit(name, msg)
 				}
+				emit(name, views.OrderGateMsg{Account: name, Closed: gateReason(desk.Ready(name), r, err)})
 			}
 			select {
 			case <-ctx.Done():
@@ -170,6 +179,22 @@ func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time
 			}
 		}
 	}
+}
+
+// gateReason is why order entry stays closed after a reconciliation, or ""
+// when the journal is settled.
+func gateReason(ready bool, r orders.Report, err error) string {
+	switch {
+	case ready:
+		return ""
+	case err != nil:
+		return "order journal not reconciled (venue unreachable?); retrying"
+	case len(r.StillUnknown) == 1:
+		return "1 UNKNOWN order resolving with the venue"
+	case len(r.StillUnknown) > 1:
+		return fmt.Sprintf("%d UNKNOWN orders resolving with the venue", len(r.StillUnknown))
+	}
+	return "reconciling the order journal with the venue"
 }
 
 func reconcileLog(r orders.Report, err error, at time.Time) (views.LogMsg, bool) {

@@ -316,6 +316,9 @@ func (m *Model) resize(w, h int) {
 
 func (m *Model) relayout() {
 	m.lst.Focus = m.focus
+	if isSummary(m.focus) {
+		m.lst.Top = m.focus // the tabbed top slot keeps the summary last looked at
+	}
 	m.rects = Layout(m.w, m.h, m.lst)
 	for p := range NumPanes {
 		if in := m.rects.Inner(p, m.lst); !in.Empty() {

@@ -48,6 +48,26 @@ func TestFocusMovesWithKeys(t *testing.T) {
 	}
 }
 
+// At 80 columns the three summaries share one tabbed slot: the one last
+// looked at stays shown when focus moves on, and the frame names the others.
+func TestTabbedTopKeepsLastSummary(t *testing.T) {
+	f := newFixture(t, acctInfo("alpha", exchange.Testnet))
+	m := f.m
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if !strings.Contains(m.Render(), "1 Keys · 2 Clock · 3 Budgets") {
+		t.Fatalf("tabbed frame does not name the hidden summaries:\n%s", m.Render())
+	}
+	press(t, m, m.keys.Focus[PaneClock])
+	press(t, m, m.keys.Focus[PaneBalances])
+	r := m.rects
+	if !r.Shown(PaneClock) || r.Shown(PaneKeys) {
+		t.Fatalf("after 2 then 4 the top slot shows keys=%v clock=%v, want clock", r.Shown(PaneKeys), r.Shown(PaneClock))
+	}
+	if !strings.Contains(m.Render(), "2 Clock · 1 Keys · 3 Budgets") {
+		t.Fatalf("frame title:\n%s", m.Render())
+	}
+}
+
 func TestKeysGoToFocusedPaneOnly(t *testing.T) {
 	f := newFixture(t, acctInfo("alpha", exchange.Testnet))
 	press(t, f.m, f.m.keys.Focus[PaneClock])

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -69,13 +70,33 @@ func (m *Model) box(p PaneID) string {
 	body := fitBlock(m.panes[p].View(), in.W, in.H)
 	framed := style.BorderTop(false).Width(r.W).Height(r.H - 1).Render(body)
 
-	title := fmt.Sprintf(" %d %s ", int(p)+1, m.panes[p].Title())
+	title, tabs := m.frameTitle(p)
 	room := r.W - 2 - 1 // corners and one rule before the title
 	title = ansi.Truncate(title, max(0, room), "")
-	rule := strings.Repeat(border.Top, max(0, room-ansi.StringWidth(title)))
+	tabs = ansi.Truncate(tabs, max(0, room-ansi.StringWidth(title)), "")
+	rule := strings.Repeat(border.Top, max(0, room-ansi.StringWidth(title)-ansi.StringWidth(tabs)))
 	edge := lipgloss.NewStyle().Foreground(style.GetBorderTopForeground())
-	top := edge.Render(border.TopLeft+border.Top) + m.titleStyle(p).Render(title) + edge.Render(rule+border.TopRight)
+	top := edge.Render(border.TopLeft+border.Top) + m.titleStyle(p).Render(title)
+	if tabs != "" {
+		top += m.st.Muted.Render(tabs)
+	}
+	top += edge.Render(rule + border.TopRight)
 	return top + "\n" + framed
+}
+
+// frameTitle names the pane and, in the tabbed top slot, the summaries
+// sharing it, so their digits are discoverable without opening help.
+func (m *Model) frameTitle(p PaneID) (title, tabs string) {
+	title = fmt.Sprintf(" %d %s ", int(p)+1, m.panes[p].Title())
+	if !slices.Contains(m.rects.Tabs, p) {
+		return title, ""
+	}
+	for _, o := range m.rects.Tabs {
+		if o != p {
+			tabs += fmt.Sprintf("· %d %s ", int(o)+1, m.panes[o].Title())
+		}
+	}
+	return title, tabs
 }
 
 func (m *Model) titleStyle(p PaneID) lipgloss.Style {

@@ -78,6 +78,14 @@ type LogMsg struct {
 	Advice  string
 }
 
+// OrderGateMsg closes order entry for an account for a reason outside the
+// form (the journal still holds orders the venue has not confirmed), or
+// opens it again with an empty Closed.
+type OrderGateMsg struct {
+	Account string
+	Closed  string
+}
+
 // StreamState of an account's private stream.
 type StreamMsg struct {
 	Account   string

@@ -53,6 +53,7 @@ type OrderEntry struct {
 	symbols map[string][]string
 	rules   map[string]RulesMsg // by account + "\x00" + symbol
 	budgets map[string]exchange.BudgetSnapshot
+	gates   map[string]string // why order entry is closed per account, from outside the form
 	asked   map[string]bool
 
 	acct  int
@@ -87,7 +88,7 @@ func NewOrderEntry(st *Styles) *OrderEntry {
 	p := &OrderEntry{
 		st: st, side: exchange.Buy, typ: exchange.LimitOrder, tif: exchange.GTC,
 		maxNot: map[string]decimal.Decimal{}, symbols: map[string][]string{}, rules: map[string]RulesMsg{},
-		budgets: map[string]exchange.BudgetSnapshot{}, asked: map[string]bool{},
+		budgets: map[string]exchange.BudgetSnapshot{}, asked: map[string]bool{}, gates: map[string]string{},
 		symbol: mk("BTCUSDT", 32), qty: mk("0.001", 40), price: mk("50000", 40),
 		keys: OrderEntryKeys{
 			Next:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
@@ -185,6 +186,8 @@ func (p *OrderEntry) Update(msg tea.Msg) tea.Cmd {
 		p.rules[msg.Account+"\x00"+strings.ToUpper(msg.Rules.Symbol)] = msg
 	case BudgetMsg:
 		p.budgets[msg.Snapshot.Account] = msg.Snapshot
+	case OrderGateMsg:
+		p.gates[msg.Account] = msg.Closed
 	case TickMsg:
 		p.now = msg.Now
 	case tea.KeyPressMsg:
@@ -416,6 +419,8 @@ func (p *OrderEntry) validate() {
 		p.blocked = "no account"
 	case f.mainnet && !f.allowMain:
 		p.blocked = "mainnet locked (allow_mainnet off)"
+	case p.gates[acct] != "":
+		p.blocked = p.gates[acct]
 	case p.budgets[acct].Banned(p.now):
 		p.blocked = "banned for " + shortDur(p.budgets[acct].BannedUntil.Sub(p.now))
 	case sym == "":

@@ -447,6 +447,17 @@ func TestOrderEntryBlockedReasons(t *testing.T) {
 	if strings.HasPrefix(p.Blocked(), "banned") {
 		t.Fatal("ban outlived its end")
 	}
+	// The journal gate closes this account only, and opens again.
+	const why = "2 UNKNOWN orders resolving with the venue"
+	p.Update(OrderGateMsg{Account: acctNames[2], Closed: why})
+	p.Update(OrderGateMsg{Account: acctNames[0], Closed: ""})
+	if p.Blocked() != why || !strings.Contains(ansi.Strip(p.View()), "submit disabled: "+why) {
+		t.Fatalf("gate: blocked %q", p.Blocked())
+	}
+	p.Update(OrderGateMsg{Account: acctNames[2]})
+	if p.Blocked() == why {
+		t.Fatalf("gate opened, still blocked %q", p.Blocked())
+	}
 	// Symbols cycle with the symbol keys.
 	p.Update(press(t, p.keys.Next))
 	p.Update(press(t, p.keys.Symbols))

@@ -280,19 +280,34 @@ func (p *poller) snapshotLoop(ctx context.Context) {
 	})
 }
 
+// keyLoop audits the key every KeyEvery. A failed audit (a timeout, a 5xx)
+// is tried again within seconds, backing off, so one bad answer does not
+// leave the key marked "audit failed" for the whole period.
 func (p *poller) keyLoop(ctx context.Context) {
-	every(ctx, p.opts.KeyEvery, func() {
+	retry := exchange.Backoff{Base: 5 * time.Second, Cap: p.opts.KeyEvery}
+	for {
 		cctx, cancel := p.call(ctx)
 		info, err := p.v.KeyInfo(cctx)
 		cancel()
 		if ctx.Err() != nil {
 			return
 		}
+		wait := p.opts.KeyEvery
 		if err != nil {
 			err = errors.New(describe(err))
+			wait = max(time.Second, retry.Next())
+		} else {
+			retry.Clear()
 		}
 		p.bridge.State(KindKey, p.name, p.gen, views.KeyInfoMsg{Account: p.name, Info: info, Err: err})
-	})
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (p *poller) balancesLoop(ctx context.Context) {

@@ -81,6 +81,47 @@ func TestHungAccountDoesNotHoldBackOthers(t *testing.T) {
 	})
 }
 
+func TestFailedKeyAuditRetriedSoon(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		a := venue("a")
+		a.SetHang(true)
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{a}, rec.sink(0), Options{Timeout: 2 * time.Second, KeyEvery: 10 * time.Minute})
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		a.SetHang(false)
+		lastKey := func() (views.KeyInfoMsg, bool) {
+			var last views.KeyInfoMsg
+			var ok bool
+			for _, e := range byAccount(rec.snapshot(), "a") {
+				if m, is := e.Msg.(views.KeyInfoMsg); is {
+					last, ok = m, true
+				}
+			}
+			return last, ok
+		}
+		if m, ok := lastKey(); !ok || m.Err == nil {
+			t.Fatalf("hung audit: %+v, want an error", m)
+		}
+		// Far sooner than KeyEvery, the audit is tried again and succeeds.
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if m, _ := lastKey(); m.Err != nil || m.Info.Trade != exchange.TriYes {
+			t.Fatalf("a minute after a failed audit: %+v, want a good audit", m)
+		}
+		calls := a.Calls("KeyInfo")
+		// Once good, the next audit waits the full period.
+		time.Sleep(5 * time.Minute)
+		synctest.Wait()
+		if n := a.Calls("KeyInfo"); n != calls {
+			t.Fatalf("%d audits in the 5 minutes after a good one, want none", n-calls)
+		}
+		cancel()
+		f.Wait()
+	})
+}
+
 func TestResyncSyncsAtOnceAndScheduleResyncs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())

@@ -22,6 +22,10 @@ func (m *Model) View() tea.View {
 }
 
 // Render is the frame as a string (what View shows), for tests and tools.
+//
+// The program calls it after every message, so the panes are stitched row
+// by row from their rectangles (the layout never overlaps them); only a
+// dialog or the help, which float over the panes, go through a canvas.
 func (m *Model) Render() string {
 	if m.w <= 0 || m.h <= 0 {
 		return "vigil: waiting for the terminal size…"
@@ -29,19 +33,28 @@ func (m *Model) Render() string {
 	if m.quitting {
 		return ""
 	}
-	var layers []*lipgloss.Layer
+	rows := make([][]segment, m.h)
+	place := func(x, y, w int, lines ...string) {
+		for i, l := range lines {
+			if y+i >= 0 && y+i < m.h {
+				rows[y+i] = append(rows[y+i], segment{x: x, w: w, s: l})
+			}
+		}
+	}
 	for p := range NumPanes {
 		if m.rects.Shown(p) {
 			r := m.rects.Outer[p]
-			layers = append(layers, lipgloss.NewLayer(m.box(p)).X(r.X).Y(r.Y))
+			place(r.X, r.Y, r.W, m.box(p)...)
 		}
 	}
-	if !m.rects.Hint.Empty() {
-		layers = append(layers, lipgloss.NewLayer(m.st.Hint.Render(fit(HintEnlarge, m.rects.Hint.W))).X(0).Y(m.rects.Hint.Y))
+	if hr := m.rects.Hint; !hr.Empty() {
+		place(0, hr.Y, hr.W, m.st.Hint.Render(fit(HintEnlarge, hr.W)))
 	}
-	if !m.rects.Status.Empty() {
-		layers = append(layers, lipgloss.NewLayer(fit(m.status.View(), m.rects.Status.W)).X(0).Y(m.rects.Status.Y))
+	if sr := m.rects.Status; !sr.Empty() {
+		place(0, sr.Y, sr.W, fit(m.status.View(), sr.W))
 	}
+	base := stitch(rows)
+
 	var overlay string
 	switch {
 	case m.dialog != nil:
@@ -49,39 +62,86 @@ func (m *Model) Render() string {
 	case m.showHelp:
 		overlay = m.renderHelp()
 	}
-	if overlay != "" {
-		ow, oh := lipgloss.Width(overlay), lipgloss.Height(overlay)
-		layers = append(layers, lipgloss.NewLayer(overlay).X(max(0, (m.w-ow)/2)).Y(max(0, (m.h-oh)/2)).Z(1))
+	if overlay == "" {
+		return base
 	}
+	ow, oh := lipgloss.Width(overlay), lipgloss.Height(overlay)
 	c := lipgloss.NewCanvas(m.w, m.h)
-	c.Compose(lipgloss.NewCompositor(layers...))
+	c.Compose(lipgloss.NewCompositor(
+		lipgloss.NewLayer(base),
+		lipgloss.NewLayer(overlay).X(max(0, (m.w-ow)/2)).Y(max(0, (m.h-oh)/2)).Z(1),
+	))
 	return c.Render()
 }
 
-// box frames pane p: its title sits in the top border, so the border costs
-// the same rows the layout subtracted and no pane repeats the maths.
-func (m *Model) box(p PaneID) string {
+// segment is one rectangle's part of a screen row: s is w cells wide.
+type segment struct {
+	x, w int
+	s    string
+}
+
+// stitch joins each row's segments left to right, filling gaps with blanks.
+func stitch(rows [][]segment) string {
+	var b strings.Builder
+	for y, row := range rows {
+		if y > 0 {
+			b.WriteByte('\n')
+		}
+		slices.SortFunc(row, func(a, b segment) int { return a.x - b.x })
+		at := 0
+		for _, sg := range row {
+			if sg.x > at {
+				b.WriteString(strings.Repeat(" ", sg.x-at))
+			}
+			b.WriteString(sg.s)
+			at = sg.x + sg.w
+		}
+	}
+	return b.String()
+}
+
+// box frames pane p as exactly r.H lines of r.W cells: its title sits in
+// the top border, so the border costs the same rows the layout subtracted
+// and no pane repeats the maths. Built by hand rather than with a bordered
+// lipgloss style, whose wrapping pass costs more than the panes themselves.
+func (m *Model) box(p PaneID) []string {
 	r := m.rects.Outer[p]
-	in := m.rects.Inner(p, m.lst)
 	style, border := m.st.Blurred, m.st.borderBlur
 	if p == m.focus {
 		style, border = m.st.Focused, m.st.borderFocus
 	}
-	body := fitBlock(m.panes[p].View(), in.W, in.H)
-	framed := style.BorderTop(false).Width(r.W).Height(r.H - 1).Render(body)
+	edge := lipgloss.NewStyle().Foreground(style.GetBorderTopForeground())
+	innerW := max(0, r.W-2)
 
 	title, tabs := m.frameTitle(p)
 	room := r.W - 2 - 1 // corners and one rule before the title
 	title = ansi.Truncate(title, max(0, room), "")
 	tabs = ansi.Truncate(tabs, max(0, room-ansi.StringWidth(title)), "")
 	rule := strings.Repeat(border.Top, max(0, room-ansi.StringWidth(title)-ansi.StringWidth(tabs)))
-	edge := lipgloss.NewStyle().Foreground(style.GetBorderTopForeground())
 	top := edge.Render(border.TopLeft+border.Top) + m.titleStyle(p).Render(title)
 	if tabs != "" {
 		top += m.st.Muted.Render(tabs)
 	}
 	top += edge.Render(rule + border.TopRight)
-	return top + "\n" + framed
+
+	out := make([]string, 0, r.H)
+	out = append(out, top)
+	left, right := edge.Render(border.Left), edge.Render(border.Right)
+	body := strings.Split(m.panes[p].View(), "\n")
+	for i := range max(0, r.H-2) {
+		var l string
+		if i < len(body) {
+			l = fit(body[i], innerW)
+		}
+		if pad := innerW - ansi.StringWidth(l); pad > 0 {
+			l += strings.Repeat(" ", pad)
+		}
+		out = append(out, left+l+right)
+	}
+	if r.H > 1 {
+		out = append(out, edge.Render(border.BottomLeft+strings.Repeat(border.Bottom, innerW)+border.BottomRight))
+	}
+	return out
 }
 
 // frameTitle names the pane and, in the tabbed top slot, the summaries

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/feed"
 	"github.com/vigil-trade/vigil/orders"
 	"github.com/vigil-trade/vigil/store"
 	"github.com/vigil-trade/vigil/ui"
@@ -105,7 +106,12 @@ func cockpit(now func() time.Time, venues []exchange.Venue, desk *orders.Desk, d
 		Now:    now,
 		Dark:   true,
 	}
-	return deps, ui.Options{Producers: []ui.Producer{deskEvents(desk, now), reconciler(desk, venues, now)}}
+	return deps, ui.Options{
+		Producers: []ui.Producer{deskEvents(desk, now), reconciler(desk, venues, now)},
+		// The journal follows fills and cancels the stream reports, so its
+		// history is right without asking the venue about every order.
+		Feed: feed.Options{OnOrder: func(account string, o exchange.Order) { _ = desk.Observe(account, o) }},
+	}
 }
 
 // journalDesk adapts the durable desk to the cockpit's port.
@@ -146,9 +152,11 @@ func deskEvents(desk *orders.Desk, now func() time.Time) ui.Producer {
 	}
 }
 
-// reconciler settles each account's journal with its venue at start and
-// again while anything stays unresolved; order entry for an account stays
-// closed, with the reason on the form, until its journal is settled.
+// reconciler settles each account's journal with its venue at start;
+// then, every 15 s, whatever is still in doubt (UNKNOWN orders keep order
+// entry closed) and, every 5 minutes, every order not final, as a safety
+// net under the stream. Order entry for an account stays closed, with the
+// reason on the form, until its journal is settled.
 func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time) ui.Producer {
 	return func(ctx context.Context, emit func(string, tea.Msg)) {
 		for _, v := range venues {
@@ -157,17 +165,25 @@ func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time
 		}
 		tick := time.NewTicker(15 * time.Second)
 		defer tick.Stop()
-		for {
+		var lastFull time.Time
+		for pass := 0; ; pass++ {
+			full := pass == 0 || now().Sub(lastFull) >= 5*time.Minute
+			if full {
+				lastFull = now()
+			}
 			for _, v := range venues {
 				name := v.Info().Name
-				// Cheap when nothing is unresolved: a journal read, no request.
+				settle := desk.Reconcile
+				if !full {
+					settle = desk.Settle // a journal read, no request, while nothing is in doubt
+				}
 				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				r, err := desk.Reconcile(rctx, name)
+				r, err := settle(rctx, name)
 				cancel()
 				if ctx.Err() != nil {
 					return
 				}
-				if msg, ok := reconcileLog(r, err, now()); ok {
+				if msg, ok := reconcileLog(r, err, now(), pass == 0); ok {
 					emit(name, msg)
 				}
 				emit(name, views.OrderGateMsg{Account: name, Closed: gateReason(desk.Ready(name), r, err)})
@@ -197,7 +213,10 @@ func gateReason(ready bool, r orders.Report, err error) string {
 	return "reconciling the order journal with the venue"
 }
 
-func reconcileLog(r orders.Report, err error, at time.Time) (views.LogMsg, bool) {
+// reconcileLog is the event-log line for a reconciliation: the first one
+// always says what it checked; later ones speak only when they found
+// something (a resend, an order the venue lost, one still UNKNOWN).
+func reconcileLog(r orders.Report, err error, at time.Time, first bool) (views.LogMsg, bool) {
 	if err != nil {
 		if errorsIsContext(err) {
 			return views.LogMsg{}, false
@@ -205,7 +224,8 @@ func reconcileLog(r orders.Report, err error, at time.Time) (views.LogMsg, bool)
 		return views.LogMsg{Time: at, Level: views.LevelError, Account: r.Account,
 			Text: "journal reconciliation failed: " + err.Error(), Advice: exchange.AdviceOf(err)}, true
 	}
-	if r.Checked == 0 && len(r.StillUnknown) == 0 {
+	notable := r.Resent > 0 || len(r.NotPlaced) > 0 || len(r.StillUnknown) > 0 || len(r.Missing) > 0
+	if r.Checked == 0 && len(r.StillUnknown) == 0 || !first && !notable {
 		return views.LogMsg{}, false
 	}
 	lvl := views.LevelInfo
@@ -213,6 +233,10 @@ func reconcileLog(r orders.Report, err error, at time.Time) (views.LogMsg, bool)
 	if n := len(r.NotPlaced); n > 0 {
 		lvl = views.LevelWarn
 		text += fmt.Sprintf(", %d never reached the venue (not resent: too old)", n)
+	}
+	if n := len(r.Missing); n > 0 {
+		lvl = views.LevelWarn
+		text += fmt.Sprintf(", %d the venue no longer knows", n)
 	}
 	if n := len(r.StillUnknown); n > 0 {
 		lvl = views.LevelWarn

@@ -24,7 +24,6 @@ import (
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
-	"github.com/vigil-trade/vigil/feed"
 	"github.com/vigil-trade/vigil/orders"
 	"github.com/vigil-trade/vigil/store"
 	"github.com/vigil-trade/vigil/ui"
@@ -250,7 +249,7 @@ max_order_notional = "100"
 	}
 	// Snapshots every 50ms keep messages, and so the filter's view of the
 	// model, flowing; everything else runs at the cockpit's defaults.
-	opts.Feed = feed.Options{SnapshotEvery: 50 * time.Millisecond}
+	opts.Feed.SnapshotEvery = 50 * time.Millisecond
 
 	// ui.Run, with teatest's program in place of its own.
 	m := ui.New(deps)

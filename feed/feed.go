@@ -28,6 +28,11 @@ type Options struct {
 	NoStream   bool
 	KeyEvery   time.Duration // key audit (default 10m)
 	Timeout    time.Duration // per request (default 10s)
+	// OnOrder, when set, hears every order change the feed reports (from
+	// a stream or a poll) on the reporting goroutine, after the panes were
+	// sent it; the order desk's journal follows fills and cancels with it.
+	// It must not block for long.
+	OnOrder func(account string, o exchange.Order)
 	FlushEvery time.Duration // bridge state flush (default DefaultFlushEvery)
 	Now        func() time.Time
 }
@@ -203,6 +208,14 @@ func (p *poller) log(level views.Level, text string, err error) {
 	p.bridge.Event(p.name, p.gen, m)
 }
 
+// order reports an order change to the panes, then to OnOrder.
+func (p *poller) order(ev exchange.OrderEvent) {
+	p.bridge.Event(p.name, p.gen, views.OrderEventMsg{Event: ev})
+	if p.opts.OnOrder != nil {
+		p.opts.OnOrder(p.name, ev.Order)
+	}
+}
+
 func (p *poller) pushClock() {
 	s := p.v.Clock()
 	s.Account = p.name
@@ -358,9 +371,7 @@ func (p *poller) ordersLoop(ctx context.Context) {
 				continue
 			}
 			known[id] = o
-			p.bridge.Event(p.name, p.gen, views.OrderEventMsg{Event: exchange.OrderEvent{
-				Account: p.name, Kind: exchange.EventSnapshot, Order: o, Time: o.Updated,
-			}})
+			p.order(exchange.OrderEvent{Account: p.name, Kind: exchange.EventSnapshot, Order: o, Time: o.Updated})
 		}
 		for id, prev := range known {
 			if seen[id] {
@@ -380,9 +391,7 @@ func (p *poller) ordersLoop(ctx context.Context) {
 				continue
 			}
 			o.Account = p.name
-			p.bridge.Event(p.name, p.gen, views.OrderEventMsg{Event: exchange.OrderEvent{
-				Account: p.name, Kind: kindOf(o.Status), Order: o, Time: o.Updated,
-			}})
+			p.order(exchange.OrderEvent{Account: p.name, Kind: kindOf(o.Status), Order: o, Time: o.Updated})
 		}
 	})
 }

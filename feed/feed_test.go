@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -171,7 +172,16 @@ func TestOrdersPollReportsChangesOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		var rec recorder
-		f := Start(ctx, []exchange.Venue{a}, rec.sink(0), Options{})
+		var heard []exchange.OrderStatus // what OnOrder (the journal) hears
+		var mu sync.Mutex
+		onOrder := func(account string, o exchange.Order) {
+			mu.Lock()
+			defer mu.Unlock()
+			if account == "a" && o.ClientID == "c1" {
+				heard = append(heard, o.Status)
+			}
+		}
+		f := Start(ctx, []exchange.Venue{a}, rec.sink(0), Options{OnOrder: onOrder})
 		time.Sleep(12 * time.Second) // three polls
 		synctest.Wait()
 		a.CancelBehindOurBack(o.ClientID)
@@ -190,6 +200,11 @@ func TestOrdersPollReportsChangesOnly(t *testing.T) {
 		if len(kinds) != 2 || kinds[0] != want[0] || kinds[1] != want[1] {
 			t.Fatalf("order events %v, want %v", kinds, want)
 		}
+		mu.Lock()
+		if len(heard) != 2 || heard[0] != exchange.StatusNew || heard[1] != exchange.StatusCanceled {
+			t.Fatalf("OnOrder heard %v, want NEW then CANCELED", heard)
+		}
+		mu.Unlock()
 		cancel()
 		f.Wait()
 	})

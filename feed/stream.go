@@ -26,7 +26,7 @@ func (p *poller) streamLoop(ctx context.Context, s exchange.Streamer, state *exc
 		OnOrder: func(ev exchange.OrderEvent) {
 			ev.Account = p.name
 			ev.Order.Account = p.name
-			p.bridge.Event(p.name, p.gen, views.OrderEventMsg{Event: ev})
+			p.order(ev)
 		},
 		OnBalances: func(bals []exchange.Balance, at time.Time) {
 			p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{Account: p.name, Balances: bals, At: at})

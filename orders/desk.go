@@ -125,7 +125,8 @@ type Desk struct {
 
 	mu      sync.Mutex
 	ready   map[string]bool
-	busy    map[string]bool // account + "\x00" + client id
+	busy    map[string]bool           // account + "\x00" + client id
+	later   map[string]exchange.Order // Observe's reports about busy intents, by the same key
 	subs    map[int]func(Event)
 	nextSub int
 }
@@ -143,6 +144,7 @@ func NewDesk(j *store.Journal, venues map[string]exchange.Venue, opts ...Option)
 		slack:        DefaultCreatedSlack,
 		ready:        map[string]bool{},
 		busy:         map[string]bool{},
+		later:        map[string]exchange.Order{},
 		subs:         map[int]func(Event){},
 	}
 	for _, o := range opts {
@@ -221,10 +223,71 @@ func (d *Desk) claim(account, id string) (release func(), ok bool) {
 	}
 	d.busy[k] = true
 	return func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		delete(d.busy, k)
+		// What Observe heard while the intent was held is applied now,
+		// still under the claim, after the holder's own answer.
+		for {
+			d.mu.Lock()
+			o, ok := d.later[k]
+			delete(d.later, k)
+			if !ok {
+				delete(d.busy, k)
+				d.mu.Unlock()
+				return
+			}
+			d.mu.Unlock()
+			_ = d.observe(account, o)
+		}
 	}, true
+}
+
+// Observe journals what the venue reported about one of this desk's orders
+// outside a call of the desk's own (its private stream, a poll), so the
+// history follows fills and cancels between reconciliations. Orders the
+// journal does not hold are ignored, as are reports about another order
+// that reused a client id. A report about an intent a call is handling is
+// applied when that call is done, so it neither races it nor gets lost.
+func (d *Desk) Observe(account string, o exchange.Order) error {
+	if o.ClientID == "" {
+		return nil
+	}
+	k := account + "\x00" + o.ClientID
+	for {
+		if release, ok := d.claim(account, o.ClientID); ok {
+			defer release()
+			return d.observe(account, o)
+		}
+		d.mu.Lock()
+		if d.busy[k] {
+			d.later[k] = o
+			d.mu.Unlock()
+			return nil
+		}
+		d.mu.Unlock() // released in between: claim it now
+	}
+}
+
+func (d *Desk) observe(account string, o exchange.Order) error {
+	e, err := d.j.Get(account, o.ClientID)
+	if errors.Is(err, store.ErrNoIntent) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if e.OrderID != "" && o.OrderID != "" && e.OrderID != o.OrderID {
+		return nil
+	}
+	if e.OrderID == "" {
+		v, err := d.venue(account)
+		if err != nil {
+			return err
+		}
+		if d.ours(v, e, o) != nil {
+			return nil
+		}
+	}
+	_, err = d.adopt(e, o, "stream")
+	return err
 }
 
 func (d *Desk) append(e store.Entry, t store.Transition) (store.Entry, error) {

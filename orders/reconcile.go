@@ -22,6 +22,22 @@ import (
 // user may have placed it again by hand, or the market moved, and an order
 // sent minutes after it was asked for is a surprise no one wants.
 func (d *Desk) Reconcile(ctx context.Context, account string) (Report, error) {
+	return d.reconcile(ctx, account, true)
+}
+
+// Settle is Reconcile for the intents whose existence is in doubt only
+// (pending, sent, UNKNOWN): what keeps order entry closed. Acknowledged
+// orders are left to the stream and Observe, so settling often costs no
+// request while nothing is in doubt.
+func (d *Desk) Settle(ctx context.Context, account string) (Report, error) {
+	return d.reconcile(ctx, account, false)
+}
+
+func uncertain(s exchange.OrderStatus) bool {
+	return s == exchange.StatusPending || s == exchange.StatusUnknown || s == store.StatusSent
+}
+
+func (d *Desk) reconcile(ctx context.Context, account string, all bool) (Report, error) {
 	r := Report{Account: account}
 	v, err := d.venue(account)
 	if err != nil {
@@ -34,6 +50,9 @@ func (d *Desk) Reconcile(ctx context.Context, account string) (Report, error) {
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return r, err
+		}
+		if !all && !uncertain(e.Status) {
+			continue
 		}
 		release, ok := d.claim(account, e.ClientID)
 		if !ok {
@@ -53,8 +72,8 @@ func (d *Desk) Reconcile(ctx context.Context, account string) (Report, error) {
 }
 
 func (d *Desk) reconcileOne(ctx context.Context, v exchange.Venue, e store.Entry, r *Report) {
-	switch e.Status {
-	case exchange.StatusPending, exchange.StatusUnknown, store.StatusSent:
+	switch {
+	case uncertain(e.Status):
 		_, out, _ := d.resolve(ctx, v, e, d.fresh(e), "reconcile")
 		switch out {
 		case adopted:

@@ -25,14 +25,14 @@ type Options struct {
 	// venues with a stream, and what finds a stream gone silent.
 	StreamAuditEvery time.Duration
 	// NoStream polls every venue, even those with a private stream.
-	NoStream   bool
-	KeyEvery   time.Duration // key audit (default 10m)
-	Timeout    time.Duration // per request (default 10s)
+	NoStream bool
+	KeyEvery time.Duration // key audit (default 10m)
+	Timeout  time.Duration // per request (default 10s)
 	// OnOrder, when set, hears every order change the feed reports (from
 	// a stream or a poll) on the reporting goroutine, after the panes were
 	// sent it; the order desk's journal follows fills and cancels with it.
 	// It must not block for long.
-	OnOrder func(account string, o exchange.Order)
+	OnOrder    func(account string, o exchange.Order)
 	FlushEvery time.Duration // bridge state flush (default DefaultFlushEvery)
 	Now        func() time.Time
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/shopspring/decimal"
@@ -472,8 +473,12 @@ func (p *OrderEntry) render() {
 			}
 		case FieldSymbol:
 			val = p.symbol.View()
+			// The hint only where it fits whole: cut, it reads as a value.
 			if n := len(p.symbols[acct]); n > 0 {
-				val += p.st.Muted.Render(fmt.Sprintf("  ↑↓ %d symbols", n))
+				hint := fmt.Sprintf("  ↑↓ %d symbols", n)
+				if 2+9+1+lipgloss.Width(val)+lipgloss.Width(hint) <= p.w {
+					val += p.st.Muted.Render(hint)
+				}
 			}
 		case FieldSide:
 			if p.side == exchange.Buy {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 func TestClientIPAndMicroseconds(t *testing.T) {
@@ -11,7 +13,7 @@ func TestClientIPAndMicroseconds(t *testing.T) {
 		if ip := r.Header.Get("X-Test-IP"); ip != "" {
 			return ip
 		}
-		return remoteIP(r)
+		return simhttp.RemoteIP(r)
 	}))
 	f.srv.AddHMACKey("boundKey", "bound-secret", Perms{Read: true, Trade: true, IPRestrict: true, IPs: []string{"10.1.2.3"}})
 	p := fmt.Sprintf("timestamp=%d", f.clock.Now().UnixMicro()) // 16 digits: microseconds

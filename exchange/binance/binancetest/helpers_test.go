@@ -68,11 +68,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
 	clk := &testClock{t: time.UnixMilli(testStart)}
 	x := sim.New(sim.WithClock(clk.Now))
-	for _, s := range DefaultSymbols() {
-		if err := x.AddSymbol(s); err != nil {
-			t.Fatal(err)
-		}
-	}
+	must(t, x.AddSymbols(DefaultSymbols()...))
 	srv := NewServer(append([]Option{WithSim(x)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddHMACKey(testKey, testSecret, TradePerms(DefaultAccount))
@@ -81,7 +77,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 			t.Fatal(err)
 		}
 	}
-	return &fixture{t: t, srv: srv, clock: clk, http: srv.ts.Client()}
+	return &fixture{t: t, srv: srv, clock: clk, http: srv.front.Client()}
 }
 
 type resp struct {

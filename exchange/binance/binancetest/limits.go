@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 // ipState is one IP's weight and ban state. Windows are fixed calendar
@@ -33,19 +35,6 @@ type orderCount struct {
 
 func minuteOf(t time.Time) int64 { return t.UnixMilli() / 60_000 }
 
-func windowStart(t time.Time, size time.Duration) time.Time {
-	ms := t.UnixMilli()
-	w := size.Milliseconds()
-	return time.UnixMilli(ms - ms%w)
-}
-
-// retryAfter is whole seconds until t, at least 1, as Retry-After carries.
-func retryAfter(now, t time.Time) string {
-	d := t.Sub(now)
-	secs := int64((d + time.Second - 1) / time.Second)
-	return strconv.FormatInt(max(secs, 1), 10)
-}
-
 func (s *Server) ipLocked(ip string) *ipState {
 	st, ok := s.ips[ip]
 	if !ok {
@@ -69,7 +58,7 @@ func (s *Server) chargeWeight(q *call, rp *reply) bool {
 	if m := minuteOf(now); st.sapiMinute != m {
 		st.sapiMinute, st.sapiUsed = m, 0
 	}
-	if win := windowStart(now, 5*time.Minute).UnixMilli(); st.rawWindow != win {
+	if win := simhttp.WindowStart(now, 5*time.Minute).UnixMilli(); st.rawWindow != win {
 		st.rawWindow, st.raw = win, 0
 	}
 	if now.Before(st.bannedUntil) {
@@ -79,7 +68,7 @@ func (s *Server) chargeWeight(q *call, rp *reply) bool {
 	if q.rt.sapi {
 		// /sapi has its own per-IP weight and header.
 		st.sapiUsed += w
-		rp.header.Set("X-SAPI-USED-IP-WEIGHT-1M", strconv.Itoa(st.sapiUsed))
+		rp.Header.Set("X-SAPI-USED-IP-WEIGHT-1M", strconv.Itoa(st.sapiUsed))
 		return false
 	}
 	if now.Before(st.limitedUntil) {
@@ -99,17 +88,17 @@ func (s *Server) chargeWeight(q *call, rp *reply) bool {
 	}
 	st.used += w
 	st.raw++
-	rp.header.Set("X-MBX-USED-WEIGHT-1M", strconv.Itoa(st.used))
+	rp.Header.Set("X-MBX-USED-WEIGHT-1M", strconv.Itoa(st.used))
 	if st.used > s.limits.WeightPerMinute {
-		st.limitedUntil = windowStart(now, time.Minute).Add(time.Minute)
+		st.limitedUntil = simhttp.WindowStart(now, time.Minute).Add(time.Minute)
 		st.strikes = 0
 		s.weightLimitedLocked(st, rp, now)
 		return true
 	}
 	if s.limits.RawPer5m > 0 && st.raw > s.limits.RawPer5m {
-		st.limitedUntil = windowStart(now, 5*time.Minute).Add(5 * time.Minute)
+		st.limitedUntil = simhttp.WindowStart(now, 5*time.Minute).Add(5 * time.Minute)
 		st.strikes = 0
-		rp.header.Set("Retry-After", retryAfter(now, st.limitedUntil))
+		rp.Header.Set("Retry-After", simhttp.RetryAfter(now, st.limitedUntil))
 		rp.err(http.StatusTooManyRequests, -1003, fmt.Sprintf("Too many requests; current limit is %d requests per 5 MINUTE.", s.limits.RawPer5m))
 		return true
 	}
@@ -123,22 +112,22 @@ func (s *Server) forceLimit(q *call, rp *reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.ipLocked(q.ip)
-	st.limitedUntil = windowStart(q.now, time.Minute).Add(time.Minute)
+	st.limitedUntil = simhttp.WindowStart(q.now, time.Minute).Add(time.Minute)
 	st.strikes = 0
 	s.weightLimitedLocked(st, rp, q.now)
 }
 
 func (s *Server) weightLimitedLocked(st *ipState, rp *reply, now time.Time) {
-	rp.header.Set("X-MBX-USED-WEIGHT-1M", strconv.Itoa(st.used))
-	rp.header.Set("Retry-After", retryAfter(now, st.limitedUntil))
+	rp.Header.Set("X-MBX-USED-WEIGHT-1M", strconv.Itoa(st.used))
+	rp.Header.Set("Retry-After", simhttp.RetryAfter(now, st.limitedUntil))
 	rp.err(http.StatusTooManyRequests, -1003, fmt.Sprintf(
 		"Too much request weight used; current limit is %d request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
 		s.limits.WeightPerMinute))
 }
 
 func (s *Server) bannedLocked(st *ipState, rp *reply, now time.Time) {
-	rp.header.Set("X-MBX-USED-WEIGHT-1M", strconv.Itoa(st.used))
-	rp.header.Set("Retry-After", retryAfter(now, st.bannedUntil))
+	rp.Header.Set("X-MBX-USED-WEIGHT-1M", strconv.Itoa(st.used))
+	rp.Header.Set("Retry-After", simhttp.RetryAfter(now, st.bannedUntil))
 	rp.err(http.StatusTeapot, -1003, fmt.Sprintf(
 		"Way too much request weight used; IP banned until %d. Please use WebSocket Streams for live updates to avoid bans.",
 		st.bannedUntil.UnixMilli()))
@@ -150,7 +139,7 @@ func (s *Server) orderCountLocked(account string, now time.Time) *orderCount {
 		c = &orderCount{}
 		s.orders[account] = c
 	}
-	if w := windowStart(now, 10*time.Second).UnixMilli(); c.window10 != w {
+	if w := simhttp.WindowStart(now, 10*time.Second).UnixMilli(); c.window10 != w {
 		c.window10, c.n10 = w, 0
 	}
 	if day := now.UnixMilli() / 86_400_000; c.day != day {
@@ -167,11 +156,11 @@ func (s *Server) chargeOrder(q *call, rp *reply) bool {
 	c := s.orderCountLocked(q.account, q.now)
 	switch {
 	case c.n10+1 > s.limits.OrdersPer10s:
-		rp.header.Set("Retry-After", retryAfter(q.now, windowStart(q.now, 10*time.Second).Add(10*time.Second)))
+		rp.Header.Set("Retry-After", simhttp.RetryAfter(q.now, simhttp.WindowStart(q.now, 10*time.Second).Add(10*time.Second)))
 		rp.err(http.StatusTooManyRequests, -1015, fmt.Sprintf("Too many new orders; current limit is %d orders per TEN_SECOND.", s.limits.OrdersPer10s))
 		return true
 	case c.nDay+1 > s.limits.OrdersPerDay:
-		rp.header.Set("Retry-After", retryAfter(q.now, windowStart(q.now, 24*time.Hour).Add(24*time.Hour)))
+		rp.Header.Set("Retry-After", simhttp.RetryAfter(q.now, simhttp.WindowStart(q.now, 24*time.Hour).Add(24*time.Hour)))
 		rp.err(http.StatusTooManyRequests, -1015, fmt.Sprintf("Too many new orders; current limit is %d orders per DAY.", s.limits.OrdersPerDay))
 		return true
 	}
@@ -184,8 +173,8 @@ func (s *Server) orderHeaders(q *call, rp *reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.orderCountLocked(q.account, q.now)
-	rp.header.Set("X-MBX-ORDER-COUNT-10S", strconv.Itoa(c.n10))
-	rp.header.Set("X-MBX-ORDER-COUNT-1D", strconv.Itoa(c.nDay))
+	rp.Header.Set("X-MBX-ORDER-COUNT-10S", strconv.Itoa(c.n10))
+	rp.Header.Set("X-MBX-ORDER-COUNT-1D", strconv.Itoa(c.nDay))
 }
 
 // OrderCounts is the account's new-order count in the current 10 s window

@@ -14,21 +14,16 @@
 package binancetest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 // Mode picks which Binance environment the fake imitates.
@@ -146,9 +141,8 @@ type Server struct {
 	limits   RateLimits
 	clientIP func(*http.Request) string
 	routes   map[string]*route
-	ts       *httptest.Server
-	closed   chan struct{}
-	once     sync.Once
+	front    *simhttp.Front[int]
+	closed   <-chan struct{}
 
 	mu       sync.Mutex
 	keys     map[string]*apiKey
@@ -156,9 +150,6 @@ type Server struct {
 	nextUID  int64
 	ips      map[string]*ipState
 	orders   map[string]*orderCount
-	log      []Request
-	n429     int
-	n418     int
 	nextCID  uint64
 
 	pingEvery time.Duration
@@ -171,7 +162,6 @@ type Server struct {
 func New(opts ...Option) *Server {
 	s := &Server{
 		limits:   DefaultRateLimits(),
-		closed:   make(chan struct{}),
 		keys:     map[string]*apiKey{},
 		accounts: map[string]*accountFlags{},
 		nextUID:  354937868,
@@ -183,25 +173,37 @@ func New(opts ...Option) *Server {
 	}
 	if s.sim == nil {
 		s.sim = sim.New()
-		for _, spec := range DefaultSymbols() {
-			if err := s.sim.AddSymbol(spec); err != nil {
-				panic(err) // DefaultSymbols is static
-			}
+		if err := s.sim.AddSymbols(DefaultSymbols()...); err != nil {
+			panic(err) // DefaultSymbols is static
 		}
 	}
 	if s.clientIP == nil {
-		s.clientIP = remoteIP
+		s.clientIP = simhttp.RemoteIP
 	}
 	s.routes = s.buildRoutes()
+	s.front = simhttp.New(simhttp.Config[int]{
+		Sim:         s.sim,
+		ClientIP:    s.clientIP,
+		Serves:      func(op string) bool { return s.routes[op] != nil },
+		NotFound:    notFound,
+		Handle:      s.handle,
+		ServerError: serverError,
+		// A rate-limit refusal outranks the fault: the request never got
+		// past the gate where faults happen.
+		Stands: func(rp *simhttp.Reply[int]) bool {
+			return rp.Status == http.StatusTooManyRequests || rp.Status == http.StatusTeapot
+		},
+		GarbleStub: `{"code":`,
+	})
+	s.closed = s.front.Done()
 	return s
 }
 
 // NewServer starts a fake on a loopback port.
 func NewServer(opts ...Option) *Server {
 	s := New(opts...)
-	s.ts = httptest.NewServer(s)
-	s.URL = s.ts.URL
-	s.WSURL = "ws" + strings.TrimPrefix(s.ts.URL, "http") + WSPath
+	s.URL = s.front.Listen(s)
+	s.WSURL = simhttp.WSURL(s.URL, WSPath)
 	return s
 }
 
@@ -212,12 +214,7 @@ func (s *Server) Handler() http.Handler { return s }
 func (s *Server) Sim() *sim.Exchange { return s.sim }
 
 // Close releases hanging requests and stops the listener, if any.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.closed) })
-	if s.ts != nil {
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.front.Close() }
 
 // DefaultSymbols are listed by a fake built without WithSim, with rules like
 // the testnet's.
@@ -297,23 +294,23 @@ func (s *Server) SetAccountFlags(account string, canTrade, canWithdraw, canDepos
 
 // Requests returns every request seen so far, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
+	log := s.front.Log()
+	out := make([]Request, len(log))
+	for i, r := range log {
+		out[i] = Request{Time: r.Time, Method: r.Method, Path: r.Path, IP: r.IP, Status: r.Status,
+			Code: r.Code, Accepted: r.Status >= 200 && r.Status < 300, Fault: r.Fault}
+	}
+	return out
 }
 
 // Count429 is how many 429 replies were served.
-func (s *Server) Count429() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n429
-}
+func (s *Server) Count429() int { return s.countStatus(http.StatusTooManyRequests) }
 
 // Count418 is how many 418 replies were served.
-func (s *Server) Count418() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n418
+func (s *Server) Count418() int { return s.countStatus(http.StatusTeapot) }
+
+func (s *Server) countStatus(status int) int {
+	return s.front.Count(func(r simhttp.Record[int]) bool { return r.Status == status })
 }
 
 // UsedWeight is the weight ip has used in the current minute of server time.
@@ -327,24 +324,13 @@ func (s *Server) UsedWeight(ip string) int {
 	return st.used
 }
 
-// reply is a response built before it is written, so faults can replace or
-// withhold it after the operation ran.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-	code   int
-}
+// reply is the venue's view of a simhttp.Reply, with Binance's encodings.
+type reply struct{ simhttp.Reply[int] }
 
-func newReply() *reply { return &reply{header: http.Header{}} }
+func newReply() *reply { return &reply{*simhttp.NewReply[int]()} }
 
 func (r *reply) json(status int, v any) *reply {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own types are marshalled
-	}
-	r.status, r.body = status, b
-	r.header.Set("Content-Type", "application/json;charset=UTF-8")
+	r.SetJSON(status, "application/json;charset=UTF-8", v)
 	return r
 }
 
@@ -355,7 +341,7 @@ type apiError struct {
 }
 
 func (r *reply) err(status, code int, msg string) *reply {
-	r.code = code
+	r.Code = code
 	return r.json(status, apiError{Code: code, Msg: msg})
 }
 
@@ -364,89 +350,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWS(w, r)
 		return
 	}
-	ctx := r.Context()
-	reqDelay, respDelay := s.sim.Latency()
-	if !s.sleep(ctx, reqDelay) {
-		return
-	}
-	now := s.sim.Now()
-	ip := s.clientIP(r)
-	rec := Request{Time: now, Method: r.Method, Path: r.URL.Path, IP: ip}
-	finish := func(rp *reply) {
-		rec.Status, rec.Code, rec.Accepted = rp.status, rp.code, rp.status >= 200 && rp.status < 300
-		s.mu.Lock()
-		s.log = append(s.log, rec)
-		switch rp.status {
-		case http.StatusTooManyRequests:
-			s.n429++
-		case http.StatusTeapot:
-			s.n418++
-		}
-		s.mu.Unlock()
-	}
+	s.front.ServeHTTP(w, r)
+}
 
-	rt, ok := s.routes[r.Method+" "+r.URL.Path]
-	if !ok {
-		rp := notFound()
-		finish(rp)
-		s.write(ctx, w, rp, respDelay)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return
-	}
-	q := &call{s: s, r: r, rt: rt, now: now, ip: ip, rawQuery: r.URL.RawQuery, body: string(body)}
-
-	fault, faulted := s.sim.Faults().Take(rt.op)
-	if faulted {
-		rec.Fault = fault.Kind
-		switch fault.Kind {
-		case sim.FaultHang:
-			rec.Status = 0
-			s.mu.Lock()
-			s.log = append(s.log, rec)
-			s.mu.Unlock()
-			select {
-			case <-ctx.Done():
-			case <-s.closed:
-			}
-			return
-		case sim.FaultSlow:
-			if !s.sleep(ctx, fault.Delay) {
-				return
-			}
-			q.now = s.sim.Now()
-		}
-	}
-
-	rp, stop := s.gate(q, fault, faulted)
+func (s *Server) handle(c *simhttp.Call) *simhttp.Reply[int] {
+	q := &call{s: s, r: c.R, rt: s.routes[c.Op], now: c.Now, ip: c.IP, rawQuery: c.R.URL.RawQuery, body: string(c.Body)}
+	rp, stop := s.gate(q, c)
 	if !stop {
 		rp = s.run(q, rp)
 	}
-	// A rate-limit refusal outranks the fault: the request never got past
-	// the gate where these faults happen.
-	if faulted && rp.status != http.StatusTooManyRequests && rp.status != http.StatusTeapot {
-		switch fault.Kind {
-		case sim.Fault5xx:
-			rp = serverError(fault.Status, rp.header)
-		case sim.FaultGarbage:
-			rp.status = http.StatusOK
-			rp.body = garble(rp.body)
-			rp.code = 0
-		case sim.FaultDropAfterAccept:
-			finish(&reply{status: 0})
-			drop(w)
-			return
-		}
-	}
-	finish(rp)
-	s.write(ctx, w, rp, respDelay)
+	return &rp.Reply
 }
 
 // gate reads the parameters, charges the rate limits and applies the faults
 // that answer before the operation runs; stop means rp is the answer.
-func (s *Server) gate(q *call, fault sim.Fault, faulted bool) (rp *reply, stop bool) {
+func (s *Server) gate(q *call, c *simhttp.Call) (rp *reply, stop bool) {
 	rp = newReply()
 	perr := q.parse()
 	// Weight is charged even for requests that fail to parse.
@@ -456,17 +374,12 @@ func (s *Server) gate(q *call, fault sim.Fault, faulted bool) (rp *reply, stop b
 	if perr != nil {
 		return rp.err(perr.status, perr.code, perr.msg), true
 	}
-	if faulted {
-		switch fault.Kind {
-		case sim.FaultRateLimit:
-			s.forceLimit(q, rp)
-			return rp, true
-		case sim.Fault5xx:
-			// Replaced by the 5xx reply; Apply lets the operation run first.
-			return rp, !fault.Apply
-		}
+	if c.Limited() {
+		s.forceLimit(q, rp)
+		return rp, true
 	}
-	return rp, false
+	// A skipped operation's answer is replaced by the 5xx reply.
+	return rp, c.Skips()
 }
 
 func (s *Server) run(q *call, rp *reply) *reply {
@@ -484,95 +397,36 @@ func (s *Server) run(q *call, rp *reply) *reply {
 		}
 	}
 	q.rt.handle(q, rp)
-	if rp.status >= 200 && rp.status < 300 && q.rt.newOrder {
+	if rp.Status >= 200 && rp.Status < 300 && q.rt.newOrder {
 		s.orderHeaders(q, rp)
 	}
 	return rp
 }
 
-func (s *Server) write(ctx context.Context, w http.ResponseWriter, rp *reply, delay time.Duration) {
-	if !s.sleep(ctx, delay) {
-		return
-	}
-	for k, v := range rp.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rp.status)
-	_, _ = w.Write(rp.body)
-}
-
 // sleep waits d unless the request or the server ends first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool { return s.front.Sleep(ctx, d) }
+
+func notFound() *simhttp.Reply[int] {
+	return simhttp.Text[int](http.StatusNotFound, "text/html", "<html><body><h2>404 Not found</h2></body></html>")
 }
 
-// drop closes the connection without a reply: the client sees a reset or an
-// unexpected EOF after the operation has happened.
-func drop(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
-}
-
-func notFound() *reply {
-	rp := newReply()
-	rp.status = http.StatusNotFound
-	rp.header.Set("Content-Type", "text/html")
-	rp.body = []byte("<html><body><h2>404 Not found</h2></body></html>")
-	return rp
-}
-
-func serverError(status int, h http.Header) *reply {
-	rp := newReply()
-	if used := h.Get("X-Mbx-Used-Weight-1m"); used != "" {
-		rp.header.Set("X-MBX-USED-WEIGHT-1M", used)
-	}
-	if status == http.StatusBadGateway {
-		rp.status = status
-		rp.header.Set("Content-Type", "text/html")
-		rp.body = []byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
-		return rp
-	}
-	if status == 0 {
+// serverError keeps the weight the gate charged: Binance counts it even
+// when its backend fails.
+func serverError(status int, handled *simhttp.Reply[int]) *simhttp.Reply[int] {
+	var rp *simhttp.Reply[int]
+	switch status {
+	case http.StatusBadGateway:
+		rp = simhttp.EdgePage[int](status)
+	case 0:
 		status = http.StatusServiceUnavailable
+		fallthrough
+	default:
+		rp = &newReply().err(status, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.").Reply
 	}
-	return rp.err(status, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.")
-}
-
-// garble cuts a JSON body in half, the way a broken proxy would.
-func garble(b []byte) []byte {
-	b = bytes.TrimSpace(b)
-	if len(b) < 4 {
-		return []byte(`{"code":`)
+	if used := handled.Header.Get("X-Mbx-Used-Weight-1m"); used != "" {
+		rp.Header.Set("X-MBX-USED-WEIGHT-1M", used)
 	}
-	return b[:len(b)/2]
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return "127.0.0.1"
-	}
-	return host
+	return rp
 }
 
 func fixed(v decimal.Decimal) string { return v.StringFixed(8) }

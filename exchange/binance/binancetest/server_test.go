@@ -79,7 +79,7 @@ func TestEd25519VectorAccepted(t *testing.T) {
 	srv := NewServer(WithSim(x))
 	defer srv.Close()
 	srv.AddEd25519Key(keyID, pub, TradePerms("ed"))
-	f := &fixture{t: t, srv: srv, clock: clk, http: srv.ts.Client()}
+	f := &fixture{t: t, srv: srv, clock: clk, http: srv.front.Client()}
 	hdr := map[string]string{"X-MBX-APIKEY": keyID}
 
 	r := f.mustRaw("POST", "/api/v3/order", "", body+"&signature="+url.QueryEscape(sig), hdr)

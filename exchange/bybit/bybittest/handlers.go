@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 type route struct {
@@ -44,15 +45,11 @@ func buildRoutes() map[string]*route {
 
 // parse reads the query string of a GET or the JSON body of a POST.
 func (q *call) parse() *wireErr {
-	q.params = map[string]string{}
 	if q.r.Method == http.MethodGet {
-		for k, v := range q.r.URL.Query() {
-			if len(v) > 0 {
-				q.params[k] = v[0]
-			}
-		}
+		q.params = simhttp.FirstValues(q.r)
 		return nil
 	}
+	q.params = map[string]string{}
 	var obj map[string]any
 	if err := json.Unmarshal(q.body, &obj); err != nil {
 		return fail(10001, "Request parameter error.")
@@ -177,15 +174,10 @@ func (q *call) walletBalance() (any, *wireErr) {
 	if c := q.params["coin"]; c != "" {
 		want = strings.Split(c, ",")
 	}
-	total := decimal.Zero
+	worths, total := q.s.sim.BalancesWorth(q.account, want, q.usdValue)
 	coins := []map[string]any{}
-	for _, b := range q.s.sim.Balances(q.account) {
-		if want != nil && !contains(want, b.Asset) {
-			continue
-		}
-		eq := b.Total()
-		usd := q.usdValue(b.Asset, eq)
-		total = total.Add(usd)
+	for _, b := range worths {
+		eq, usd := b.Total(), b.Value
 		coins = append(coins, map[string]any{
 			"coin": b.Asset, "equity": str(eq), "usdValue": str(usd), "walletBalance": str(eq),
 			"locked": str(b.Locked), "spotHedgingQty": "0", "borrowAmount": "0", "accruedInterest": "0",
@@ -201,15 +193,6 @@ func (q *call) walletBalance() (any, *wireErr) {
 		"totalMaintenanceMargin": "0", "accountIMRate": "0", "accountMMRate": "0", "accountLTV": "0",
 		"coin": coins,
 	}}}, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 const keyLifetime = 90 * 24 * time.Hour

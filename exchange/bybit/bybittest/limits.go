@@ -27,24 +27,6 @@ const (
 	msgRateLimit  = "Too many visits!"
 )
 
-type window struct{ times []time.Time }
-
-// take records a request at now unless limit requests already fall within
-// per; it returns what is left and when the oldest request leaves the
-// window.
-func (w *window) take(now time.Time, limit int, per time.Duration) (ok bool, left int, reset time.Time) {
-	cut := 0
-	for cut < len(w.times) && !w.times[cut].After(now.Add(-per)) {
-		cut++
-	}
-	w.times = w.times[cut:]
-	if len(w.times) >= limit {
-		return false, 0, w.times[0].Add(per)
-	}
-	w.times = append(w.times, now)
-	return true, limit - len(w.times), now
-}
-
 // charge counts an authenticated request against its UID's bucket and sets
 // the X-Bapi-Limit headers, which Bybit sends on every private response.
 func (s *Server) charge(q *call, rp *reply) *wireErr {
@@ -53,17 +35,10 @@ func (s *Server) charge(q *call, rp *reply) *wireErr {
 	}
 	limit := q.rt.limit(s.limits)
 	key := strconv.FormatInt(q.uid, 10) + "|" + q.rt.op
-	s.mu.Lock()
-	w, ok := s.windows[key]
-	if !ok {
-		w = &window{}
-		s.windows[key] = w
-	}
-	allowed, left, reset := w.take(q.now, limit, s.limits.Window)
-	s.mu.Unlock()
-	rp.header.Set("X-Bapi-Limit", strconv.Itoa(limit))
-	rp.header.Set("X-Bapi-Limit-Status", strconv.Itoa(left))
-	rp.header.Set("X-Bapi-Limit-Reset-Timestamp", strconv.FormatInt(reset.UnixMilli(), 10))
+	allowed, left, reset := s.windows.Take(q.now, limit, s.limits.Window, key)
+	rp.Header.Set("X-Bapi-Limit", strconv.Itoa(limit))
+	rp.Header.Set("X-Bapi-Limit-Status", strconv.Itoa(left))
+	rp.Header.Set("X-Bapi-Limit-Reset-Timestamp", strconv.FormatInt(reset.UnixMilli(), 10))
 	if !allowed {
 		return fail(codeRateLimit, msgRateLimit)
 	}

@@ -16,20 +16,15 @@
 package bybittest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 // DefaultAccount is the sim account keys trade unless Perms.Account says
@@ -104,18 +99,15 @@ type Server struct {
 	limits   Limits
 	clientIP func(*http.Request) string
 	routes   map[string]*route
-	ts       *httptest.Server
-	closed   chan struct{}
-	once     sync.Once
+	front    *simhttp.Front[int]
+	closed   <-chan struct{}
+	windows  simhttp.Rolling
 
 	mu       sync.Mutex
 	keys     map[string]*apiKey
 	uids     map[string]int64
 	nextUID  int64
 	nextKey  int64
-	windows  map[string]*window
-	log      []Request
-	nLimited int
 	wsConns  map[*wsConn]bool
 	stream   streamState
 	nextConn uint64
@@ -125,12 +117,10 @@ type Server struct {
 func New(opts ...Option) *Server {
 	s := &Server{
 		limits:  DefaultLimits(),
-		closed:  make(chan struct{}),
 		keys:    map[string]*apiKey{},
 		uids:    map[string]int64{},
 		nextUID: 100245000,
 		nextKey: 13770000,
-		windows: map[string]*window{},
 		wsConns: map[*wsConn]bool{},
 	}
 	for _, o := range opts {
@@ -138,25 +128,36 @@ func New(opts ...Option) *Server {
 	}
 	if s.sim == nil {
 		s.sim = sim.New()
-		for _, spec := range DefaultSymbols() {
-			if err := s.sim.AddSymbol(spec); err != nil {
-				panic(err) // DefaultSymbols is static
-			}
+		if err := s.sim.AddSymbols(DefaultSymbols()...); err != nil {
+			panic(err) // DefaultSymbols is static
 		}
 	}
 	if s.clientIP == nil {
-		s.clientIP = remoteIP
+		s.clientIP = simhttp.RemoteIP
 	}
 	s.routes = buildRoutes()
+	s.front = simhttp.New(simhttp.Config[int]{
+		Sim:         s.sim,
+		ClientIP:    s.clientIP,
+		Serves:      func(op string) bool { return s.routes[op] != nil },
+		NotFound:    notFound,
+		Handle:      s.handle,
+		ServerError: serverError,
+		// Answers without an envelope log retCode -1, so they never pass for
+		// a retCode 0.
+		GarbledCode: -1,
+		DroppedCode: -1,
+		GarbleStub:  `{"retCode":`,
+	})
+	s.closed = s.front.Done()
 	return s
 }
 
 // NewServer starts a fake on a loopback port.
 func NewServer(opts ...Option) *Server {
 	s := New(opts...)
-	s.ts = httptest.NewServer(s)
-	s.URL = s.ts.URL
-	s.WSURL = "ws" + strings.TrimPrefix(s.ts.URL, "http") + WSPath
+	s.URL = s.front.Listen(s)
+	s.WSURL = simhttp.WSURL(s.URL, WSPath)
 	return s
 }
 
@@ -167,21 +168,10 @@ func (s *Server) Handler() http.Handler { return s }
 func (s *Server) Sim() *sim.Exchange { return s.sim }
 
 // Client is an HTTP client for the listening server (nil from New).
-func (s *Server) Client() *http.Client {
-	if s.ts == nil {
-		return nil
-	}
-	return s.ts.Client()
-}
+func (s *Server) Client() *http.Client { return s.front.Client() }
 
 // Close releases hanging requests, closes WebSockets and stops the listener.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.closed) })
-	if s.ts != nil {
-		s.ts.CloseClientConnections()
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.front.Close() }
 
 // DefaultSymbols are listed by a fake built without WithSim, with rules like
 // the testnet's spot instruments. StepSize is basePrecision; MinNotional
@@ -247,26 +237,24 @@ func (s *Server) uidLocked(account string) int64 {
 
 // Requests returns every REST request seen so far, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
+	log := s.front.Log()
+	out := make([]Request, len(log))
+	for i, r := range log {
+		out[i] = Request{Time: r.Time, Method: r.Method, Path: r.Path, IP: r.IP, Status: r.Status,
+			RetCode: r.Code, Accepted: r.Status == http.StatusOK && r.Code == 0, Fault: r.Fault}
+	}
+	return out
 }
 
 // CountRateLimited is how many 10006 replies were served.
 func (s *Server) CountRateLimited() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.nLimited
+	return s.front.Count(func(r simhttp.Record[int]) bool { return r.Code == codeRateLimit })
 }
 
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-	code   int
-}
+// reply is the venue's view of a simhttp.Reply, with Bybit's envelope.
+type reply struct{ simhttp.Reply[int] }
 
-func newReply() *reply { return &reply{header: http.Header{}} }
+func newReply() *reply { return &reply{*simhttp.NewReply[int]()} }
 
 // envelope is Bybit's response body, the same for success and failure.
 type envelope struct {
@@ -281,12 +269,8 @@ func (r *reply) env(status, code int, msg string, result any, now time.Time) *re
 	if result == nil {
 		result = struct{}{}
 	}
-	b, err := json.Marshal(envelope{RetCode: code, RetMsg: msg, Result: result, Time: now.UnixMilli()})
-	if err != nil {
-		panic(err) // only our own types are marshalled
-	}
-	r.status, r.body, r.code = status, b, code
-	r.header.Set("Content-Type", "application/json; charset=utf-8")
+	r.SetJSON(status, "application/json; charset=utf-8", envelope{RetCode: code, RetMsg: msg, Result: result, Time: now.UnixMilli()})
+	r.Code = code
 	return r
 }
 
@@ -295,85 +279,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWS(w, r)
 		return
 	}
-	ctx := r.Context()
-	reqDelay, respDelay := s.sim.Latency()
-	if !s.sleep(ctx, reqDelay) {
-		return
-	}
-	now := s.sim.Now()
-	ip := s.clientIP(r)
-	rec := Request{Time: now, Method: r.Method, Path: r.URL.Path, IP: ip}
-	finish := func(rp *reply) {
-		rec.Status, rec.RetCode = rp.status, rp.code
-		rec.Accepted = rp.status == http.StatusOK && rp.code == 0
-		s.mu.Lock()
-		s.log = append(s.log, rec)
-		if rp.code == codeRateLimit {
-			s.nLimited++
-		}
-		s.mu.Unlock()
-	}
-	rt, ok := s.routes[r.Method+" "+r.URL.Path]
-	if !ok {
-		rp := newReply()
-		rp.status = http.StatusNotFound
-		rp.header.Set("Content-Type", "text/plain")
-		rp.body = []byte("404 page not found")
-		rp.code = -1
-		finish(rp)
-		s.write(ctx, w, rp, respDelay)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return
-	}
-	q := &call{s: s, r: r, rt: rt, now: now, ip: ip, body: body}
+	s.front.ServeHTTP(w, r)
+}
 
-	fault, faulted := s.sim.Faults().Take(rt.op)
-	if faulted {
-		rec.Fault = fault.Kind
-		switch fault.Kind {
-		case sim.FaultHang:
-			s.mu.Lock()
-			s.log = append(s.log, rec)
-			s.mu.Unlock()
-			select {
-			case <-ctx.Done():
-			case <-s.closed:
-			}
-			return
-		case sim.FaultSlow:
-			if !s.sleep(ctx, fault.Delay) {
-				return
-			}
-			q.now = s.sim.Now()
-		}
-	}
+func (s *Server) handle(c *simhttp.Call) *simhttp.Reply[int] {
 	rp := newReply()
 	switch {
-	case faulted && fault.Kind == sim.FaultRateLimit:
-		rp.env(http.StatusOK, codeRateLimit, msgRateLimit, nil, q.now)
-	case faulted && fault.Kind == sim.Fault5xx && !fault.Apply:
-	default:
-		s.run(q, rp)
+	case c.Limited():
+		rp.env(http.StatusOK, codeRateLimit, msgRateLimit, nil, c.Now)
+	case !c.Skips():
+		s.run(&call{s: s, r: c.R, rt: s.routes[c.Op], now: c.Now, ip: c.IP, body: c.Body}, rp)
 	}
-	if faulted {
-		switch fault.Kind {
-		case sim.Fault5xx:
-			rp = serverError(fault.Status)
-		case sim.FaultGarbage:
-			rp.status = http.StatusOK
-			rp.body = garble(rp.body)
-			rp.code = -1
-		case sim.FaultDropAfterAccept:
-			finish(&reply{code: -1})
-			drop(w)
-			return
-		}
-	}
-	finish(rp)
-	s.write(ctx, w, rp, respDelay)
+	return &rp.Reply
 }
 
 func (s *Server) run(q *call, rp *reply) {
@@ -399,77 +316,24 @@ func (s *Server) run(q *call, rp *reply) {
 	rp.env(http.StatusOK, 0, "OK", result, q.s.sim.Now())
 }
 
-func (s *Server) write(ctx context.Context, w http.ResponseWriter, rp *reply, delay time.Duration) {
-	if !s.sleep(ctx, delay) {
-		return
-	}
-	for k, v := range rp.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rp.status)
-	_, _ = w.Write(rp.body)
-}
+// sleep waits d unless the request or the server ends first.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool { return s.front.Sleep(ctx, d) }
 
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
-
-// drop closes the connection without a reply, after the operation ran.
-func drop(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
+func notFound() *simhttp.Reply[int] {
+	rp := simhttp.Text[int](http.StatusNotFound, "text/plain", "404 page not found")
+	rp.Code = -1
+	return rp
 }
 
 // serverError is the edge's answer when the backend fails: an HTML page
 // with the status (503 unless the fault names another).
-func serverError(status int) *reply {
+func serverError(status int, _ *simhttp.Reply[int]) *simhttp.Reply[int] {
 	if status == 0 {
 		status = http.StatusServiceUnavailable
 	}
-	rp := newReply()
-	rp.status, rp.code = status, -1
-	rp.header.Set("Content-Type", "text/html")
-	text := http.StatusText(status)
-	rp.body = []byte("<html>\r\n<head><title>" + itoa(status) + " " + text + "</title></head>\r\n<body>\r\n<center><h1>" + itoa(status) + " " + text + "</h1></center>\r\n</body>\r\n</html>\r\n")
+	rp := simhttp.EdgePage[int](status)
+	rp.Code = -1
 	return rp
 }
-
-func garble(b []byte) []byte {
-	b = bytes.TrimSpace(b)
-	if len(b) < 4 {
-		return []byte(`{"retCode":`)
-	}
-	return b[:len(b)/2]
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return "127.0.0.1"
-	}
-	return host
-}
-
-func itoa(n int) string { return decimal.NewFromInt(int64(n)).String() }
 
 func ms(t time.Time) string { return decimal.NewFromInt(t.UnixMilli()).String() }

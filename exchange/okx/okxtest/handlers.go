@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 type route struct {
@@ -82,15 +83,11 @@ func noInstrument() *wireErr {
 // parse reads the query string of a GET, or the JSON body of a POST. OKX
 // takes every value as a JSON string.
 func (q *call) parse() *wireErr {
-	q.params = map[string]string{}
 	if q.r.Method == http.MethodGet {
-		for k, v := range q.r.URL.Query() {
-			if len(v) > 0 {
-				q.params[k] = v[0]
-			}
-		}
+		q.params = simhttp.FirstValues(q.r)
 		return nil
 	}
+	q.params = map[string]string{}
 	b := bytes.TrimSpace(q.body)
 	if len(b) == 0 {
 		return badRequest("50000", "Body can not be empty.")
@@ -250,15 +247,10 @@ func (q *call) balance(rp *reply) {
 		want = strings.Split(c, ",")
 	}
 	now := ms(q.now)
-	total := decimal.Zero
+	worths, total := q.s.sim.BalancesWorth(q.account, want, q.usdValue)
 	details := []map[string]string{}
-	for _, b := range q.s.sim.Balances(q.account) {
-		if want != nil && !contains(want, b.Asset) {
-			continue
-		}
-		eq := b.Total()
-		usd := q.usdValue(b.Asset, eq)
-		total = total.Add(usd)
+	for _, b := range worths {
+		eq, usd := b.Total(), b.Value
 		details = append(details, map[string]string{
 			"ccy": b.Asset, "eq": str(eq), "cashBal": str(eq), "availBal": str(b.Free),
 			"availEq": str(b.Free), "frozenBal": str(b.Locked), "ordFrozen": str(b.Locked),
@@ -274,15 +266,6 @@ func (q *call) balance(rp *reply) {
 		"notionalUsd": "", "ordFroz": "", "totalEq": str(total), "uTime": now, "upl": "",
 		"details": details,
 	}})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (q *call) config(rp *reply) {
@@ -474,12 +457,12 @@ func (q *call) tradeReply(rp *reply, acks []orderAck) {
 	switch {
 	case failed == len(acks):
 		env.Code, env.Msg = "1", "All operations failed"
-		rp.code = acks[0].SCode
+		rp.Code = acks[0].SCode
 	case failed > 0:
 		env.Code, env.Msg = "2", "Bulk operation partially succeeded"
-		rp.code = "2"
+		rp.Code = "2"
 	default:
-		rp.code = "0"
+		rp.Code = "0"
 	}
 	rp.json(http.StatusOK, env)
 }

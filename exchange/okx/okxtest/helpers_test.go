@@ -61,9 +61,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
 	clk := &testClock{t: testStart}
 	x := sim.New(sim.WithClock(clk.Now))
-	for _, s := range DefaultSymbols() {
-		must(t, x.AddSymbol(s))
-	}
+	must(t, x.AddSymbols(DefaultSymbols()...))
 	srv := NewServer(append([]Option{WithSim(x)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddKey(testKey, testSecret, testPass, TradePerms(DefaultAccount))

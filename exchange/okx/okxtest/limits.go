@@ -39,24 +39,6 @@ func rateLimited() *wireErr {
 		msg: "Rate limit reached. Please refer to API documentation and throttle requests accordingly."}
 }
 
-// window is a rolling window of request times.
-type window struct{ times []time.Time }
-
-// take records a request at now if fewer than limit fall within per before
-// it.
-func (w *window) take(now time.Time, limit int, per time.Duration) bool {
-	cut := 0
-	for cut < len(w.times) && !w.times[cut].After(now.Add(-per)) {
-		cut++
-	}
-	w.times = w.times[cut:]
-	if len(w.times) >= limit {
-		return false
-	}
-	w.times = append(w.times, now)
-	return true
-}
-
 // charge counts the request against its bucket; batch orders count once
 // per order against each instrument's bucket.
 func (s *Server) charge(q *call) *wireErr {
@@ -67,18 +49,8 @@ func (s *Server) charge(q *call) *wireErr {
 	if limit <= 0 {
 		return nil
 	}
-	keys := q.rt.bucket(q)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range keys {
-		w, ok := s.windows[k]
-		if !ok {
-			w = &window{}
-			s.windows[k] = w
-		}
-		if !w.take(q.now, limit, s.limits.Window) {
-			return rateLimited()
-		}
+	if ok, _, _ := s.windows.Take(q.now, limit, s.limits.Window, q.rt.bucket(q)...); !ok {
+		return rateLimited()
 	}
 	return nil
 }

@@ -20,20 +20,15 @@
 package okxtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 // DefaultAccount is the sim account keys trade unless Perms.Account says
@@ -113,18 +108,15 @@ type Server struct {
 	clientIP func(*http.Request) string
 	idle     time.Duration
 	routes   map[string]*route
-	ts       *httptest.Server
-	closed   chan struct{}
-	once     sync.Once
+	front    *simhttp.Front[string]
+	closed   <-chan struct{}
+	windows  simhttp.Rolling
 
 	mu       sync.Mutex
 	keys     map[string]*apiKey
 	removed  map[string]bool
 	uids     map[string]string
 	nextUID  int64
-	windows  map[string]*window
-	log      []Request
-	nLimited int
 	wsConns  map[*wsConn]bool
 	stream   streamState
 	nextConn uint64
@@ -137,12 +129,10 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		limits:  DefaultLimits(),
 		idle:    30 * time.Second,
-		closed:  make(chan struct{}),
 		keys:    map[string]*apiKey{},
 		removed: map[string]bool{},
 		uids:    map[string]string{},
 		nextUID: 448012345678901248,
-		windows: map[string]*window{},
 		wsConns: map[*wsConn]bool{},
 		quoteSz: map[string]string{},
 	}
@@ -151,25 +141,35 @@ func New(opts ...Option) *Server {
 	}
 	if s.sim == nil {
 		s.sim = sim.New()
-		for _, spec := range DefaultSymbols() {
-			if err := s.sim.AddSymbol(spec); err != nil {
-				panic(err) // DefaultSymbols is static
-			}
+		if err := s.sim.AddSymbols(DefaultSymbols()...); err != nil {
+			panic(err) // DefaultSymbols is static
 		}
 	}
 	if s.clientIP == nil {
-		s.clientIP = remoteIP
+		s.clientIP = simhttp.RemoteIP
 	}
 	s.routes = buildRoutes()
+	s.front = simhttp.New(simhttp.Config[string]{
+		Sim:         s.sim,
+		ClientIP:    s.clientIP,
+		Serves:      func(op string) bool { return s.routes[op] != nil },
+		NotFound:    notFound,
+		Handle:      s.handle,
+		ServerError: serverError,
+		GarbleStub:  `{"code":`,
+		// OKX's error bodies carry no server time, so its Date header is a
+		// client's only independent view of the venue's clock on a 50102.
+		ClockDate: true,
+	})
+	s.closed = s.front.Done()
 	return s
 }
 
 // NewServer starts a fake on a loopback port.
 func NewServer(opts ...Option) *Server {
 	s := New(opts...)
-	s.ts = httptest.NewServer(s)
-	s.URL = s.ts.URL
-	s.WSURL = "ws" + strings.TrimPrefix(s.ts.URL, "http") + WSPath
+	s.URL = s.front.Listen(s)
+	s.WSURL = simhttp.WSURL(s.URL, WSPath)
 	return s
 }
 
@@ -180,21 +180,10 @@ func (s *Server) Handler() http.Handler { return s }
 func (s *Server) Sim() *sim.Exchange { return s.sim }
 
 // Client is an HTTP client for the listening server (nil from New).
-func (s *Server) Client() *http.Client {
-	if s.ts == nil {
-		return nil
-	}
-	return s.ts.Client()
-}
+func (s *Server) Client() *http.Client { return s.front.Client() }
 
 // Close releases hanging requests, closes WebSockets and stops the listener.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.closed) })
-	if s.ts != nil {
-		s.ts.CloseClientConnections()
-		s.ts.Close()
-	}
-}
+func (s *Server) Close() { s.front.Close() }
 
 // DefaultSymbols are listed by a fake built without WithSim, with rules like
 // OKX's spot instruments.
@@ -263,36 +252,27 @@ func (s *Server) uidLocked(account string) string {
 
 // Requests returns every REST request seen so far, oldest first.
 func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
+	log := s.front.Log()
+	out := make([]Request, len(log))
+	for i, r := range log {
+		out[i] = Request{Time: r.Time, Method: r.Method, Path: r.Path, IP: r.IP, Status: r.Status,
+			Code: r.Code, Accepted: r.Code == "0", Fault: r.Fault}
+	}
+	return out
 }
 
 // CountRateLimited is how many 50011 replies were served.
 func (s *Server) CountRateLimited() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.nLimited
+	return s.front.Count(func(r simhttp.Record[string]) bool { return r.Code == codeRateLimit })
 }
 
-// reply is a response built before it is written, so faults can replace or
-// withhold it after the operation ran.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-	code   string
-}
+// reply is the venue's view of a simhttp.Reply, with OKX's envelope.
+type reply struct{ simhttp.Reply[string] }
 
-func newReply() *reply { return &reply{header: http.Header{}} }
+func newReply() *reply { return &reply{*simhttp.NewReply[string]()} }
 
 func (r *reply) json(status int, v any) *reply {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own types are marshalled
-	}
-	r.status, r.body = status, b
-	r.header.Set("Content-Type", "application/json")
+	r.SetJSON(status, "application/json", v)
 	return r
 }
 
@@ -306,12 +286,12 @@ type envelope struct {
 }
 
 func (r *reply) ok(data any) *reply {
-	r.code = "0"
+	r.Code = "0"
 	return r.json(http.StatusOK, envelope{Code: "0", Msg: "", Data: data})
 }
 
 func (r *reply) fail(e *wireErr) *reply {
-	r.code = e.code
+	r.Code = e.code
 	return r.json(e.status, envelope{Code: e.code, Msg: e.msg, Data: []any{}})
 }
 
@@ -320,83 +300,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWS(w, r)
 		return
 	}
-	ctx := r.Context()
-	reqDelay, respDelay := s.sim.Latency()
-	if !s.sleep(ctx, reqDelay) {
-		return
-	}
-	now := s.sim.Now()
-	ip := s.clientIP(r)
-	rec := Request{Time: now, Method: r.Method, Path: r.URL.Path, IP: ip}
-	finish := func(rp *reply) {
-		rec.Status, rec.Code, rec.Accepted = rp.status, rp.code, rp.code == "0"
-		s.mu.Lock()
-		s.log = append(s.log, rec)
-		if rp.code == codeRateLimit {
-			s.nLimited++
-		}
-		s.mu.Unlock()
-	}
+	s.front.ServeHTTP(w, r)
+}
 
-	rt, ok := s.routes[r.Method+" "+r.URL.Path]
-	if !ok {
-		rp := notFound()
-		finish(rp)
-		s.write(ctx, w, rp, respDelay)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return
-	}
-	q := &call{s: s, r: r, rt: rt, now: now, ip: ip, body: body}
-
-	fault, faulted := s.sim.Faults().Take(rt.op)
-	if faulted {
-		rec.Fault = fault.Kind
-		switch fault.Kind {
-		case sim.FaultHang:
-			s.mu.Lock()
-			s.log = append(s.log, rec)
-			s.mu.Unlock()
-			select {
-			case <-ctx.Done():
-			case <-s.closed:
-			}
-			return
-		case sim.FaultSlow:
-			if !s.sleep(ctx, fault.Delay) {
-				return
-			}
-			q.now = s.sim.Now()
-		}
-	}
-
+func (s *Server) handle(c *simhttp.Call) *simhttp.Reply[string] {
 	rp := newReply()
 	switch {
-	case faulted && fault.Kind == sim.FaultRateLimit:
+	case c.Limited():
 		rp.fail(rateLimited())
-	case faulted && fault.Kind == sim.Fault5xx && !fault.Apply:
-		// replaced below without running
-	default:
-		s.run(q, rp)
+	case !c.Skips():
+		s.run(&call{s: s, r: c.R, rt: s.routes[c.Op], now: c.Now, ip: c.IP, body: c.Body}, rp)
 	}
-	if faulted {
-		switch fault.Kind {
-		case sim.Fault5xx:
-			rp = serverError(fault.Status)
-		case sim.FaultGarbage:
-			rp.status = http.StatusOK
-			rp.body = garble(rp.body)
-			rp.code = ""
-		case sim.FaultDropAfterAccept:
-			finish(&reply{})
-			drop(w)
-			return
-		}
-	}
-	finish(rp)
-	s.write(ctx, w, rp, respDelay)
+	return &rp.Reply
 }
 
 func (s *Server) run(q *call, rp *reply) {
@@ -417,95 +332,25 @@ func (s *Server) run(q *call, rp *reply) {
 	q.rt.handle(q, rp)
 }
 
-func (s *Server) write(ctx context.Context, w http.ResponseWriter, rp *reply, delay time.Duration) {
-	if !s.sleep(ctx, delay) {
-		return
-	}
-	for k, v := range rp.header {
-		w.Header()[k] = v
-	}
-	// OKX's error bodies carry no server time, so its Date header is a
-	// client's only independent view of the venue's clock on a 50102; the
-	// one net/http would add reads this machine's clock, not the sim's.
-	w.Header().Set("Date", s.sim.Now().UTC().Format(http.TimeFormat))
-	w.WriteHeader(rp.status)
-	_, _ = w.Write(rp.body)
-}
-
 // sleep waits d unless the request or the server ends first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool { return s.front.Sleep(ctx, d) }
 
-// drop closes the connection without a reply: the client sees a reset or an
-// unexpected EOF after the operation has happened.
-func drop(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
-}
-
-func notFound() *reply {
-	rp := newReply()
-	rp.status = http.StatusNotFound
-	rp.header.Set("Content-Type", "text/html")
-	rp.body = []byte("<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center></body></html>")
-	return rp
+func notFound() *simhttp.Reply[string] {
+	return simhttp.Text[string](http.StatusNotFound, "text/html", "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center></body></html>")
 }
 
 // serverError is what OKX's edge answers when the backend fails: 502 as
 // HTML from the proxy, 504 as the status-unknown timeout, otherwise 503.
-func serverError(status int) *reply {
-	rp := newReply()
+func serverError(status int, _ *simhttp.Reply[string]) *simhttp.Reply[string] {
 	switch status {
 	case http.StatusBadGateway:
-		rp.status = status
-		rp.header.Set("Content-Type", "text/html")
-		rp.body = []byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
-		return rp
+		return simhttp.EdgePage[string](status)
 	case http.StatusGatewayTimeout:
-		return rp.fail(&wireErr{status: status, code: "50004", msg: "Endpoint request timeout (does not mean that the request was successful or failed, please check the request result)."})
-	}
-	if status == 0 {
+		return &newReply().fail(&wireErr{status: status, code: "50004", msg: "Endpoint request timeout (does not mean that the request was successful or failed, please check the request result)."}).Reply
+	case 0:
 		status = http.StatusServiceUnavailable
 	}
-	return rp.fail(&wireErr{status: status, code: "50001", msg: "Service temporarily unavailable. Please try again later."})
-}
-
-// garble cuts a JSON body in half, the way a broken proxy would.
-func garble(b []byte) []byte {
-	b = bytes.TrimSpace(b)
-	if len(b) < 4 {
-		return []byte(`{"code":`)
-	}
-	return b[:len(b)/2]
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return "127.0.0.1"
-	}
-	return host
+	return &newReply().fail(&wireErr{status: status, code: "50001", msg: "Service temporarily unavailable. Please try again later."}).Reply
 }
 
 func ms(t time.Time) string { return decimal.NewFromInt(t.UnixMilli()).String() }

@@ -31,7 +31,7 @@ func startBybit(seed uint64, hc *http.Client) (*kit, error) {
 	srv := bybittest.NewServer(bybittest.WithSim(x))
 	k := &kit{
 		sim: x, btc: "BTCUSDT", eth: "ETHUSDT",
-		dropStream: func() { srv.SetStreamFault(bybittest.StreamDrop, 0) },
+		dropStream: func() { srv.SetStreamFault(sim.StreamDrop, 0) },
 		close:      srv.Close,
 	}
 	created := time.Now().Add(-45 * 24 * time.Hour)

@@ -31,7 +31,7 @@ func startOKX(seed uint64, hc *http.Client) (*kit, error) {
 	srv := okxtest.NewServer(okxtest.WithSim(x))
 	k := &kit{
 		sim: x, btc: "BTC-USDT", eth: "ETH-USDT",
-		dropStream: func() { srv.SetStreamFault(okxtest.StreamDrop, 0) },
+		dropStream: func() { srv.SetStreamFault(sim.StreamDrop, 0) },
 		close:      srv.Close,
 	}
 	id, secret, pass := randomUUID(), randomID(32), randomID(16)

@@ -7,22 +7,45 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/wsconn"
 )
 
-// OrderStream yields the account's order events until it fails or is
-// closed; reconnecting and resyncing over REST is the caller's job.
-type OrderStream interface {
-	// Events is closed when the stream ends; Err then says why.
-	Events() <-chan exchange.OrderEvent
-	Err() error
-	Close() error
+// Liveness defaults: Bybit asks for {"op":"ping"} every 20 s; a pong that
+// has not come back 10 s later means the connection is dead, even if the
+// socket looks open. A stream that keeps ponging but loses pushes is the
+// supervisor's audit's to find.
+const (
+	defaultPingEvery = 20 * time.Second
+	defaultPongWait  = 10 * time.Second
+)
+
+// authTTL is how far in the future the auth's expiry is set.
+const authTTL = 10 * time.Second
+
+// Streamer opens the account's private stream: auth, then the order and
+// wallet topics.
+type Streamer struct {
+	c   *Client
+	cfg wsconn.Settings
 }
+
+// NewStreamer returns c's private streamer; the handshake goes through
+// c's HTTP client unless an option says otherwise.
+func NewStreamer(c *Client, opts ...wsconn.Option) *Streamer {
+	def := wsconn.Settings{HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
+	return &Streamer{c: c, cfg: wsconn.Apply(def, opts...)}
+}
+
+// Stream implements exchange.Streamer with the default heartbeat.
+func (c *Client) Stream(ctx context.Context) (exchange.Stream, error) {
+	return NewStreamer(c).Stream(ctx)
+}
+
+var _ exchange.Streamer = (*Client)(nil)
 
 type (
 	wsOp struct {
@@ -30,104 +53,83 @@ type (
 		Op    string `json:"op"`
 		Args  []any  `json:"args,omitempty"`
 	}
-	// wsIn is a command reply or a topic push.
+	// wsIn is a command reply, a pong or a topic push.
 	wsIn struct {
-		Success *bool           `json:"success"`
-		RetMsg  string          `json:"ret_msg"`
-		Op      string          `json:"op"`
-		Topic   string          `json:"topic"`
-		Data    json.RawMessage `json:"data"`
+		Success      *bool           `json:"success"`
+		RetMsg       string          `json:"ret_msg"`
+		Op           string          `json:"op"`
+		Topic        string          `json:"topic"`
+		CreationTime int64           `json:"creationTime"`
+		Data         json.RawMessage `json:"data"`
 	}
 )
 
-// pingEvery is Bybit's recommended heartbeat.
-const pingEvery = 20 * time.Second
-
-// authTTL is how far in the future the auth's expiry is set.
-const authTTL = 10 * time.Second
-
-type streamConfig struct {
-	url       string
-	pingEvery time.Duration
-}
-
-// OpenStream connects to the private WebSocket, authenticates and
-// subscribes to the order topic.
-func (c *Client) OpenStream(ctx context.Context) (OrderStream, error) {
-	return c.openStream(ctx, streamConfig{url: c.wsURL, pingEvery: pingEvery})
-}
-
-type stream struct {
-	conn    *websocket.Conn
-	account string
-	events  chan exchange.OrderEvent
-	cancel  context.CancelFunc
-	done    chan struct{}
-	cum     map[string]decimal.Decimal // orderId → cumExecQty seen, for fill deltas
-
-	mu  sync.Mutex
-	err error
-}
-
-func (c *Client) openStream(ctx context.Context, cfg streamConfig) (*stream, error) {
+// Stream connects, authenticates and subscribes; ctx bounds only that.
+// Bybit sends no snapshot on subscribe: the supervisor's REST resync is
+// the snapshot.
+func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
+	c := s.c
 	if c.signer == nil {
-		return nil, errors.New("bybit: the private stream needs an API key")
+		return nil, errors.New("bybit stream: the private stream needs an API key")
 	}
-	conn, _, err := websocket.Dial(ctx, cfg.url, nil)
+	st, err := wsconn.Dial(ctx, c.wsURL, s.cfg.HTTPClient, wsconn.Config{
+		Name:      "bybit stream",
+		PingEvery: s.cfg.PingEvery,
+		PongWait:  s.cfg.PongWait,
+		Ping:      []byte(`{"op":"ping"}`),
+		Classify:  classifier(c.info.Name),
+		Late:      late,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("bybit: dial private stream: %w", err)
+		return nil, err
 	}
-	fail := func(err error) (*stream, error) {
-		conn.CloseNow()
+	fail := func(err error) (exchange.Stream, error) {
+		_ = st.Close()
 		return nil, err
 	}
 	expires, sign := c.signer.SignWS(c.clock.ServerNow().Add(authTTL).UnixMilli())
-	if err := writeJSON(ctx, conn, wsOp{Op: "auth", Args: []any{c.signer.keyID, json.Number(expires), sign}}); err != nil {
-		return fail(fmt.Errorf("bybit: stream auth: %w", err))
+	if err := st.Send(ctx, wsOp{Op: "auth", Args: []any{c.signer.keyID, json.Number(expires), sign}}); err != nil {
+		return fail(fmt.Errorf("bybit stream: auth: %w", err))
 	}
-	if err := expectReply(ctx, conn, "auth"); err != nil {
+	if err := st.Await(ctx, expectReply("auth")); err != nil {
 		return fail(err)
 	}
-	if err := writeJSON(ctx, conn, wsOp{Op: "subscribe", Args: []any{"order"}}); err != nil {
-		return fail(fmt.Errorf("bybit: stream subscribe: %w", err))
+	if err := st.Send(ctx, wsOp{Op: "subscribe", Args: []any{"order", "wallet"}}); err != nil {
+		return fail(fmt.Errorf("bybit stream: subscribe: %w", err))
 	}
-	if err := expectReply(ctx, conn, "subscribe"); err != nil {
+	if err := st.Await(ctx, expectReply("subscribe")); err != nil {
 		return fail(err)
 	}
-	rctx, cancel := context.WithCancel(context.Background())
-	s := &stream{conn: conn, account: c.info.Name, events: make(chan exchange.OrderEvent, 64), cancel: cancel,
-		done: make(chan struct{}), cum: map[string]decimal.Decimal{}}
-	go s.ping(rctx, cfg.pingEvery)
-	go s.read(rctx)
-	return s, nil
+	st.Live()
+	return st, nil
 }
 
-func writeJSON(ctx context.Context, conn *websocket.Conn, v any) error {
-	b, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	return conn.Write(ctx, websocket.MessageText, b)
-}
-
-func expectReply(ctx context.Context, conn *websocket.Conn, op string) error {
-	for {
-		_, b, err := conn.Read(ctx)
-		if err != nil {
-			return fmt.Errorf("bybit: stream waiting for %s: %w", op, err)
-		}
+func expectReply(op string) func([]byte) (bool, error) {
+	return func(b []byte) (bool, error) {
 		var in wsIn
 		if err := json.Unmarshal(b, &in); err != nil {
-			return fmt.Errorf("bybit: stream %s reply is not JSON: %w", op, err)
+			return false, fmt.Errorf("bybit stream: %s reply is not JSON: %w", op, err)
 		}
 		if in.Op != op || in.Success == nil {
-			continue
+			return false, nil
 		}
 		if !*in.Success {
-			return wsRefusal(op, in.RetMsg)
+			return false, wsRefusal(op, in.RetMsg)
 		}
-		return nil
+		return true, nil
 	}
+}
+
+// late ends a live stream when Bybit refuses something on it.
+func late(b []byte) error {
+	var in wsIn
+	if err := json.Unmarshal(b, &in); err != nil {
+		return fmt.Errorf("bybit stream: message is not JSON: %w", err)
+	}
+	if in.Success != nil && !*in.Success {
+		return fmt.Errorf("bybit stream: %w", wsRefusal(in.Op, in.RetMsg))
+	}
+	return nil
 }
 
 var wsIPRe = regexp.MustCompile(`\bip\b`)
@@ -158,114 +160,74 @@ func wsRefusal(op, msg string) *exchange.APIError {
 	return ae
 }
 
-func (s *stream) Events() <-chan exchange.OrderEvent { return s.events }
-
-func (s *stream) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
-}
-
-func (s *stream) Close() error {
-	s.cancel()
-	err := s.conn.Close(websocket.StatusNormalClosure, "")
-	<-s.done
-	return err
-}
-
-func (s *stream) fail(err error) {
-	s.mu.Lock()
-	if s.err == nil {
-		s.err = err
-	}
-	s.mu.Unlock()
-}
-
-func (s *stream) ping(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := writeJSON(ctx, s.conn, wsOp{Op: "ping"}); err != nil {
-				s.fail(fmt.Errorf("bybit: stream ping: %w", err))
-				return
-			}
+// classifier sorts Bybit's messages: pongs (the private form
+// {"op":"pong"} and the public {"op":"ping","ret_msg":"pong"}), command
+// replies, and topic pushes decoded into events. It keeps, per
+// connection, each order's cumulative fill so far.
+func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEvent, error) {
+	d := &decoder{account: account, cum: map[string]decimal.Decimal{}}
+	return func(b []byte) (wsconn.Kind, []exchange.StreamEvent, error) {
+		var in wsIn
+		if err := json.Unmarshal(b, &in); err != nil {
+			return 0, nil, fmt.Errorf("bybit stream: message is not JSON: %w", err)
 		}
+		switch {
+		case in.Op == "pong" || in.Op == "ping" && in.RetMsg == "pong":
+			return wsconn.Pong, nil, nil
+		case in.Topic == "":
+			return wsconn.Reply, nil, nil
+		case len(in.Data) == 0:
+			return wsconn.Push, nil, nil
+		}
+		var evs []exchange.StreamEvent
+		var err error
+		switch in.Topic {
+		case "order", "order.spot":
+			evs, err = d.orders(in.Data)
+		case "wallet":
+			evs, err = d.wallet(in.Data, time.UnixMilli(in.CreationTime))
+		}
+		return wsconn.Push, evs, err
 	}
 }
 
-func (s *stream) read(ctx context.Context) {
-	defer close(s.done)
-	defer close(s.events)
-	defer s.cancel()
-	for {
-		_, b, err := s.conn.Read(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.fail(fmt.Errorf("bybit: stream: %w", err))
-			}
-			return
-		}
-		evs, err := s.decodePush(b)
-		if err != nil {
-			s.fail(err)
-			s.conn.Close(websocket.StatusUnsupportedData, "bad message")
-			return
-		}
-		for _, ev := range evs {
-			select {
-			case s.events <- ev:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
+type decoder struct {
+	account string
+	cum     map[string]decimal.Decimal // orderId → cumExecQty seen, for fill deltas
 }
 
-// decodePush turns an order-topic push into events. The order topic gives
+// orders turns an order-topic push into events. The order topic gives
 // cumulative quantities only, so a fill's size is the change since the last
 // message for that order (exact per connection; after a reconnect the REST
 // resync owns the truth). Entries are kept for the connection's life so a
 // second Filled message (a cancel racing a fill) is not a second fill.
-func (s *stream) decodePush(b []byte) ([]exchange.OrderEvent, error) {
-	var in wsIn
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("bybit: stream message is not JSON: %w", err)
-	}
-	if in.Topic != "order" && in.Topic != "order.spot" || len(in.Data) == 0 {
-		return nil, nil
-	}
+func (d *decoder) orders(raw json.RawMessage) ([]exchange.StreamEvent, error) {
 	var data []wireOrder
-	if err := json.Unmarshal(in.Data, &data); err != nil {
-		return nil, fmt.Errorf("bybit: order push: %w", err)
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, fmt.Errorf("bybit stream: order push: %w", err)
 	}
-	out := make([]exchange.OrderEvent, 0, len(data))
+	out := make([]exchange.StreamEvent, 0, len(data))
 	for _, w := range data {
 		if w.Category != "" && w.Category != "spot" {
 			continue
 		}
-		o, err := w.order(s.account)
+		o, err := w.order(d.account)
 		if err != nil {
 			return nil, err
 		}
-		ev := exchange.OrderEvent{Account: s.account, Order: o, Time: o.Updated}
-		prev := s.cum[o.OrderID]
+		ev := exchange.OrderEvent{Account: d.account, Order: o, Time: o.Updated}
+		prev := d.cum[o.OrderID]
 		delta := o.Filled.Sub(prev)
 		if o.Filled.GreaterThan(prev) {
-			s.cum[o.OrderID] = o.Filled
+			d.cum[o.OrderID] = o.Filled
 		}
 		switch {
 		case delta.IsPositive():
 			ev.Kind = exchange.EventFill
 			ev.LastQty = delta
-			if o.Filled.IsPositive() {
-				// Average over the delta is not sent; the order's average
-				// is the best reference the topic has.
-				ev.LastPrice = o.QuoteFilled.Div(o.Filled)
-			}
+			// The price of the delta is not sent; the order's average is
+			// the best reference the topic has.
+			ev.LastPrice = o.QuoteFilled.Div(o.Filled)
 		case o.Status == exchange.StatusRejected:
 			ev.Kind = exchange.EventReject
 		case o.Status == exchange.StatusCanceled:
@@ -273,7 +235,45 @@ func (s *stream) decodePush(b []byte) ([]exchange.OrderEvent, error) {
 		default:
 			ev.Kind = exchange.EventAck
 		}
-		out = append(out, ev)
+		out = append(out, exchange.StreamEvent{Account: d.account, Order: &ev, Time: ev.Time})
 	}
 	return out, nil
+}
+
+// wallet reads a wallet push as Balances reads the REST wallet: free is
+// walletBalance less locked (held by spot orders). The coins listed are
+// as they stand at the push's creationTime.
+func (d *decoder) wallet(raw json.RawMessage, at time.Time) ([]exchange.StreamEvent, error) {
+	var data []struct {
+		AccountType string `json:"accountType"`
+		Coin        []struct {
+			Coin          string `json:"coin"`
+			WalletBalance string `json:"walletBalance"`
+			Locked        string `json:"locked"`
+		} `json:"coin"`
+	}
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, fmt.Errorf("bybit stream: wallet push: %w", err)
+	}
+	var bals []exchange.Balance
+	for _, acct := range data {
+		if acct.AccountType != "" && acct.AccountType != "UNIFIED" {
+			continue // the REST snapshot reads the unified account only
+		}
+		for _, c := range acct.Coin {
+			wb, err := dec(c.WalletBalance)
+			if err != nil {
+				return nil, fmt.Errorf("bybit stream: wallet %s walletBalance: %w", c.Coin, err)
+			}
+			locked, err := dec(c.Locked)
+			if err != nil {
+				return nil, fmt.Errorf("bybit stream: wallet %s locked: %w", c.Coin, err)
+			}
+			bals = append(bals, exchange.Balance{Asset: c.Coin, Free: wb.Sub(locked), Locked: locked})
+		}
+	}
+	if len(bals) == 0 {
+		return nil, nil
+	}
+	return []exchange.StreamEvent{{Account: d.account, Balances: bals, Time: at}}, nil
 }

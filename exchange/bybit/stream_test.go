@@ -11,10 +11,12 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/wsconn"
 )
 
-// TestStream runs auth, subscribe, a heartbeat and order pushes against a
-// loopback WebSocket server that checks the auth signature.
+// TestStream runs auth, subscribe, a heartbeat, a wallet push and order
+// pushes against a loopback WebSocket server that checks the auth
+// signature.
 func TestStream(t *testing.T) {
 	signer, _ := NewSigner(testKey, secret(testSecret))
 	pinged := make(chan struct{})
@@ -45,13 +47,14 @@ func TestStream(t *testing.T) {
 		}
 		conn.Write(ctx, websocket.MessageText, []byte(`{"success":true,"ret_msg":"","op":"auth","conn_id":"c1"}`))
 		_, b, _ = conn.Read(ctx)
-		if !strings.Contains(string(b), `"op":"subscribe","args":["order"]`) {
+		if !strings.Contains(string(b), `"op":"subscribe","args":["order","wallet"]`) {
 			t.Errorf("subscribe %s", b)
 		}
 		conn.Write(ctx, websocket.MessageText, []byte(`{"success":true,"ret_msg":"","op":"subscribe","conn_id":"c1"}`))
 		push := func(status, cum, val string) {
 			conn.Write(ctx, websocket.MessageText, []byte(`{"id":"x","topic":"order","creationTime":1700000000000,"data":[{"category":"spot","orderId":"111","orderLinkId":"vg1","symbol":"BTCUSDT","side":"Buy","orderType":"Limit","price":"100","qty":"2","orderStatus":"`+status+`","timeInForce":"GTC","cumExecQty":"`+cum+`","cumExecValue":"`+val+`","avgPrice":"100","rejectReason":"EC_NoError","createdTime":"1700000000000","updatedTime":"1700000000500"}]}`))
 		}
+		conn.Write(ctx, websocket.MessageText, []byte(`{"id":"w","topic":"wallet","creationTime":1700000000100,"data":[{"accountType":"UNIFIED","coin":[{"coin":"USDT","equity":"1000","walletBalance":"1000","locked":"200","free":""}]}]}`))
 		push("New", "0", "0")
 		push("PartiallyFilled", "0.5", "50")
 		push("Filled", "2", "200")
@@ -71,21 +74,33 @@ func TestStream(t *testing.T) {
 	c := newTestClient(t, func(http.ResponseWriter, *http.Request) {})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := c.openStream(ctx, streamConfig{url: "ws" + strings.TrimPrefix(srv.URL, "http"), pingEvery: 10 * time.Millisecond})
+	c.wsURL = "ws" + strings.TrimPrefix(srv.URL, "http")
+	s, err := NewStreamer(c, wsconn.WithHeartbeat(10*time.Millisecond, 5*time.Second), wsconn.WithHTTPClient(srv.Client())).Stream(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []exchange.OrderEvent
+	var wallet []exchange.StreamEvent
 	for len(got) < 4 {
 		select {
 		case ev, ok := <-s.Events():
 			if !ok {
 				t.Fatalf("stream ended: %v", s.Err())
 			}
-			got = append(got, ev)
+			if ev.Order != nil {
+				got = append(got, *ev.Order)
+			} else {
+				wallet = append(wallet, ev)
+			}
 		case <-ctx.Done():
 			t.Fatal("timed out waiting for events")
 		}
+	}
+	if len(wallet) != 1 || len(wallet[0].Balances) != 1 || wallet[0].Time.UnixMilli() != 1700000000100 || wallet[0].Account != "bybit-test" {
+		t.Fatalf("wallet events %+v", wallet)
+	}
+	if b := wallet[0].Balances[0]; b.Asset != "USDT" || b.Free.String() != "800" || b.Locked.String() != "200" {
+		t.Errorf("wallet balance %+v", b)
 	}
 	kinds := []exchange.EventKind{exchange.EventAck, exchange.EventFill, exchange.EventFill, exchange.EventAck}
 	qty := []string{"0", "0.5", "1.5", "0"}

@@ -5,21 +5,42 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/wsconn"
 )
 
-// OrderStream yields the account's order events until it fails or is
-// closed; reconnecting and resyncing over REST is the caller's job.
-type OrderStream interface {
-	// Events is closed when the stream ends; Err then says why.
-	Events() <-chan exchange.OrderEvent
-	Err() error
-	Close() error
+// Liveness defaults. OKX drops a connection that carries nothing for 30 s
+// and answers the text "ping" with "pong"; we ping every 20 s whatever
+// else flows, so a connection whose far end has gone quiet is dead within
+// 30 s. A stream that keeps ponging but loses pushes is the supervisor's
+// audit's to find.
+const (
+	defaultPingEvery = 20 * time.Second
+	defaultPongWait  = 10 * time.Second
+)
+
+// Streamer opens the account's private stream: login, then the orders
+// channel for SPOT and the account channel (balances).
+type Streamer struct {
+	c   *Client
+	cfg wsconn.Settings
 }
+
+// NewStreamer returns c's private streamer; the handshake goes through
+// c's HTTP client unless an option says otherwise.
+func NewStreamer(c *Client, opts ...wsconn.Option) *Streamer {
+	def := wsconn.Settings{HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
+	return &Streamer{c: c, cfg: wsconn.Apply(def, opts...)}
+}
+
+// Stream implements exchange.Streamer with the default heartbeat.
+func (c *Client) Stream(ctx context.Context) (exchange.Stream, error) {
+	return NewStreamer(c).Stream(ctx)
+}
+
+var _ exchange.Streamer = (*Client)(nil)
 
 // WebSocket messages we send and read.
 type (
@@ -47,98 +68,90 @@ type (
 	}
 )
 
-// pingEvery keeps the connection inside OKX's 30 s idle cut-off.
-const pingEvery = 20 * time.Second
-
-// streamConfig lets tests shorten the ping period.
-type streamConfig struct {
-	url       string
-	pingEvery time.Duration
+// subscriptions are the channels the cockpit needs. OKX sends no order
+// snapshot on subscribe (the supervisor's REST resync is the snapshot);
+// the account channel starts with the whole account.
+var subscriptions = []any{
+	wsChannelArg{Channel: "orders", InstType: "SPOT"},
+	wsChannelArg{Channel: "account"},
 }
 
-// OpenStream connects to the private WebSocket, logs in and subscribes to
-// SPOT orders. OKX sends no snapshot on subscribe: resync over REST after.
-func (c *Client) OpenStream(ctx context.Context) (OrderStream, error) {
-	return c.openStream(ctx, streamConfig{url: c.wsURL, pingEvery: pingEvery})
-}
-
-type stream struct {
-	conn    *websocket.Conn
-	account string
-	events  chan exchange.OrderEvent
-	cancel  context.CancelFunc
-	done    chan struct{}
-
-	mu  sync.Mutex
-	err error
-}
-
-func (c *Client) openStream(ctx context.Context, cfg streamConfig) (*stream, error) {
+// Stream connects, logs in and subscribes; ctx bounds only that.
+func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
+	c := s.c
 	if c.signer == nil {
-		return nil, errors.New("okx: the private stream needs an API key")
+		return nil, errors.New("okx stream: the private stream needs an API key")
 	}
-	conn, _, err := websocket.Dial(ctx, cfg.url, nil)
+	st, err := wsconn.Dial(ctx, c.wsURL, s.cfg.HTTPClient, wsconn.Config{
+		Name:      "okx stream",
+		PingEvery: s.cfg.PingEvery,
+		PongWait:  s.cfg.PongWait,
+		Ping:      []byte("ping"),
+		Classify:  classifier(c.info.Name),
+		Late:      late,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("okx: dial private stream: %w", err)
+		return nil, err
 	}
-	fail := func(err error) (*stream, error) {
-		conn.CloseNow()
+	fail := func(err error) (exchange.Stream, error) {
+		_ = st.Close()
 		return nil, err
 	}
 	ts, sign := c.signer.SignWSLogin(c.clock.ServerNow().Unix())
 	login := wsOp{Op: "login", Args: []any{wsLoginArg{
 		APIKey: c.signer.keyID, Passphrase: string(c.signer.passphrase.Bytes()), Timestamp: ts, Sign: sign,
 	}}}
-	if err := writeJSON(ctx, conn, login); err != nil {
-		return fail(fmt.Errorf("okx: stream login: %w", err))
+	if err := st.Send(ctx, login); err != nil {
+		return fail(fmt.Errorf("okx stream: login: %w", err))
 	}
-	if err := expectEvent(ctx, conn, "login"); err != nil {
+	if err := st.Await(ctx, expectEvent("login", 1)); err != nil {
 		return fail(err)
 	}
-	sub := wsOp{Op: "subscribe", Args: []any{wsChannelArg{Channel: "orders", InstType: "SPOT"}}}
-	if err := writeJSON(ctx, conn, sub); err != nil {
-		return fail(fmt.Errorf("okx: stream subscribe: %w", err))
+	if err := st.Send(ctx, wsOp{Op: "subscribe", Args: subscriptions}); err != nil {
+		return fail(fmt.Errorf("okx stream: subscribe: %w", err))
 	}
-	if err := expectEvent(ctx, conn, "subscribe"); err != nil {
+	// One confirmation per channel.
+	if err := st.Await(ctx, expectEvent("subscribe", len(subscriptions))); err != nil {
 		return fail(err)
 	}
-	rctx, cancel := context.WithCancel(context.Background())
-	s := &stream{conn: conn, account: c.info.Name, events: make(chan exchange.OrderEvent, 64), cancel: cancel, done: make(chan struct{})}
-	go s.ping(rctx, cfg.pingEvery)
-	go s.read(rctx)
-	return s, nil
+	st.Live()
+	return st, nil
 }
 
-func writeJSON(ctx context.Context, conn *websocket.Conn, v any) error {
-	b, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	return conn.Write(ctx, websocket.MessageText, b)
-}
-
-// expectEvent reads until OKX answers op; an "error" event fails with OKX's
-// code, which for login carries the same meaning as REST's.
-func expectEvent(ctx context.Context, conn *websocket.Conn, op string) error {
-	for {
-		_, b, err := conn.Read(ctx)
-		if err != nil {
-			return fmt.Errorf("okx: stream waiting for %s: %w", op, err)
-		}
-		if string(b) == "pong" {
-			continue
-		}
+// expectEvent waits for n replies of event op; an "error" event fails with
+// OKX's code, which for login means the same as REST's.
+func expectEvent(op string, n int) func([]byte) (bool, error) {
+	return func(b []byte) (bool, error) {
 		var in wsIn
 		if err := json.Unmarshal(b, &in); err != nil {
-			return fmt.Errorf("okx: stream %s reply is not JSON: %w", op, err)
+			return false, fmt.Errorf("okx stream: %s reply is not JSON: %w", op, err)
 		}
 		switch in.Event {
 		case op:
-			return nil
+			n--
+			return n == 0, nil
 		case "error":
-			return wsLoginError(in.Code, in.Msg)
+			return false, wsLoginError(in.Code, in.Msg)
 		}
+		return false, nil
 	}
+}
+
+// late ends a live stream on OKX's error event, or on a notice that it is
+// about to close the connection (64008, a service upgrade): reconnecting
+// now beats waiting for the cut.
+func late(b []byte) error {
+	var in wsIn
+	if err := json.Unmarshal(b, &in); err != nil {
+		return fmt.Errorf("okx stream: message is not JSON: %w", err)
+	}
+	switch in.Event {
+	case "error":
+		return fmt.Errorf("okx stream: %w", wsLoginError(in.Code, in.Msg))
+	case "notice":
+		return fmt.Errorf("okx stream: OKX is closing the connection (%s %s)", in.Code, in.Msg)
+	}
+	return nil
 }
 
 // wsLoginError classifies a WebSocket error event. The login codes are the
@@ -165,95 +178,42 @@ func wsLoginError(code, msg string) *exchange.APIError {
 	return ae
 }
 
-func (s *stream) Events() <-chan exchange.OrderEvent { return s.events }
-
-func (s *stream) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
-}
-
-func (s *stream) Close() error {
-	s.cancel()
-	err := s.conn.Close(websocket.StatusNormalClosure, "")
-	<-s.done
-	return err
-}
-
-func (s *stream) fail(err error) {
-	s.mu.Lock()
-	if s.err == nil {
-		s.err = err
-	}
-	s.mu.Unlock()
-}
-
-// ping sends OKX's text "ping"; "pong" comes back as a text message.
-func (s *stream) ping(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.conn.Write(ctx, websocket.MessageText, []byte("ping")); err != nil {
-				s.fail(fmt.Errorf("okx: stream ping: %w", err))
-				return
-			}
-		}
-	}
-}
-
-func (s *stream) read(ctx context.Context) {
-	defer close(s.done)
-	defer close(s.events)
-	defer s.cancel()
-	for {
-		_, b, err := s.conn.Read(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.fail(fmt.Errorf("okx: stream: %w", err))
-			}
-			return
-		}
+// classifier sorts OKX's messages: the text "pong", event replies, and
+// channel pushes decoded into events.
+func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEvent, error) {
+	return func(b []byte) (wsconn.Kind, []exchange.StreamEvent, error) {
 		if string(b) == "pong" {
-			continue
+			return wsconn.Pong, nil, nil
 		}
-		evs, err := decodePush(s.account, b)
-		if err != nil {
-			s.fail(err)
-			s.conn.Close(websocket.StatusUnsupportedData, "bad message")
-			return
+		var in wsIn
+		if err := json.Unmarshal(b, &in); err != nil {
+			return 0, nil, fmt.Errorf("okx stream: message is not JSON: %w", err)
 		}
-		for _, ev := range evs {
-			select {
-			case s.events <- ev:
-			case <-ctx.Done():
-				return
-			}
+		if in.Event != "" {
+			return wsconn.Reply, nil, nil
 		}
+		if len(in.Data) == 0 {
+			return wsconn.Push, nil, nil
+		}
+		var evs []exchange.StreamEvent
+		var err error
+		switch in.Arg.Channel {
+		case "orders":
+			evs, err = decodeOrders(account, in.Data)
+		case "account":
+			evs, err = decodeAccount(account, in.Data)
+		}
+		return wsconn.Push, evs, err
 	}
 }
 
-// decodePush turns one orders-channel push into events; other messages give
-// none.
-func decodePush(account string, b []byte) ([]exchange.OrderEvent, error) {
-	var in wsIn
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("okx: stream message is not JSON: %w", err)
-	}
-	if in.Event == "error" {
-		return nil, &exchange.APIError{Venue: venueName, Code: in.Code, Msg: in.Msg}
-	}
-	if in.Arg.Channel != "orders" || len(in.Data) == 0 {
-		return nil, nil
-	}
+// decodeOrders turns one orders-channel push into events.
+func decodeOrders(account string, raw json.RawMessage) ([]exchange.StreamEvent, error) {
 	var data []wireOrder
-	if err := json.Unmarshal(in.Data, &data); err != nil {
-		return nil, fmt.Errorf("okx: orders push: %w", err)
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, fmt.Errorf("okx stream: orders push: %w", err)
 	}
-	out := make([]exchange.OrderEvent, 0, len(data))
+	out := make([]exchange.StreamEvent, 0, len(data))
 	for _, w := range data {
 		o, err := w.order(account)
 		if err != nil {
@@ -276,7 +236,57 @@ func decodePush(account string, b []byte) ([]exchange.OrderEvent, error) {
 		default:
 			ev.Kind = exchange.EventAck
 		}
-		out = append(out, ev)
+		out = append(out, exchange.StreamEvent{Account: account, Order: &ev, Time: ev.Time})
+	}
+	return out, nil
+}
+
+// wireAccount is one account-channel push: the account summary and the
+// currencies it lists (on an event, the ones that changed).
+type wireAccount struct {
+	UTime   string `json:"uTime"`
+	Details []struct {
+		Ccy       string `json:"ccy"`
+		AvailBal  string `json:"availBal"`
+		FrozenBal string `json:"frozenBal"`
+		CashBal   string `json:"cashBal"`
+		UTime     string `json:"uTime"`
+	} `json:"details"`
+}
+
+// decodeAccount reads balances as Balances does: availBal is free,
+// frozenBal locked (cash minus frozen when availBal is empty). They are
+// valid at the push's uTime.
+func decodeAccount(account string, raw json.RawMessage) ([]exchange.StreamEvent, error) {
+	var data []wireAccount
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, fmt.Errorf("okx stream: account push: %w", err)
+	}
+	var out []exchange.StreamEvent
+	for _, a := range data {
+		at := msTime(a.UTime)
+		bals := make([]exchange.Balance, 0, len(a.Details))
+		for _, d := range a.Details {
+			locked, err := dec(d.FrozenBal)
+			if err != nil {
+				return nil, fmt.Errorf("okx stream: balance %s frozenBal: %w", d.Ccy, err)
+			}
+			free, err := dec(d.AvailBal)
+			if d.AvailBal == "" {
+				cash, cerr := dec(d.CashBal)
+				free, err = cash.Sub(locked), cerr
+			}
+			if err != nil {
+				return nil, fmt.Errorf("okx stream: balance %s: %w", d.Ccy, err)
+			}
+			bals = append(bals, exchange.Balance{Asset: d.Ccy, Free: free, Locked: locked})
+			if t := msTime(d.UTime); t.After(at) {
+				at = t
+			}
+		}
+		if len(bals) > 0 {
+			out = append(out, exchange.StreamEvent{Account: account, Balances: bals, Time: at})
+		}
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package bybittest
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
@@ -62,9 +60,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
 	clk := &testClock{t: time.UnixMilli(testStart)}
 	x := sim.New(sim.WithClock(clk.Now))
-	for _, s := range DefaultSymbols() {
-		must(t, x.AddSymbol(s))
-	}
+	must(t, x.AddSymbols(DefaultSymbols()...))
 	srv := NewServer(append([]Option{WithSim(x)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddKey(testKey, testSecret, TradePerms(DefaultAccount))
@@ -355,56 +351,4 @@ func TestFaults(t *testing.T) {
 	}
 	fs.Add(sim.Fault{Kind: sim.FaultRateLimit, Op: "GET /v5/account/*", Times: 1})
 	expect(t, f.get("/v5/account/wallet-balance", "accountType=UNIFIED"), 200, 10006, "Too many visits!")
-}
-
-func TestWSAuthSubscribePush(t *testing.T) {
-	f := newFixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, f.srv.WSURL, &websocket.DialOptions{HTTPClient: f.http})
-	must(t, err)
-	defer c.CloseNow()
-	send := func(s string) { must(t, c.Write(ctx, websocket.MessageText, []byte(s))) }
-	recv := func() map[string]any {
-		_, b, err := c.Read(ctx)
-		must(t, err)
-		var m map[string]any
-		must(t, json.Unmarshal(b, &m))
-		return m
-	}
-	send(`{"op":"subscribe","args":["order"]}`)
-	if m := recv(); m["success"] != false {
-		t.Errorf("subscribe before auth %v", m)
-	}
-	exp := testStart + 10000
-	send(fmt.Sprintf(`{"op":"auth","args":[%q,%d,%q]}`, testKey, exp, bySign("wrong", fmt.Sprint("GET/realtime", exp))))
-	if m := recv(); m["success"] != false || m["op"] != "auth" {
-		t.Errorf("bad auth %v", m)
-	}
-	send(fmt.Sprintf(`{"op":"auth","args":[%q,%d,%q]}`, testKey, testStart-1, bySign(testSecret, fmt.Sprint("GET/realtime", testStart-1))))
-	if m := recv(); m["success"] != false {
-		t.Errorf("expired auth %v", m)
-	}
-	send(fmt.Sprintf(`{"op":"auth","args":[%q,%d,%q]}`, testKey, exp, bySign(testSecret, fmt.Sprint("GET/realtime", exp))))
-	if m := recv(); m["success"] != true || m["op"] != "auth" {
-		t.Fatalf("auth %v", m)
-	}
-	send(`{"op":"ping","req_id":"p1"}`)
-	if m := recv(); m["op"] != "pong" || m["req_id"] != "p1" {
-		t.Errorf("pong %v", m)
-	}
-	send(`{"op":"subscribe","args":["order"]}`)
-	if m := recv(); m["success"] != true {
-		t.Fatalf("subscribe %v", m)
-	}
-	expect(t, f.post("/v5/order/create", `{"category":"spot","symbol":"BTCUSDT","side":"Sell","orderType":"Limit","qty":"0.5","price":"70000","orderLinkId":"ws-1"}`), 200, 0, "OK")
-	m := recv()
-	d := m["data"].([]any)[0].(map[string]any)
-	if m["topic"] != "order" || d["orderLinkId"] != "ws-1" || d["orderStatus"] != "New" || d["category"] != "spot" {
-		t.Errorf("push %v", m)
-	}
-	f.srv.SetStreamFault(StreamDrop, 0)
-	if _, _, err := c.Read(ctx); err == nil {
-		t.Error("read after drop succeeded")
-	}
 }

@@ -1,7 +1,6 @@
 package bybittest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,84 +9,34 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
-// StreamFault is a misbehaviour of the private WebSocket.
-type StreamFault int
+// streamState is the Server's private WebSocket hub: its connections and
+// faults.
+type streamState = sim.WSHub
 
-const (
-	// StreamDrop closes every open connection at once without a close
-	// frame, like a network cut (one-shot).
-	StreamDrop StreamFault = iota + 1
-	// StreamNoPong stops answering {"op":"ping"} while pushes keep flowing
-	// (until cleared).
-	StreamNoPong
-	// StreamSilent withholds pushes (they are lost, not queued) while the
-	// connection and pongs stay healthy (until cleared).
-	StreamSilent
-	// StreamDelay delivers pushes late by the given delay (until cleared).
-	StreamDelay
-)
-
-type streamState struct {
-	noPong bool
-	silent bool
-	delay  time.Duration
-}
-
-// SetStreamFault applies a fault to the private WebSocket: StreamDrop acts
-// on the connections open now; the others last until ClearStreamFaults.
-func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) {
-	s.mu.Lock()
-	conns := make([]*wsConn, 0, len(s.wsConns))
-	for c := range s.wsConns {
-		conns = append(conns, c)
-	}
-	switch f {
-	case StreamNoPong:
-		s.stream.noPong = true
-	case StreamSilent:
-		s.stream.silent = true
-	case StreamDelay:
-		s.stream.delay = delay
-	}
-	s.mu.Unlock()
-	if f == StreamDrop {
-		for _, c := range conns {
-			c.drop()
-		}
-	}
-}
+// SetStreamFault applies a fault to the private WebSocket: sim.StreamDrop
+// and sim.StreamExpire act on the connections open now; the others last
+// until // ClearStreamFaults. Under sim.StreamNoPong {"op":"ping"} goes
+// unanswered; sim.StreamExpire closes each connection normally, as when
+// max_active_time runs out.
+func (s *Server) SetStreamFault(f sim.StreamFault, delay time.Duration) { s.stream.SetFault(f, delay) }
 
 // ClearStreamFaults ends lasting stream faults.
-func (s *Server) ClearStreamFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stream = streamState{}
-}
+func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
 
 // StreamConns is how many private WebSocket connections are open.
-func (s *Server) StreamConns() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.wsConns)
-}
+func (s *Server) StreamConns() int { return s.stream.Conns() }
 
-func (s *Server) streamNow() streamState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stream
-}
-
+// wsConn is one connection's Bybit state; the hub owns the socket.
 type wsConn struct {
-	s      *Server
-	c      *websocket.Conn
-	id     string
-	ip     string
-	ctx    context.Context
-	cancel context.CancelFunc
+	s  *Server
+	c  *sim.WSConn
+	id string
+	ip string
 
 	mu      sync.Mutex
 	key     *apiKey
@@ -114,59 +63,19 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		active = d
 	}
-	c, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		return
-	}
 	s.mu.Lock()
 	s.nextConn++
 	id := fmt.Sprintf("d%07xbybit%04x-%d", s.nextConn*2654435761%(1<<28), s.nextConn, s.nextConn)
 	s.mu.Unlock()
-	wc := &wsConn{s: s, c: c, id: id, ip: s.clientIP(r)}
-	wc.ctx, wc.cancel = context.WithCancel(context.Background())
-	s.mu.Lock()
-	s.wsConns[wc] = true
-	s.mu.Unlock()
-	defer func() {
-		wc.cancel()
-		s.mu.Lock()
-		delete(s.wsConns, wc)
-		s.mu.Unlock()
-		c.CloseNow()
-	}()
-	go func() {
-		select {
-		case <-s.closed:
-			wc.drop()
-		case <-wc.ctx.Done():
-		}
-	}()
-	for {
-		ctx, cancel := context.WithTimeout(wc.ctx, active)
-		_, data, err := c.Read(ctx)
-		cancel()
-		if err != nil {
-			return
-		}
-		wc.handle(data)
-	}
-}
-
-func (wc *wsConn) drop() {
-	wc.cancel()
-	wc.c.CloseNow()
-}
-
-func (wc *wsConn) write(v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own types
-	}
-	ctx, cancel := context.WithTimeout(wc.ctx, 10*time.Second)
-	defer cancel()
-	if err := wc.c.Write(ctx, websocket.MessageText, b); err != nil {
-		wc.drop()
-	}
+	ip := s.clientIP(r)
+	s.stream.Serve(w, r, sim.WSServe{
+		Closed: s.closed,
+		Idle:   active,
+		Open: func(c *sim.WSConn) func([]byte) {
+			wc := &wsConn{s: s, c: c, id: id, ip: ip}
+			return wc.handle
+		},
+	})
 }
 
 type wsRequest struct {
@@ -184,21 +93,21 @@ type opReply struct {
 }
 
 func (wc *wsConn) answer(req wsRequest, ok bool, msg string) {
-	wc.write(opReply{Success: ok, RetMsg: msg, Op: req.Op, ConnID: wc.id, ReqID: req.ReqID})
+	wc.c.Write(opReply{Success: ok, RetMsg: msg, Op: req.Op, ConnID: wc.id, ReqID: req.ReqID})
 }
 
 func (wc *wsConn) handle(data []byte) {
 	var req wsRequest
 	if err := json.Unmarshal(data, &req); err != nil || req.Op == "" {
-		wc.write(opReply{Success: false, RetMsg: "error:request not support", ConnID: wc.id})
+		wc.c.Write(opReply{Success: false, RetMsg: "error:request not support", ConnID: wc.id})
 		return
 	}
 	switch req.Op {
 	case "ping":
-		if wc.s.streamNow().noPong {
+		if !wc.c.Hub().AnswerPings() {
 			return
 		}
-		wc.write(map[string]any{"req_id": req.ReqID, "op": "pong", "args": []string{ms(wc.s.sim.Now())}, "conn_id": wc.id})
+		wc.c.Write(map[string]any{"req_id": req.ReqID, "op": "pong", "args": []string{ms(wc.s.sim.Now())}, "conn_id": wc.id})
 	case "auth":
 		wc.auth(req)
 	case "subscribe", "unsubscribe":
@@ -250,7 +159,7 @@ func (wc *wsConn) auth(req wsRequest) {
 	}
 }
 
-var topics = []string{"order", "order.spot"}
+var topics = []string{"order", "order.spot", "wallet"}
 
 func (wc *wsConn) subscribe(req wsRequest) {
 	wc.mu.Lock()
@@ -286,53 +195,63 @@ func (wc *wsConn) subscribe(req wsRequest) {
 	// Subscribe to the sim before confirming: a client that places an
 	// order as soon as it reads the confirmation must see its push.
 	if start {
-		events, cancel := wc.s.sim.Subscribe(k.perms.Account)
-		go wc.pump(events, cancel)
+		wc.c.Forward(wc.s.sim, k.perms.Account, wc.push)
 	}
 	wc.answer(req, true, "")
 }
 
-// pump forwards the account's order events; the connection drops when the
-// sim ends the subscription for falling behind.
-func (wc *wsConn) pump(events <-chan sim.Event, cancel func()) {
-	defer cancel()
-	for {
-		select {
-		case <-wc.ctx.Done():
-			return
-		case e, ok := <-events:
-			if !ok {
-				wc.drop()
-				return
-			}
-			if e.Type != sim.OrderChanged || e.OrderID == 0 {
-				continue // spot rejects are answered by order/create, not pushed
-			}
-			st := wc.s.streamNow()
-			if st.silent {
-				continue
-			}
-			if st.delay > 0 && !wc.s.sleep(wc.ctx, st.delay) {
-				return
-			}
-			wc.push(e)
-		}
-	}
-}
-
+// push forwards an order change to the order topics and a balance change
+// to the wallet topic. Spot rejects are answered by order/create, not
+// pushed.
 func (wc *wsConn) push(e sim.Event) {
 	wc.mu.Lock()
 	ts := slices.Clone(wc.topics)
 	account := wc.key.perms.Account
 	wc.mu.Unlock()
 	for _, t := range ts {
+		var data any
+		switch {
+		case e.Type == sim.OrderChanged && t != "wallet" && e.OrderID != 0:
+			data = []any{wc.s.orderOut(account, e.Order.Order)}
+		case e.Type == sim.BalanceChanged && t == "wallet":
+			data = []any{wc.wallet(e.Balances)}
+		default:
+			continue
+		}
 		wc.mu.Lock()
 		wc.nextMsg++
 		id := fmt.Sprintf("%s-%d", wc.id, wc.nextMsg)
 		wc.mu.Unlock()
-		wc.write(map[string]any{
-			"id": id, "topic": t, "creationTime": e.Time.UnixMilli(),
-			"data": []any{wc.s.orderOut(account, e.Order.Order)},
+		wc.c.Write(map[string]any{"id": id, "topic": t, "creationTime": e.Time.UnixMilli(), "data": data})
+	}
+}
+
+// wallet is the unified account in the wallet topic's shape, listing the
+// coins that changed.
+func (wc *wsConn) wallet(bals []exchange.Balance) map[string]any {
+	total := decimal.Zero
+	coins := make([]map[string]any, 0, len(bals))
+	for _, b := range bals {
+		eq := b.Total()
+		usd := wc.usdValue(b.Asset, eq)
+		total = total.Add(usd)
+		coins = append(coins, map[string]any{
+			"coin": b.Asset, "equity": str(eq), "usdValue": str(usd), "walletBalance": str(eq),
+			"free": "", "locked": str(b.Locked), "spotHedgingQty": "0", "borrowAmount": "0",
+			"availableToBorrow": "", "availableToWithdraw": "", "accruedInterest": "0",
+			"totalOrderIM": "0", "totalPositionIM": "0", "totalPositionMM": "0", "unrealisedPnl": "0",
+			"cumRealisedPnl": "0", "bonus": "0", "collateralSwitch": true, "marginCollateral": true,
 		})
 	}
+	t := str(total)
+	return map[string]any{
+		"accountType": "UNIFIED", "accountLTV": "0", "accountIMRate": "0", "accountMMRate": "0",
+		"totalEquity": t, "totalWalletBalance": t, "totalMarginBalance": t, "totalAvailableBalance": t,
+		"totalPerpUPL": "0", "totalInitialMargin": "0", "totalMaintenanceMargin": "0", "coin": coins,
+	}
+}
+
+// usdValue prices an amount as the REST balance does.
+func (wc *wsConn) usdValue(asset string, amt decimal.Decimal) decimal.Decimal {
+	return (&call{s: wc.s}).usdValue(asset, amt)
 }

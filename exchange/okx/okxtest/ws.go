@@ -1,7 +1,6 @@
 package okxtest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,93 +9,43 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
-// StreamFault is a misbehaviour of the private WebSocket.
-type StreamFault int
+// streamState is the Server's private WebSocket hub: its connections and
+// faults.
+type streamState = sim.WSHub
 
-const (
-	// StreamDrop closes every open connection at once without a close
-	// frame, like a network cut (one-shot).
-	StreamDrop StreamFault = iota + 1
-	// StreamNoPong stops answering the client's text "ping" while pushes
-	// keep flowing (until cleared).
-	StreamNoPong
-	// StreamSilent withholds pushes (they are lost, not queued) while the
-	// connection and pongs stay healthy (until cleared).
-	StreamSilent
-	// StreamDelay delivers pushes late by the given delay (until cleared).
-	StreamDelay
-)
-
-type streamState struct {
-	noPong bool
-	silent bool
-	delay  time.Duration
-}
-
-// SetStreamFault applies a fault to the private WebSocket: StreamDrop acts
-// on the connections open now; the others last until ClearStreamFaults.
-func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) {
-	s.mu.Lock()
-	conns := make([]*wsConn, 0, len(s.wsConns))
-	for c := range s.wsConns {
-		conns = append(conns, c)
-	}
-	switch f {
-	case StreamNoPong:
-		s.stream.noPong = true
-	case StreamSilent:
-		s.stream.silent = true
-	case StreamDelay:
-		s.stream.delay = delay
-	}
-	s.mu.Unlock()
-	if f == StreamDrop {
-		for _, c := range conns {
-			c.drop()
-		}
-	}
-}
+// SetStreamFault applies a fault to the private WebSocket: sim.StreamDrop
+// and sim.StreamExpire act on the connections open now; the others last
+// until // ClearStreamFaults. Under sim.StreamNoPong the text "ping" goes
+// unanswered; sim.StreamExpire sends OKX's 64008 notice (a service
+// upgrade) and closes the connection.
+func (s *Server) SetStreamFault(f sim.StreamFault, delay time.Duration) { s.stream.SetFault(f, delay) }
 
 // ClearStreamFaults ends lasting stream faults.
-func (s *Server) ClearStreamFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stream = streamState{}
-}
+func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
 
 // StreamConns is how many private WebSocket connections are open.
-func (s *Server) StreamConns() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.wsConns)
-}
-
-func (s *Server) streamNow() streamState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stream
-}
+func (s *Server) StreamConns() int { return s.stream.Conns() }
 
 type channelArg struct {
-	Channel  string `json:"channel"`
-	InstType string `json:"instType,omitempty"`
-	InstID   string `json:"instId,omitempty"`
-	UID      string `json:"uid,omitempty"`
+	Channel     string `json:"channel"`
+	InstType    string `json:"instType,omitempty"`
+	InstID      string `json:"instId,omitempty"`
+	Ccy         string `json:"ccy,omitempty"`
+	ExtraParams string `json:"extraParams,omitempty"`
+	UID         string `json:"uid,omitempty"`
 }
 
+// wsConn is one connection's OKX state; the hub owns the socket.
 type wsConn struct {
-	s      *Server
-	c      *websocket.Conn
-	id     string
-	ip     string
-	ctx    context.Context
-	cancel context.CancelFunc
+	s  *Server
+	c  *sim.WSConn
+	id string
+	ip string
 
 	mu      sync.Mutex
 	key     *apiKey
@@ -114,69 +63,29 @@ type wsEvent struct {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	c, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		return
-	}
 	s.mu.Lock()
 	s.nextConn++
 	id := fmt.Sprintf("%08x", s.nextConn*2654435761%(1<<32))
 	s.mu.Unlock()
-	wc := &wsConn{s: s, c: c, id: id, ip: s.clientIP(r)}
-	wc.ctx, wc.cancel = context.WithCancel(context.Background())
-	s.mu.Lock()
-	s.wsConns[wc] = true
-	s.mu.Unlock()
-	defer func() {
-		wc.cancel()
-		s.mu.Lock()
-		delete(s.wsConns, wc)
-		s.mu.Unlock()
-		c.CloseNow()
-	}()
-	go func() {
-		select {
-		case <-s.closed:
-			wc.drop()
-		case <-wc.ctx.Done():
-		}
-	}()
-	for {
+	ip := s.clientIP(r)
+	s.stream.Serve(w, r, sim.WSServe{
+		Closed: s.closed,
 		// OKX closes a connection that sends nothing for 30 s; protocol
 		// pings do not count, only messages.
-		ctx, cancel := context.WithTimeout(wc.ctx, s.idle)
-		_, data, err := c.Read(ctx)
-		cancel()
-		if err != nil {
-			return
-		}
-		wc.handle(data)
-	}
-}
-
-func (wc *wsConn) drop() {
-	wc.cancel()
-	wc.c.CloseNow()
-}
-
-func (wc *wsConn) writeRaw(b []byte) {
-	ctx, cancel := context.WithTimeout(wc.ctx, 10*time.Second)
-	defer cancel()
-	if err := wc.c.Write(ctx, websocket.MessageText, b); err != nil {
-		wc.drop()
-	}
-}
-
-func (wc *wsConn) write(v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own types
-	}
-	wc.writeRaw(b)
+		Idle: s.idle,
+		Open: func(c *sim.WSConn) func([]byte) {
+			wc := &wsConn{s: s, c: c, id: id, ip: ip}
+			return wc.handle
+		},
+		Expire: func(c *sim.WSConn) {
+			c.Write(wsEvent{Event: "notice", Code: "64008", Msg: "The connection will soon be closed for a service upgrade. Please reconnect.", ConnID: id})
+			c.CloseNormal("service upgrade")
+		},
+	})
 }
 
 func (wc *wsConn) fail(code, msg string) {
-	wc.write(wsEvent{Event: "error", Code: code, Msg: msg, ConnID: wc.id})
+	wc.c.Write(wsEvent{Event: "error", Code: code, Msg: msg, ConnID: wc.id})
 }
 
 type wsRequest struct {
@@ -194,8 +103,8 @@ type loginArg struct {
 
 func (wc *wsConn) handle(data []byte) {
 	if string(data) == "ping" {
-		if !wc.s.streamNow().noPong {
-			wc.writeRaw([]byte("pong"))
+		if wc.c.Hub().AnswerPings() {
+			wc.c.WriteRaw([]byte("pong"))
 		}
 		return
 	}
@@ -255,7 +164,7 @@ func (wc *wsConn) login(req wsRequest) {
 	wc.mu.Lock()
 	wc.key, wc.uid = k, wc.s.UID(k.perms.Account)
 	wc.mu.Unlock()
-	wc.write(map[string]string{"event": "login", "code": "0", "msg": "", "connId": wc.id})
+	wc.c.Write(map[string]string{"event": "login", "code": "0", "msg": "", "connId": wc.id})
 }
 
 func (wc *wsConn) subscribe(req wsRequest) {
@@ -272,14 +181,17 @@ func (wc *wsConn) subscribe(req wsRequest) {
 			wc.fail("60012", "Invalid request: "+string(raw))
 			return
 		}
-		if a.Channel != "orders" {
-			wc.fail("60018", fmt.Sprintf("Wrong URL or channel:%s,instId:%s doesn't exist. Please use the correct URL, channel and parameters referring to API document.", a.Channel, a.InstID))
-			return
-		}
-		switch a.InstType {
-		case "SPOT", "ANY", "MARGIN", "SWAP", "FUTURES", "OPTION":
+		switch a.Channel {
+		case "orders":
+			switch a.InstType {
+			case "SPOT", "ANY", "MARGIN", "SWAP", "FUTURES", "OPTION":
+			default:
+				wc.fail("60013", "Invalid args")
+				return
+			}
+		case "account":
 		default:
-			wc.fail("60013", "Invalid args")
+			wc.fail("60018", fmt.Sprintf("Wrong URL or channel:%s,instId:%s doesn't exist. Please use the correct URL, channel and parameters referring to API document.", a.Channel, a.InstID))
 			return
 		}
 		a.UID = ""
@@ -299,72 +211,111 @@ func (wc *wsConn) subscribe(req wsRequest) {
 		// Subscribe to the sim before confirming: a client that places an
 		// order as soon as it reads the confirmation must see its push.
 		if start {
-			events, cancel := wc.s.sim.Subscribe(k.perms.Account)
-			go wc.pump(events, cancel)
+			wc.c.Forward(wc.s.sim, k.perms.Account, wc.push)
 		}
-		wc.write(wsEvent{Event: req.Op, Arg: &a, ConnID: wc.id})
-	}
-}
-
-// pump forwards the account's order events to matching subscriptions. The
-// sim closes events when this connection falls a full buffer behind; the
-// connection is then dropped, as a client must resync after any gap.
-func (wc *wsConn) pump(events <-chan sim.Event, cancel func()) {
-	defer cancel()
-	for {
-		select {
-		case <-wc.ctx.Done():
-			return
-		case e, ok := <-events:
-			if !ok {
-				wc.drop()
-				return
-			}
-			if e.Type != sim.OrderChanged || e.OrderID == 0 {
-				continue // OKX pushes no rejected placements: REST reports them
-			}
-			st := wc.s.streamNow()
-			if st.silent {
-				continue
-			}
-			if st.delay > 0 && !wc.s.sleep(wc.ctx, st.delay) {
-				return
-			}
-			wc.push(e)
+		wc.c.Write(wsEvent{Event: req.Op, Arg: &a, ConnID: wc.id})
+		if req.Op == "subscribe" && a.Channel == "account" {
+			// The first push after subscribing is the whole account.
+			wc.pushAccount(a, wc.s.sim.Balances(k.perms.Account), wc.s.sim.Now(), "snapshot")
 		}
 	}
 }
 
 func (wc *wsConn) push(e sim.Event) {
-	o := e.Order.Order
 	wc.mu.Lock()
 	subs := slices.Clone(wc.subs)
+	wc.mu.Unlock()
+	for _, a := range subs {
+		switch {
+		case e.Type == sim.OrderChanged && a.Channel == "orders":
+			// OKX pushes no rejected placements: REST reports them.
+			if e.OrderID != 0 {
+				wc.pushOrder(a, e)
+			}
+		case e.Type == sim.BalanceChanged && a.Channel == "account":
+			wc.pushAccount(a, e.Balances, e.Time, "event_update")
+		}
+	}
+}
+
+func (wc *wsConn) pushOrder(a channelArg, e sim.Event) {
+	o := e.Order.Order
+	if a.InstType != "SPOT" && a.InstType != "ANY" || a.InstID != "" && a.InstID != o.Symbol {
+		return
+	}
+	wc.mu.Lock()
 	uid := wc.uid
 	account := wc.key.perms.Account
 	wc.mu.Unlock()
-	for _, a := range subs {
-		if a.InstType != "SPOT" && a.InstType != "ANY" || a.InstID != "" && a.InstID != o.Symbol {
+	d := wc.s.orderOut(account, o)
+	d["fillPx"], d["fillSz"], d["fillTime"], d["tradeId"] = "", "0", "", ""
+	d["fillFee"], d["fillFeeCcy"], d["execType"] = "0", "", ""
+	if e.Order.Kind == exchange.EventFill {
+		d["fillPx"], d["fillSz"], d["tradeId"] = str(e.Order.LastPrice), str(e.Order.LastQty), e.Order.TradeID
+		d["fillTime"], d["fillFee"], d["fillFeeCcy"], d["execType"] = ms(e.Time), str(e.Fee.Neg()), e.FeeAsset, "T"
+		d["fillNotionalUsd"] = str(e.Order.LastPrice.Mul(e.Order.LastQty))
+	}
+	if e.Order.Kind == exchange.EventCancel {
+		d["cancelSource"] = "1"
+	}
+	d["notionalUsd"] = str(o.Price.Mul(o.Qty))
+	if o.Type == exchange.MarketOrder {
+		d["notionalUsd"] = str(decimal.Zero)
+	}
+	last, _ := wc.s.sim.Price(o.Symbol)
+	d["lastPx"] = str(last)
+	d["amendResult"], d["reqId"], d["code"], d["msg"] = "", "", "0", ""
+	a.UID = uid
+	wc.c.Write(map[string]any{"arg": a, "data": []any{d}})
+}
+
+// pushAccount sends the account channel's shape: one account summary whose
+// details are the currencies given (on an event, the ones that changed,
+// zeroes included so a client learns an asset is gone; on subscribing,
+// every currency held).
+func (wc *wsConn) pushAccount(a channelArg, bals []exchange.Balance, at time.Time, eventType string) {
+	wc.mu.Lock()
+	uid := wc.uid
+	wc.mu.Unlock()
+	now := ms(at)
+	total := decimal.Zero
+	details := []map[string]string{}
+	for _, b := range bals {
+		if a.Ccy != "" && a.Ccy != b.Asset {
 			continue
 		}
-		d := wc.s.orderOut(account, o)
-		d["fillPx"], d["fillSz"], d["fillTime"], d["tradeId"] = "", "0", "", ""
-		d["fillFee"], d["fillFeeCcy"], d["execType"] = "0", "", ""
-		if e.Order.Kind == exchange.EventFill {
-			d["fillPx"], d["fillSz"], d["tradeId"] = str(e.Order.LastPrice), str(e.Order.LastQty), e.Order.TradeID
-			d["fillTime"], d["fillFee"], d["fillFeeCcy"], d["execType"] = ms(e.Time), str(e.Fee.Neg()), e.FeeAsset, "T"
-			d["fillNotionalUsd"] = str(e.Order.LastPrice.Mul(e.Order.LastQty))
+		eq := b.Total()
+		if eventType == "snapshot" && eq.IsZero() {
+			continue // only non-zero currencies are pushed on subscribing
 		}
-		if e.Order.Kind == exchange.EventCancel {
-			d["cancelSource"] = "1"
-		}
-		d["notionalUsd"] = str(o.Price.Mul(o.Qty))
-		if o.Type == exchange.MarketOrder {
-			d["notionalUsd"] = str(decimal.Zero)
-		}
-		d["lastPx"], _ = wc.s.sim.Price(o.Symbol)
-		d["lastPx"] = str(d["lastPx"].(decimal.Decimal))
-		d["amendResult"], d["reqId"], d["code"], d["msg"] = "", "", "0", ""
-		a.UID = uid
-		wc.write(map[string]any{"arg": a, "data": []any{d}})
+		usd := wc.usdValue(b.Asset, eq)
+		total = total.Add(usd)
+		details = append(details, map[string]string{
+			"ccy": b.Asset, "eq": str(eq), "cashBal": str(eq), "availBal": str(b.Free),
+			"availEq": str(b.Free), "frozenBal": str(b.Locked), "ordFrozen": str(b.Locked),
+			"disEq": str(usd), "eqUsd": str(usd), "fixedBal": "0", "uTime": now,
+			"upl": "0", "liab": "", "crossLiab": "", "isoEq": "0", "isoUpl": "0", "isoLiab": "",
+			"interest": "", "maxLoan": "", "mgnRatio": "", "notionalLever": "", "stgyEq": "0",
+			"twap": "0", "spotInUseAmt": "", "spotIsoBal": "0", "rewardBal": "0", "coinUsdPrice": str(wc.usdValue(b.Asset, decimal.NewFromInt(1))),
+			"spotBal": str(eq), "openAvgPx": "", "accAvgPx": "", "spotUpl": "", "spotUplRatio": "",
+			"totalPnl": "", "totalPnlRatio": "", "imr": "", "mmr": "", "borrowFroz": "", "uplLiab": "",
+		})
 	}
+	if len(details) == 0 && eventType != "snapshot" {
+		return
+	}
+	a.UID = uid
+	wc.c.Write(map[string]any{
+		"arg": a, "eventType": eventType, "curPage": 1, "lastPage": true,
+		"data": []any{map[string]any{
+			"adjEq": "", "borrowFroz": "", "imr": "", "isoEq": "0", "mgnRatio": "", "mmr": "",
+			"notionalUsd": "", "ordFroz": "", "totalEq": str(total), "uTime": now, "upl": "",
+			"details": details,
+		}},
+	})
+}
+
+// usdValue prices an amount as the REST balance does.
+func (wc *wsConn) usdValue(asset string, amt decimal.Decimal) decimal.Decimal {
+	return (&call{s: wc.s}).usdValue(asset, amt)
 }

@@ -1,0 +1,263 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// StreamFault is a misbehaviour of a fake venue's private WebSocket.
+type StreamFault int
+
+const (
+	// StreamDrop closes every open connection at once without a close
+	// frame, like a network cut (one-shot).
+	StreamDrop StreamFault = iota + 1
+	// StreamNoPong stops answering the client's pings while pushes keep
+	// flowing (until cleared).
+	StreamNoPong
+	// StreamSilent withholds pushes (they are lost, not queued) while the
+	// connection and pongs stay healthy (until cleared).
+	StreamSilent
+	// StreamDelay delivers pushes late by the given delay (until cleared).
+	StreamDelay
+	// StreamExpire ends every session the way the venue does (its notice,
+	// then a normal close), as at a maximum connection age or a service
+	// upgrade (one-shot).
+	StreamExpire
+)
+
+// WSHub is the venue-neutral half of a fake private WebSocket: the open
+// connections, the stream faults, and the fan-out of the simulated
+// exchange's events through those faults. A fake keeps only its venue's
+// message shapes. The zero value is ready to use.
+type WSHub struct {
+	mu     sync.Mutex
+	conns  map[*WSConn]bool
+	noPong bool
+	silent bool
+	delay  time.Duration
+}
+
+// SetFault applies a fault: one-shot faults act on the connections open
+// now; the others last until ClearFaults.
+func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
+	h.mu.Lock()
+	conns := make([]*WSConn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	switch f {
+	case StreamNoPong:
+		h.noPong = true
+	case StreamSilent:
+		h.silent = true
+	case StreamDelay:
+		h.delay = delay
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		switch f {
+		case StreamDrop:
+			c.Drop()
+		case StreamExpire:
+			// A close handshake waits for the client to read the frame.
+			go c.expire(c)
+		}
+	}
+}
+
+// ClearFaults ends lasting faults.
+func (h *WSHub) ClearFaults() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.noPong, h.silent, h.delay = false, false, 0
+}
+
+// Conns is how many connections are open.
+func (h *WSHub) Conns() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// AnswerPings says whether a venue's ping handler should answer.
+func (h *WSHub) AnswerPings() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.noPong
+}
+
+func (h *WSHub) pushFaults() (silent bool, delay time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.silent, h.delay
+}
+
+// WSServe is how one fake serves its private WebSocket.
+type WSServe struct {
+	// Closed is closed when the fake shuts down; its connections drop.
+	Closed <-chan struct{}
+	// Idle closes a connection that sends no message for this long (OKX:
+	// 30 s); zero never does.
+	Idle time.Duration
+	// Accept tunes the handshake (the library's defaults when nil).
+	Accept *websocket.AcceptOptions
+	// Open is called once per connection before its first message is read
+	// and returns the handler of its messages; the venue keeps its own
+	// per-connection state in that closure.
+	Open func(c *WSConn) (handle func(msg []byte))
+	// Expire ends a session the venue's way under StreamExpire; nil closes
+	// it normally.
+	Expire func(c *WSConn)
+}
+
+// Serve upgrades r and serves the connection until it ends.
+func (h *WSHub) Serve(w http.ResponseWriter, r *http.Request, cfg WSServe) {
+	c, err := websocket.Accept(w, r, cfg.Accept)
+	if err != nil {
+		return
+	}
+	wc := &WSConn{hub: h, c: c, expire: cfg.Expire}
+	if wc.expire == nil {
+		wc.expire = func(c *WSConn) { c.CloseNormal("session expired") }
+	}
+	wc.ctx, wc.cancel = context.WithCancel(context.Background())
+	h.mu.Lock()
+	if h.conns == nil {
+		h.conns = map[*WSConn]bool{}
+	}
+	h.conns[wc] = true
+	h.mu.Unlock()
+	defer func() {
+		wc.cancel()
+		h.mu.Lock()
+		delete(h.conns, wc)
+		h.mu.Unlock()
+		c.CloseNow()
+	}()
+	go func() {
+		select {
+		case <-cfg.Closed:
+			wc.Drop()
+		case <-wc.ctx.Done():
+		}
+	}()
+	handle := cfg.Open(wc)
+	for {
+		ctx, cancel := wc.ctx, context.CancelFunc(func() {})
+		if cfg.Idle > 0 {
+			ctx, cancel = context.WithTimeout(wc.ctx, cfg.Idle)
+		}
+		_, data, err := c.Read(ctx)
+		cancel()
+		if err != nil {
+			return
+		}
+		handle(data)
+	}
+}
+
+// WSConn is one connection of a fake's private WebSocket.
+type WSConn struct {
+	hub    *WSHub
+	c      *websocket.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+	expire func(*WSConn)
+}
+
+// Hub is the hub the connection belongs to.
+func (wc *WSConn) Hub() *WSHub { return wc.hub }
+
+// Context ends when the connection does.
+func (wc *WSConn) Context() context.Context { return wc.ctx }
+
+// Drop closes the connection without a close frame.
+func (wc *WSConn) Drop() {
+	wc.cancel()
+	wc.c.CloseNow()
+}
+
+// CloseNormal closes the connection with a close frame.
+func (wc *WSConn) CloseNormal(reason string) {
+	_ = wc.c.Close(websocket.StatusNormalClosure, reason)
+	wc.cancel()
+}
+
+// WriteRaw sends one text message; a connection that cannot take it
+// within 10 s is dropped.
+func (wc *WSConn) WriteRaw(b []byte) {
+	ctx, cancel := context.WithTimeout(wc.ctx, 10*time.Second)
+	defer cancel()
+	if err := wc.c.Write(ctx, websocket.MessageText, b); err != nil {
+		wc.Drop()
+	}
+}
+
+// Write sends v as JSON.
+func (wc *WSConn) Write(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only the fakes' own types are written
+	}
+	wc.WriteRaw(b)
+}
+
+// Forward subscribes to account's events on x at once (so a client that
+// acts on a subscription's confirmation sees the push for it) and hands
+// each to push, through the hub's faults: under StreamSilent events are
+// lost, under StreamDelay late. The subscription ends with the connection
+// or cancel. When x ends it because this connection fell a full buffer
+// behind, the connection is dropped: the client must resync after any gap,
+// as after a real disconnect.
+func (wc *WSConn) Forward(x *Exchange, account string, push func(Event)) (cancel func()) {
+	events, unsubscribe := x.Subscribe(account)
+	var once sync.Once
+	stopped := make(chan struct{})
+	stop := func() { once.Do(func() { close(stopped); unsubscribe() }) }
+	go func() {
+		defer stop()
+		for {
+			select {
+			case <-wc.ctx.Done():
+				return
+			case <-stopped:
+				return
+			case e, ok := <-events:
+				if !ok {
+					select {
+					case <-stopped:
+					default:
+						wc.Drop()
+					}
+					return
+				}
+				silent, delay := wc.hub.pushFaults()
+				if silent {
+					continue
+				}
+				if delay > 0 && !wc.sleep(delay) {
+					return
+				}
+				push(e)
+			}
+		}
+	}()
+	return stop
+}
+
+func (wc *WSConn) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-wc.ctx.Done():
+		return false
+	}
+}

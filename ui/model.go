@@ -557,7 +557,7 @@ func (m *Model) confirm(d *dialog) tea.Cmd {
 		)
 	case dialogCancel:
 		return tea.Batch(
-			m.log(views.LevelInfo, a.info.Name, "cancelling "+d.ref.Symbol+" "+d.ref.ClientID+d.ref.OrderID, ""),
+			m.log(views.LevelInfo, a.info.Name, "cancelling "+d.ref.Symbol+" "+refText(d.ref), ""),
 			cancelCmd(m.desk, a.info.Name, d.ref, m.deps.OrderTimeout),
 		)
 	case dialogCancelAll:
@@ -618,4 +618,12 @@ func (m *Model) canceledAll(r cancelAllResult) tea.Cmd {
 		cmds = append(cmds, m.canceled(c))
 	}
 	return tea.Batch(cmds...)
+}
+
+// refText names an order for the log: its client id, else the venue's id.
+func refText(r exchange.OrderRef) string {
+	if r.ClientID != "" {
+		return r.ClientID
+	}
+	return "order " + r.OrderID
 }

@@ -107,8 +107,11 @@ func NewOrderEntry(st *Styles) *OrderEntry {
 
 func (p *OrderEntry) Title() string { return "New order" }
 
+// Focus starts at the account field: what the form keeps is its values,
+// not where the cursor was, so the same keys always do the same thing.
 func (p *OrderEntry) Focus() {
 	p.focused = true
+	p.field = FieldAccount
 	p.focusField()
 	p.render()
 }

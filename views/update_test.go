@@ -486,3 +486,19 @@ func TestStatusLineHealth(t *testing.T) {
 }
 
 var _ tea.Msg = ResyncClock{}
+
+func TestOrderEntryReopensAtAccountKeepingValues(t *testing.T) {
+	p := orderEntry(t)
+	p.Focus()
+	p.Update(press(t, p.keys.Next))
+	typeText(p, "ETHUSDT")
+	p.Update(press(t, p.keys.Next))
+	p.Blur()
+	p.Focus()
+	if p.Field() != FieldAccount {
+		t.Fatalf("reopened at field %v, want the account", p.Field())
+	}
+	if got := p.symbol.Value(); got != "ETHUSDT" {
+		t.Fatalf("symbol %q lost on reopening", got)
+	}
+}

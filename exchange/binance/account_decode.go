@@ -81,20 +81,28 @@ func (s *jsonScan) plain() ([]byte, bool) {
 		return nil, false
 	}
 	// Keys and values here are a few bytes long: a plain loop beats
-	// bytes.IndexByte's call and setup.
+	// bytes.IndexByte's call and setup, and a table one test per byte.
 	for j := s.i; j < len(s.b); j++ {
-		c := s.b[j]
-		if c == '"' {
+		if c := s.b[j]; !plainByte[c] {
+			if c != '"' {
+				return nil, false
+			}
 			v := s.b[s.i:j]
 			s.i = j + 1
 			return v, true
 		}
-		if c < 0x20 || c >= 0x7f || c == '\\' {
-			return nil, false
-		}
 	}
 	return nil, false
 }
+
+// plainByte marks the bytes plain passes over: printable ASCII but the
+// quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // skipString passes over any valid JSON string; like encoding/json it
 // accepts bytes that are not valid UTF-8.
@@ -322,24 +330,46 @@ func (s *jsonScan) balanceArray(r *balancesResp) bool {
 	if !s.eat('[') {
 		return false // null, or not an array
 	}
-	// Sized from a count of "asset" keys ahead: never too small for a
-	// well-formed reply, and one allocation however many assets it lists.
-	r.Balances = make([]exchange.Balance, 0, bytes.Count(s.b[s.i:], []byte(`"asset"`)))
-	if s.eat(']') {
-		return true
+	// A few balances are read onto the stack and copied out in one exact
+	// allocation; past those, one heap slice is sized from a count of
+	// "asset" keys ahead, never too small for a well-formed reply. Counting
+	// up front every time cost a second pass over the reply.
+	var stack [8]exchange.Balance
+	n := 0
+	var heap []exchange.Balance
+	if !s.eat(']') {
+		for {
+			var b *exchange.Balance
+			switch {
+			case heap != nil:
+				heap = append(heap, exchange.Balance{})
+				b = &heap[len(heap)-1]
+			case n < len(stack):
+				b = &stack[n]
+				n++
+			default:
+				heap = make([]exchange.Balance, n, n+1+bytes.Count(s.b[s.i:], []byte(`"asset"`)))
+				copy(heap, stack[:n])
+				heap = append(heap, exchange.Balance{})
+				b = &heap[n]
+			}
+			if !s.balance(b) {
+				return false
+			}
+			if s.eat(']') {
+				break
+			}
+			if !s.eat(',') {
+				return false
+			}
+		}
 	}
-	for {
-		r.Balances = append(r.Balances, exchange.Balance{})
-		if !s.balance(&r.Balances[len(r.Balances)-1]) {
-			return false
-		}
-		if s.eat(']') {
-			return true
-		}
-		if !s.eat(',') {
-			return false
-		}
+	if heap == nil {
+		heap = make([]exchange.Balance, n)
+		copy(heap, stack[:n])
 	}
+	r.Balances = heap
+	return true
 }
 
 func (s *jsonScan) balance(b *exchange.Balance) bool {
@@ -429,6 +459,12 @@ func parseDecimal(v []byte) (decimal.Decimal, bool) {
 			}
 		}
 		if simple && (!point || frac > 0) {
+			if n == 0 {
+				// Zero at any exponent without an allocation: Shift shares
+				// the library's own zero, and decimals never write to
+				// their coefficient. Most locked amounts are zero.
+				return decimal.Zero.Shift(int32(-frac)), true
+			}
 			if v[0] == '-' {
 				n = -n
 			}

@@ -2,6 +2,7 @@ package binance
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -218,5 +219,53 @@ func TestParseDecimalMatchesNewFromString(t *testing.T) {
 		if ok && (got.String() != want.String() || got.Exponent() != want.Exponent() || got.Coefficient().Cmp(want.Coefficient()) != 0) {
 			t.Fatalf("%q: %v (exp %d), NewFromString %v (exp %d)", in, got, got.Exponent(), want, want.Exponent())
 		}
+	}
+}
+
+// Past the balances read on the stack the fast path moves to the heap; the
+// result must not depend on where the switch falls.
+func TestDecodeFastManyBalances(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 17, 300} {
+		var b strings.Builder
+		b.WriteString(`{"canTrade":true,"balances":[`)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"asset":"A%d","free":"%d.%08d","locked":"0.00000000"}`, i, i, i*7)
+		}
+		b.WriteString(`],"permissions":["SPOT"]}`)
+		in := []byte(b.String())
+		checkDecodeFast(t, in)
+		var r balancesResp
+		if !r.decodeFast(in) || len(r.Balances) != n || cap(r.Balances) > n+1 {
+			t.Fatalf("%d balances: decoded %d (cap %d)", n, len(r.Balances), cap(r.Balances))
+		}
+	}
+}
+
+// Zero amounts share one coefficient; nothing done with one may show in
+// another.
+func TestDecodeFastZeroIsShared(t *testing.T) {
+	in := []byte(`{"balances":[{"asset":"A","free":"0.0","locked":"0.00000000"},{"asset":"B","free":"-0","locked":"0"}]}`)
+	var r balancesResp
+	if !r.decodeFast(in) {
+		t.Fatal("fell back")
+	}
+	one := decimal.RequireFromString("1.5")
+	sum := r.Balances[0].Locked.Add(one).Sub(r.Balances[1].Free).Mul(one)
+	neg := r.Balances[1].Locked.Neg().Sub(one)
+	_ = r.Balances[0].Free.BigInt().SetInt64(42)
+	_ = r.Balances[0].Free.Coefficient().SetInt64(42)
+	for i, b := range r.Balances {
+		if !b.Free.IsZero() || !b.Locked.IsZero() {
+			t.Fatalf("balance %d changed: %+v", i, b)
+		}
+	}
+	if !decimal.Zero.IsZero() || sum.String() != "2.25" || neg.String() != "-1.5" {
+		t.Fatalf("zero %v, sum %v, neg %v", decimal.Zero, sum, neg)
+	}
+	if got := r.Balances[0].Locked.Exponent(); got != -8 {
+		t.Fatalf("exponent %d", got)
 	}
 }

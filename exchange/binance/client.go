@@ -68,6 +68,11 @@ type Client struct {
 	deadlines  *deadlines
 	counters   atomic.Pointer[[]counter] // the budget's buckets Binance reports on
 
+	// queryHeader and formHeader are shared read-only by every request when
+	// sharedHeaders; see header.
+	queryHeader, formHeader http.Header
+	sharedHeaders           bool
+
 	mu      sync.Mutex
 	rules   map[string]exchange.SymbolRules
 	symbols []string
@@ -226,6 +231,10 @@ func New(opts ...Option) (*Client, error) {
 		if c.direct == nil {
 			c.direct = http.DefaultTransport
 		}
+		_, c.sharedHeaders = c.direct.(*http.Transport)
+	}
+	if c.sharedHeaders {
+		c.queryHeader, c.formHeader = c.buildHeader(false), c.buildHeader(true)
 	}
 	if !cfg.secret.IsZero() {
 		s, err := NewSigner(cfg.scheme, cfg.secret)
@@ -262,6 +271,8 @@ func parseBase(base string) (url.URL, error) {
 		return url.URL{}, fmt.Errorf("binance: base URL %q: want http(s)://host[/path]", base)
 	}
 	u.RawPath = "" // requests set Path; EscapedPath escapes it again
+	// As NewRequest does: "host:" means the scheme's default port.
+	u.Host = strings.TrimSuffix(u.Host, ":")
 	return *u, nil
 }
 
@@ -498,29 +509,63 @@ func (c *Client) newRequest(ctx context.Context, cl *call) (*http.Request, error
 		p.addInt("timestamp", c.clock.Stamp().UnixMilli())
 		wire = c.signer.AppendSignature(p.b, p.b)
 	}
-	var body io.Reader
 	if form {
-		body = bytes.NewReader(wire)
+		// NewRequestWithContext sets ContentLength and GetBody, which the
+		// transport needs to replay a body on a fresh connection.
+		req, err := http.NewRequestWithContext(ctx, ep.method, "", bytes.NewReader(wire))
+		if err != nil {
+			return nil, err
+		}
+		c.setURL(req.URL, ep.path, "")
+		req.Host = req.URL.Host
+		req.Header = c.header(true)
+		return req, nil
 	}
-	// An empty URL parses to an empty *url.URL, which is filled in below.
-	req, err := http.NewRequestWithContext(ctx, ep.method, "", body)
-	if err != nil {
-		return nil, err
+	// Without a body there is nothing NewRequestWithContext adds, and built
+	// here the request needs no URL parse and no header map of its own.
+	u := new(url.URL)
+	q := ""
+	if len(wire) > 0 {
+		q = string(wire)
 	}
-	u := req.URL
+	c.setURL(u, ep.path, q)
+	r := http.Request{
+		Method: ep.method, URL: u, Host: u.Host, Header: c.header(false),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	}
+	return r.WithContext(ctx), nil
+}
+
+func (c *Client) setURL(u *url.URL, path, rawQuery string) {
 	*u = c.baseURL
-	u.Path = c.baseURL.Path + ep.path
-	if !form && len(wire) > 0 {
-		u.RawQuery = string(wire)
+	u.Path = c.baseURL.Path + path
+	u.RawQuery = rawQuery
+}
+
+// header is a request's header map. The stdlib transport only ever reads a
+// request's Header, so when it is the one sending (see roundTrip) every
+// request shares one map per shape, built in New; any other path (a Jar
+// adds cookies to the map, a custom RoundTripper may write to it) gets a
+// map of its own.
+func (c *Client) header(form bool) http.Header {
+	switch {
+	case c.sharedHeaders && form:
+		return c.formHeader
+	case c.sharedHeaders:
+		return c.queryHeader
 	}
-	req.Host = u.Host
+	return c.buildHeader(form)
+}
+
+func (c *Client) buildHeader(form bool) http.Header {
+	h := make(http.Header, 2)
 	if form {
-		req.Header[headerContentType] = formContentType
+		h[headerContentType] = formContentType
 	}
 	if c.keyHeader != nil {
-		req.Header[headerAPIKey] = c.keyHeader
+		h[headerAPIKey] = c.keyHeader
 	}
-	return req, nil
+	return h
 }
 
 // wirePool holds query buffers: a signed query is a few hundred bytes.

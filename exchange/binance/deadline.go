@@ -3,6 +3,7 @@ package binance
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,12 +36,13 @@ type deadlines struct {
 
 	mu      sync.Mutex
 	seq     uint64
-	flights map[uint64]flight
+	flights []flight // in flight, oldest first: a handful, so a slice beats a map
 	due     time.Time
 	seen    uint64 // busy when the timer was armed
 }
 
 type flight struct {
+	id     uint64
 	start  time.Time
 	cancel context.CancelCauseFunc
 }
@@ -50,7 +52,6 @@ func newDeadlines(limit time.Duration, onQuiet func()) *deadlines {
 		limit:   limit,
 		cause:   fmt.Errorf("no reply within %v: %w", limit, context.DeadlineExceeded),
 		onQuiet: onQuiet,
-		flights: make(map[uint64]flight),
 	}
 }
 
@@ -71,7 +72,7 @@ func (d *deadlines) guard(ctx context.Context) (context.Context, ticket) {
 	now := time.Now()
 	d.seq++
 	t := ticket{id: d.seq, cancel: cancel}
-	d.flights[t.id] = flight{start: now, cancel: cancel}
+	d.flights = append(d.flights, flight{id: t.id, start: now, cancel: cancel})
 	d.arm(now, d.limit)
 	d.mu.Unlock()
 	return rctx, t
@@ -90,7 +91,9 @@ func (d *deadlines) done(t ticket) {
 		return
 	}
 	d.mu.Lock()
-	delete(d.flights, t.id)
+	if i := slices.IndexFunc(d.flights, func(f flight) bool { return f.id == t.id }); i >= 0 {
+		d.flights = slices.Delete(d.flights, i, i+1)
+	}
 	d.mu.Unlock()
 	t.cancel(nil)
 }
@@ -126,14 +129,16 @@ func (d *deadlines) check() (quiet bool) {
 	now := time.Now()
 	d.armed.Store(false)
 	var oldest time.Time
-	for id, f := range d.flights {
+	d.flights = slices.DeleteFunc(d.flights, func(f flight) bool {
 		if now.Sub(f.start) >= d.limit {
 			f.cancel(d.cause)
-			delete(d.flights, id)
-		} else if oldest.IsZero() || f.start.Before(oldest) {
+			return true
+		}
+		if oldest.IsZero() || f.start.Before(oldest) {
 			oldest = f.start
 		}
-	}
+		return false
+	})
 	switch {
 	case !oldest.IsZero():
 		d.arm(now, oldest.Add(d.limit).Sub(now))

@@ -120,14 +120,24 @@ func NewSigner(scheme exchange.Scheme, secret crypto.Secret) (*Signer, error) {
 	switch scheme {
 	case exchange.SchemeHMAC, "":
 		s.scheme = exchange.SchemeHMAC
-		key := secret.Bytes()
-		if looksLikePEM(key) {
+		if looksLikePEM(secret.Bytes()) {
 			return nil, errors.New("binance: the HMAC secret looks like a PEM private key; configure the key's scheme as ed25519")
 		}
-		s.macs.New = func() any { return &macState{mac: hmac.New(sha256.New, key)} }
-		// Build one now so a wiped Secret later cannot leave the pool
-		// without a key: hmac.New keeps its own copy of the pads.
-		s.macs.Put(s.macs.New())
+		// The pool may drop its states at any GC and build new ones long
+		// after the vault wiped the Secret, so new states are cloned from a
+		// keyed template (hmac.New copies the key into its pads) rather than
+		// keyed from the Secret's bytes, which by then are zeros.
+		tmpl, ok := hmac.New(sha256.New, secret.Bytes()).(hash.Cloner)
+		if !ok {
+			return nil, errors.New("binance: HMAC state cannot be cloned")
+		}
+		s.macs.New = func() any {
+			h, err := tmpl.Clone()
+			if err != nil {
+				panic(err) // HMAC-SHA256 always clones
+			}
+			return &macState{mac: h}
+		}
 	case exchange.SchemeEd25519:
 		key, err := parseEd25519(secret.Bytes())
 		if err != nil {

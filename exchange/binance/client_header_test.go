@@ -1,0 +1,96 @@
+package binance
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/vigil-trade/vigil/crypto"
+)
+
+// Requests sent by the stdlib transport share one header map per shape;
+// every request still carries exactly its own headers, and nothing sending
+// them writes to the shared maps. A client whose http.Client has a Jar
+// (which adds cookies to the request's map) gets a map per request.
+func TestRequestHeaders(t *testing.T) {
+	type seen struct {
+		method, key, ctype, cookie string
+	}
+	var mu sync.Mutex
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, seen{r.Method, r.Header.Get("X-MBX-APIKEY"), r.Header.Get("Content-Type"), r.Header.Get("Cookie")})
+		mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "waf", Value: "1", Path: "/"})
+		w.Write([]byte(`{"balances":[],"orderId":1,"symbol":"BTCUSDT","status":"CANCELED","clientOrderId":"x"}`))
+	}))
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		hc     *http.Client
+		shared bool
+	}{
+		{"default transport", nil, true},
+		{"jar", &http.Client{Jar: jar}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got = nil
+			opts := []Option{WithBaseURL(srv.URL), WithAPIKey(docAPIKey), WithSecret(crypto.NewSecret([]byte(docSecret)))}
+			if tc.hc != nil {
+				opts = append(opts, WithHTTPClient(tc.hc))
+			}
+			c, err := New(opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.sharedHeaders != tc.shared {
+				t.Fatalf("sharedHeaders %v", c.sharedHeaders)
+			}
+			ctx := context.Background()
+			// The first reply sets the cookie the jar sends on all others.
+			if _, err := c.Balances(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					if _, err := c.Balances(ctx); err != nil {
+						t.Error(err)
+					}
+					// A form body: POST, as orders are sent.
+					cl := &call{ep: endpoint{method: http.MethodPost, path: "/api/v3/order/test", signed: true, weight: 1}, p: accountParams()}
+					if err := c.do(ctx, cl); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if len(got) != 9 {
+				t.Fatalf("%d requests", len(got))
+			}
+			for i, s := range got {
+				wantType := ""
+				if s.method == http.MethodPost {
+					wantType = "application/x-www-form-urlencoded"
+				}
+				if s.key != docAPIKey || s.ctype != wantType {
+					t.Errorf("request %d: %+v", i, s)
+				}
+				if tc.hc != nil && i > 0 && s.cookie != "waf=1" {
+					t.Errorf("request %d: jar cookie not sent: %+v", i, s)
+				}
+			}
+			if tc.shared && (len(c.queryHeader) != 1 || len(c.formHeader) != 2) {
+				t.Errorf("shared maps written to: %v %v", c.queryHeader, c.formHeader)
+			}
+		})
+	}
+}

@@ -408,7 +408,7 @@ func (s *orderSession) reconcile(ctx context.Context) error {
 	// Open orders are re-read on every run; a line only when something
 	// changed or is wrong keeps scripts' stderr quiet.
 	eventful := len(rec.Changes) > 0 || r.Resent > 0 || len(r.NotPlaced)+len(r.StillUnknown)+len(r.Stale)+len(r.Missing) > 0
-	if msg, ok := reconcileLog(r, nil, time.Time{}); ok && eventful {
+	if msg, ok := reconcileLog(r, nil, time.Time{}, true); ok && eventful {
 		fmt.Fprintf(w, "vigil: %s: %s\n", s.name, msg.Text)
 	}
 	for _, c := range rec.Changes {

@@ -63,20 +63,22 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer connect.Close(venues)
-	desk, closeDesk, err := openDesk(cfg.DataDir, venues)
+	j, desk, err := openDesk(cfg.DataDir, venues)
 	if err != nil {
 		return env.Fail(err)
 	}
-	defer closeDesk()
+	defer j.Close()
 	return runUI(ctx, env, venues, desk, false)
 }
 
-// openDesk opens the order journal under dataDir and a desk over venues.
-func openDesk(dataDir string, venues []exchange.Venue, opts ...orders.Option) (*orders.Desk, func(), error) {
+// openDesk opens the order journal under dataDir and a desk over venues:
+// the cockpit, the demo and `vigil order` all go through it. The caller
+// closes the journal.
+func openDesk(dataDir string, venues []exchange.Venue, opts ...orders.Option) (*store.Journal, *orders.Desk, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
 	}
-	j, err := store.Open(filepath.Join(dataDir, "journal.db"))
+	j, err := store.Open(filepath.Join(dataDir, store.FileName))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,7 +86,7 @@ func openDesk(dataDir string, venues []exchange.Venue, opts ...orders.Option) (*
 	for _, v := range venues {
 		byName[v.Info().Name] = v
 	}
-	return orders.NewDesk(j, byName, opts...), func() { _ = j.Close() }, nil
+	return j, orders.NewDesk(j, byName, opts...), nil
 }
 
 // runUI is the one way the cockpit starts, for real accounts and the demo.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -288,19 +287,12 @@ max_order_notional = "100"
 // openTestDesk is openDesk, keeping the journal for the test to read.
 func openTestDesk(t *testing.T, dataDir string, venues []exchange.Venue) (*orders.Desk, *store.Journal) {
 	t.Helper()
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	j, err := store.Open(filepath.Join(dataDir, store.FileName))
+	j, d, err := openDesk(dataDir, venues)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = j.Close() })
-	byName := make(map[string]exchange.Venue, len(venues))
-	for _, v := range venues {
-		byName[v.Info().Name] = v
-	}
-	return orders.NewDesk(j, byName), j
+	return d, j
 }
 
 // orderGate holds the first order request at the venue until released, so

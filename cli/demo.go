@@ -57,10 +57,10 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(fmt.Errorf("demo journal: %w", err))
 	}
 	defer os.RemoveAll(dir)
-	desk, closeDesk, err := openDesk(dir, d.Venues())
+	j, desk, err := openDesk(dir, d.Venues())
 	if err != nil {
 		return env.Fail(err)
 	}
-	defer closeDesk()
+	defer j.Close()
 	return runUI(ctx, env, d.Venues(), desk, true)
 }

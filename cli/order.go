@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -336,7 +334,7 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 	s.closers = append(s.closers, func() { connect.Close(venues) })
 	s.venue = venues[0]
 	s.info = s.venue.Info()
-	j, desk, err := openJournalDesk(cfg.DataDir, venues)
+	j, desk, err := openDesk(cfg.DataDir, venues)
 	if err != nil {
 		s.close()
 		if errors.Is(err, store.ErrInUse) {
@@ -358,24 +356,6 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 		return nil, err
 	}
 	return s, nil
-}
-
-// openJournalDesk opens the order journal under dataDir and a desk over
-// venues exactly as openDesk does for the cockpit, keeping the journal at
-// hand for the record `vigil order status` prints.
-func openJournalDesk(dataDir string, venues []exchange.Venue, opts ...orders.Option) (*store.Journal, *orders.Desk, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("data directory: %w", err)
-	}
-	j, err := store.Open(filepath.Join(dataDir, store.FileName))
-	if err != nil {
-		return nil, nil, err
-	}
-	byName := make(map[string]exchange.Venue, len(venues))
-	for _, v := range venues {
-		byName[v.Info().Name] = v
-	}
-	return j, orders.NewDesk(j, byName, opts...), nil
 }
 
 // reconcile settles the account's unresolved journal entries and says on

@@ -21,18 +21,21 @@ const (
 	testSecret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 )
 
-// TestBinanceLostAnswers runs the desk over the real Binance client against
-// binancetest on loopback (a dropped connection needs a socket), with the
-// venue often applying an order or cancel and then losing the answer.
+// TestBinanceLostAnswers places 1,000 orders and cancels half of them
+// through the desk and the real Binance client against binancetest on
+// loopback (a dropped connection needs a socket), with the venue often
+// applying an order or cancel and then losing the answer, then demands one
+// venue order per intent and the journal equal to the venue.
 func TestBinanceLostAnswers(t *testing.T) {
-	n := 150
+	n := 1000
 	if testing.Short() {
-		n = 40
+		n = 100
 	}
-	// The desk is under test, not the order-rate budget: lift the ORDERS
-	// limits (the client reads them from exchangeInfo).
+	// The desk is under test, not the rate budget: lift the limits (the
+	// client reads them from exchangeInfo and would otherwise pace 1,000
+	// orders over minutes).
 	limits := binancetest.DefaultRateLimits()
-	limits.OrdersPer10s, limits.OrdersPerDay = 1_000_000, 1_000_000
+	limits.OrdersPer10s, limits.OrdersPerDay, limits.WeightPerMinute, limits.RawPer5m = 1e6, 1e6, 1e6, 1e6
 	srv := binancetest.NewServer(binancetest.WithRateLimits(limits))
 	defer srv.Close()
 	srv.AddHMACKey(testKey, testSecret, binancetest.TradePerms(binancetest.DefaultAccount))
@@ -91,6 +94,7 @@ func TestBinanceLostAnswers(t *testing.T) {
 		t.Fatalf("%d intents journaled (%v), want %d", len(hist), err, n)
 	}
 	x := srv.Sim()
+	cancelled := 0
 	for _, e := range hist {
 		count := x.ClientIDCount(binancetest.DefaultAccount, e.ClientID)
 		if count > 1 {
@@ -103,9 +107,18 @@ func TestBinanceLostAnswers(t *testing.T) {
 			}
 			continue
 		}
+		if vo.Status == exchange.StatusCanceled {
+			cancelled++
+		}
 		if e.Status != vo.Status || e.OrderID != vo.OrderID {
 			t.Fatalf("%s: journal %s/%s, venue %s/%s", e.ClientID, e.Status, e.OrderID, vo.Status, vo.OrderID)
 		}
 	}
-	t.Logf("faults taken: drop %d, 5xx %d", x.Faults().Taken(sim.FaultDropAfterAccept), x.Faults().Taken(sim.Fault5xx))
+	drops, fives := x.Faults().Taken(sim.FaultDropAfterAccept), x.Faults().Taken(sim.Fault5xx)
+	t.Logf("faults taken: drop %d, 5xx %d; %d cancelled", drops, fives, cancelled)
+	// The run proves something only if answers were really lost on both
+	// paths.
+	if drops < n/10 || fives == 0 || cancelled < n/4 {
+		t.Fatalf("too few faults or cancels to mean anything: drop %d, 5xx %d, cancelled %d", drops, fives, cancelled)
+	}
 }

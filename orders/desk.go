@@ -308,8 +308,10 @@ func (d *Desk) adopt(e store.Entry, o exchange.Order, via string) (exchange.Orde
 	if st == "" {
 		st = exchange.StatusUnknown
 	}
-	if st == e.Status && o.OrderID == e.OrderID && o.Filled.Equal(e.Filled) && o.Reason == e.Reason {
-		// Nothing new: a record would cost an fsync and say nothing.
+	if st == e.Status && o.OrderID == e.OrderID && o.Filled.Equal(e.Filled) && (o.Reason == "" || o.Reason == e.Reason) {
+		// Nothing new: a record would cost an fsync and say nothing. (The
+		// journal keeps the last reason given; a venue's answer without
+		// one is not news.)
 		return merge(e, o), nil
 	}
 	ne, err := d.append(e, store.Transition{Status: st, OrderID: o.OrderID, Filled: o.Filled, Reason: o.Reason, Via: via})

@@ -100,3 +100,32 @@ func TestSettleAsksOnlyAboutDoubt(t *testing.T) {
 		t.Fatalf("Reconcile: %+v %v, %d queries", r, err, v.queries-before)
 	}
 }
+
+// TestReconcileWithoutNewsWritesNothing: an open order the venue reports
+// unchanged (its answer carries no reason, the journal's last record did)
+// is neither journaled again nor announced, so every `vigil order` run
+// does not repeat the last change on stderr.
+func TestReconcileWithoutNewsWritesNothing(t *testing.T) {
+	d, _, j := newDesk(t, fakevenue.New(nil))
+	o, err := d.Place(context.Background(), acct, limit("0.01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Append(acct, o.ClientID, store.Transition{Status: exchange.StatusNew, OrderID: o.OrderID,
+		Filled: decimal.Zero, Reason: "resent with the same client id", Via: "resend"}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := j.Get(acct, o.ClientID)
+	var events int
+	stop := d.Subscribe(func(Event) { events++ })
+	defer stop()
+	for range 2 {
+		if _, err := d.Reconcile(context.Background(), acct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, _ := j.Get(acct, o.ClientID)
+	if after.Seq != before.Seq || events != 0 || after.Reason != before.Reason {
+		t.Fatalf("unchanged order rewritten: seq %d → %d, %d events, reason %q", before.Seq, after.Seq, events, after.Reason)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/vigil-trade/vigil/config"
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/feed"
@@ -63,7 +64,7 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer connect.Close(venues)
-	j, desk, err := openDesk(cfg.DataDir, venues)
+	j, desk, err := openDesk(cfg.DataDir, venues, deskOptions(cfg)...)
 	if err != nil {
 		return env.Fail(err)
 	}
@@ -87,6 +88,17 @@ func openDesk(dataDir string, venues []exchange.Venue, opts ...orders.Option) (*
 		byName[v.Info().Name] = v
 	}
 	return j, orders.NewDesk(j, byName, opts...), nil
+}
+
+// deskOptions carries the accounts' order settings to the desk.
+func deskOptions(cfg *config.Config) []orders.Option {
+	var opts []orders.Option
+	for _, a := range cfg.Accounts {
+		if a.OrderGraceMS > 0 {
+			opts = append(opts, orders.WithAccountGrace(a.Name, a.OrderGrace()))
+		}
+	}
+	return opts
 }
 
 // runUI is the one way the cockpit starts, for real accounts and the demo.

@@ -334,7 +334,7 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 	s.closers = append(s.closers, func() { connect.Close(venues) })
 	s.venue = venues[0]
 	s.info = s.venue.Info()
-	j, desk, err := openDesk(cfg.DataDir, venues)
+	j, desk, err := openDesk(cfg.DataDir, venues, deskOptions(cfg)...)
 	if err != nil {
 		s.close()
 		if errors.Is(err, store.ErrInUse) {

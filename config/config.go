@@ -40,10 +40,19 @@ type Account struct {
 	WSURL   string
 	// RecvWindowMS is how long after its timestamp a signed request is valid.
 	RecvWindowMS int
+	// OrderGraceMS is how long the venue gets to show an order before a
+	// "not found" is believed: two answers this far apart mean the order
+	// never arrived.
+	OrderGraceMS int
 	// MaxOrderNotional is the fat-finger guard in quote currency; zero: none.
 	MaxOrderNotional   decimal.Decimal
 	AllowMainnetOrders bool
 	Line               int // line of the account's [[accounts]] header
+}
+
+// OrderGrace is OrderGraceMS as a duration.
+func (a Account) OrderGrace() time.Duration {
+	return time.Duration(a.OrderGraceMS) * time.Millisecond
 }
 
 // RecvWindow is RecvWindowMS as a duration.
@@ -63,6 +72,9 @@ func (c *Config) Account(name string) (Account, bool) {
 
 // DefaultRecvWindowMS applies when recv_window_ms is absent.
 const DefaultRecvWindowMS = 5000
+
+// DefaultOrderGraceMS applies when order_grace_ms is absent.
+const DefaultOrderGraceMS = 2000
 
 // KnownVenues lists the venues an account may name.
 func KnownVenues() []string { return []string{"binance", "okx", "bybit"} }
@@ -144,6 +156,7 @@ type rawAccount struct {
 	RESTURL            string `toml:"rest_url"`
 	WSURL              string `toml:"ws_url"`
 	RecvWindowMS       *int   `toml:"recv_window_ms"`
+	OrderGraceMS       *int   `toml:"order_grace_ms"`
 	MaxOrderNotional   any    `toml:"max_order_notional"`
 	AllowMainnetOrders bool   `toml:"allow_mainnet_orders"`
 }
@@ -151,7 +164,7 @@ type rawAccount struct {
 var (
 	topKeys     = []string{"vault", "data_dir", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
-		"recv_window_ms", "max_order_notional", "allow_mainnet_orders"}
+		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders"}
 )
 
 // typeErrRE matches BurntSushi's type mismatch errors, which are plain
@@ -226,6 +239,7 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 		a := Account{
 			Name: ra.Name, Venue: ra.Venue, Network: exchange.Network(ra.Network), Key: ra.Key,
 			RESTURL: ra.RESTURL, WSURL: ra.WSURL, RecvWindowMS: DefaultRecvWindowMS,
+			OrderGraceMS:       DefaultOrderGraceMS,
 			AllowMainnetOrders: ra.AllowMainnetOrders, Line: lines.header(i),
 		}
 		switch {
@@ -249,6 +263,12 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 			a.RecvWindowMS = *ra.RecvWindowMS
 			if a.RecvWindowMS < 1 || a.RecvWindowMS > 60000 {
 				add(line("recv_window_ms"), field("recv_window_ms"), "%d is out of range (allowed: 1..60000)", a.RecvWindowMS)
+			}
+		}
+		if ra.OrderGraceMS != nil {
+			a.OrderGraceMS = *ra.OrderGraceMS
+			if a.OrderGraceMS < 50 || a.OrderGraceMS > 60000 {
+				add(line("order_grace_ms"), field("order_grace_ms"), "%d is out of range (allowed: 50..60000)", a.OrderGraceMS)
 			}
 		}
 		if msg := checkURL(a.RESTURL, "http", "https"); msg != "" {

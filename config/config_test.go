@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -79,6 +80,7 @@ key = "k"
 rest_url = "https://eea.okx.com"
 ws_url = "wss://ws.okx.com:8443/ws/v5/private"
 recv_window_ms = 60000
+order_grace_ms = 500
 max_order_notional = "250.50"
 allow_mainnet_orders = true
 
@@ -94,12 +96,12 @@ max_order_notional = 7
 		t.Fatal(err)
 	}
 	a, ok := c.Account("a")
-	if !ok || a.RESTURL != "https://eea.okx.com" || a.RecvWindowMS != 60000 || !a.AllowMainnetOrders ||
+	if !ok || a.RESTURL != "https://eea.okx.com" || a.RecvWindowMS != 60000 || a.OrderGrace() != 500*time.Millisecond || !a.AllowMainnetOrders ||
 		a.MaxOrderNotional.String() != "250.5" || a.Line != 2 {
 		t.Fatalf("%+v", a)
 	}
 	b, _ := c.Account("b")
-	if !b.MaxOrderNotional.Equal(decimal.NewFromInt(7)) || b.Line != 13 {
+	if !b.MaxOrderNotional.Equal(decimal.NewFromInt(7)) || b.Line != 14 || b.OrderGraceMS != DefaultOrderGraceMS {
 		t.Fatalf("%+v", b)
 	}
 }
@@ -126,6 +128,7 @@ func TestStrictErrors(t *testing.T) {
 		{"recv-window", base + "recv_window_ms = 0\n",
 			[]string{"c.toml:6:", "accounts[1].recv_window_ms", "0 is out of range (allowed: 1..60000)"}},
 		{"recv-window-high", base + "recv_window_ms = 60001\n", []string{"c.toml:6:", "1..60000"}},
+		{"order-grace", base + "order_grace_ms = 10\n", []string{"c.toml:6:", "accounts[1].order_grace_ms", "10 is out of range (allowed: 50..60000)"}},
 		{"notional-negative", base + "max_order_notional = \"-5\"\n",
 			[]string{"c.toml:6:", "accounts[1].max_order_notional", "positive decimal"}},
 		{"notional-zero", base + "max_order_notional = \"0\"\n", []string{"c.toml:6:", "positive decimal"}},

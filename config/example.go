@@ -22,6 +22,7 @@ key = "bn-test"             # label of the API key in the vault (vigil keys list
 rest_url = ""               # optional: override the venue's REST base URL (http/https)
 ws_url = ""                 # optional: override the venue's WebSocket URL (ws/wss)
 recv_window_ms = 5000       # how late a signed request may arrive (1..60000)
+order_grace_ms = 2000       # after a lost answer, "order not found" is believed only twice this far apart (50..60000)
 max_order_notional = "100"  # fat-finger guard in quote currency, a decimal string
 allow_mainnet_orders = false # order entry on mainnet stays off until this is true
 

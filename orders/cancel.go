@@ -94,7 +94,7 @@ func (d *Desk) learn(ctx context.Context, v exchange.Venue, e store.Entry, final
 	var err error
 	for i := range d.attempts {
 		if i > 0 {
-			if werr := d.wait(ctx); werr != nil {
+			if werr := d.wait(ctx, e.Account); werr != nil {
 				break
 			}
 		}

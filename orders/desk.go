@@ -102,6 +102,13 @@ func WithClock(now func() time.Time) Option { return func(d *Desk) { d.now = now
 // believed.
 func WithGrace(g time.Duration) Option { return func(d *Desk) { d.grace = g } }
 
+// WithAccountGrace sets the grace for one account, overriding WithGrace:
+// how soon an accepted order becomes visible to a query differs by venue
+// and by link.
+func WithAccountGrace(account string, g time.Duration) Option {
+	return func(d *Desk) { d.graces[account] = g }
+}
+
 // WithMaxResendAge sets how old an intent may be and still be resent by
 // Reconcile; older ones are marked NOT_PLACED and reported.
 func WithMaxResendAge(a time.Duration) Option { return func(d *Desk) { d.maxResendAge = a } }
@@ -119,6 +126,7 @@ type Desk struct {
 	venues       map[string]exchange.Venue
 	now          func() time.Time
 	grace        time.Duration
+	graces       map[string]time.Duration // per account, over grace
 	maxResendAge time.Duration
 	attempts     int
 	slack        time.Duration
@@ -139,6 +147,7 @@ func NewDesk(j *store.Journal, venues map[string]exchange.Venue, opts ...Option)
 		venues:       venues,
 		now:          time.Now,
 		grace:        DefaultGrace,
+		graces:       map[string]time.Duration{},
 		maxResendAge: DefaultMaxResendAge,
 		attempts:     DefaultAttempts,
 		slack:        DefaultCreatedSlack,
@@ -517,14 +526,14 @@ func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, may
 		case errors.Is(err, exchange.ErrOrderNotFound):
 			notFound++
 			if notFound < 2 {
-				if err := d.wait(ctx); err != nil {
+				if err := d.wait(ctx, e.Account); err != nil {
 					return unknown(err)
 				}
 				continue
 			}
 			if !mayResend {
 				ne, jerr := d.append(e, store.Transition{Status: store.StatusNotPlaced, Via: via,
-					Reason: fmt.Sprintf("never reached the venue (not found twice, %s apart); not resent: older than %s", d.grace, d.maxResendAge)})
+					Reason: fmt.Sprintf("never reached the venue (not found twice, %s apart); not resent: older than %s", d.graceFor(e.Account), d.maxResendAge)})
 				return ne.Order(), notPlaced, errors.Join(ErrNotPlaced, jerr)
 			}
 			if resends >= d.attempts {
@@ -533,7 +542,7 @@ func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, may
 			resends++
 			notFound = 0
 			ne, err := d.append(e, store.Transition{Status: store.StatusSent, Via: "resend",
-				Reason: fmt.Sprintf("resent with the same client id: not found twice, %s apart", d.grace)})
+				Reason: fmt.Sprintf("resent with the same client id: not found twice, %s apart", d.graceFor(e.Account))})
 			if err != nil {
 				return unknown(err)
 			}
@@ -554,7 +563,7 @@ func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, may
 			if failures >= d.attempts || ctx.Err() != nil {
 				return unknown(err)
 			}
-			if err := d.wait(ctx); err != nil {
+			if err := d.wait(ctx, e.Account); err != nil {
 				return unknown(err)
 			}
 		}
@@ -582,8 +591,15 @@ func (d *Desk) ours(v exchange.Venue, e store.Entry, o exchange.Order) error {
 	return nil
 }
 
-func (d *Desk) wait(ctx context.Context) error {
-	t := time.NewTimer(d.grace)
+func (d *Desk) graceFor(account string) time.Duration {
+	if g, ok := d.graces[account]; ok {
+		return g
+	}
+	return d.grace
+}
+
+func (d *Desk) wait(ctx context.Context, account string) error {
+	t := time.NewTimer(d.graceFor(account))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

@@ -274,6 +274,30 @@ func TestSlowVenueIsGivenGraceNotAResend(t *testing.T) {
 	})
 }
 
+// TestAccountGraceOverridesDefault: the account's own grace (config
+// order_grace_ms) is what the desk waits, not the desk-wide one.
+func TestAccountGraceOverridesDefault(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := fakevenue.New(nil)
+		d, _, _ := newDesk(t, x, WithGrace(time.Hour), WithAccountGrace(acct, 250*time.Millisecond),
+			WithAccountGrace("elsewhere", time.Minute))
+		x.Fault = func(op, _ string) fakevenue.Fault {
+			if op == "place" {
+				return fakevenue.LoseResponse
+			}
+			return fakevenue.None
+		}
+		x.Hidden = func(_ string, q int) bool { return q == 1 }
+		start := time.Now()
+		if _, err := d.Place(context.Background(), acct, market("2")); err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(start); waited != 250*time.Millisecond {
+			t.Fatalf("waited %s, want the account's 250ms", waited)
+		}
+	})
+}
+
 func TestOlderOrderWithReusedIDIsNotAdopted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// The venue stamps orders an hour in the past: a filled order from

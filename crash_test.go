@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
+	"github.com/vigil-trade/vigil/store"
+)
+
+// Test-only credentials the fake is given; not a secret.
+const (
+	crashKeyID  = "crashKeyForTheVigilBinary000000000000000000000000000000000000A"
+	crashSecret = "crashSecretForTheVigilBinary0000000000000000000000000000000000B"
+	crashPass   = "correct horse battery staple"
+	crashAcct   = "bn"
+)
+
+// Kill points of one `vigil order place` run.
+const (
+	killOnOrderArrival = iota // the order request reached the venue, which has not acted
+	killAfterOrder            // the venue took the order; its answer goes nowhere
+	killOnRequest             // at a random request of the run (clock, rules, reconcile…)
+	killAtInstant             // at a random instant after the start
+	killNone                  // let the run finish
+)
+
+// TestCrashVigilOrderPlace builds the vigil binary and drives a stream of
+// `vigil order place` calls against binancetest on loopback, SIGKILLing
+// runs at random points 100 times. After every kill it runs `vigil order
+// list`, whose start-up reconciliation must leave the journal equal to the
+// fake's own order list: no order on the venue missing from the journal (a
+// lost intent), no client id with two orders (a duplicate), nothing left
+// PENDING or UNKNOWN.
+func TestCrashVigilOrderPlace(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL")
+	}
+	wantKills := 100
+	if testing.Short() {
+		wantKills = 15
+	}
+	dir := t.TempDir()
+	bin := buildVigil(t, dir)
+
+	limits := binancetest.DefaultRateLimits()
+	limits.OrdersPer10s, limits.OrdersPerDay, limits.WeightPerMinute, limits.RawPer5m = 1e6, 1e6, 1e6, 1e6
+	// The test is not about rate limits: lift them, and count weight per
+	// connection rather than per IP, or some 250 short-lived processes a
+	// minute on one loopback address would each wait out the minute (the
+	// client knows the lifted limits only once it has read exchangeInfo).
+	fake := binancetest.New(binancetest.WithRateLimits(limits),
+		binancetest.WithClientIP(func(r *http.Request) string { return r.RemoteAddr }))
+	fake.AddHMACKey(crashKeyID, crashSecret, binancetest.TradePerms(binancetest.DefaultAccount))
+	for asset, amt := range map[string]string{"USDT": "100000000", "BTC": "1000"} {
+		if err := fake.Sim().Deposit(binancetest.DefaultAccount, asset, decimal.RequireFromString(amt)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var (
+		child    atomic.Pointer[os.Process]
+		requests atomic.Int64
+		killAt   atomic.Int64 // request number for killOnRequest
+		mode     atomic.Int64
+	)
+	kill := func() {
+		if p := child.Load(); p != nil {
+			_ = p.Kill() // SIGKILL
+		}
+	}
+	isOrder := func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/api/v3/order" }
+	q := newQuiet()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		m := mode.Load()
+		if (m == killOnOrderArrival && isOrder(r)) || (m == killOnRequest && n == killAt.Load()) {
+			kill()
+			// The venue never acts on what it was sent, nor answers before
+			// the connection dies with the process (noticed once the body
+			// has been read).
+			_, _ = io.Copy(io.Discard, r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+				t.Error("the killed process's connection stayed open")
+			}
+			return
+		}
+		fake.ServeHTTP(w, r)
+		if m == killAfterOrder && isOrder(r) {
+			kill()
+		}
+	}))
+	srv.Config.ConnState = q.connState
+	srv.Start()
+	defer srv.Close()
+
+	global := crashSetup(t, dir, srv.URL)
+	run := func(m int64, args ...string) (killed bool, stdout, stderr string) {
+		t.Helper()
+		requests.Store(0)
+		mode.Store(m)
+		cmd := exec.Command(bin, append(append([]string(nil), global...), args...)...)
+		cmd.Env = crashEnv(dir)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		child.Store(cmd.Process)
+		err := cmd.Wait()
+		child.Store(nil)
+		mode.Store(killNone)
+		// Whatever the killed process left in flight has been handled
+		// before anyone looks at the venue.
+		q.wait()
+		if ee, ok := err.(*exec.ExitError); ok && !ee.Exited() {
+			return true, out.String(), errb.String()
+		}
+		if err != nil {
+			t.Fatalf("vigil %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+		}
+		return false, out.String(), errb.String()
+	}
+
+	rng := rand.New(rand.NewPCG(5, 23))
+	journal := filepath.Join(dir, "data", store.FileName)
+	var kills, finished, inFlight, calls int
+	for kills < wantKills {
+		calls++
+		if calls > 4*wantKills {
+			t.Fatalf("%d calls for %d kills: the kill points are not being reached", calls, kills)
+		}
+		place := []string{"order", "place", "--account", crashAcct, "--symbol", "BTCUSDT", "--side", "buy",
+			"--qty", fmt.Sprintf("0.00%d", 1+rng.IntN(9)), "--yes", "--json"}
+		// Orders that fill, expire or rest (the fake's market is near
+		// 65000), so each kind of final and open state is compared.
+		switch r := rng.IntN(10); {
+		case r < 3:
+			place = append(place, "--type", "market")
+		case r < 6:
+			place = append(place, "--type", "limit", "--price", fmt.Sprintf("6%d000", 6+rng.IntN(4)))
+		case r < 8:
+			place = append(place, "--type", "limit", "--tif", "IOC", "--price", fmt.Sprintf("4%d000", rng.IntN(10)))
+		default:
+			place = append(place, "--type", "limit", "--price", fmt.Sprintf("4%d000", rng.IntN(10)))
+		}
+		m := int64(rng.IntN(killNone + 1))
+		var timer *time.Timer
+		switch m {
+		case killOnRequest:
+			killAt.Store(int64(1 + rng.IntN(12)))
+		case killAtInstant:
+			timer = time.AfterFunc(time.Duration(rng.IntN(150_000))*time.Microsecond, kill)
+		}
+		killed, _, stderr := run(m, place...)
+		if timer != nil {
+			timer.Stop()
+		}
+		if !killed {
+			if m != killNone && m != killAtInstant && m != killOnRequest {
+				t.Fatalf("call %d: mode %d, but vigil finished\n%s", calls, m, stderr)
+			}
+			finished++
+			continue
+		}
+		kills++
+		inFlight += inFlightIntents(t, journal)
+		// The restart: `vigil order list` reconciles before it prints.
+		if killed, out, stderr := run(killNone, "order", "list", "--account", crashAcct, "--limit", "0", "--json"); killed {
+			t.Fatalf("list was killed\n%s%s", out, stderr)
+		}
+		checkJournalAgainstFake(t, calls, journal, fake.Sim().Orders(binancetest.DefaultAccount))
+	}
+	t.Logf("%d calls: %d killed, %d finished; %d orders on the venue; %d intents left in flight by kills",
+		calls, kills, finished, len(fake.Sim().Orders(binancetest.DefaultAccount)), inFlight)
+	if inFlight == 0 {
+		t.Fatal("the kills never hit the window between journal and venue")
+	}
+}
+
+// buildVigil builds this module's binary as a user would, without -race
+// even under go test -race: a race-built vigil starts 25 times slower, and
+// after go vet (as .ci/run does) the plain build is all in the cache.
+func buildVigil(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "vigil")
+	args := []string{"build", "-o", bin}
+	start := time.Now()
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.Command(gobin, append(args, ".")...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Logf("built vigil in %s", time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// crashSetup writes what a user would have: a vault holding the fake's key
+// (with a cheap scrypt cost: the test is not about the KDF), a 0600
+// passphrase file and a config whose testnet account points at url.
+func crashSetup(t *testing.T, dir, url string) []string {
+	t.Helper()
+	vault := filepath.Join(dir, "vault.age")
+	v := &crypto.Vault{WorkFactor: 2}
+	if err := v.Add(crypto.Key{Label: "bn-key", Venue: "binance", Scheme: "hmac", KeyID: crashKeyID,
+		Secret: crypto.NewSecret([]byte(crashSecret)), Created: time.Now().Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Save(vault, []byte(crashPass)); err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(dir, "pass")
+	if err := os.WriteFile(pf, []byte(crashPass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "config.toml")
+	toml := fmt.Sprintf(`vault = %q
+data_dir = %q
+
+[[accounts]]
+name = %q
+venue = "binance"
+network = "testnet"
+key = "bn-key"
+rest_url = %q
+max_order_notional = "1000"
+# binancetest shows an order at once; the 2 s default would spend
+# minutes of this test waiting.
+order_grace_ms = 50
+`, vault, filepath.Join(dir, "data"), crashAcct, url)
+	if err := os.WriteFile(cfg, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--config", cfg, "--passphrase-file", pf}
+}
+
+// crashEnv keeps the binary away from the user's own files.
+func crashEnv(dir string) []string {
+	env := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "xdg-config"),
+		"XDG_DATA_HOME=" + filepath.Join(dir, "xdg-data"), "XDG_STATE_HOME=" + filepath.Join(dir, "xdg-state"),
+		"NO_COLOR=1", "PATH=" + os.Getenv("PATH")}
+	if tmp := os.Getenv("TMPDIR"); tmp != "" {
+		env = append(env, "TMPDIR="+tmp)
+	}
+	return env
+}
+
+// inFlightIntents counts the journal's intents a kill left PENDING, SENT
+// or UNKNOWN: the ones start-up reconciliation has to settle.
+func inFlightIntents(t *testing.T, path string) int {
+	t.Helper()
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return 0 // killed before the journal was first created
+	}
+	j, err := store.Open(path)
+	if err != nil {
+		t.Fatalf("reopen after kill: %v", err)
+	}
+	defer j.Close()
+	un, err := j.Unresolved(crashAcct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range un {
+		if e.Status == exchange.StatusPending || e.Status == exchange.StatusUnknown || e.Status == store.StatusSent {
+			n++
+		}
+	}
+	return n
+}
+
+// checkJournalAgainstFake demands that every order on the venue is
+// journaled under its client id with the venue's id and state, that no
+// client id has two orders, and that nothing in the journal is left in
+// doubt or open while the venue has no such order.
+func checkJournalAgainstFake(t *testing.T, call int, path string, venueOrders []exchange.Order) {
+	t.Helper()
+	j, err := store.Open(path)
+	if err != nil {
+		t.Fatalf("call %d: reopen: %v", call, err)
+	}
+	defer j.Close()
+	hist, err := j.History(crashAcct, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	journaled := map[string]store.Entry{}
+	for _, e := range hist {
+		journaled[e.ClientID] = e
+	}
+	onVenue := map[string][]exchange.Order{}
+	for _, o := range venueOrders {
+		onVenue[o.ClientID] = append(onVenue[o.ClientID], o)
+	}
+	for id, os := range onVenue {
+		e, ok := journaled[id]
+		if !ok {
+			t.Fatalf("call %d: lost intent: venue order %s (%s) is not in the journal", call, id, os[0].OrderID)
+		}
+		if len(os) > 1 {
+			t.Fatalf("call %d: duplicate: %s has %d orders on the venue", call, id, len(os))
+		}
+		if e.Status != os[0].Status || e.OrderID != os[0].OrderID {
+			t.Fatalf("call %d: %s journal %s/%s, venue %s/%s", call, id, e.Status, e.OrderID, os[0].Status, os[0].OrderID)
+		}
+	}
+	for id, e := range journaled {
+		if e.Status == exchange.StatusPending || e.Status == exchange.StatusUnknown || e.Status == store.StatusSent {
+			t.Fatalf("call %d: %s still %s after reconciliation", call, id, e.Status)
+		}
+		if _, ok := onVenue[id]; !ok && !e.Final() {
+			t.Fatalf("call %d: %s is %s in the journal and absent from the venue", call, id, e.Status)
+		}
+	}
+}
+
+// quiet tracks the server's connections so the test can wait until every
+// request a killed process left in flight has been handled.
+type quiet struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	active int
+}
+
+func newQuiet() *quiet {
+	q := &quiet{}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *quiet) connState(_ net.Conn, s http.ConnState) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch s {
+	case http.StateNew:
+		q.active++
+	case http.StateClosed, http.StateHijacked:
+		q.active--
+		q.cond.Broadcast()
+	}
+}
+
+func (q *quiet) wait() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.active > 0 {
+		q.cond.Wait()
+	}
+}

@@ -199,6 +199,9 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 		if a.RESTURL != "" {
 			bo = append(bo, binance.WithBaseURL(a.RESTURL))
 		}
+		if a.WSURL != "" {
+			bo = append(bo, binance.WithWSURL(a.WSURL))
+		}
 		if o.hc != nil {
 			bo = append(bo, binance.WithHTTPClient(o.hc))
 		}

@@ -7,6 +7,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +336,52 @@ func TestRecommendedScheme(t *testing.T) {
 	}
 	if s, _ := connect.RecommendedScheme("okx"); s != "" {
 		t.Fatal(s)
+	}
+}
+
+// ws_url reaches the Binance client: its user data stream dials the URL
+// the config names, not one derived from rest_url.
+func TestOpenBinanceUsesWSURL(t *testing.T) {
+	srv := binancetest.NewServer()
+	defer srv.Close()
+	dialed := make(chan string, 8)
+	ws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dialed <- r.URL.Path
+		http.NotFound(w, r)
+	}))
+	defer ws.Close()
+	cfg := parse(t, `
+[[accounts]]
+name = "h"
+venue = "binance"
+network = "testnet"
+key = "bn-test"
+rest_url = "`+srv.URL+`"
+ws_url = "ws://`+strings.TrimPrefix(ws.URL, "http://")+`/elsewhere/ws-api"
+`)
+	_, priv := edPEM(t)
+	venues, err := connect.Open(context.Background(), cfg, vault(t, priv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer connect.Close(venues)
+	st, ok := venues[0].(exchange.Streamer)
+	if !ok {
+		t.Fatal("the Binance client is not a Streamer")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	go func() {
+		if s, err := st.Stream(ctx); err == nil {
+			_ = s.Close()
+		}
+	}()
+	select {
+	case p := <-dialed:
+		if p != "/elsewhere/ws-api" {
+			t.Fatalf("stream dialed %s", p)
+		}
+	case <-ctx.Done():
+		t.Fatal("the stream never dialed ws_url")
 	}
 }

@@ -53,6 +53,7 @@ var defaultLimits = []exchange.Limit{
 type Client struct {
 	info       exchange.AccountInfo
 	base       string
+	wsURL      string  // "" derives it from base
 	baseURL    url.URL // base, parsed once; each request copies it
 	keyID      string
 	keyHeader  []string // X-MBX-APIKEY's value, shared read-only by every request
@@ -85,6 +86,7 @@ type Option func(*config) error
 type config struct {
 	info       exchange.AccountInfo
 	base       string
+	wsURL      string
 	keyID      string
 	scheme     exchange.Scheme
 	secret     crypto.Secret
@@ -99,6 +101,12 @@ type config struct {
 // WithBaseURL overrides the REST base URL (a fake, Demo Mode, api1…).
 func WithBaseURL(u string) Option {
 	return func(c *config) error { c.base = strings.TrimRight(u, "/"); return nil }
+}
+
+// WithWSURL overrides the WebSocket API URL the user data stream uses
+// (default: derived from the REST base URL; see WithStreamURL).
+func WithWSURL(u string) Option {
+	return func(c *config) error { c.wsURL = u; return nil }
 }
 
 // WithAccount sets the account this client serves; its Network picks the
@@ -214,6 +222,7 @@ func New(opts ...Option) (*Client, error) {
 	c := &Client{
 		info:       cfg.info,
 		base:       cfg.base,
+		wsURL:      cfg.wsURL,
 		baseURL:    bu,
 		keyID:      cfg.keyID,
 		recvWindow: cfg.recvWindow,

@@ -49,8 +49,8 @@ type streamConfig struct {
 	checkEvery time.Duration
 }
 
-// WithStreamURL sets the WebSocket API URL; default: derived from the REST
-// base URL (testnet, mainnet, demo, or ws://host/ws-api/v3 for a fake).
+// WithStreamURL sets the WebSocket API URL; default: the client's
+// WithWSURL, else derived from the REST base URL (testnet, mainnet, demo, or ws://host/ws-api/v3 for a fake).
 func WithStreamURL(u string) StreamOption { return func(c *streamConfig) { c.url = u } }
 
 // WithStreamHTTPClient sets the client the WebSocket handshake goes through
@@ -87,6 +87,9 @@ func NewStreamer(c *Client, opts ...StreamOption) *Streamer {
 	cfg := streamConfig{pingEvery: defaultPingEvery, pongWait: defaultPongWait, checkEvery: defaultCheckEvery}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.url == "" {
+		cfg.url = c.wsURL
 	}
 	if cfg.url == "" {
 		cfg.url = wsURLFor(c.base)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,8 +19,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/crypto"
-	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
+	"github.com/vigil-trade/vigil/orders/orderstest"
 	"github.com/vigil-trade/vigil/store"
 )
 
@@ -88,7 +86,7 @@ func TestCrashVigilOrderPlace(t *testing.T) {
 		}
 	}
 	isOrder := func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/api/v3/order" }
-	q := newQuiet()
+	q := orderstest.NewQuiet()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := requests.Add(1)
 		m := mode.Load()
@@ -110,7 +108,7 @@ func TestCrashVigilOrderPlace(t *testing.T) {
 			kill()
 		}
 	}))
-	srv.Config.ConnState = q.connState
+	srv.Config.ConnState = q.ConnState
 	srv.Start()
 	defer srv.Close()
 
@@ -132,7 +130,7 @@ func TestCrashVigilOrderPlace(t *testing.T) {
 		mode.Store(killNone)
 		// Whatever the killed process left in flight has been handled
 		// before anyone looks at the venue.
-		q.wait()
+		q.Wait()
 		if ee, ok := err.(*exec.ExitError); ok && !ee.Exited() {
 			return true, out.String(), errb.String()
 		}
@@ -189,7 +187,15 @@ func TestCrashVigilOrderPlace(t *testing.T) {
 		if killed, out, stderr := run(killNone, "order", "list", "--account", crashAcct, "--limit", "0", "--json"); killed {
 			t.Fatalf("list was killed\n%s%s", out, stderr)
 		}
-		checkJournalAgainstFake(t, calls, journal, fake.Sim().Orders(binancetest.DefaultAccount))
+		j, err := store.Open(journal)
+		if err != nil {
+			t.Fatalf("call %d: reopen: %v", calls, err)
+		}
+		err = orderstest.Compare(j, crashAcct, fake.Sim().Orders(binancetest.DefaultAccount))
+		j.Close()
+		if err != nil {
+			t.Fatalf("call %d: %v", calls, err)
+		}
 	}
 	t.Logf("%d calls: %d killed, %d finished; %d orders on the venue; %d intents left in flight by kills",
 		calls, kills, finished, len(fake.Sim().Orders(binancetest.DefaultAccount)), inFlight)
@@ -264,8 +270,8 @@ func crashEnv(dir string) []string {
 	return env
 }
 
-// inFlightIntents counts the journal's intents a kill left PENDING, SENT
-// or UNKNOWN: the ones start-up reconciliation has to settle.
+// inFlightIntents counts the journal's intents a kill left in doubt: the
+// ones start-up reconciliation has to settle.
 func inFlightIntents(t *testing.T, path string) int {
 	t.Helper()
 	if _, err := os.Stat(path); os.IsNotExist(err) {
@@ -276,94 +282,9 @@ func inFlightIntents(t *testing.T, path string) int {
 		t.Fatalf("reopen after kill: %v", err)
 	}
 	defer j.Close()
-	un, err := j.Unresolved(crashAcct)
+	n, err := orderstest.InFlight(j, crashAcct)
 	if err != nil {
 		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range un {
-		if e.Status == exchange.StatusPending || e.Status == exchange.StatusUnknown || e.Status == store.StatusSent {
-			n++
-		}
 	}
 	return n
-}
-
-// checkJournalAgainstFake demands that every order on the venue is
-// journaled under its client id with the venue's id and state, that no
-// client id has two orders, and that nothing in the journal is left in
-// doubt or open while the venue has no such order.
-func checkJournalAgainstFake(t *testing.T, call int, path string, venueOrders []exchange.Order) {
-	t.Helper()
-	j, err := store.Open(path)
-	if err != nil {
-		t.Fatalf("call %d: reopen: %v", call, err)
-	}
-	defer j.Close()
-	hist, err := j.History(crashAcct, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	journaled := map[string]store.Entry{}
-	for _, e := range hist {
-		journaled[e.ClientID] = e
-	}
-	onVenue := map[string][]exchange.Order{}
-	for _, o := range venueOrders {
-		onVenue[o.ClientID] = append(onVenue[o.ClientID], o)
-	}
-	for id, os := range onVenue {
-		e, ok := journaled[id]
-		if !ok {
-			t.Fatalf("call %d: lost intent: venue order %s (%s) is not in the journal", call, id, os[0].OrderID)
-		}
-		if len(os) > 1 {
-			t.Fatalf("call %d: duplicate: %s has %d orders on the venue", call, id, len(os))
-		}
-		if e.Status != os[0].Status || e.OrderID != os[0].OrderID {
-			t.Fatalf("call %d: %s journal %s/%s, venue %s/%s", call, id, e.Status, e.OrderID, os[0].Status, os[0].OrderID)
-		}
-	}
-	for id, e := range journaled {
-		if e.Status == exchange.StatusPending || e.Status == exchange.StatusUnknown || e.Status == store.StatusSent {
-			t.Fatalf("call %d: %s still %s after reconciliation", call, id, e.Status)
-		}
-		if _, ok := onVenue[id]; !ok && !e.Final() {
-			t.Fatalf("call %d: %s is %s in the journal and absent from the venue", call, id, e.Status)
-		}
-	}
-}
-
-// quiet tracks the server's connections so the test can wait until every
-// request a killed process left in flight has been handled.
-type quiet struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	active int
-}
-
-func newQuiet() *quiet {
-	q := &quiet{}
-	q.cond = sync.NewCond(&q.mu)
-	return q
-}
-
-func (q *quiet) connState(_ net.Conn, s http.ConnState) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	switch s {
-	case http.StateNew:
-		q.active++
-	case http.StateClosed, http.StateHijacked:
-		q.active--
-		q.cond.Broadcast()
-	}
-}
-
-func (q *quiet) wait() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for q.active > 0 {
-		q.cond.Wait()
-	}
 }

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/term"
 
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/demo"
@@ -653,45 +652,25 @@ type progress struct {
 	w     io.Writer
 	tty   bool
 	total int
+	stop  func()
 
-	mu    sync.Mutex
-	n     int
-	quit  chan struct{}
-	ended chan struct{}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && term.IsTerminal(int(f.Fd()))
+	mu sync.Mutex
+	n  int
 }
 
 func newProgress(w io.Writer, total int) *progress {
 	p := &progress{w: w, tty: isTerminal(w), total: total}
 	if !p.tty {
 		fmt.Fprintf(w, "vigil: checking %d account%s\n", total, plural(total))
+		p.stop = func() {}
 		return p
 	}
-	p.quit, p.ended = make(chan struct{}), make(chan struct{})
-	go p.spin()
-	return p
-}
-
-func (p *progress) spin() {
-	defer close(p.ended)
-	frames := []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	for i := 0; ; i++ {
+	p.stop = spin(w, func() string {
 		p.mu.Lock()
-		fmt.Fprintf(p.w, "\r\x1b[2K%c checking %d account%s: %d done", frames[i%len(frames)], p.total, plural(p.total), p.n)
-		p.mu.Unlock()
-		select {
-		case <-p.quit:
-			fmt.Fprint(p.w, "\r\x1b[2K")
-			return
-		case <-t.C:
-		}
-	}
+		defer p.mu.Unlock()
+		return fmt.Sprintf("checking %d account%s: %d done", p.total, plural(p.total), p.n)
+	})
+	return p
 }
 
 func (p *progress) done(a accountReport) {
@@ -700,13 +679,6 @@ func (p *progress) done(a accountReport) {
 	p.n++
 	if !p.tty {
 		fmt.Fprintf(p.w, "vigil: checked %s (%d ms)\n", a.Name, a.DurationMS)
-	}
-}
-
-func (p *progress) stop() {
-	if p.tty {
-		close(p.quit)
-		<-p.ended
 	}
 }
 

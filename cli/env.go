@@ -140,7 +140,10 @@ type unlocked struct {
 	pass crypto.Secret
 }
 
-func (u *unlocked) save() error { return u.Save(u.path, u.pass.Bytes()) }
+func (u *unlocked) save(w io.Writer) error {
+	defer spinText(w, "encrypting the vault (scrypt)…")()
+	return u.Save(u.path, u.pass.Bytes())
+}
 
 func (u *unlocked) close() {
 	u.Wipe()
@@ -172,7 +175,9 @@ func (env *Env) unlock(ctx context.Context, path, passphraseFile string) (*unloc
 		if err != nil {
 			return nil, err
 		}
+		stop := spinText(env.Stderr, "unlocking the vault (scrypt)…")
 		v, err := crypto.OpenVault(path, pass)
+		stop()
 		if err == nil {
 			v.WorkFactor = env.WorkFactor
 			u := &unlocked{Vault: v, path: path, pass: crypto.NewSecret(pass)}

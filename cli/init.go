@@ -66,7 +66,10 @@ func runInit(ctx context.Context, env *Env, args []string) int {
 		}
 		defer clear(pass)
 		v := &crypto.Vault{WorkFactor: env.WorkFactor}
-		if err := v.Save(cfg.Vault, pass); err != nil {
+		stop := spinText(env.Stderr, "encrypting the vault (scrypt)…")
+		err = v.Save(cfg.Vault, pass)
+		stop()
+		if err != nil {
 			return env.Fail(err)
 		}
 		fmt.Fprintf(env.Stdout, "Created an empty vault %s (mode 0600).\n", cfg.Vault)

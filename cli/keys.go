@@ -416,7 +416,7 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 		k.Wipe()
 		return env.Fail(err)
 	}
-	if err := u.save(); err != nil {
+	if err := u.save(env.Stderr); err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Added %s: %s %s key %s to %s\n", label, venue, scheme, displayID(k.KeyID), u.path)
@@ -571,7 +571,7 @@ func runKeysRotate(ctx context.Context, env *Env, args []string) int {
 		k.Wipe()
 		return env.Fail(err)
 	}
-	if err := u.save(); err != nil {
+	if err := u.save(env.Stderr); err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Rotated %s: key %s, secret replaced. Revoke the old key at %s.\n", label, displayID(k.KeyID), old.Venue)
@@ -623,7 +623,7 @@ func runKeysRm(ctx context.Context, env *Env, args []string) int {
 	if err := u.Remove(label); err != nil {
 		return env.Fail(err)
 	}
-	if err := u.save(); err != nil {
+	if err := u.save(env.Stderr); err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Removed %s. Revoke it at %s too; %s.bak keeps it until the next change.\n", label, k.Venue, u.path)
@@ -657,7 +657,7 @@ func runKeysPasswd(ctx context.Context, env *Env, args []string) int {
 	u.pass.Wipe()
 	u.pass = crypto.NewSecret(pass)
 	clear(pass)
-	if err := u.save(); err != nil {
+	if err := u.save(env.Stderr); err != nil {
 		return env.Fail(err)
 	}
 	// The backup still opens with the old passphrase, which may be why it
@@ -695,7 +695,7 @@ func runKeysSetID(ctx context.Context, env *Env, args []string) int {
 	if err := u.Replace(k); err != nil {
 		return env.Fail(err)
 	}
-	if err := u.save(); err != nil {
+	if err := u.save(env.Stderr); err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Set the key id of %s to %s.\n", k.Label, displayID(k.KeyID))

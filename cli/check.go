@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/demo"
 	"github.com/vigil-trade/vigil/exchange"

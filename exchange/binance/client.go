@@ -74,10 +74,7 @@ type Client struct {
 	queryHeader, formHeader http.Header
 	sharedHeaders           bool
 
-	mu      sync.Mutex
-	rules   map[string]exchange.SymbolRules
-	symbols []string
-	infoErr error
+	book exchange.RuleBook // exchangeInfo's symbols
 }
 
 // Option configures a Client.

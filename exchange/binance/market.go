@@ -58,24 +58,16 @@ type filterResp struct {
 // loadInfo fetches exchangeInfo once and caches rules and limits. Concurrent
 // first callers may both fetch; the second result simply replaces the first.
 func (c *Client) loadInfo(ctx context.Context) error {
-	c.mu.Lock()
-	loaded := c.rules != nil
-	c.mu.Unlock()
-	if loaded {
+	if c.book.Loaded() {
 		return nil
 	}
 	var out exchangeInfoResp
 	if err := c.do(ctx, &call{ep: epExchangeInfo, out: &out, ec: c.errCtx()}); err != nil {
 		return err
 	}
-	rules := make(map[string]exchange.SymbolRules, len(out.Symbols))
-	var syms []string
+	rules := make([]exchange.SymbolRules, 0, len(out.Symbols))
 	for _, s := range out.Symbols {
-		r := parseSymbol(s)
-		rules[r.Symbol] = r
-		if r.Trading {
-			syms = append(syms, r.Symbol)
-		}
+		rules = append(rules, parseSymbol(s))
 	}
 	if c.limits == nil {
 		if l := parseLimits(out.RateLimits); len(l) > 0 {
@@ -83,17 +75,13 @@ func (c *Client) loadInfo(ctx context.Context) error {
 			c.setCounters(l)
 		}
 	}
-	c.mu.Lock()
-	c.rules, c.symbols = rules, syms
-	c.mu.Unlock()
+	c.book.Set(rules)
 	return nil
 }
 
 // RefreshRules drops the cached exchangeInfo; the next call fetches it.
 func (c *Client) RefreshRules() {
-	c.mu.Lock()
-	c.rules, c.symbols = nil, nil
-	c.mu.Unlock()
+	c.book.Reset()
 }
 
 func parseSymbol(s symbolResp) exchange.SymbolRules {
@@ -181,9 +169,7 @@ func (c *Client) Rules(ctx context.Context, symbol string) (exchange.SymbolRules
 	if err := c.loadInfo(ctx); err != nil {
 		return exchange.SymbolRules{}, err
 	}
-	c.mu.Lock()
-	r, ok := c.rules[strings.ToUpper(symbol)]
-	c.mu.Unlock()
+	r, ok := c.book.Get(strings.ToUpper(symbol))
 	if !ok {
 		return exchange.SymbolRules{}, fmt.Errorf("binance: %s does not list symbol %q", c.info.Network, symbol)
 	}
@@ -192,9 +178,7 @@ func (c *Client) Rules(ctx context.Context, symbol string) (exchange.SymbolRules
 
 // cachedRules returns rules without I/O, for error advice.
 func (c *Client) cachedRules(symbol string) *exchange.SymbolRules {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if r, ok := c.rules[symbol]; ok {
+	if r, ok := c.book.Get(symbol); ok {
 		return &r
 	}
 	return nil
@@ -205,9 +189,7 @@ func (c *Client) Symbols(ctx context.Context) ([]string, error) {
 	if err := c.loadInfo(ctx); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.symbols...), nil
+	return c.book.Symbols(), nil
 }
 
 // LastPrice is the last trade price of symbol.

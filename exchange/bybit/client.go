@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
@@ -87,9 +86,7 @@ type Client struct {
 	rates      *rates
 	now        func() time.Time
 
-	mu      sync.Mutex
-	rules   map[string]exchange.SymbolRules
-	symbols []string
+	book exchange.RuleBook
 }
 
 var _ exchange.Venue = (*Client)(nil)
@@ -136,7 +133,6 @@ func New(opts ...Option) (*Client, error) {
 		hc:         cfg.hc,
 		recvWindow: strconv.FormatInt(cfg.recvWindow.Milliseconds(), 10),
 		now:        cfg.now,
-		rules:      map[string]exchange.SymbolRules{},
 	}
 	if !cfg.secret.IsZero() {
 		s, err := NewSigner(cfg.keyID, cfg.secret)

@@ -206,10 +206,7 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 
 // loadRules fetches every spot instrument once (spot is not paginated).
 func (c *Client) loadRules(ctx context.Context) error {
-	c.mu.Lock()
-	loaded := len(c.symbols) > 0
-	c.mu.Unlock()
-	if loaded {
+	if c.book.Loaded() {
 		return nil
 	}
 	var res struct {
@@ -220,22 +217,16 @@ func (c *Client) loadRules(ctx context.Context) error {
 	if err := c.do(ctx, r, &res); err != nil {
 		return err
 	}
-	rules := make(map[string]exchange.SymbolRules, len(res.List))
-	var symbols []string
+	rules := make([]exchange.SymbolRules, 0, len(res.List))
 	for _, w := range res.List {
 		sr, err := w.rules()
 		if err != nil {
 			return err
 		}
-		rules[sr.Symbol] = sr
-		if sr.Trading {
-			symbols = append(symbols, sr.Symbol)
-		}
+		rules = append(rules, sr)
 	}
-	slices.Sort(symbols)
-	c.mu.Lock()
-	c.rules, c.symbols = rules, symbols
-	c.mu.Unlock()
+	slices.SortFunc(rules, func(a, b exchange.SymbolRules) int { return strings.Compare(a.Symbol, b.Symbol) })
+	c.book.Set(rules)
 	return nil
 }
 
@@ -244,9 +235,7 @@ func (c *Client) Rules(ctx context.Context, symbol string) (exchange.SymbolRules
 	if err := c.loadRules(ctx); err != nil {
 		return exchange.SymbolRules{}, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.rules[symbol]
+	r, ok := c.book.Get(symbol)
 	if !ok {
 		return exchange.SymbolRules{}, fmt.Errorf("bybit: no spot symbol %q", symbol)
 	}
@@ -258,9 +247,7 @@ func (c *Client) Symbols(ctx context.Context) ([]string, error) {
 	if err := c.loadRules(ctx); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.symbols), nil
+	return c.book.Symbols(), nil
 }
 
 // LastPrice reads GET /v5/market/tickers.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
@@ -86,9 +85,7 @@ type Client struct {
 	now    func() time.Time
 	demo   bool
 
-	mu      sync.Mutex
-	rules   map[string]exchange.SymbolRules
-	symbols []string
+	book exchange.RuleBook
 }
 
 var _ exchange.Venue = (*Client)(nil)
@@ -126,7 +123,6 @@ func New(opts ...Option) (*Client, error) {
 		hc:    cfg.hc,
 		now:   cfg.now,
 		demo:  demo,
-		rules: map[string]exchange.SymbolRules{},
 	}
 	if !cfg.secret.IsZero() || !cfg.passphrase.IsZero() {
 		s, err := NewSigner(cfg.keyID, cfg.secret, cfg.passphrase)

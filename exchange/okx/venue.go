@@ -178,10 +178,7 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 // loadRules fetches every SPOT instrument once; one call is cheaper than one
 // per symbol and the list changes rarely.
 func (c *Client) loadRules(ctx context.Context) error {
-	c.mu.Lock()
-	loaded := len(c.symbols) > 0
-	c.mu.Unlock()
-	if loaded {
+	if c.book.Loaded() {
 		return nil
 	}
 	var data []wireInstrument
@@ -190,22 +187,16 @@ func (c *Client) loadRules(ctx context.Context) error {
 	if err := c.do(ctx, r, &data); err != nil {
 		return err
 	}
-	rules := make(map[string]exchange.SymbolRules, len(data))
-	var symbols []string
+	rules := make([]exchange.SymbolRules, 0, len(data))
 	for _, w := range data {
 		sr, err := w.rules()
 		if err != nil {
 			return err
 		}
-		rules[sr.Symbol] = sr
-		if sr.Trading {
-			symbols = append(symbols, sr.Symbol)
-		}
+		rules = append(rules, sr)
 	}
-	slices.Sort(symbols)
-	c.mu.Lock()
-	c.rules, c.symbols = rules, symbols
-	c.mu.Unlock()
+	slices.SortFunc(rules, func(a, b exchange.SymbolRules) int { return strings.Compare(a.Symbol, b.Symbol) })
+	c.book.Set(rules)
 	return nil
 }
 
@@ -214,9 +205,7 @@ func (c *Client) Rules(ctx context.Context, symbol string) (exchange.SymbolRules
 	if err := c.loadRules(ctx); err != nil {
 		return exchange.SymbolRules{}, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.rules[symbol]
+	r, ok := c.book.Get(symbol)
 	if !ok {
 		return exchange.SymbolRules{}, fmt.Errorf("okx: no spot instrument %q (OKX spells them BASE-QUOTE, e.g. BTC-USDT)", symbol)
 	}
@@ -228,9 +217,7 @@ func (c *Client) Symbols(ctx context.Context) ([]string, error) {
 	if err := c.loadRules(ctx); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.symbols), nil
+	return c.book.Symbols(), nil
 }
 
 // LastPrice reads GET /api/v5/market/ticker.

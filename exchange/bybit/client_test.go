@@ -209,7 +209,7 @@ func TestLimitHeadersObserved(t *testing.T) {
 		io.WriteString(w, ok(`{"list":[]}`))
 	})
 	rec := &recorder{observed: map[string]int{}}
-	c.rates.newB = func(string, func() time.Time, ...exchange.Limit) budgeter { return rec }
+	c.rates.New = func(string, func() time.Time, ...exchange.Limit) exchange.ScopedBudget { return rec }
 	if _, err := c.Balances(context.Background()); err != nil {
 		t.Fatal(err)
 	}

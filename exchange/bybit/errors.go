@@ -154,7 +154,7 @@ func (c *Client) rateLimited(ae *exchange.APIError, resp *http.Response, ipBan b
 		}
 		ae.AdviceText = "Bybit says too many requests for this endpoint (limits are per key per endpoint per second); vigil holds this account until " + rl.RetryAt.Format("15:04:05.000") + "."
 	}
-	c.rates.ban(rl.RetryAt, "bybit "+ae.Code)
+	c.rates.Ban(rl.RetryAt, "bybit "+ae.Code)
 	return rl
 }
 

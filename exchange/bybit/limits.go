@@ -3,9 +3,7 @@ package bybit
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,42 +42,17 @@ const (
 	banAfter403 = 10 * time.Minute
 )
 
-// budgeter is what the client needs from a rate budget; *exchange.Budget
-// satisfies it, and tests substitute a recorder.
-type budgeter interface {
-	Acquire(ctx context.Context, c exchange.Cost) error
-	Observe(name string, used int)
-	SetLimits(limits ...exchange.Limit)
-	Ban(until time.Time, reason string)
-	Snapshot() exchange.BudgetSnapshot
-}
-
-// rates keeps one budget per scope (each endpoint, plus the IP), because
-// exchange.Budget charges every bucket it holds on each Acquire and Bybit's
-// buckets are independent. When exchange.Limit/Cost gain a Scope field this
-// collapses into one Budget with scoped limits.
+// rates keeps one budget per scope (each endpoint, plus the IP): Bybit's
+// buckets are independent of each other.
 type rates struct {
-	account string
-	now     func() time.Time
-	newB    func(account string, now func() time.Time, limits ...exchange.Limit) budgeter
+	*exchange.Scopes
 
-	mu        sync.Mutex
-	scopes    map[string]budgeter
-	limits    map[string]int // what each scope was last configured with
-	banUntil  time.Time
-	banReason string
+	mu     sync.Mutex
+	limits map[string]int // what each scope was last configured with
 }
 
 func newRates(account string, now func() time.Time) *rates {
-	return &rates{
-		account: account,
-		now:     now,
-		newB: func(account string, now func() time.Time, limits ...exchange.Limit) budgeter {
-			return exchange.NewBudget(account, now, limits...)
-		},
-		scopes: map[string]budgeter{},
-		limits: map[string]int{},
-	}
+	return &rates{Scopes: exchange.NewScopes(account, now), limits: map[string]int{}}
 }
 
 func bucketName(scope string, w time.Duration) string {
@@ -89,17 +62,12 @@ func bucketName(scope string, w time.Duration) string {
 	return scope + "/1s"
 }
 
-func (r *rates) budget(scope string, limit int, w time.Duration, kind exchange.LimitKind) budgeter {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b, ok := r.scopes[scope]
-	if !ok {
-		b = r.newB(r.account, r.now, exchange.Limit{Name: bucketName(scope, w), Kind: kind, Limit: limit, Window: w, Rolling: w == window})
-		if r.now().Before(r.banUntil) {
-			b.Ban(r.banUntil, r.banReason)
-		}
-		r.scopes[scope] = b
+func (r *rates) budget(scope string, limit int, w time.Duration, kind exchange.LimitKind) exchange.ScopedBudget {
+	b, created := r.Get(scope, exchange.Limit{Name: bucketName(scope, w), Kind: kind, Limit: limit, Window: w, Rolling: w == window})
+	if created {
+		r.mu.Lock()
 		r.limits[scope] = limit
+		r.mu.Unlock()
 	}
 	return b
 }
@@ -163,41 +131,4 @@ func (r *rates) observe(ep endpoint, lh limitHeaders) {
 	}
 	used := max(lh.limit-lh.remaining, 0)
 	b.Observe(bucketName(ep.name, window), used)
-}
-
-// ban stops every scope until until.
-func (r *rates) ban(until time.Time, reason string) {
-	r.mu.Lock()
-	if until.After(r.banUntil) {
-		r.banUntil, r.banReason = until, reason
-	}
-	all := make([]budgeter, 0, len(r.scopes))
-	for _, b := range r.scopes {
-		all = append(all, b)
-	}
-	r.mu.Unlock()
-	for _, b := range all {
-		b.Ban(until, reason)
-	}
-}
-
-// snapshot merges the scopes into one view, buckets sorted by name.
-func (r *rates) snapshot() exchange.BudgetSnapshot {
-	r.mu.Lock()
-	all := make([]budgeter, 0, len(r.scopes))
-	for _, b := range r.scopes {
-		all = append(all, b)
-	}
-	s := exchange.BudgetSnapshot{Account: r.account, BannedUntil: r.banUntil, BanReason: r.banReason, At: r.now()}
-	r.mu.Unlock()
-	for _, b := range all {
-		bs := b.Snapshot()
-		s.Buckets = append(s.Buckets, bs.Buckets...)
-		s.Waiting += bs.Waiting
-		if bs.BannedUntil.After(s.BannedUntil) {
-			s.BannedUntil, s.BanReason = bs.BannedUntil, bs.BanReason
-		}
-	}
-	slices.SortFunc(s.Buckets, func(a, b exchange.Bucket) int { return strings.Compare(a.Name, b.Name) })
-	return s
 }

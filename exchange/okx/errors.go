@@ -153,6 +153,8 @@ func (c *Client) rateLimited(ae *exchange.APIError) error {
 	if ae.Code == "50061" {
 		ae.AdviceText = "OKX's sub-account order-rate cap (1000 new and amended orders per 2 s) was hit; vigil holds this account until " + retry.Format("15:04:05") + "."
 	}
-	c.rates.ban(retry, "okx "+ae.Code)
+	// Every scope stops: a refusal on one endpoint usually means the
+	// account is being throttled, and a second refusal only extends it.
+	c.rates.Ban(retry, "okx "+ae.Code)
 	return &exchange.RateLimitError{APIError: ae, RetryAt: retry}
 }

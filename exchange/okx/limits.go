@@ -2,9 +2,6 @@ package okx
 
 import (
 	"context"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
@@ -36,39 +33,14 @@ var (
 	epPending     = endpoint{name: "orders-pending", limit: 60, priority: exchange.Background}
 )
 
-// budgeter is what the client needs from a rate budget; *exchange.Budget
-// satisfies it, and tests substitute a recorder.
-type budgeter interface {
-	Acquire(ctx context.Context, c exchange.Cost) error
-	Observe(name string, used int)
-	Ban(until time.Time, reason string)
-	Snapshot() exchange.BudgetSnapshot
-}
-
-// rates keeps one budget per scope (endpoint, or endpoint+instrument), because
-// exchange.Budget charges every bucket it holds on each Acquire and OKX's
-// buckets are independent of each other. When exchange.Limit/Cost gain a
-// Scope field this collapses into one Budget with scoped limits.
+// rates keeps one budget per scope (endpoint, or endpoint+instrument):
+// OKX's buckets are independent of each other.
 type rates struct {
-	account string
-	now     func() time.Time
-	newB    func(account string, now func() time.Time, limits ...exchange.Limit) budgeter
-
-	mu        sync.Mutex
-	scopes    map[string]budgeter
-	banUntil  time.Time
-	banReason string
+	*exchange.Scopes
 }
 
 func newRates(account string, now func() time.Time) *rates {
-	return &rates{
-		account: account,
-		now:     now,
-		newB: func(account string, now func() time.Time, limits ...exchange.Limit) budgeter {
-			return exchange.NewBudget(account, now, limits...)
-		},
-		scopes: map[string]budgeter{},
-	}
+	return &rates{exchange.NewScopes(account, now)}
 }
 
 func scopeName(ep endpoint, inst string) string {
@@ -78,26 +50,17 @@ func scopeName(ep endpoint, inst string) string {
 	return ep.name
 }
 
-func (r *rates) budget(ep endpoint, inst string) budgeter {
+func (r *rates) budget(ep endpoint, inst string) exchange.ScopedBudget {
 	name := scopeName(ep, inst)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b, ok := r.scopes[name]
-	if !ok {
-		kind := exchange.LimitRaw
-		if ep.orders > 0 {
-			kind = exchange.LimitOrders
-		}
-		// OKX does not say whether its windows are fixed or rolling; a
-		// rolling count is never more permissive than the venue's, where a
-		// fixed one lets a full burst each side of a boundary through
-		// within one 2 s span.
-		b = r.newB(r.account, r.now, exchange.Limit{Name: name + "/2s", Kind: kind, Limit: ep.limit, Window: window, Rolling: true})
-		if r.now().Before(r.banUntil) {
-			b.Ban(r.banUntil, r.banReason)
-		}
-		r.scopes[name] = b
+	kind := exchange.LimitRaw
+	if ep.orders > 0 {
+		kind = exchange.LimitOrders
 	}
+	// OKX does not say whether its windows are fixed or rolling; a rolling
+	// count is never more permissive than the venue's, where a fixed one
+	// lets a full burst each side of a boundary through within one 2 s
+	// span.
+	b, _ := r.Get(name, exchange.Limit{Name: name + "/2s", Kind: kind, Limit: ep.limit, Window: window, Rolling: true})
 	return b
 }
 
@@ -106,42 +69,4 @@ func (r *rates) budget(ep endpoint, inst string) budgeter {
 // ep's own when it carries none.
 func (r *rates) acquire(ctx context.Context, ep endpoint, inst string) error {
 	return r.budget(ep, inst).Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority)})
-}
-
-// ban stops every scope: OKX's 50011 on one endpoint usually means the
-// account is being throttled, and a second refusal only extends it.
-func (r *rates) ban(until time.Time, reason string) {
-	r.mu.Lock()
-	if until.After(r.banUntil) {
-		r.banUntil, r.banReason = until, reason
-	}
-	all := make([]budgeter, 0, len(r.scopes))
-	for _, b := range r.scopes {
-		all = append(all, b)
-	}
-	r.mu.Unlock()
-	for _, b := range all {
-		b.Ban(until, reason)
-	}
-}
-
-// snapshot merges the scopes into one view, buckets sorted by name.
-func (r *rates) snapshot() exchange.BudgetSnapshot {
-	r.mu.Lock()
-	all := make([]budgeter, 0, len(r.scopes))
-	for _, b := range r.scopes {
-		all = append(all, b)
-	}
-	s := exchange.BudgetSnapshot{Account: r.account, BannedUntil: r.banUntil, BanReason: r.banReason, At: r.now()}
-	r.mu.Unlock()
-	for _, b := range all {
-		bs := b.Snapshot()
-		s.Buckets = append(s.Buckets, bs.Buckets...)
-		s.Waiting += bs.Waiting
-		if bs.BannedUntil.After(s.BannedUntil) {
-			s.BannedUntil, s.BanReason = bs.BannedUntil, bs.BanReason
-		}
-	}
-	slices.SortFunc(s.Buckets, func(a, b exchange.Bucket) int { return strings.Compare(a.Name, b.Name) })
-	return s
 }

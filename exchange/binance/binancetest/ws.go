@@ -49,11 +49,37 @@ type streamState struct {
 	noPong bool
 	silent bool
 	delay  time.Duration
+	// The silence is a span of each account's event sequence, so an event
+	// made while silent is lost even if the connection's sender reaches it
+	// after the fault is cleared: (silentAfter, resumeAfter], or open-ended
+	// while silent.
+	silentAfter, resumeAfter map[string]uint64
+}
+
+// silenced reports whether ev was made while the stream was silent.
+func (st streamState) silenced(ev sim.Event) bool {
+	if st.silentAfter == nil || ev.Seq <= st.silentAfter[ev.Account] {
+		return false
+	}
+	return st.silent || ev.Seq <= st.resumeAfter[ev.Account]
+}
+
+// seqs is every account's latest event sequence number.
+func (s *Server) seqs() map[string]uint64 {
+	m := map[string]uint64{}
+	for _, a := range s.sim.Accounts() {
+		m[a] = s.sim.Seq(a)
+	}
+	return m
 }
 
 // SetStreamFault applies a fault to the WebSocket API: one-shot faults act on
 // the connections open now; the others last until ClearStreamFaults.
 func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) {
+	var seqs map[string]uint64
+	if f == StreamSilent {
+		seqs = s.seqs() // before s.mu: the sim has its own lock
+	}
 	s.mu.Lock()
 	conns := make([]*wsConn, 0, len(s.wsConns))
 	for c := range s.wsConns {
@@ -64,6 +90,7 @@ func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) {
 		s.stream.noPong = true
 	case StreamSilent:
 		s.stream.silent = true
+		s.stream.silentAfter, s.stream.resumeAfter = seqs, nil
 	case StreamDelay:
 		s.stream.delay = delay
 	}
@@ -80,9 +107,14 @@ func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) {
 
 // ClearStreamFaults ends lasting stream faults.
 func (s *Server) ClearStreamFaults() {
+	seqs := s.seqs()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stream = streamState{}
+	st := streamState{silentAfter: s.stream.silentAfter, resumeAfter: s.stream.resumeAfter}
+	if s.stream.silent {
+		st.resumeAfter = seqs
+	}
+	s.stream = st
 }
 
 // StreamConns is how many WebSocket API connections are open.
@@ -475,7 +507,7 @@ func (wc *wsConn) subscribe(account string) int {
 				continue
 			}
 			st := wc.s.streamNow()
-			if st.silent {
+			if st.silenced(ev) {
 				continue
 			}
 			if st.delay > 0 && !wc.s.sleep(wc.ctx, st.delay) {

@@ -249,53 +249,45 @@ func TestDuplicateAnswerAdoptsTheOpenOrder(t *testing.T) {
 	})
 }
 
+// TestSlowVenueIsGivenGraceNotAResend: the venue took the order, lost the
+// answer, and does not show the order to the first query; the desk waits
+// the account's grace and asks again rather than sending it twice.
 func TestSlowVenueIsGivenGraceNotAResend(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		x := fakevenue.New(nil)
-		d, v, _ := newDesk(t, x, WithGrace(3*time.Second))
-		x.Fault = func(op, _ string) fakevenue.Fault {
-			if op == "place" {
-				return fakevenue.LoseResponse
-			}
-			return fakevenue.None
-		}
-		x.Hidden = func(_ string, q int) bool { return q == 1 }
-		start := time.Now()
-		o, err := d.Place(context.Background(), acct, market("2"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.places != 1 || o.Status != exchange.StatusFilled || !o.Filled.Equal(decimal.NewFromInt(2)) {
-			t.Fatalf("%d sends, order %+v", v.places, o)
-		}
-		if waited := time.Since(start); waited != 3*time.Second {
-			t.Fatalf("waited %s, want the 3s grace", waited)
-		}
-	})
-}
-
-// TestAccountGraceOverridesDefault: the account's own grace (config
-// order_grace_ms) is what the desk waits, not the desk-wide one.
-func TestAccountGraceOverridesDefault(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		x := fakevenue.New(nil)
-		d, _, _ := newDesk(t, x, WithGrace(time.Hour), WithAccountGrace(acct, 250*time.Millisecond),
-			WithAccountGrace("elsewhere", time.Minute))
-		x.Fault = func(op, _ string) fakevenue.Fault {
-			if op == "place" {
-				return fakevenue.LoseResponse
-			}
-			return fakevenue.None
-		}
-		x.Hidden = func(_ string, q int) bool { return q == 1 }
-		start := time.Now()
-		if _, err := d.Place(context.Background(), acct, market("2")); err != nil {
-			t.Fatal(err)
-		}
-		if waited := time.Since(start); waited != 250*time.Millisecond {
-			t.Fatalf("waited %s, want the account's 250ms", waited)
-		}
-	})
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		want time.Duration
+	}{
+		{"desk grace", []Option{WithGrace(3 * time.Second)}, 3 * time.Second},
+		// The account's own (config order_grace_ms) wins over the desk's.
+		{"account grace", []Option{WithGrace(time.Hour), WithAccountGrace(acct, 250*time.Millisecond),
+			WithAccountGrace("elsewhere", time.Minute)}, 250 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				x := fakevenue.New(nil)
+				d, v, _ := newDesk(t, x, tc.opts...)
+				x.Fault = func(op, _ string) fakevenue.Fault {
+					if op == "place" {
+						return fakevenue.LoseResponse
+					}
+					return fakevenue.None
+				}
+				x.Hidden = func(_ string, q int) bool { return q == 1 }
+				start := time.Now()
+				o, err := d.Place(context.Background(), acct, market("2"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.places != 1 || o.Status != exchange.StatusFilled || !o.Filled.Equal(decimal.NewFromInt(2)) {
+					t.Fatalf("%d sends, order %+v", v.places, o)
+				}
+				if waited := time.Since(start); waited != tc.want {
+					t.Fatalf("waited %s, want %s", waited, tc.want)
+				}
+			})
+		})
+	}
 }
 
 func TestOlderOrderWithReusedIDIsNotAdopted(t *testing.T) {

@@ -41,11 +41,46 @@ type WSHub struct {
 	noPong bool
 	silent bool
 	delay  time.Duration
+
+	// A silence is a span of each account's event sequence, so an event
+	// made while silent is lost even if its connection's forwarder reaches
+	// it after ClearFaults: (silentAfter, resumeAfter], open-ended while
+	// silent. xs are the exchanges Forward has seen.
+	xs                       map[*Exchange]bool
+	silentAfter, resumeAfter map[seqKey]uint64
+}
+
+type seqKey struct {
+	x       *Exchange
+	account string
+}
+
+// seqs is the latest event sequence number of every account of every
+// exchange forwarded so far; h.mu must not be held (each exchange takes
+// its own lock).
+func (h *WSHub) seqs() map[seqKey]uint64 {
+	h.mu.Lock()
+	xs := make([]*Exchange, 0, len(h.xs))
+	for x := range h.xs {
+		xs = append(xs, x)
+	}
+	h.mu.Unlock()
+	m := map[seqKey]uint64{}
+	for _, x := range xs {
+		for _, a := range x.Accounts() {
+			m[seqKey{x, a}] = x.Seq(a)
+		}
+	}
+	return m
 }
 
 // SetFault applies a fault: one-shot faults act on the connections open
 // now; the others last until ClearFaults.
 func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
+	var seqs map[seqKey]uint64
+	if f == StreamSilent {
+		seqs = h.seqs()
+	}
 	h.mu.Lock()
 	conns := make([]*WSConn, 0, len(h.conns))
 	for c := range h.conns {
@@ -56,6 +91,7 @@ func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
 		h.noPong = true
 	case StreamSilent:
 		h.silent = true
+		h.silentAfter, h.resumeAfter = seqs, nil
 	case StreamDelay:
 		h.delay = delay
 	}
@@ -73,8 +109,12 @@ func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
 
 // ClearFaults ends lasting faults.
 func (h *WSHub) ClearFaults() {
+	seqs := h.seqs()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.silent {
+		h.resumeAfter = seqs
+	}
 	h.noPong, h.silent, h.delay = false, false, 0
 }
 
@@ -92,10 +132,25 @@ func (h *WSHub) AnswerPings() bool {
 	return !h.noPong
 }
 
-func (h *WSHub) pushFaults() (silent bool, delay time.Duration) {
+// pushFaults says whether e, from x, was made while the stream was silent,
+// and how late pushes are to be.
+func (h *WSHub) pushFaults(x *Exchange, e Event) (silenced bool, delay time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.silent, h.delay
+	if h.silentAfter != nil || h.silent {
+		k := seqKey{x, e.Account}
+		silenced = e.Seq > h.silentAfter[k] && (h.silent || e.Seq <= h.resumeAfter[k])
+	}
+	return silenced, h.delay
+}
+
+func (h *WSHub) track(x *Exchange) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.xs == nil {
+		h.xs = map[*Exchange]bool{}
+	}
+	h.xs[x] = true
 }
 
 // WSServe is how one fake serves its private WebSocket.
@@ -216,6 +271,7 @@ func (wc *WSConn) Write(v any) {
 // behind, the connection is dropped: the client must resync after any gap,
 // as after a real disconnect.
 func (wc *WSConn) Forward(x *Exchange, account string, push func(Event)) (cancel func()) {
+	wc.hub.track(x)
 	events, unsubscribe := x.Subscribe(account)
 	var once sync.Once
 	stopped := make(chan struct{})
@@ -237,8 +293,8 @@ func (wc *WSConn) Forward(x *Exchange, account string, push func(Event)) (cancel
 					}
 					return
 				}
-				silent, delay := wc.hub.pushFaults()
-				if silent {
+				silenced, delay := wc.hub.pushFaults(x, e)
+				if silenced {
 					continue
 				}
 				if delay > 0 && !wc.sleep(delay) {

@@ -83,8 +83,10 @@ func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
 	}
 	h.mu.Lock()
 	conns := make([]*WSConn, 0, len(h.conns))
+	expires := make([]func(*WSConn), 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
+		expires = append(expires, c.expire) // OnExpire writes it under h.mu
 	}
 	switch f {
 	case StreamNoPong:
@@ -96,13 +98,13 @@ func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
 		h.delay = delay
 	}
 	h.mu.Unlock()
-	for _, c := range conns {
+	for i, c := range conns {
 		switch f {
 		case StreamDrop:
 			c.Drop()
 		case StreamExpire:
 			// A close handshake waits for the client to read the frame.
-			go c.expire(c)
+			go expires[i](c)
 		}
 	}
 }
@@ -225,6 +227,18 @@ type WSConn struct {
 	cancel context.CancelFunc
 	expire func(*WSConn)
 }
+
+// OnExpire sets how this connection ends under StreamExpire, over
+// WSServe.Expire (for a venue whose notice needs the connection's own
+// state, such as its subscriptions).
+func (wc *WSConn) OnExpire(f func()) {
+	wc.hub.mu.Lock()
+	defer wc.hub.mu.Unlock()
+	wc.expire = func(*WSConn) { f() }
+}
+
+// Ping sends a protocol ping and waits for the pong.
+func (wc *WSConn) Ping(ctx context.Context) error { return wc.c.Ping(ctx) }
 
 // Hub is the hub the connection belongs to.
 func (wc *WSConn) Hub() *WSHub { return wc.hub }

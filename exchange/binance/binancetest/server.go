@@ -153,8 +153,7 @@ type Server struct {
 	nextCID  uint64
 
 	pingEvery time.Duration
-	stream    streamState
-	wsConns   map[*wsConn]bool
+	stream    sim.WSHub
 }
 
 // New returns a fake that does not listen; mount Handler where needed (an

@@ -20,123 +20,42 @@ import (
 // WSPath is where the fake serves the WebSocket API (user data stream).
 const WSPath = "/ws-api/v3"
 
-// StreamFault is a misbehaviour of the WebSocket API.
-type StreamFault int
+// StreamFault is a misbehaviour of the WebSocket API (sim's, with
+// Binance's shapes): StreamDrop and StreamExpire act on the connections
+// open now; the others last until ClearStreamFaults. StreamExpire ends
+// every subscription with eventStreamTerminated and closes the connection
+// normally, as at Binance's 24 h limit. StreamNoPong also stops the
+// server's own pings.
+type StreamFault = sim.StreamFault
 
+// The stream faults.
 const (
-	// StreamDrop closes every open connection at once without a close
-	// frame, like a network cut (one-shot).
-	StreamDrop StreamFault = iota + 1
-	// StreamExpire ends every subscription with eventStreamTerminated and
-	// closes the connections normally, as at Binance's 24 h limit
-	// (one-shot).
-	StreamExpire
-	// StreamNoPong stops answering the client's pings and stops the
-	// server's own pings, while events keep flowing (until cleared).
-	StreamNoPong
-	// StreamSilent withholds events (they are lost, not queued) while the
-	// connection, pings and request answers stay healthy (until cleared).
-	StreamSilent
-	// StreamDelay delivers events late by the given delay (until cleared).
-	StreamDelay
+	StreamDrop   = sim.StreamDrop
+	StreamExpire = sim.StreamExpire
+	StreamNoPong = sim.StreamNoPong
+	StreamSilent = sim.StreamSilent
+	StreamDelay  = sim.StreamDelay
 )
 
 // WithPingInterval changes the server's ping period (Binance: 20 s); a
 // connection that leaves a ping unanswered for a minute is closed.
 func WithPingInterval(d time.Duration) Option { return func(s *Server) { s.pingEvery = d } }
 
-type streamState struct {
-	noPong bool
-	silent bool
-	delay  time.Duration
-	// The silence is a span of each account's event sequence, so an event
-	// made while silent is lost even if the connection's sender reaches it
-	// after the fault is cleared: (silentAfter, resumeAfter], or open-ended
-	// while silent.
-	silentAfter, resumeAfter map[string]uint64
-}
-
-// silenced reports whether ev was made while the stream was silent.
-func (st streamState) silenced(ev sim.Event) bool {
-	if st.silentAfter == nil || ev.Seq <= st.silentAfter[ev.Account] {
-		return false
-	}
-	return st.silent || ev.Seq <= st.resumeAfter[ev.Account]
-}
-
-// seqs is every account's latest event sequence number.
-func (s *Server) seqs() map[string]uint64 {
-	m := map[string]uint64{}
-	for _, a := range s.sim.Accounts() {
-		m[a] = s.sim.Seq(a)
-	}
-	return m
-}
-
-// SetStreamFault applies a fault to the WebSocket API: one-shot faults act on
-// the connections open now; the others last until ClearStreamFaults.
-func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) {
-	var seqs map[string]uint64
-	if f == StreamSilent {
-		seqs = s.seqs() // before s.mu: the sim has its own lock
-	}
-	s.mu.Lock()
-	conns := make([]*wsConn, 0, len(s.wsConns))
-	for c := range s.wsConns {
-		conns = append(conns, c)
-	}
-	switch f {
-	case StreamNoPong:
-		s.stream.noPong = true
-	case StreamSilent:
-		s.stream.silent = true
-		s.stream.silentAfter, s.stream.resumeAfter = seqs, nil
-	case StreamDelay:
-		s.stream.delay = delay
-	}
-	s.mu.Unlock()
-	for _, c := range conns {
-		switch f {
-		case StreamDrop:
-			c.drop()
-		case StreamExpire:
-			c.expire()
-		}
-	}
-}
+// SetStreamFault applies a fault to the WebSocket API.
+func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) { s.stream.SetFault(f, delay) }
 
 // ClearStreamFaults ends lasting stream faults.
-func (s *Server) ClearStreamFaults() {
-	seqs := s.seqs()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := streamState{silentAfter: s.stream.silentAfter, resumeAfter: s.stream.resumeAfter}
-	if s.stream.silent {
-		st.resumeAfter = seqs
-	}
-	s.stream = st
-}
+func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
 
 // StreamConns is how many WebSocket API connections are open.
-func (s *Server) StreamConns() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.wsConns)
-}
+func (s *Server) StreamConns() int { return s.stream.Conns() }
 
-func (s *Server) streamNow() streamState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stream
-}
-
+// wsConn is one connection's Binance state; the hub owns the socket.
 type wsConn struct {
 	s         *Server
-	c         *websocket.Conn
+	c         *sim.WSConn
 	ip        string
 	connected time.Time
-	ctx       context.Context
-	cancel    context.CancelFunc
 
 	mu      sync.Mutex
 	session *apiKey
@@ -160,44 +79,19 @@ type wsResponse struct {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	conn := &wsConn{s: s, ip: s.clientIP(r), connected: s.sim.Now(), subs: map[int]func(){}}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		OnPingReceived: func(context.Context, []byte) bool { return !s.streamNow().noPong },
+	ip, connected := s.clientIP(r), s.sim.Now()
+	s.stream.Serve(w, r, sim.WSServe{
+		Closed: s.closed,
+		Accept: &websocket.AcceptOptions{
+			OnPingReceived: func(context.Context, []byte) bool { return s.stream.AnswerPings() },
+		},
+		Open: func(c *sim.WSConn) func([]byte) {
+			wc := &wsConn{s: s, c: c, ip: ip, connected: connected, subs: map[int]func(){}}
+			c.OnExpire(wc.expire)
+			go wc.pinger()
+			return wc.handle
+		},
 	})
-	if err != nil {
-		return
-	}
-	conn.c = c
-	conn.ctx, conn.cancel = context.WithCancel(context.Background())
-	s.mu.Lock()
-	if s.wsConns == nil {
-		s.wsConns = map[*wsConn]bool{}
-	}
-	s.wsConns[conn] = true
-	s.mu.Unlock()
-	defer func() {
-		conn.cancel()
-		conn.unsubscribeAll()
-		s.mu.Lock()
-		delete(s.wsConns, conn)
-		s.mu.Unlock()
-		c.CloseNow()
-	}()
-	go conn.pinger()
-	go func() {
-		select {
-		case <-s.closed:
-			conn.cancel()
-		case <-conn.ctx.Done():
-		}
-	}()
-	for {
-		_, data, err := c.Read(conn.ctx)
-		if err != nil {
-			return
-		}
-		conn.handle(data)
-	}
 }
 
 // pinger pings like Binance: every 20 s, closing the connection when a pong
@@ -207,32 +101,30 @@ func (wc *wsConn) pinger() {
 	if every <= 0 {
 		every = 20 * time.Second
 	}
+	ctx := wc.c.Context()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
-		case <-wc.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if wc.s.streamNow().noPong {
+		if !wc.s.stream.AnswerPings() {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(wc.ctx, time.Minute)
-		err := wc.c.Ping(ctx)
+		pctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := wc.c.Ping(pctx)
 		cancel()
 		if err != nil {
-			wc.drop()
+			wc.c.Drop()
 			return
 		}
 	}
 }
 
-func (wc *wsConn) drop() {
-	wc.cancel()
-	wc.c.CloseNow()
-}
-
+// expire ends the session as Binance does at 24 h: eventStreamTerminated
+// for each subscription, then a normal close.
 func (wc *wsConn) expire() {
 	wc.mu.Lock()
 	ids := make([]int, 0, len(wc.subs))
@@ -245,21 +137,10 @@ func (wc *wsConn) expire() {
 		wc.terminated(id)
 	}
 	wc.unsubscribeAll()
-	_ = wc.c.Close(websocket.StatusNormalClosure, "session expired")
-	wc.cancel()
+	wc.c.CloseNormal("session expired")
 }
 
-func (wc *wsConn) write(v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own types
-	}
-	ctx, cancel := context.WithTimeout(wc.ctx, 10*time.Second)
-	defer cancel()
-	if err := wc.c.Write(ctx, websocket.MessageText, b); err != nil {
-		wc.drop()
-	}
-}
+func (wc *wsConn) write(v any) { wc.c.Write(v) }
 
 func (wc *wsConn) terminated(id int) {
 	wc.write(map[string]any{"subscriptionId": id, "event": map[string]any{"e": "eventStreamTerminated", "E": ms(wc.s.sim.Now())}})
@@ -315,15 +196,15 @@ func (wc *wsConn) handle(data []byte) {
 		case sim.FaultHang:
 			return
 		case sim.FaultSlow:
-			if !wc.s.sleep(wc.ctx, f.Delay) {
+			if !wc.s.sleep(wc.c.Context(), f.Delay) {
 				return
 			}
 		case sim.FaultDropAfterAccept:
-			defer wc.drop()
+			defer wc.c.Drop()
 			wc.dispatch(req)
 			return
 		case sim.FaultGarbage:
-			_ = wc.c.Write(wc.ctx, websocket.MessageText, []byte(`{"id":`))
+			wc.c.WriteRaw([]byte(`{"id":`))
 			return
 		case sim.Fault5xx, sim.FaultRateLimit:
 			// The WebSocket API reports these as error statuses.
@@ -494,36 +375,18 @@ func (wc *wsConn) verify(params map[string]json.RawMessage, now time.Time) (*api
 // subscribe starts forwarding the account's sim events as user data stream
 // events and returns the subscription id.
 func (wc *wsConn) subscribe(account string) int {
-	events, cancel := wc.s.sim.Subscribe(account)
 	wc.mu.Lock()
 	id := wc.nextSub
 	wc.nextSub++
-	wc.subs[id] = cancel
 	wc.mu.Unlock()
-	go func() {
-		for ev := range events {
-			out := wc.s.userEvent(ev)
-			if out == nil {
-				continue
-			}
-			st := wc.s.streamNow()
-			if st.silenced(ev) {
-				continue
-			}
-			if st.delay > 0 && !wc.s.sleep(wc.ctx, st.delay) {
-				return
-			}
+	cancel := wc.c.Forward(wc.s.sim, account, func(ev sim.Event) {
+		if out := wc.s.userEvent(ev); out != nil {
 			wc.write(map[string]any{"subscriptionId": id, "event": out})
 		}
-		// Closed without cancel: the subscriber fell behind; Binance would
-		// drop such a connection.
-		wc.mu.Lock()
-		_, stillSubscribed := wc.subs[id]
-		wc.mu.Unlock()
-		if stillSubscribed {
-			wc.drop()
-		}
-	}()
+	})
+	wc.mu.Lock()
+	wc.subs[id] = cancel
+	wc.mu.Unlock()
 	return id
 }
 

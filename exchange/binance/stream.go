@@ -50,7 +50,8 @@ type streamConfig struct {
 }
 
 // WithStreamURL sets the WebSocket API URL; default: the client's
-// WithWSURL, else derived from the REST base URL (testnet, mainnet, demo, or ws://host/ws-api/v3 for a fake).
+// WithWSURL, else derived from the REST base URL (testnet, mainnet, demo,
+// or ws://host/ws-api/v3 for a fake).
 func WithStreamURL(u string) StreamOption { return func(c *streamConfig) { c.url = u } }
 
 // WithStreamHTTPClient sets the client the WebSocket handshake goes through

@@ -122,8 +122,11 @@ type SupervisorConfig struct {
 
 	// Callbacks, called from the supervisor's goroutine, in order. They must
 	// not block for long (hand over to a queue, like feed's bridge).
-	OnOrder    func(OrderEvent)                               // a change the keeper accepted; Order is the merged state
-	OnBalances func(bals []Balance, at time.Time)             // every non-zero balance, after a change
+	OnOrder func(OrderEvent) // a change the keeper accepted; Order is the merged state
+	// OnBalances hears every non-zero balance after a change, and after an
+	// audit that found them current (a quiet account's balances are fresh,
+	// not stale, while its stream is healthy).
+	OnBalances func(bals []Balance, at time.Time)
 	OnStatus   func(StreamStatus)                             // state changes and event arrivals
 	OnLog      func(level slog.Level, text string, err error) // gaps, failures
 }
@@ -472,8 +475,12 @@ func (s *Supervisor) balances(ctx context.Context) ([]Balance, time.Time, error)
 // later, on a fresh snapshot, with the keeper unchanged for that item.
 func (s *Supervisor) audit(ctx context.Context) error {
 	first, err := s.differences(ctx)
-	if err != nil || len(first) == 0 {
+	if err != nil {
 		return nil // a failed audit says nothing about the stream
+	}
+	if len(first) == 0 {
+		s.cfg.OnBalances(s.state.Balances(s.cfg.Account), s.cfg.Now())
+		return nil
 	}
 	t := time.NewTimer(s.cfg.AuditGrace)
 	select {

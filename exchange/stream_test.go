@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -216,6 +217,55 @@ func TestSupervisorBackoff(t *testing.T) {
 			t.Errorf("after a healthy period: %+v (retry in %v)", st, st.RetryAt.Sub(time.Now()))
 		}
 		cancel()
+		wg.Wait()
+	})
+}
+
+// TestQuietStreamKeepsBalancesFresh: a healthy stream with nothing to say
+// still confirms the balances at each audit, so a quiet account's balances
+// are not shown as stale; an audit that cannot reach REST confirms nothing.
+func TestQuietStreamKeepsBalancesFresh(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := feedtest.New(exchange.AccountInfo{Name: "a"}, nil)
+		var mu sync.Mutex
+		var confirmed []time.Time
+		sup := exchange.NewSupervisor(exchange.SupervisorConfig{
+			Account: "a", Venue: v, Streamer: &flakyStreamer{},
+			AuditEvery: 10 * time.Second,
+			OnBalances: func(bals []exchange.Balance, at time.Time) {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(bals) == 2 {
+					confirmed = append(confirmed, at)
+				}
+			},
+			OnLog: func(slog.Level, string, error) {},
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { sup.Run(ctx) })
+		start := time.Now()
+		time.Sleep(35 * time.Second)
+		synctest.Wait()
+		mu.Lock()
+		got := slices.Clone(confirmed)
+		mu.Unlock()
+		// One report from the resync at connect, then one per audit.
+		if len(got) != 4 || got[len(got)-1].Sub(start) < 30*time.Second {
+			t.Fatalf("balances confirmed at %v (start %v)", got, start)
+		}
+
+		v.SetHang(true) // REST gone: the audits fail and say nothing
+		time.Sleep(60 * time.Second)
+		synctest.Wait()
+		mu.Lock()
+		n := len(confirmed)
+		mu.Unlock()
+		if n != len(got) {
+			t.Fatalf("%d confirmations while REST was unreachable", n-len(got))
+		}
+		cancel()
+		v.SetHang(false)
 		wg.Wait()
 	})
 }

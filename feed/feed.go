@@ -335,7 +335,7 @@ func (p *poller) balancesLoop(ctx context.Context) {
 			err = errors.New(describe(err))
 		}
 		p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{
-			Account: p.name, Balances: bals, At: p.opts.Now(), Err: err,
+			Account: p.name, Balances: bals, At: p.opts.Now(), Every: p.opts.BalancesEvery, Err: err,
 		})
 	})
 }

@@ -29,7 +29,7 @@ func (p *poller) streamLoop(ctx context.Context, s exchange.Streamer, state *exc
 			p.order(ev)
 		},
 		OnBalances: func(bals []exchange.Balance, at time.Time) {
-			p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{Account: p.name, Balances: bals, At: at})
+			p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{Account: p.name, Balances: bals, At: at, Every: p.opts.StreamAuditEvery})
 		},
 		OnStatus: func(st exchange.StreamStatus) {
 			p.bridge.State(KindStream, p.name, p.gen, streamMsg(p.name, st))

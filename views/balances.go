@@ -10,7 +10,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// StaleAfter is how old a balance snapshot may get before it is marked STALE.
+// StaleAfter is how old a balance snapshot may get before it is marked
+// STALE, or twice its source's cadence (BalancesMsg.Every) if longer.
 const StaleAfter = 30 * time.Second
 
 // dustBelow is the total under which an asset is dust. There are no prices
@@ -170,7 +171,7 @@ func (p *Balances) table(rows map[string][]balRow, hidden map[string]int, c balC
 			}
 			head = append(head, p.st.Stale.Render("⚠ "+st))
 			errText = p.st.Error.Render(cur.Err.Error())
-		case !p.now.IsZero() && p.now.Sub(cur.At) > StaleAfter:
+		case !p.now.IsZero() && p.now.Sub(cur.At) > max(StaleAfter, 2*cur.Every):
 			head = append(head, p.st.Stale.Render("⚠ STALE "+shortDur(p.now.Sub(cur.At))))
 		}
 		dust := ""

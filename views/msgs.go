@@ -33,8 +33,12 @@ type BudgetMsg struct{ Snapshot exchange.BudgetSnapshot }
 type BalancesMsg struct {
 	Account  string
 	Balances []exchange.Balance
-	At       time.Time
-	Err      error
+	At       time.Time // when they were known to be current
+	// Every is how often the source refreshes them (a poll, or a live
+	// stream's audit); zero: unknown. They are STALE past twice that, and
+	// never before StaleAfter.
+	Every time.Duration
+	Err   error
 }
 
 // OrdersMsg replaces the known orders of an account (journal history,

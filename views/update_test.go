@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 )
 
@@ -270,6 +271,19 @@ func TestBalancesDustAndStale(t *testing.T) {
 	p.Update(TickMsg{Now: t0.Add(26 * time.Second)})
 	if !strings.Contains(ansi.Strip(p.View()), "ks-test  ⚠ STALE 31s") {
 		t.Fatalf("age past 30s not marked:\n%s", ansi.Strip(p.View()))
+	}
+
+	// A source that refreshes every 45 s (a live stream's audit) is
+	// stale only past twice that.
+	p.Update(BalancesMsg{Account: "ks-test", Balances: []exchange.Balance{{Asset: "USDT", Free: decimal.NewFromInt(5)}},
+		At: t0.Add(26 * time.Second), Every: 45 * time.Second})
+	p.Update(TickMsg{Now: t0.Add(26*time.Second + 89*time.Second)})
+	if v := ansi.Strip(p.View()); strings.Contains(v, "ks-test  ⚠ STALE") {
+		t.Fatalf("marked stale within twice its cadence:\n%s", v)
+	}
+	p.Update(TickMsg{Now: t0.Add(26*time.Second + 91*time.Second)})
+	if v := ansi.Strip(p.View()); !strings.Contains(v, "ks-test  ⚠ STALE 1m31s") {
+		t.Fatalf("not marked stale past twice its cadence:\n%s", v)
 	}
 }
 

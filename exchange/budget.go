@@ -161,6 +161,20 @@ func (b *Budget) AddLimit(l Limit) {
 	b.buckets = append(b.buckets, nb)
 }
 
+// EnsureLimit adds l unless a bucket of that name exists, whatever its
+// limit now: for per-endpoint limits met as requests are first made, which
+// the venue's headers may since have corrected (AddLimit).
+func (b *Budget) EnsureLimit(l Limit) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, o := range b.buckets {
+		if o.Name == l.Name {
+			return
+		}
+	}
+	b.buckets = append(b.buckets, b.keep(nil, l, b.clock()))
+}
+
 func (b *Budget) keep(old []*bucket, l Limit, now time.Time) *bucket {
 	for _, o := range old {
 		if o.Name == l.Name && o.Scope == l.Scope && o.Window == l.Window && o.Rolling == l.Rolling {
@@ -297,9 +311,10 @@ func (b *Budget) Charge(c Cost) {
 
 // Observe reconciles a bucket with the venue's own count (e.g. from
 // X-MBX-USED-WEIGHT-1M), which includes other processes on the same IP.
-// The count is taken to be as old as the guard, so a reply that left the
-// venue just before a boundary cannot inflate the new window; use ObserveAt
-// when the count's time is known.
+// A fixed window's count is taken to be as old as the guard, so a reply
+// that left the venue just before a boundary cannot inflate the new
+// window; a rolling window's is compared with everything sent until now.
+// Use ObserveAt when the count's time is known.
 func (b *Budget) Observe(name string, used int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -307,15 +322,19 @@ func (b *Budget) Observe(name string, used int) {
 	for _, k := range b.buckets {
 		if k.Name == name && k.Window > 0 {
 			k.roll(now)
-			k.observe(now.Add(-b.guardFor(k)), now, used)
+			at := now
+			if !k.Rolling {
+				at = now.Add(-b.guardFor(k))
+			}
+			k.observe(at, now, used, b.guardFor(k))
 		}
 	}
 }
 
 // ObserveAt reconciles bucket name with the venue's count used as of at (on
-// the budget's clock). Usage only ever rises to the venue's count: our own
-// charges for requests still in flight are not in it yet. A count from an
-// earlier window is ignored.
+// the budget's clock): it covers what was sent until at. Usage only ever
+// rises to the venue's count: our own charges for requests still in flight
+// are not in it yet. A count from an earlier window is ignored.
 func (b *Budget) ObserveAt(name string, used int, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -324,7 +343,7 @@ func (b *Budget) ObserveAt(name string, used int, at time.Time) {
 	for _, k := range b.buckets {
 		if k.Name == name && k.Window > 0 {
 			k.roll(now)
-			k.observe(at, now, used)
+			k.observe(at, now, used, b.guardFor(k))
 		}
 	}
 }
@@ -469,17 +488,18 @@ func (k *bucket) insert(c charge) {
 	k.log = slices.Insert(k.log, i, c)
 }
 
-func (k *bucket) observe(at, now time.Time, used int) {
+func (k *bucket) observe(at, now time.Time, used int, guard time.Duration) {
 	if k.Rolling {
 		at = minTime(at, now)
 		if !at.After(now.Add(-k.Window)) {
 			return
 		}
-		// The venue's count covers (at−Window, at]; ours over the same span
-		// is what we can compare it with.
+		// The venue's count covers what it received in (at−Window, at];
+		// ours is what we sent in that span. A charge is held guard after
+		// its sending (see charge), so shift the span to match.
 		mine := 0
 		for _, c := range k.log {
-			if c.at.After(at.Add(-k.Window)) && !c.at.After(at) {
+			if sent := c.at.Add(-guard); sent.After(at.Add(-k.Window)) && !sent.After(at) {
 				mine += c.n
 			}
 		}

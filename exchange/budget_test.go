@@ -332,6 +332,55 @@ func TestBudgetObserve(t *testing.T) {
 	})
 }
 
+// TestBudgetRollingObserveCountsOursOnce: a rolling bucket's charges are
+// held guard after sending (so they expire no sooner than at the venue);
+// a venue count that includes them must not add them again.
+func TestBudgetRollingObserveCountsOursOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const name = "order/create/1s"
+		b := NewBudget("acct", time.Now, Limit{Name: name, Kind: LimitOrders, Limit: 20, Window: time.Second, Rolling: true})
+		used := func() int { return b.Snapshot().Buckets[0].Used }
+		for i := 1; i <= 3; i++ {
+			sent := time.Now()
+			if err := b.Acquire(context.Background(), Cost{Orders: 1, Priority: Trading}); err != nil {
+				t.Fatal(err)
+			}
+			pass(2 * time.Millisecond) // a fast link: the reply within the guard
+			if i%2 == 0 {
+				b.ObserveAt(name, i, sent)
+			} else {
+				b.Observe(name, i)
+			}
+			if got := used(); got != i {
+				t.Fatalf("after %d orders the venue counted %d, the gauge %d", i, i, got)
+			}
+		}
+		b.Observe(name, 7) // four more from another program on the key
+		if got := used(); got != 7 {
+			t.Fatalf("others' orders: used %d, want 7", got)
+		}
+	})
+}
+
+// TestBudgetEnsureLimit: a per-endpoint limit is added when first met and
+// not put back over the venue's correction.
+func TestBudgetEnsureLimit(t *testing.T) {
+	b := NewBudget("acct", time.Now)
+	l := Limit{Name: "wallet/1s", Kind: LimitRaw, Limit: 50, Window: time.Second, Scope: "wallet", Rolling: true}
+	b.EnsureLimit(l)
+	b.EnsureLimit(l)
+	if s := b.Snapshot(); len(s.Buckets) != 1 || s.Buckets[0].Limit != 50 {
+		t.Fatalf("buckets %+v", s.Buckets)
+	}
+	l.Limit = 40
+	b.AddLimit(l) // the venue's headers say 40
+	l.Limit = 50
+	b.EnsureLimit(l)
+	if got := b.Snapshot().Buckets[0].Limit; got != 40 {
+		t.Fatalf("EnsureLimit overrode the venue's limit: %d", got)
+	}
+}
+
 func TestBudgetWindowReset(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pass(17 * time.Second) // not on a boundary: windows still align to the epoch

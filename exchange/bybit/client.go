@@ -168,7 +168,7 @@ func (c *Client) Info() exchange.AccountInfo { return c.info }
 func (c *Client) Clock() exchange.ClockSnapshot { return c.clock.Snapshot() }
 
 // Budget is a snapshot of the rate counts.
-func (c *Client) Budget() exchange.BudgetSnapshot { return c.rates.Snapshot() }
+func (c *Client) Budget() exchange.BudgetSnapshot { return c.rates.snapshot() }
 
 // request is one REST call before it becomes bytes.
 type request struct {
@@ -288,6 +288,9 @@ func (c *Client) send(ctx context.Context, r *request, out any) error {
 	if err := c.rates.acquire(ctx, r.ep); err != nil {
 		return err
 	}
+	// The venue's count in the reply covers this request and those before
+	// it: compare it with ours as of now, not as of the reply.
+	charged := c.clock.ServerNow()
 	stamp := c.clock.Stamp()
 	req, err := c.build(ctx, r, strconv.FormatInt(stamp.UnixMilli(), 10))
 	if err != nil {
@@ -303,7 +306,7 @@ func (c *Client) send(ctx context.Context, r *request, out any) error {
 		return err
 	}
 	defer resp.Body.Close()
-	c.rates.observe(r.ep, parseLimitHeaders(resp.Header))
+	c.rates.observe(r.ep, parseLimitHeaders(resp.Header), charged)
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		err = fmt.Errorf("bybit: %s %s: reading reply: %w", r.method, r.path, err)

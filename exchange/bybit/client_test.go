@@ -7,7 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,19 +191,6 @@ func TestStatuses(t *testing.T) {
 	}
 }
 
-// recorder stands in for exchange.Budget to see what the client reports.
-type recorder struct {
-	observed map[string]int
-	limits   []exchange.Limit
-	bans     []time.Time
-}
-
-func (r *recorder) Acquire(context.Context, exchange.Cost) error { return nil }
-func (r *recorder) Observe(name string, used int)                { r.observed[name] = used }
-func (r *recorder) SetLimits(l ...exchange.Limit)                { r.limits = append(r.limits, l...) }
-func (r *recorder) Ban(until time.Time, _ string)                { r.bans = append(r.bans, until) }
-func (r *recorder) Snapshot() exchange.BudgetSnapshot            { return exchange.BudgetSnapshot{} }
-
 func TestLimitHeadersObserved(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Bapi-Limit", "40") // an upgraded limit
@@ -208,17 +198,45 @@ func TestLimitHeadersObserved(t *testing.T) {
 		w.Header().Set("X-Bapi-Limit-Reset-Timestamp", "1700000000000")
 		io.WriteString(w, ok(`{"list":[]}`))
 	})
-	rec := &recorder{observed: map[string]int{}}
-	c.rates.New = func(string, func() time.Time, ...exchange.Limit) exchange.ScopedBudget { return rec }
 	if _, err := c.Balances(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if rec.observed["wallet-balance/1s"] != 3 {
-		t.Errorf("observed %v, want wallet-balance/1s=3 (40-37)", rec.observed)
+	var got []string
+	for _, b := range c.Budget().Buckets {
+		got = append(got, fmt.Sprintf("%s %d/%d", b.Name, b.Used, b.Limit))
 	}
-	if len(rec.limits) != 1 || rec.limits[0].Limit != 40 {
-		t.Errorf("limits %+v, want the venue's 40", rec.limits)
+	// The venue counted 3 (another program shares the key): the gauge
+	// takes its count and its limit; the IP bucket holds our one request.
+	if want := []string{"ip/5s 1/600", "wallet-balance/1s 3/40"}; !slices.Equal(got, want) {
+		t.Errorf("buckets %v, want %v", got, want)
 	}
+}
+
+// TestOwnRequestsNotCountedTwice: the venue's count in a reply includes
+// the request it answers; a gauge that added it again would show twice the
+// use on a fast link and throttle early.
+func TestOwnRequestsNotCountedTwice(t *testing.T) {
+	var n atomic.Int64
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		used := n.Add(1) // all within the second: the venue's count so far
+		w.Header().Set("X-Bapi-Limit", "50")
+		w.Header().Set("X-Bapi-Limit-Status", strconv.FormatInt(50-used, 10))
+		io.WriteString(w, ok(`{"list":[]}`))
+	})
+	for range 5 {
+		if _, err := c.Balances(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range c.Budget().Buckets {
+		if b.Name == "wallet-balance/1s" {
+			if b.Used != 5 {
+				t.Fatalf("gauge shows %d used after 5 requests the venue counted 5", b.Used)
+			}
+			return
+		}
+	}
+	t.Fatalf("no wallet-balance bucket in %+v", c.Budget().Buckets)
 }
 
 func TestErrorDecoding(t *testing.T) {

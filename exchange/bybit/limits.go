@@ -3,8 +3,9 @@ package bybit
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
@@ -42,17 +43,16 @@ const (
 	banAfter403 = 10 * time.Minute
 )
 
-// rates keeps one budget per scope (each endpoint, plus the IP): Bybit's
-// buckets are independent of each other.
+// rates is the account's budget: the IP bucket every request counts in,
+// and one scoped bucket per limited endpoint, added when a request first
+// meets it.
 type rates struct {
-	*exchange.Scopes
-
-	mu     sync.Mutex
-	limits map[string]int // what each scope was last configured with
+	*exchange.Budget
 }
 
 func newRates(account string, now func() time.Time) *rates {
-	return &rates{Scopes: exchange.NewScopes(account, now), limits: map[string]int{}}
+	return &rates{exchange.NewBudget(account, now,
+		exchange.Limit{Name: bucketName(ipScope, ipWindow), Kind: exchange.LimitRaw, Limit: ipLimit, Window: ipWindow})}
 }
 
 func bucketName(scope string, w time.Duration) string {
@@ -62,32 +62,31 @@ func bucketName(scope string, w time.Duration) string {
 	return scope + "/1s"
 }
 
-func (r *rates) budget(scope string, limit int, w time.Duration, kind exchange.LimitKind) exchange.ScopedBudget {
-	b, created := r.Get(scope, exchange.Limit{Name: bucketName(scope, w), Kind: kind, Limit: limit, Window: w, Rolling: w == window})
-	if created {
-		r.mu.Lock()
-		r.limits[scope] = limit
-		r.mu.Unlock()
-	}
-	return b
-}
-
-// acquire charges the IP bucket and then ep's own, at the priority ctx
-// carries (the cockpit's pollers mark theirs Background), or ep's own when
-// it carries none.
-func (r *rates) acquire(ctx context.Context, ep endpoint) error {
-	cost := exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority)}
-	if err := r.budget(ipScope, ipLimit, ipWindow, exchange.LimitRaw).Acquire(ctx, cost); err != nil {
-		return err
-	}
-	if ep.limit == 0 {
-		return nil
-	}
+// endpointLimit is ep's bucket at limit requests per rolling second.
+func endpointLimit(ep endpoint, limit int) exchange.Limit {
 	kind := exchange.LimitRaw
 	if ep.orders > 0 {
 		kind = exchange.LimitOrders
 	}
-	return r.budget(ep.name, ep.limit, window, kind).Acquire(ctx, cost)
+	return exchange.Limit{Name: bucketName(ep.name, window), Kind: kind, Limit: limit, Window: window, Scope: ep.name, Rolling: true}
+}
+
+// acquire charges the IP bucket and ep's own, at the priority ctx carries
+// (the cockpit's pollers mark theirs Background), or ep's own when it
+// carries none.
+func (r *rates) acquire(ctx context.Context, ep endpoint) error {
+	if ep.limit > 0 {
+		r.EnsureLimit(endpointLimit(ep, ep.limit))
+	}
+	return r.Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority), Scope: ep.name})
+}
+
+// snapshot is the budget with its buckets in name order, which keeps the
+// pane steady as scopes appear.
+func (r *rates) snapshot() exchange.BudgetSnapshot {
+	s := r.Snapshot()
+	slices.SortFunc(s.Buckets, func(a, b exchange.Bucket) int { return strings.Compare(a.Name, b.Name) })
+	return s
 }
 
 // limitHeaders is Bybit's view of one endpoint's bucket after a reply.
@@ -110,25 +109,14 @@ func parseLimitHeaders(h http.Header) limitHeaders {
 	return lh
 }
 
-// observe reconciles ep's bucket with the venue's count, which includes
-// other programs using the same key. A limit different from ours (VIP
-// upgrades, demo defaults) replaces ours.
-func (r *rates) observe(ep endpoint, lh limitHeaders) {
+// observe reconciles ep's bucket with the venue's count as of charged
+// (when this request was charged), which includes other programs using the
+// same key. The venue's limit (VIP upgrades, demo defaults) replaces ours.
+func (r *rates) observe(ep endpoint, lh limitHeaders, charged time.Time) {
 	if !lh.ok {
 		return
 	}
-	kind := exchange.LimitRaw
-	if ep.orders > 0 {
-		kind = exchange.LimitOrders
-	}
-	b := r.budget(ep.name, lh.limit, window, kind)
-	r.mu.Lock()
-	changed := r.limits[ep.name] != lh.limit
-	r.limits[ep.name] = lh.limit
-	r.mu.Unlock()
-	if changed {
-		b.SetLimits(exchange.Limit{Name: bucketName(ep.name, window), Kind: kind, Limit: lh.limit, Window: window, Rolling: true})
-	}
-	used := max(lh.limit-lh.remaining, 0)
-	b.Observe(bucketName(ep.name, window), used)
+	l := endpointLimit(ep, lh.limit)
+	r.AddLimit(l) // keeps the usage; a no-op when the limit is unchanged
+	r.ObserveAt(l.Name, max(lh.limit-lh.remaining, 0), charged)
 }

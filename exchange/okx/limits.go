@@ -2,6 +2,8 @@ package okx
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
@@ -33,14 +35,15 @@ var (
 	epPending     = endpoint{name: "orders-pending", limit: 60, priority: exchange.Background}
 )
 
-// rates keeps one budget per scope (endpoint, or endpoint+instrument):
-// OKX's buckets are independent of each other.
+// rates is the account's budget: one scoped bucket per endpoint, or per
+// endpoint and instrument, added when a request first meets it (OKX's
+// buckets are independent of each other).
 type rates struct {
-	*exchange.Scopes
+	*exchange.Budget
 }
 
 func newRates(account string, now func() time.Time) *rates {
-	return &rates{exchange.NewScopes(account, now)}
+	return &rates{exchange.NewBudget(account, now)}
 }
 
 func scopeName(ep endpoint, inst string) string {
@@ -50,8 +53,11 @@ func scopeName(ep endpoint, inst string) string {
 	return ep.name
 }
 
-func (r *rates) budget(ep endpoint, inst string) exchange.ScopedBudget {
-	name := scopeName(ep, inst)
+// acquire charges one request to ep's bucket before it is sent, at the
+// priority ctx carries (the cockpit's pollers mark theirs Background), or
+// ep's own when it carries none.
+func (r *rates) acquire(ctx context.Context, ep endpoint, inst string) error {
+	scope := scopeName(ep, inst)
 	kind := exchange.LimitRaw
 	if ep.orders > 0 {
 		kind = exchange.LimitOrders
@@ -60,13 +66,14 @@ func (r *rates) budget(ep endpoint, inst string) exchange.ScopedBudget {
 	// count is never more permissive than the venue's, where a fixed one
 	// lets a full burst each side of a boundary through within one 2 s
 	// span.
-	b, _ := r.Get(name, exchange.Limit{Name: name + "/2s", Kind: kind, Limit: ep.limit, Window: window, Rolling: true})
-	return b
+	r.EnsureLimit(exchange.Limit{Name: scope + "/2s", Kind: kind, Limit: ep.limit, Window: window, Scope: scope, Rolling: true})
+	return r.Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority), Scope: scope})
 }
 
-// acquire charges one request to ep's bucket before it is sent, at the
-// priority ctx carries (the cockpit's pollers mark theirs Background), or
-// ep's own when it carries none.
-func (r *rates) acquire(ctx context.Context, ep endpoint, inst string) error {
-	return r.budget(ep, inst).Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority)})
+// snapshot is the budget with its buckets in name order, which keeps the
+// pane steady as scopes appear.
+func (r *rates) snapshot() exchange.BudgetSnapshot {
+	s := r.Snapshot()
+	slices.SortFunc(s.Buckets, func(a, b exchange.Bucket) int { return strings.Compare(a.Name, b.Name) })
+	return s
 }

@@ -4,6 +4,8 @@
 package exchange
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -262,6 +264,13 @@ type BudgetSnapshot struct {
 
 // Banned reports whether the account may not send at now.
 func (b BudgetSnapshot) Banned(now time.Time) bool { return now.Before(b.BannedUntil) }
+
+// SortByName puts the buckets in name order, for venues whose buckets
+// appear one endpoint at a time (the pane stays steady as they do).
+func (b BudgetSnapshot) SortByName() BudgetSnapshot {
+	slices.SortFunc(b.Buckets, func(x, y Bucket) int { return strings.Compare(x.Name, y.Name) })
+	return b
+}
 
 // ClockSnapshot is the clock estimator's view of one account's venue.
 type ClockSnapshot struct {

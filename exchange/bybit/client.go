@@ -168,7 +168,7 @@ func (c *Client) Info() exchange.AccountInfo { return c.info }
 func (c *Client) Clock() exchange.ClockSnapshot { return c.clock.Snapshot() }
 
 // Budget is a snapshot of the rate counts.
-func (c *Client) Budget() exchange.BudgetSnapshot { return c.rates.snapshot() }
+func (c *Client) Budget() exchange.BudgetSnapshot { return c.rates.Snapshot().SortByName() }
 
 // request is one REST call before it becomes bytes.
 type request struct {

@@ -3,9 +3,7 @@ package bybit
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
@@ -79,14 +77,6 @@ func (r *rates) acquire(ctx context.Context, ep endpoint) error {
 		r.EnsureLimit(endpointLimit(ep, ep.limit))
 	}
 	return r.Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority), Scope: ep.name})
-}
-
-// snapshot is the budget with its buckets in name order, which keeps the
-// pane steady as scopes appear.
-func (r *rates) snapshot() exchange.BudgetSnapshot {
-	s := r.Snapshot()
-	slices.SortFunc(s.Buckets, func(a, b exchange.Bucket) int { return strings.Compare(a.Name, b.Name) })
-	return s
 }
 
 // limitHeaders is Bybit's view of one endpoint's bucket after a reply.

@@ -2,8 +2,6 @@ package okx
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
@@ -68,12 +66,4 @@ func (r *rates) acquire(ctx context.Context, ep endpoint, inst string) error {
 	// span.
 	r.EnsureLimit(exchange.Limit{Name: scope + "/2s", Kind: kind, Limit: ep.limit, Window: window, Scope: scope, Rolling: true})
 	return r.Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority), Scope: scope})
-}
-
-// snapshot is the budget with its buckets in name order, which keeps the
-// pane steady as scopes appear.
-func (r *rates) snapshot() exchange.BudgetSnapshot {
-	s := r.Snapshot()
-	slices.SortFunc(s.Buckets, func(a, b exchange.Bucket) int { return strings.Compare(a.Name, b.Name) })
-	return s
 }

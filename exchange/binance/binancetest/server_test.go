@@ -97,18 +97,18 @@ func TestEd25519VectorAccepted(t *testing.T) {
 // TestAllPublishedVectors checks that every Binance vector's exact bytes pass
 // signature and clock checks when the server clock is at its timestamp.
 func TestAllPublishedVectors(t *testing.T) {
-	raw, err := os.ReadFile("/work/shared/vectors/signing.json")
+	raw, err := os.ReadFile("../testdata/signing.json")
 	if err != nil {
-		t.Skip("shared vectors not present:", err)
+		t.Fatal("vector copy missing (exchange/<venue>/testdata/signing.json):", err)
 	}
 	var file struct {
 		Vectors []struct {
 			Venue, Name, Scheme, Method, Path string
 			KeyID                             string `json:"key_id"`
 			Secret                            string
-			Query                             string `json:"query_sent"`
-			Body                              string `json:"body_sent"`
-			Signature                         string `json:"expected_signature"`
+			Query                             string          `json:"query_sent"`
+			Body                              string          `json:"body_sent"`
+			Signature                         json.RawMessage `json:"expected_signature"`
 		}
 	}
 	must(t, json.Unmarshal(raw, &file))
@@ -116,6 +116,8 @@ func TestAllPublishedVectors(t *testing.T) {
 		if v.Venue != "binance" {
 			continue
 		}
+		var signature string
+		must(t, json.Unmarshal(v.Signature, &signature))
 		t.Run(v.Name, func(t *testing.T) {
 			f := newFixture(t)
 			must(t, f.srv.Sim().Deposit(DefaultAccount, "BTC", decimal.RequireFromString("1")))
@@ -130,7 +132,7 @@ func TestAllPublishedVectors(t *testing.T) {
 			vals, _ := url.ParseQuery(v.Query + "&" + v.Body)
 			ts, _ := parseTimestamp(vals.Get("timestamp"))
 			f.clock.Set(time.UnixMicro(ts))
-			sig := "&signature=" + url.QueryEscape(v.Signature)
+			sig := "&signature=" + url.QueryEscape(signature)
 			q, b := v.Query, v.Body
 			if b != "" {
 				b += sig

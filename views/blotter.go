@@ -250,6 +250,9 @@ func (p *Blotter) stopFiltering() {
 // replace swaps in an account's orders. An order already shown keeps its
 // more advanced state if the snapshot is older than an event we applied.
 func (p *Blotter) replace(msg OrdersMsg) {
+	// Taken before rows change: without a filter vis is rows itself, and
+	// the removal below zeroes the tail that vis would still index.
+	sel := p.selectedKey()
 	keep := make(map[string]bool, len(msg.Orders))
 	grew := false
 	defer func() {
@@ -282,7 +285,7 @@ func (p *Blotter) replace(msg OrdersMsg) {
 		}
 		return false
 	})
-	p.resort()
+	p.resort(sel)
 }
 
 // apply updates one order from an event, idempotently: a repeated or older
@@ -294,11 +297,12 @@ func (p *Blotter) apply(o exchange.Order) {
 	k := rowKey(o.Account, o)
 	r, ok := p.byKey[k]
 	if !ok {
+		sel := p.selectedKey()
 		r = &blotRow{key: k}
 		r.set(o)
 		p.byKey[k] = r
 		p.rows = append(p.rows, r)
-		p.resort()
+		p.resort(sel)
 		return
 	}
 	if !advances(r.o, o) {
@@ -307,7 +311,7 @@ func (p *Blotter) apply(o exchange.Order) {
 	wasOpen := r.o.Status.Open()
 	r.set(merge(r.o, o))
 	if wasOpen != r.o.Status.Open() {
-		p.resort()
+		p.resort(p.selectedKey())
 	} else if p.query != "" {
 		p.refilter()
 	}
@@ -370,11 +374,17 @@ func orderTime(o exchange.Order) int64 {
 	return o.Updated.UnixNano()
 }
 
-func (p *Blotter) resort() {
-	var selKey string
+// selectedKey is the key of the selected row, "" when none is.
+func (p *Blotter) selectedKey() string {
 	if p.sel >= 0 && p.sel < len(p.vis) {
-		selKey = p.vis[p.sel].key
+		return p.vis[p.sel].key
 	}
+	return ""
+}
+
+// resort orders rows, filters them again and puts the selection back on
+// the row keyed selKey, which the caller reads before changing rows.
+func (p *Blotter) resort(selKey string) {
 	slices.SortFunc(p.rows, func(a, b *blotRow) int {
 		ao, bo := a.o.Status.Open(), b.o.Status.Open()
 		if ao != bo {

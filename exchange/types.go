@@ -305,6 +305,10 @@ type AccountInfo struct {
 	MaxOrderNotional decimal.Decimal
 	AllowMainnet     bool
 	KeyCreated       time.Time // from the vault
+	// REST is the base URL the client sends requests to, as resolved from
+	// the config (an override, else the venue's default for the network):
+	// the journal binds each order intent to it.
+	REST string
 	// Demo marks an account served by an in-process fake venue (vigil --demo):
 	// panes badge it so nobody mistakes it for a real one.
 	Demo bool

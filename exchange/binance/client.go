@@ -216,6 +216,7 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.info.REST = cfg.base
 	c := &Client{
 		info:       cfg.info,
 		base:       cfg.base,

@@ -126,6 +126,7 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.hc == nil {
 		cfg.hc = &http.Client{Timeout: 15 * time.Second}
 	}
+	cfg.info.REST = cfg.baseURL
 	c := &Client{
 		info:       cfg.info,
 		base:       cfg.baseURL,

@@ -116,6 +116,7 @@ func New(opts ...Option) (*Client, error) {
 			cfg.wsURL = DemoPrivateWSURL
 		}
 	}
+	cfg.info.REST = cfg.baseURL
 	c := &Client{
 		info:  cfg.info,
 		base:  cfg.baseURL,

@@ -90,6 +90,32 @@ type Intent struct {
 	ClientID string
 	Req      exchange.OrderRequest
 	Created  time.Time
+	// Binding is where the intent was made for. An account's name can be
+	// kept while its venue, network or endpoint changes; the intent belongs
+	// to the place it was sent to, not to the name.
+	Binding Binding
+}
+
+// Binding is the venue, network and REST endpoint an intent was made for.
+// Intents journaled before vigil recorded it have a zero Binding.
+type Binding struct {
+	Venue    string
+	Network  exchange.Network
+	Endpoint string
+}
+
+// IsZero reports an intent from a journal that did not record its binding.
+func (b Binding) IsZero() bool { return b == Binding{} }
+
+func (b Binding) String() string {
+	if b.IsZero() {
+		return "an unrecorded venue"
+	}
+	s := b.Venue + " " + string(b.Network)
+	if b.Endpoint != "" {
+		s += " " + b.Endpoint
+	}
+	return s
 }
 
 // Transition is one thing learnt about an intent.

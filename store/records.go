@@ -20,17 +20,25 @@ type intentRec struct {
 	Qty     string    `json:"qty"`
 	Price   string    `json:"price"`
 	Created time.Time `json:"created"`
+	// Where the intent was made for; absent in journals written before
+	// vigil recorded it (an older vigil reading a newer record ignores them).
+	Venue    string `json:"venue,omitempty"`
+	Network  string `json:"network,omitempty"`
+	Endpoint string `json:"endpoint,omitempty"`
 }
 
 func encodeIntent(in Intent) intentRec {
 	return intentRec{
-		Symbol:  in.Req.Symbol,
-		Side:    string(in.Req.Side),
-		Type:    string(in.Req.Type),
-		TIF:     string(in.Req.TIF),
-		Qty:     in.Req.Qty.String(),
-		Price:   in.Req.Price.String(),
-		Created: in.Created,
+		Symbol:   in.Req.Symbol,
+		Side:     string(in.Req.Side),
+		Type:     string(in.Req.Type),
+		TIF:      string(in.Req.TIF),
+		Qty:      in.Req.Qty.String(),
+		Price:    in.Req.Price.String(),
+		Created:  in.Created,
+		Venue:    in.Binding.Venue,
+		Network:  string(in.Binding.Network),
+		Endpoint: in.Binding.Endpoint,
 	}
 }
 
@@ -47,6 +55,7 @@ func (r intentRec) decode(account, id string) (Intent, error) {
 		Account:  account,
 		ClientID: id,
 		Created:  r.Created,
+		Binding:  Binding{Venue: r.Venue, Network: exchange.Network(r.Network), Endpoint: r.Endpoint},
 		Req: exchange.OrderRequest{
 			Symbol:   r.Symbol,
 			Side:     exchange.Side(r.Side),

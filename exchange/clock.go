@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -84,6 +85,22 @@ type Clock struct {
 	err       string
 	invReason string
 	est       estCache
+
+	// usable is whether a sample was taken since the last Invalidate; it is
+	// what Ready waits for. Written under mu, read without it so the signed
+	// request path pays no lock for the common case.
+	usable atomic.Bool
+	flight *readyFlight // Ready's probe in progress; nil when none
+}
+
+// readyFlight is Ready's one probe in progress: callers arriving while it
+// runs wait for it instead of probing too.
+type readyFlight struct {
+	done chan struct{}
+	err  error
+	// abandoned: the prober's own ctx ended, so err says nothing about the
+	// venue and a waiter with time left probes itself.
+	abandoned bool
 }
 
 // estCache keeps what estimate would otherwise redo on every read: the
@@ -167,6 +184,7 @@ func (c *Clock) add(t0, server, t1 time.Time) bool {
 	}
 	c.batch++
 	c.est.ok = false
+	c.usable.Store(true)
 	if t1.After(c.lastSync) {
 		c.lastSync = t1
 	}
@@ -454,7 +472,96 @@ func (c *Clock) Invalidate(reason string) {
 	c.invalid = true
 	c.fresh = true
 	c.invReason = reason
+	c.usable.Store(false)
 }
+
+// Ready returns nil once the clock has a usable sample: one taken since the
+// last Invalidate. Until then a stamp would be the raw local clock (or an
+// estimate the venue just refused), which a venue whose clock is a second
+// off refuses, so every signed request and stream login calls Ready first.
+// Without a usable sample Ready takes one with probe, quick enough for a
+// first request; the full Sync follows from whoever schedules it. Callers
+// arriving while a probe runs wait for it rather than sending their own.
+// The error is the probe's, or ctx's when it ends first.
+//
+// An invalidated clock counts as not ready: the samples behind a refused
+// stamp would stamp the next request, or the next login, just as wrongly,
+// and a stream login that was refused has no retry of its own that
+// re-syncs first.
+func (c *Clock) Ready(ctx context.Context, probe func(context.Context) (time.Time, error)) error {
+	for {
+		if c.usable.Load() {
+			return nil
+		}
+		c.mu.Lock()
+		if c.usable.Load() {
+			c.mu.Unlock()
+			return nil
+		}
+		f := c.flight
+		if f == nil {
+			f = &readyFlight{done: make(chan struct{})}
+			c.flight = f
+			c.mu.Unlock()
+			err := c.probeOnce(ctx, probe)
+			c.mu.Lock()
+			c.flight = nil
+			f.err, f.abandoned = err, ctx.Err() != nil
+			c.mu.Unlock()
+			close(f.done)
+			if err != nil {
+				return err
+			}
+			continue // a refusal may have invalidated the new sample already
+		}
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if f.err != nil && !f.abandoned && !c.usable.Load() {
+			return f.err
+		}
+	}
+}
+
+// probeOnce takes one sample for Ready. It does not close a batch: one
+// sample is not a drift point, and an invalidated clock stays unsynced in
+// the snapshot until a full Sync.
+func (c *Clock) probeOnce(ctx context.Context, probe func(context.Context) (time.Time, error)) error {
+	// Every signed request waits on this probe, orders included: it must
+	// not queue behind background work in the budget.
+	pctx := WithPriority(ctx, Interactive)
+	t0 := c.cfg.Now()
+	server, err := probe(pctx)
+	t1 := c.cfg.Now()
+	if err == nil {
+		c.mu.Lock()
+		if !c.add(t0, server, t1) {
+			err = errors.New("unusable sample (no server time or local clock stepped back)")
+		}
+		c.mu.Unlock()
+	}
+	if err != nil {
+		c.SetError(fmt.Errorf("no sample yet: %w", err))
+	}
+	return err
+}
+
+// ClockUnknownError is returned, without sending anything, by a signed
+// request or stream login when the venue's clock has no usable sample and
+// the probe for one failed.
+type ClockUnknownError struct {
+	Venue string
+	Err   error
+}
+
+func (e *ClockUnknownError) Error() string {
+	return "clock of " + e.Venue + " unknown: " + e.Err.Error()
+}
+
+func (e *ClockUnknownError) Unwrap() error { return e.Err }
 
 // NeedsSync reports whether a scheduled or forced re-sync is due.
 func (c *Clock) NeedsSync() bool {

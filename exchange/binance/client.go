@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -210,7 +209,9 @@ func New(opts ...Option) (*Client, error) {
 		cfg.log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.hc == nil {
-		cfg.hc = newHTTPClient()
+		// No overall Timeout: callers bound each request with ctx, and
+		// deadlines bounds those whose ctx has none.
+		cfg.hc = exchange.NewHTTPClient(venueName, 0)
 	}
 	bu, err := parseBase(cfg.base)
 	if err != nil {
@@ -224,7 +225,7 @@ func New(opts ...Option) (*Client, error) {
 		baseURL:    bu,
 		keyID:      cfg.keyID,
 		recvWindow: cfg.recvWindow,
-		hc:         cfg.hc,
+		hc:         exchange.RefuseRedirects(venueName, cfg.hc),
 		now:        cfg.now,
 		log:        cfg.log.With("venue", venueName, "account", cfg.info.Name),
 		limits:     cfg.limits,
@@ -233,7 +234,9 @@ func New(opts ...Option) (*Client, error) {
 	if c.keyID != "" {
 		c.keyHeader = []string{c.keyID}
 	}
-	if hc := cfg.hc; hc.Timeout == 0 && hc.Jar == nil && hc.CheckRedirect == nil {
+	// hc's CheckRedirect is never used (the policy replaces it), and
+	// roundTrip refuses a redirect on the direct path itself.
+	if hc := cfg.hc; hc.Timeout == 0 && hc.Jar == nil {
 		c.direct = hc.Transport
 		if c.direct == nil {
 			c.direct = http.DefaultTransport
@@ -281,22 +284,6 @@ func parseBase(base string) (url.URL, error) {
 	// As NewRequest does: "host:" means the scheme's default port.
 	u.Host = strings.TrimSuffix(u.Host, ":")
 	return *u, nil
-}
-
-// newHTTPClient is one pooled keep-alive client per account. No overall
-// Timeout: callers bound each request with ctx, and deadlines bounds those
-// whose ctx has none. No ResponseHeaderTimeout or IdleConnTimeout either:
-// each re-arms a timer per request, which cost 5–10% of a loopback round
-// trip apiece; deadlines does both jobs with one timer per client.
-func newHTTPClient() *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{Transport: &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         d.DialContext,
-		TLSHandshakeTimeout: 5 * time.Second,
-		MaxIdleConnsPerHost: 8,
-		ForceAttemptHTTP2:   true,
-	}}
 }
 
 func maskKey(k string) string {
@@ -469,17 +456,20 @@ func (c *Client) send(ctx context.Context, cl *call) error {
 	return nil
 }
 
-// roundTrip sends req once, following no redirect. No Binance endpoint
-// redirects, and following one would replay X-MBX-APIKEY, and a signed
-// query, to wherever it points (net/http strips only Authorization and
-// cookies), and turn a POST order into a GET; a 3xx fails as an unexpected
-// reply instead. When hc has a Timeout, a Jar or a CheckRedirect of its
-// own, its Do is used so they apply; otherwise the transport is called
-// directly, which also skips the header copy Do makes per request for
-// redirects.
+// roundTrip sends req once, following no redirect (see
+// exchange.RefuseRedirects): a 3xx is a *exchange.RedirectError. When hc
+// has a Timeout or a Jar, its Do is used so they apply; otherwise the
+// transport is called directly, which also skips the header copy Do makes
+// per request for redirects.
 func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 	if c.direct == nil {
-		return c.hc.Do(req)
+		resp, err := c.hc.Do(req)
+		// Do's *url.Error around the refusal would quote the signed URL.
+		var re *exchange.RedirectError
+		if errors.As(err, &re) {
+			return nil, re
+		}
+		return resp, err
 	}
 	resp, err := c.direct.RoundTrip(req)
 	switch {
@@ -489,6 +479,10 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("http: RoundTripper returned a nil *Response with a nil error")
 	case resp.Body == nil:
 		resp.Body = http.NoBody
+	}
+	if re := exchange.Redirected(venueName, req, resp); re != nil {
+		resp.Body.Close()
+		return nil, re
 	}
 	return resp, nil
 }

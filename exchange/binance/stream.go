@@ -173,7 +173,9 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 	if c.signer == nil || c.keyID == "" {
 		return nil, fmt.Errorf("binance stream: %w", ErrNoSecret)
 	}
-	conn, _, err := websocket.Dial(ctx, s.cfg.url, &websocket.DialOptions{HTTPClient: s.cfg.hc})
+	// A followed redirect would take the signed subscription that comes
+	// next to whatever host it names.
+	conn, _, err := websocket.Dial(ctx, s.cfg.url, &websocket.DialOptions{HTTPClient: exchange.RefuseRedirects(venueName, s.cfg.hc)})
 	if err != nil {
 		return nil, fmt.Errorf("binance stream: dial: %w", redactURL(err))
 	}

@@ -123,8 +123,12 @@ func New(opts ...Option) (*Client, error) {
 			cfg.wsURL = TestnetPrivateWSURL
 		}
 	}
+	// An injected client gets the redirect policy too: connect passes one
+	// to every venue, and a followed redirect would carry the key headers.
 	if cfg.hc == nil {
-		cfg.hc = &http.Client{Timeout: 15 * time.Second}
+		cfg.hc = exchange.NewHTTPClient(venueName, 15*time.Second)
+	} else {
+		cfg.hc = exchange.RefuseRedirects(venueName, cfg.hc)
 	}
 	cfg.info.REST = cfg.baseURL
 	c := &Client{

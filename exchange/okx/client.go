@@ -106,8 +106,12 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.info.Scheme != exchange.SchemeHMAC {
 		return nil, fmt.Errorf("okx: key scheme %q is not supported (OKX keys are HMAC)", cfg.info.Scheme)
 	}
+	// An injected client gets the redirect policy too: connect passes one
+	// to every venue, and a followed redirect would carry the key headers.
 	if cfg.hc == nil {
-		cfg.hc = &http.Client{Timeout: 15 * time.Second}
+		cfg.hc = exchange.NewHTTPClient(venueName, 15*time.Second)
+	} else {
+		cfg.hc = exchange.RefuseRedirects(venueName, cfg.hc)
 	}
 	demo := cfg.info.Network == exchange.Testnet
 	if cfg.wsURL == "" {

@@ -93,7 +93,9 @@ func Dial(ctx context.Context, url string, hc *http.Client, cfg Config) (*Stream
 	if cfg.PingEvery <= 0 || cfg.PongWait <= 0 || cfg.Classify == nil || len(cfg.Ping) == 0 {
 		return nil, errors.New("wsconn: Config needs PingEvery, PongWait, Ping and Classify")
 	}
-	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: hc})
+	// A followed redirect would take the login that comes next to
+	// whatever host it names.
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: exchange.RefuseRedirects(cfg.Name, hc)})
 	if err != nil {
 		return nil, fmt.Errorf("%s: dial: %w", cfg.Name, err)
 	}

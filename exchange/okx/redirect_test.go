@@ -1,0 +1,77 @@
+package okx_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/okx"
+	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
+	"github.com/vigil-trade/vigil/exchange/redirecttest"
+)
+
+// A configured host that redirects must not get OK-ACCESS-* headers (the
+// passphrase among them) or a signed order forwarded anywhere, whatever
+// HTTP client the account was given.
+func TestSignedRequestsFollowNoRedirect(t *testing.T) {
+	clients := map[string]func() *http.Client{
+		"default":  func() *http.Client { return nil },
+		"injected": func() *http.Client { return &http.Client{} },
+		// A Timeout makes a client's Do the only way to honour it.
+		"injected-timeout": func() *http.Client { return &http.Client{Timeout: time.Minute} },
+	}
+	for name, hc := range clients {
+		for _, code := range redirecttest.Codes {
+			t.Run(name+"/"+strconv.Itoa(code), func(t *testing.T) {
+				signed := func(r *http.Request) bool { return r.Header.Get(okx.HeaderSign) != "" }
+				p := redirecttest.New(t, code, okxtest.New().Handler(), signed)
+				opts := []okx.Option{
+					okx.WithBaseURL(p.Front.URL),
+					okx.WithNetwork(exchange.Testnet),
+					okx.WithKey(keyID, crypto.NewSecret([]byte(keySecret)), crypto.NewSecret([]byte(passphrase))),
+				}
+				if c := hc(); c != nil {
+					opts = append(opts, okx.WithHTTPClient(c))
+				}
+				c, err := okx.New(opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx := context.Background()
+				if err := c.SyncClock(ctx); err != nil {
+					t.Fatal(err)
+				}
+				_, err = c.Balances(ctx)
+				p.Refused(t, "balances", err)
+				_, err = c.Place(ctx, exchange.OrderRequest{
+					Symbol: "BTC-USDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+					Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "redir1",
+				})
+				p.Refused(t, "place", err)
+			})
+		}
+	}
+}
+
+// The private stream's handshake is refused the same way: following it
+// would send the signed login to whatever host the redirect names.
+func TestStreamDialFollowsNoRedirect(t *testing.T) {
+	upgrade := func(r *http.Request) bool { return r.Header.Get("Upgrade") != "" }
+	p := redirecttest.New(t, http.StatusTemporaryRedirect, okxtest.New().Handler(), upgrade)
+	c, err := okx.New(okx.WithBaseURL(p.Front.URL), okx.WithWSURL(p.WSURL()), okx.WithNetwork(exchange.Testnet),
+		okx.WithKey(keyID, crypto.NewSecret([]byte(keySecret)), crypto.NewSecret([]byte(passphrase))),
+		okx.WithHTTPClient(&http.Client{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Stream(context.Background())
+	if err == nil {
+		_ = st.Close()
+	}
+	p.Refused(t, "stream", err)
+}

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,6 +21,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/binance"
+	"github.com/vigil-trade/vigil/exchange/bybit"
+	"github.com/vigil-trade/vigil/exchange/okx"
 )
 
 // Config is a loaded, validated configuration.
@@ -271,10 +275,10 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 				add(line("order_grace_ms"), field("order_grace_ms"), "%d is out of range (allowed: 50..60000)", a.OrderGraceMS)
 			}
 		}
-		if msg := checkURL(a.RESTURL, "http", "https"); msg != "" {
+		if msg := checkURL(a.RESTURL, a.Network, "http", "https"); msg != "" {
 			add(line("rest_url"), field("rest_url"), "%s", msg)
 		}
-		if msg := checkURL(a.WSURL, "ws", "wss"); msg != "" {
+		if msg := checkURL(a.WSURL, a.Network, "ws", "wss"); msg != "" {
 			add(line("ws_url"), field("ws_url"), "%s", msg)
 		}
 		if ra.MaxOrderNotional != nil {
@@ -314,7 +318,23 @@ func parseNotional(v any) (decimal.Decimal, string) {
 	}
 }
 
-func checkURL(s string, schemes ...string) string {
+// mainnetHosts name each venue's production hosts. The account's label is
+// what the cockpit shows and what arms the mainnet guards, so a host
+// that moves real money must not sit under network = "testnet"; any
+// venue's, since another venue's production is no testnet either.
+var mainnetHosts = [...]struct {
+	venue string
+	is    func(host string) bool
+}{
+	{"Binance", binance.MainnetHost},
+	{"OKX", okx.MainnetHost},
+	{"Bybit", bybit.MainnetHost},
+}
+
+// checkURL checks an override URL: its scheme (plain only on loopback,
+// where nothing crosses a network) and, under a testnet label, that its
+// host is no venue's production.
+func checkURL(s string, network exchange.Network, plain, secure string) string {
 	if s == "" {
 		return ""
 	}
@@ -322,10 +342,31 @@ func checkURL(s string, schemes ...string) string {
 	if err != nil {
 		return fmt.Sprintf("%q does not parse as a URL: %v", s, err)
 	}
-	if !slices.Contains(schemes, u.Scheme) || u.Host == "" {
-		return fmt.Sprintf("%q must be an absolute %s URL with a host", s, strings.Join(schemes, "/"))
+	if (u.Scheme != plain && u.Scheme != secure) || u.Host == "" {
+		return fmt.Sprintf("%q must be an absolute %s/%s URL with a host", s, plain, secure)
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if u.Scheme == plain && !loopback(host) {
+		return fmt.Sprintf("%q: plain %s:// is allowed only for loopback addresses (127.0.0.0/8, ::1, localhost): elsewhere it would carry the key id and signed requests in clear text; use %s://", s, plain, secure)
+	}
+	if network == exchange.Testnet {
+		for _, m := range mainnetHosts {
+			if m.is(host) {
+				return fmt.Sprintf("%s is %s mainnet but network = \"testnet\": real money behind a TESTNET label skips every mainnet guard; use the venue's testnet URL, or set network = \"mainnet\"", host, m.venue)
+			}
+		}
 	}
 	return ""
+}
+
+// loopback reports whether host never leaves this machine. localhost is
+// taken at its word, as every resolver configuration maps it to loopback.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func expandHome(p, home string) string {

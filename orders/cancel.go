@@ -30,6 +30,17 @@ func (d *Desk) Cancel(ctx context.Context, account string, ref exchange.OrderRef
 	default:
 		return exchange.Order{}, errors.New("cancel: an order id or client id is required")
 	}
+	var fe *ForeignError
+	if err == nil && errors.As(foreign(v, e), &fe) {
+		if ref.ClientID != "" {
+			// Our client ids are unique: the order named is the one made
+			// elsewhere, which this venue cannot cancel.
+			return e.Order(), fe
+		}
+		// A venue order id says nothing about where an intent went: the
+		// order named is this venue's, unrelated to the foreign intent.
+		err = store.ErrNoIntent
+	}
 	if errors.Is(err, store.ErrNoIntent) {
 		return v.Cancel(ctx, ref)
 	}
@@ -47,8 +58,9 @@ func (d *Desk) Cancel(ctx context.Context, account string, ref exchange.OrderRef
 	if e.Status == exchange.StatusPending || e.Status == exchange.StatusUnknown || e.Status == store.StatusSent {
 		// Whether the order exists is itself unknown: learn it first, so a
 		// cancel that arrives before a late order cannot be followed by a
-		// resend that leaves the order live.
-		o, _, err := d.resolve(ctx, v, e, d.fresh(e), "query")
+		// resend that leaves the order live; and one the venue does not
+		// have is never resent.
+		o, _, err := d.resolve(ctx, v, e, resendNone, "query")
 		if err != nil {
 			return o, err
 		}
@@ -64,7 +76,15 @@ func (d *Desk) Cancel(ctx context.Context, account string, ref exchange.OrderRef
 	if err != nil {
 		return e.Order(), err
 	}
-	ref = exchange.OrderRef{Symbol: e.Req.Symbol, ClientID: e.ClientID, OrderID: e.OrderID}
+	o, err := d.cancelSent(ctx, v, e, prev)
+	return o, unsure(e, err)
+}
+
+// cancelSent sends the cancel of a journaled order and learns its outcome.
+// From here on a request has left, so the caller makes a failed journal
+// write an unknown outcome (unsure).
+func (d *Desk) cancelSent(ctx context.Context, v exchange.Venue, e store.Entry, prev exchange.OrderStatus) (exchange.Order, error) {
+	ref := exchange.OrderRef{Symbol: e.Req.Symbol, ClientID: e.ClientID, OrderID: e.OrderID}
 	for range d.attempts {
 		o, err := v.Cancel(ctx, ref)
 		switch classify(err) {
@@ -84,7 +104,7 @@ func (d *Desk) Cancel(ctx context.Context, account string, ref exchange.OrderRef
 		}
 		// Still open after an ambiguous cancel: cancel again.
 	}
-	return e.Order(), &UnresolvedError{Account: account, ClientID: e.ClientID, Err: fmt.Errorf("order still open after %d cancel attempts", d.attempts)}
+	return e.Order(), &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: fmt.Errorf("order still open after %d cancel attempts", d.attempts)}
 }
 
 // learn queries an acknowledged order and journals the venue's answer.

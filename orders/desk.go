@@ -21,6 +21,18 @@
 // adopts the open order); if it arrived later and had already filled, the
 // venue would take the resend. The grace period is what keeps that window
 // small, and Reconcile never resends an intent older than MaxResendAge.
+//
+// A resend is a new send, so it is held to what a fresh place is held to,
+// under the configuration as it stands when it happens (Check: the mainnet
+// lock, the symbol's rules, and max_order_notional). Nobody is there to
+// confirm it, so an order that would need a typed confirmation is not
+// resent, except within the Place call whose caller has just confirmed it.
+// Only Place and Reconcile resend; ReconcileReadOnly and Cancel only ask.
+//
+// Every intent is bound to the venue, network and REST endpoint its account
+// pointed at when it was made (store.Binding). An intent whose account now
+// points elsewhere is neither asked about, resent nor adopted there: it is
+// reported (Report.Foreign) and left in the journal for a human.
 package orders
 
 import (
@@ -28,6 +40,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +71,22 @@ var (
 	ErrNotPlaced      = errors.New("the venue never received the order")
 	ErrNotSent        = errors.New("order not sent")
 	ErrNotOurs        = errors.New("the venue holds an older order with this client id")
+	ErrLocked         = errors.New("the account takes no orders")
 )
+
+// ForeignError is an intent made for another venue, network or endpoint
+// than its account points at now (the account was renamed, moved from
+// testnet to mainnet, or given another rest_url). The desk neither asks the
+// account's venue about it nor resends it there.
+type ForeignError struct {
+	Account, ClientID string
+	Made, Now         store.Binding
+}
+
+func (e *ForeignError) Error() string {
+	return fmt.Sprintf("intent %s was made for %s on %s; %s now points at %s: not resent, not reconciled; check it by hand",
+		e.ClientID, e.Account, e.Made, e.Account, e.Now)
+}
 
 // UnresolvedError means the venue's answer about an order could not be
 // learnt: the journal keeps it UNKNOWN and Reconcile will ask again.
@@ -89,7 +118,14 @@ type Report struct {
 	StillUnknown []string // client ids whose fate could not be learnt: entry stays closed
 	Stale        []string // acknowledged orders whose latest state could not be read
 	Missing      []string // acknowledged orders the venue no longer knows
-	Busy         int      // skipped: another call was resolving them
+	// Held are fresh intents the venue does not have, which a read-only
+	// reconciliation may not resend: the next Reconcile (order place, the
+	// cockpit) resends or settles them. They keep order entry closed.
+	Held []string
+	// Foreign are intents made for another venue, network or endpoint than
+	// the account points at now: left untouched, for a human to check.
+	Foreign []*ForeignError
+	Busy    int // skipped: another call was resolving them
 }
 
 // Option configures a Desk.
@@ -220,6 +256,35 @@ func (d *Desk) venue(account string) (exchange.Venue, error) {
 	return v, nil
 }
 
+// BindingOf is where an order sent through v goes now.
+func BindingOf(v exchange.Venue) store.Binding {
+	info := v.Info()
+	return store.Binding{Venue: info.Venue, Network: info.Network, Endpoint: endpoint(info.REST)}
+}
+
+// endpoint is a base URL in one spelling, so that "HTTPS://Host/" and
+// "https://host" bind alike.
+func endpoint(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return strings.TrimSpace(raw)
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + strings.TrimRight(u.Path, "/")
+}
+
+// foreign is a *ForeignError when e was made for another place than v is.
+// An intent from a journal that did not record its binding may be asked
+// about (its client id is unique) but is never resent; see resolve.
+func foreign(v exchange.Venue, e store.Entry) error {
+	if e.Binding.IsZero() {
+		return nil
+	}
+	if now := BindingOf(v); now != e.Binding {
+		return &ForeignError{Account: e.Account, ClientID: e.ClientID, Made: e.Binding, Now: now}
+	}
+	return nil
+}
+
 // claim marks an intent as handled by the caller; false if another call
 // holds it. Reconcile skips held intents instead of racing their owner into
 // a resend.
@@ -286,14 +351,15 @@ func (d *Desk) observe(account string, o exchange.Order) error {
 	if e.OrderID != "" && o.OrderID != "" && e.OrderID != o.OrderID {
 		return nil
 	}
-	if e.OrderID == "" {
-		v, err := d.venue(account)
-		if err != nil {
-			return err
-		}
-		if d.ours(v, e, o) != nil {
-			return nil
-		}
+	v, err := d.venue(account)
+	if err != nil {
+		return err
+	}
+	if foreign(v, e) != nil {
+		return nil
+	}
+	if e.OrderID == "" && d.ours(v, e, o) != nil {
+		return nil
 	}
 	_, err = d.adopt(e, o, "stream")
 	return err
@@ -305,7 +371,7 @@ func (d *Desk) append(e store.Entry, t store.Transition) (store.Entry, error) {
 	}
 	ne, err := d.j.Append(e.Account, e.ClientID, t)
 	if err != nil {
-		return e, fmt.Errorf("journal %s/%s: %w", e.Account, e.ClientID, err)
+		return e, fmt.Errorf("journal %s/%s: %w: %w", e.Account, e.ClientID, errJournal, err)
 	}
 	d.notify(ne, t.Via)
 	return ne, nil
@@ -339,6 +405,11 @@ func merge(e store.Entry, o exchange.Order) exchange.Order {
 	o.Account = e.Account
 	o.Status = e.Status
 	o.Filled = e.Filled
+	if o.Created.IsZero() {
+		// Some answers do not date the order (Bybit's place, Binance's
+		// cancel): the intent was made a moment before the venue took it.
+		o.Created = e.Created
+	}
 	return o
 }
 
@@ -359,6 +430,9 @@ func (d *Desk) Place(ctx context.Context, account string, req exchange.OrderRequ
 	if !d.Ready(account) {
 		return exchange.Order{}, ErrNotReady
 	}
+	if why := Lock(v.Info()); why != "" {
+		return exchange.Order{}, fmt.Errorf("%w: %s: nothing sent", ErrLocked, why)
+	}
 	now := d.now()
 	if req.ClientID != "" {
 		if e, err := d.j.Get(account, req.ClientID); err == nil {
@@ -370,7 +444,7 @@ func (d *Desk) Place(ctx context.Context, account string, req exchange.OrderRequ
 	} else {
 		req.ClientID = exchange.NewClientID(now)
 	}
-	in := store.Intent{Account: account, ClientID: req.ClientID, Req: req, Created: now}
+	in := store.Intent{Account: account, ClientID: req.ClientID, Req: req, Created: now, Binding: BindingOf(v)}
 	if err := d.j.RecordIntent(in); err != nil {
 		return exchange.Order{}, fmt.Errorf("%w: journal: %w", ErrNotSent, err)
 	}
@@ -379,15 +453,22 @@ func (d *Desk) Place(ctx context.Context, account string, req exchange.OrderRequ
 	release, _ := d.claim(account, req.ClientID)
 	defer release()
 	s, out, err := d.send(ctx, v, e, "place")
-	if out == unresolved && !errors.Is(err, errJournal) {
-		o, _, err := d.resolve(ctx, v, s.entry, true, "query")
-		return o, err
+	if out == adopted && err == nil && ackOnly(req, s.Order) {
+		return d.followAck(ctx, v, s.Order), nil
 	}
-	return s.Order, err
+	if out == unresolved && !errors.Is(err, errJournal) {
+		// The caller confirmed this very order a moment ago.
+		o, _, err := d.resolve(ctx, v, s.entry, resendConfirmed, "query")
+		return o, unsure(s.entry, err)
+	}
+	return s.Order, unsure(s.entry, err)
 }
 
 // existing answers a Place for an intent already journaled.
 func (d *Desk) existing(ctx context.Context, v exchange.Venue, e store.Entry) (exchange.Order, error) {
+	if err := foreign(v, e); err != nil {
+		return e.Order(), err
+	}
 	if e.Final() || e.Status.Open() {
 		return e.Order(), nil
 	}
@@ -396,11 +477,102 @@ func (d *Desk) existing(ctx context.Context, v exchange.Venue, e store.Entry) (e
 		return e.Order(), ErrBusy
 	}
 	defer release()
-	o, _, err := d.resolve(ctx, v, e, d.fresh(e), "query")
-	return o, err
+	o, _, err := d.resolve(ctx, v, e, resendGuarded, "query")
+	return o, unsure(e, err)
+}
+
+// ackOnly reports a place answer that acknowledges a market (or IOC, FOK)
+// order without saying what became of it (OKX and Bybit answer with ids
+// only): such an order does not rest, so NEW with nothing filled is not its
+// state yet.
+func ackOnly(req exchange.OrderRequest, o exchange.Order) bool {
+	resting := req.Type == exchange.LimitOrder && req.TIF != exchange.IOC && req.TIF != exchange.FOK
+	return !resting && o.Status == exchange.StatusNew && o.Filled.IsZero()
+}
+
+// followAck asks the venue once about an acknowledged market order, so the
+// caller reports its fill rather than the acknowledgement. The order exists
+// and is journaled either way: a failed query or journal write leaves its
+// fill to the stream and the next Reconcile.
+func (d *Desk) followAck(ctx context.Context, v exchange.Venue, ack exchange.Order) exchange.Order {
+	q, err := v.Query(ctx, exchange.OrderRef{Symbol: ack.Symbol, ClientID: ack.ClientID, OrderID: ack.OrderID})
+	if err != nil {
+		return ack
+	}
+	e, err := d.j.Get(ack.Account, ack.ClientID)
+	if err != nil || d.ours(v, e, q) != nil {
+		return ack
+	}
+	o, err := d.adopt(e, q, "query")
+	if err != nil {
+		return ack
+	}
+	return o
 }
 
 func (d *Desk) fresh(e store.Entry) bool { return d.now().Sub(e.Created) < d.maxResendAge }
+
+// unsure makes a failed journal write after a request left into an
+// *UnresolvedError. The venue may hold the order (or have acted on the
+// cancel) while the journal says otherwise, so the caller must not report a
+// failure that invites sending again: the outcome is unknown until the next
+// Reconcile asks the venue and journals its answer.
+func unsure(e store.Entry, err error) error {
+	var u *UnresolvedError
+	if err == nil || !errors.Is(err, errJournal) || errors.As(err, &u) {
+		return err
+	}
+	return &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
+}
+
+// resendPolicy is what resolve may do with a fresh intent the venue does
+// not have.
+type resendPolicy int
+
+const (
+	// resendNever: leave a fresh intent in doubt (a command that only asks:
+	// list, status); settle an old one NOT_PLACED.
+	resendNever resendPolicy = iota
+	// resendNone: settle it NOT_PLACED whatever its age (a cancel was asked
+	// for: it must never be sent again).
+	resendNone
+	// resendGuarded: resend it if Check passes with no confirmation needed.
+	resendGuarded
+	// resendConfirmed: the caller confirmed this very order a moment ago:
+	// resend it unless Check refuses it.
+	resendConfirmed
+)
+
+// errHeld is why a read-only reconciliation leaves an intent in doubt.
+var errHeld = errors.New("the venue does not have it (not found twice); a command that only asks does not resend it: the next 'vigil order place' or cockpit start resends or settles it")
+
+// resendRefusal says why e may not be resent under policy, or "" when it
+// may. Check runs against the account as configured now: a place that was
+// fine when it was made may be refused since (mainnet orders switched off,
+// a lower max_order_notional, changed symbol rules).
+func (d *Desk) resendRefusal(ctx context.Context, v exchange.Venue, e store.Entry, policy resendPolicy) (string, error) {
+	switch {
+	case policy == resendNone:
+		return "a cancel was asked for", nil
+	case !d.fresh(e):
+		return "older than " + d.maxResendAge.String(), nil
+	case e.Binding.IsZero():
+		return "journaled by a vigil that did not record which venue it was for", nil
+	case policy == resendNever:
+		return "only a command that may place resends", nil
+	}
+	verdict, err := CheckWith(ctx, v, e.Req)
+	if err != nil {
+		return "", fmt.Errorf("checking the order before a resend: %w", err)
+	}
+	switch {
+	case verdict.Refused():
+		return "a new place would be refused now: " + verdict.Why(), nil
+	case policy != resendConfirmed && len(verdict.Confirm) > 0:
+		return "it would need a typed confirmation, and a resend has nobody to give it: " + strings.Join(verdict.Confirm, "; "), nil
+	}
+	return "", nil
+}
 
 type outcome int
 
@@ -411,6 +583,7 @@ const (
 	notSent
 	rejected
 	unresolved
+	held // in doubt, left for a command that may resend
 )
 
 // errJournal marks a failure to write the journal, after which the desk
@@ -427,25 +600,45 @@ type sent struct {
 // send sends the intent's request once and journals what came of it; an
 // ambiguous answer is journaled UNKNOWN and left for the caller to resolve.
 func (d *Desk) send(ctx context.Context, v exchange.Venue, e store.Entry, via string) (sent, outcome, error) {
+	// A journal write that fails below leaves the intent PENDING, which the
+	// next Reconcile asks the venue about and may resend: whatever happened,
+	// the caller is told the outcome is unknown, never "failed" or "not
+	// sent", either of which invites sending the order again by hand.
 	if err := ctx.Err(); err != nil {
 		ne, jerr := d.append(e, store.Transition{Status: store.StatusNotSent, Reason: err.Error(), Via: via})
-		return sent{ne.Order(), ne}, notSent, errors.Join(fmt.Errorf("%w: %w", ErrNotSent, err), jerr)
+		if jerr != nil {
+			return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID,
+				Err: fmt.Errorf("not sent (%v), but the journal could not record that: %w", err, jerr)}
+		}
+		return sent{ne.Order(), ne}, notSent, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	o, err := v.Place(ctx, e.Req)
 	switch classify(err) {
 	case classOK:
-		o, err := d.adopt(e, o, via)
-		return sent{o, e}, adopted, err
+		ao, jerr := d.adopt(e, o, via)
+		if jerr != nil {
+			return sent{o, e}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID,
+				Err: fmt.Errorf("the venue took the order (%s) but the journal could not record it: %w", o.Status, jerr)}
+		}
+		return sent{ao, e}, adopted, nil
 	case classRejected:
 		ne, jerr := d.append(e, store.Transition{Status: exchange.StatusRejected, Reason: err.Error(), Via: via})
-		return sent{ne.Order(), ne}, rejected, errors.Join(err, jerr)
+		if jerr != nil {
+			return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID,
+				Err: fmt.Errorf("the venue refused the order (%v) but the journal could not record it: %w", err, jerr)}
+		}
+		return sent{ne.Order(), ne}, rejected, err
 	case classNotSent:
 		ne, jerr := d.append(e, store.Transition{Status: store.StatusNotSent, Reason: err.Error(), Via: via})
-		return sent{ne.Order(), ne}, notSent, errors.Join(fmt.Errorf("%w: %w", ErrNotSent, err), jerr)
+		if jerr != nil {
+			return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID,
+				Err: fmt.Errorf("not sent (%v), but the journal could not record that: %w", err, jerr)}
+		}
+		return sent{ne.Order(), ne}, notSent, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	ne, jerr := d.append(e, store.Transition{Status: exchange.StatusUnknown, Reason: err.Error(), Via: via})
 	if jerr != nil {
-		return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: errors.Join(err, errJournal, jerr)}
+		return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: errors.Join(err, jerr)}
 	}
 	return sent{ne.Order(), ne}, unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
 }
@@ -504,8 +697,9 @@ func classify(err error) class {
 
 // resolve learns an ambiguous intent's fate from the venue: the venue's
 // order if it has one; otherwise, after a grace period and a second "not
-// found", a resend with the same client id (when mayResend) or NOT_PLACED.
-func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, mayResend bool, via string) (exchange.Order, outcome, error) {
+// found", a resend with the same client id (when policy and resendRefusal
+// allow it), NOT_PLACED, or (resendNever, fresh) left in doubt.
+func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, policy resendPolicy, via string) (exchange.Order, outcome, error) {
 	ref := exchange.OrderRef{Symbol: e.Req.Symbol, ClientID: e.ClientID}
 	unknown := func(err error) (exchange.Order, outcome, error) {
 		return e.Order(), unresolved, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
@@ -519,10 +713,13 @@ func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, may
 				return unknown(err)
 			}
 			o, err := d.adopt(e, o, via)
-			if resends > 0 {
-				return o, resent, err
+			if err != nil {
+				return o, unresolved, unsure(e, err)
 			}
-			return o, adopted, err
+			if resends > 0 {
+				return o, resent, nil
+			}
+			return o, adopted, nil
 		case errors.Is(err, exchange.ErrOrderNotFound):
 			notFound++
 			if notFound < 2 {
@@ -531,10 +728,20 @@ func (d *Desk) resolve(ctx context.Context, v exchange.Venue, e store.Entry, may
 				}
 				continue
 			}
-			if !mayResend {
+			if policy == resendNever && d.fresh(e) && !e.Binding.IsZero() {
+				return e.Order(), held, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: errHeld}
+			}
+			why, err := d.resendRefusal(ctx, v, e, policy)
+			if err != nil {
+				return unknown(err)
+			}
+			if why != "" {
 				ne, jerr := d.append(e, store.Transition{Status: store.StatusNotPlaced, Via: via,
-					Reason: fmt.Sprintf("never reached the venue (not found twice, %s apart); not resent: older than %s", d.graceFor(e.Account), d.maxResendAge)})
-				return ne.Order(), notPlaced, errors.Join(ErrNotPlaced, jerr)
+					Reason: fmt.Sprintf("never reached the venue (not found twice, %s apart); not resent: %s", d.graceFor(e.Account), why)})
+				if jerr != nil {
+					return unknown(jerr)
+				}
+				return ne.Order(), notPlaced, ErrNotPlaced
 			}
 			if resends >= d.attempts {
 				return unknown(fmt.Errorf("venue still has no order after %d resends", resends))

@@ -400,7 +400,7 @@ func TestReconcile(t *testing.T) {
 		now := time.Now()
 		intent := func(id string, age time.Duration, req exchange.OrderRequest) {
 			req.ClientID = id
-			if err := j.RecordIntent(store.Intent{Account: acct, ClientID: id, Req: req, Created: now.Add(-age)}); err != nil {
+			if err := j.RecordIntent(store.Intent{Account: acct, ClientID: id, Req: req, Created: now.Add(-age), Binding: BindingOf(v)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -462,7 +462,7 @@ func TestReconcileKeepsEntryClosedWhileUnknown(t *testing.T) {
 		j := openJournal(t)
 		x := fakevenue.New(nil)
 		v := &countingVenue{Venue: &fakevenue.Venue{X: x, Account: acct}, queryErr: errors.New("503")}
-		if err := j.RecordIntent(store.Intent{Account: acct, ClientID: "lost", Req: limit("1"), Created: time.Now()}); err != nil {
+		if err := j.RecordIntent(store.Intent{Account: acct, ClientID: "lost", Req: limit("1"), Created: time.Now(), Binding: BindingOf(v)}); err != nil {
 			t.Fatal(err)
 		}
 		d := NewDesk(j, map[string]exchange.Venue{acct: v})

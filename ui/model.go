@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/feed"
+	"github.com/vigil-trade/vigil/orders"
 	"github.com/vigil-trade/vigil/views"
 )
 
@@ -273,8 +274,8 @@ func (m *Model) clock() time.Time {
 
 // refusal says why account a may not take an order now, or "".
 func (m *Model) refusal(a *account) string {
-	if a.info.Network == exchange.Mainnet && !a.info.AllowMainnet {
-		return fmt.Sprintf("%s is a MAINNET account and mainnet order entry is off (allow_mainnet in its config)", a.info.Name)
+	if why := orders.Lock(a.info); why != "" {
+		return why
 	}
 	if a.budget.Banned(m.clock()) {
 		why := a.budget.BanReason
@@ -472,18 +473,8 @@ func (m *Model) submit(s views.SubmitOrder) tea.Cmd {
 	n, known := m.notional(a, req)
 	d := &dialog{kind: dialogPlace, title: "Place this order?", account: a.info.Name, req: req}
 	d.lines = orderLines(a.info, req, n, known, a.rules[req.Symbol].Quote)
-	var whys []string
-	if a.info.Network == exchange.Mainnet {
-		whys = append(whys, "MAINNET: this trades real money")
-	}
-	if limit := a.info.MaxOrderNotional; limit.IsPositive() {
-		switch {
-		case !known:
-			whys = append(whys, "notional unknown; this account's limit is "+limit.String())
-		case n.GreaterThan(limit):
-			whys = append(whys, fmt.Sprintf("notional %s is above this account's limit %s", n.StringFixed(2), limit.String()))
-		}
-	}
+	// The same confirmations as `vigil order place` and the desk's resends.
+	whys := orders.Confirmations(a.info, n, known, a.rules[req.Symbol].Quote)
 	if len(whys) > 0 {
 		d.typed = req.Symbol
 		d.why = strings.Join(whys, "; ")

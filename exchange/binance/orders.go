@@ -158,7 +158,13 @@ func (c *Client) Cancel(ctx context.Context, ref exchange.OrderRef) (exchange.Or
 	if err := c.do(ctx, &call{ep: epCancel, p: p, out: &out, ec: ec}); err != nil {
 		return exchange.Order{}, err
 	}
-	return c.toOrder(out), nil
+	o := c.toOrder(out)
+	if out.Time == 0 {
+		// A cancel's transactTime is when it was cancelled; the answer does
+		// not say when the order was made.
+		o.Created = time.Time{}
+	}
+	return o, nil
 }
 
 // Query reads one order; exchange.ErrOrderNotFound (wrapping the venue's

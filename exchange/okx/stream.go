@@ -65,6 +65,8 @@ type (
 		Msg   string          `json:"msg"`
 		Arg   wsChannelArg    `json:"arg"`
 		Data  json.RawMessage `json:"data"`
+		// EventType is "snapshot" on the account channel's first push.
+		EventType string `json:"eventType"`
 	}
 )
 
@@ -137,9 +139,10 @@ func expectEvent(op string, n int) func([]byte) (bool, error) {
 	}
 }
 
-// late ends a live stream on OKX's error event, or on a notice that it is
-// about to close the connection (64008, a service upgrade): reconnecting
-// now beats waiting for the cut.
+// late ends a live stream on OKX's error event. A notice that OKX is about
+// to close the connection (64008, a service upgrade, sent about 30 s
+// ahead) does not end it: the supervisor opens a new connection and
+// closes this one once the new one is live.
 func late(b []byte) error {
 	var in wsIn
 	if err := json.Unmarshal(b, &in); err != nil {
@@ -149,7 +152,7 @@ func late(b []byte) error {
 	case "error":
 		return fmt.Errorf("okx stream: %w", wsLoginError(in.Code, in.Msg))
 	case "notice":
-		return fmt.Errorf("okx stream: OKX is closing the connection (%s %s)", in.Code, in.Msg)
+		return fmt.Errorf("okx stream: OKX is closing the connection (%s %s): %w", in.Code, in.Msg, exchange.ErrGoingAway)
 	}
 	return nil
 }
@@ -202,6 +205,9 @@ func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEven
 			evs, err = decodeOrders(account, in.Data)
 		case "account":
 			evs, err = decodeAccount(account, in.Data)
+			for i := range evs {
+				evs[i].Snapshot = in.EventType == "snapshot"
+			}
 		}
 		return wsconn.Push, evs, err
 	}

@@ -19,6 +19,12 @@ type StreamEvent struct {
 	Order    *OrderEvent
 	Balances []Balance
 	Time     time.Time // the venue's event time
+	// Snapshot marks the state a venue pushes on subscribing (OKX's first
+	// account push) rather than a change. A connection that replaces a
+	// live one skips it: the old connection already delivered that state,
+	// and applying it again could undo a later change made in the same
+	// millisecond.
+	Snapshot bool
 }
 
 // Stream is one connected, authenticated, subscribed private stream. The
@@ -37,6 +43,21 @@ type Streamer interface {
 	// Stream connects, authenticates and subscribes. ctx bounds only the
 	// connecting; the stream lives until it fails or is closed.
 	Stream(ctx context.Context) (Stream, error)
+}
+
+// ErrGoingAway marks a venue's notice that it will close a connection
+// soon (Binance serverShutdown, OKX 64008).
+var ErrGoingAway = errors.New("the venue will close the connection soon")
+
+// GoingAway is implemented by streams whose venue announces a planned
+// disconnect. GoingAway's channel is closed on the notice and Notice then
+// says what the venue said (an error wrapping ErrGoingAway); the stream
+// keeps delivering until the venue closes it or Close is called, so the
+// supervisor can open, log in and subscribe a new connection first and
+// close this one after it (make before break).
+type GoingAway interface {
+	GoingAway() <-chan struct{}
+	Notice() error
 }
 
 // BalancesAsOf is implemented by venues that can say at which venue time a
@@ -119,6 +140,12 @@ type SupervisorConfig struct {
 	// DownAfter failed attempts in a row turn "reconnecting" into "down";
 	// default 5.
 	DownAfter int
+	// HandoverLinger is how long a connection the venue said it will close
+	// is kept after its replacement is live, for events already on their
+	// way over it (the venue's own close ends it sooner); it also bounds
+	// how long the replacement's first events wait to be told apart from
+	// copies of what the old one delivered. Default 1 s.
+	HandoverLinger time.Duration
 
 	// Callbacks, called from the supervisor's goroutine, in order. They must
 	// not block for long (hand over to a queue, like feed's bridge).
@@ -129,6 +156,9 @@ type SupervisorConfig struct {
 	OnBalances func(bals []Balance, at time.Time)
 	OnStatus   func(StreamStatus)                             // state changes and event arrivals
 	OnLog      func(level slog.Level, text string, err error) // gaps, failures
+	// OnEvent hears every stream event applied, once each and in the
+	// venue's order, also across a handover between two connections.
+	OnEvent func(StreamEvent)
 }
 
 // Supervisor keeps one account's private stream alive: it connects,
@@ -157,6 +187,7 @@ func NewSupervisor(cfg SupervisorConfig) *Supervisor {
 	def(&cfg.CallTimeout, 10*time.Second)
 	def(&cfg.AuditEvery, 30*time.Second)
 	def(&cfg.AuditGrace, 5*time.Second)
+	def(&cfg.HandoverLinger, time.Second)
 	if cfg.DownAfter <= 0 {
 		cfg.DownAfter = 5
 	}
@@ -178,6 +209,9 @@ func NewSupervisor(cfg SupervisorConfig) *Supervisor {
 	if cfg.OnStatus == nil {
 		cfg.OnStatus = func(StreamStatus) {}
 	}
+	if cfg.OnEvent == nil {
+		cfg.OnEvent = func(StreamEvent) {}
+	}
 	if cfg.OnLog == nil {
 		cfg.OnLog = func(slog.Level, string, error) {}
 	}
@@ -193,10 +227,12 @@ func (s *Supervisor) Run(ctx context.Context) {
 		downSince time.Time // zero: never connected yet
 		upSince   time.Time
 		lastErr   string
+		opened    Stream // a replacement already connected when its predecessor died first
 	)
 	s.status(StreamStatus{State: StreamConnecting, Since: s.cfg.Now()})
 	for ctx.Err() == nil {
-		st, rep, err := s.connect(ctx)
+		st, rep, err := s.connect(ctx, opened)
+		opened = nil
 		if err == nil {
 			now := s.cfg.Now()
 			if downSince.IsZero() {
@@ -207,9 +243,24 @@ func (s *Supervisor) Run(ctx context.Context) {
 			}
 			upSince, lastErr = now, ""
 			s.status(StreamStatus{State: StreamLive, Since: upSince})
-			err = s.serve(ctx, st)
+			var ov *overlap
+			for {
+				r := s.serve(ctx, st, ov)
+				if !r.seamless {
+					err, opened = r.err, r.next
+					break
+				}
+				// The old connection stayed up until its replacement was
+				// live: no gap, so no resync and no change of state.
+				_ = st.Close()
+				st, ov = r.next, &overlap{tail: r.tail}
+				s.cfg.OnLog(slog.LevelInfo, "stream moved to a new connection before the venue closed the old one", nil)
+			}
 			_ = st.Close()
 			if ctx.Err() != nil {
+				if opened != nil {
+					_ = opened.Close()
+				}
 				return
 			}
 			now = s.cfg.Now()
@@ -227,6 +278,12 @@ func (s *Supervisor) Run(ctx context.Context) {
 				lastErr = e
 				s.cfg.OnLog(slog.LevelWarn, "stream connect failed", err)
 			}
+		}
+		if opened != nil {
+			// The venue closed the old connection before the new one was
+			// live: resync over the new one at once.
+			s.status(StreamStatus{State: StreamReconnecting, Since: downSince, Err: errText(err)})
+			continue
 		}
 		delay := s.bo.Next()
 		attempt := s.bo.Attempt()
@@ -269,15 +326,19 @@ func (s *Supervisor) Status() StreamStatus {
 	return s.cur
 }
 
-// connect opens the stream and reconciles over REST before trusting it.
-// Events arriving meanwhile are held and applied after the snapshot; the
-// keeper's monotone merge makes the overlap harmless.
-func (s *Supervisor) connect(ctx context.Context) (Stream, ResyncReport, error) {
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.ConnectTimeout)
-	st, err := s.cfg.Streamer.Stream(cctx)
-	cancel()
-	if err != nil {
-		return nil, ResyncReport{}, err
+// connect opens the stream (unless st is one already open) and reconciles
+// over REST before trusting it. Events arriving meanwhile are held and
+// applied after the snapshot; the keeper's monotone merge makes the overlap
+// harmless.
+func (s *Supervisor) connect(ctx context.Context, st Stream) (Stream, ResyncReport, error) {
+	if st == nil {
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.ConnectTimeout)
+		var err error
+		st, err = s.cfg.Streamer.Stream(cctx)
+		cancel()
+		if err != nil {
+			return nil, ResyncReport{}, err
+		}
 	}
 	type result struct {
 		rep ResyncReport
@@ -318,9 +379,32 @@ func (s *Supervisor) connect(ctx context.Context) (Stream, ResyncReport, error) 
 	}
 }
 
-// serve applies events until the stream ends, ctx ends, or an audit finds
-// the stream silent.
-func (s *Supervisor) serve(ctx context.Context, st Stream) error {
+// served is how serving one connection ended.
+type served struct {
+	err error
+	// next is a replacement opened after the venue's notice; nil if none
+	// is live. With seamless, the old connection stayed up until next was
+	// live and was then closed by us; tail is what it delivered since next
+	// began to connect. Without seamless, next (if any) needs a resync.
+	next     Stream
+	seamless bool
+	tail     []StreamEvent
+}
+
+type dialed struct {
+	st  Stream
+	err error
+}
+
+// maxTail bounds the events remembered from a connection being replaced;
+// an overlap longer than this is far beyond any venue's switch-over.
+const maxTail = 4096
+
+// serve applies events until the stream ends, ctx ends, an audit finds
+// the stream silent, or a replacement opened after the venue's notice
+// takes over. ov, when st replaced a connection, drops st's copies of
+// events the old connection delivered.
+func (s *Supervisor) serve(ctx context.Context, st Stream, ov *overlap) (r served) {
 	audits := time.NewTicker(s.cfg.AuditEvery)
 	defer audits.Stop()
 	verdict := make(chan error, 1)
@@ -330,18 +414,127 @@ func (s *Supervisor) serve(ctx context.Context, st Stream) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer stop()
+
+	var (
+		notice    <-chan struct{}
+		dialing   <-chan dialed // a replacement connecting
+		endDial   context.CancelFunc
+		next      Stream // the replacement, live
+		recording bool
+		tail      []StreamEvent
+		linger    *time.Timer
+		lingerC   <-chan time.Time
+		settle    *time.Timer
+		settleC   <-chan time.Time
+	)
+	if g, ok := st.(GoingAway); ok {
+		notice = g.GoingAway()
+	}
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+		if settle != nil {
+			settle.Stop()
+		}
+		if dialing != nil {
+			endDial()
+			if d := <-dialing; d.err == nil {
+				_ = d.st.Close()
+			}
+		}
+		if next != nil && r.next != next {
+			_ = next.Close()
+		}
+	}()
+	apply := func(evs ...StreamEvent) {
+		for _, ev := range evs {
+			s.handle(ev)
+			if recording {
+				if len(tail) == maxTail {
+					tail = append(tail[:0], tail[1:]...)
+				}
+				tail = append(tail, ev)
+			}
+		}
+	}
+	// ended is st's end: a seamless handover if the replacement is live,
+	// else the error, with a replacement still connecting waited for.
+	ended := func(err error) served {
+		if ov != nil {
+			apply(ov.flush()...)
+		}
+		if next != nil {
+			return served{next: next, seamless: true, tail: tail}
+		}
+		if dialing != nil {
+			var d dialed
+			select {
+			case d = <-dialing:
+			case <-ctx.Done():
+				return served{err: ctx.Err()}
+			}
+			dialing = nil
+			endDial()
+			if d.err == nil {
+				return served{err: err, next: d.st}
+			}
+		}
+		return served{err: err}
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return served{err: ctx.Err()}
 		case ev, ok := <-st.Events():
 			if !ok {
-				if err := st.Err(); err != nil {
-					return err
+				err := st.Err()
+				if err == nil {
+					err = errors.New("stream closed")
 				}
-				return errors.New("stream closed")
+				return ended(err)
 			}
-			s.handle(ev)
+			if ov == nil {
+				apply(ev)
+				break
+			}
+			apply(ov.admit(ev)...)
+			switch {
+			case ov.settled():
+				if settle != nil {
+					settle.Stop()
+				}
+				ov, settleC = nil, nil
+			case settleC == nil:
+				settle = time.NewTimer(s.cfg.HandoverLinger)
+				settleC = settle.C
+			}
+		case <-settleC:
+			apply(ov.flush()...)
+			ov, settleC = nil, nil
+		case <-notice:
+			notice = nil
+			s.cfg.OnLog(slog.LevelInfo, "the venue will close the stream soon; opening a new connection first", st.(GoingAway).Notice())
+			recording = true
+			dialing, endDial = s.dial(ctx)
+		case d := <-dialing:
+			dialing = nil
+			endDial()
+			if d.err != nil {
+				s.cfg.OnLog(slog.LevelWarn, "could not open a new connection before the venue closes the old one", d.err)
+				break
+			}
+			next = d.st
+			linger = time.NewTimer(s.cfg.HandoverLinger)
+			lingerC = linger.C
+		case <-lingerC:
+			// The replacement is live: close the old connection ourselves,
+			// with a close frame, before the venue cuts it.
+			_ = st.Close()
+			if ov != nil {
+				apply(ov.flush()...)
+			}
+			return served{next: next, seamless: true, tail: tail}
 		case <-audits.C:
 			if !auditing {
 				auditing = true
@@ -350,10 +543,123 @@ func (s *Supervisor) serve(ctx context.Context, st Stream) error {
 		case err := <-verdict:
 			auditing = false
 			if err != nil {
-				return err
+				if next != nil {
+					// The old connection was silent: the new one is up,
+					// but what was missed needs a resync.
+					n := next
+					next = nil
+					return served{err: err, next: n}
+				}
+				return served{err: err}
 			}
 		}
 	}
+}
+
+// dial opens a replacement connection in the background.
+func (s *Supervisor) dial(ctx context.Context) (<-chan dialed, context.CancelFunc) {
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.ConnectTimeout)
+	ch := make(chan dialed, 1)
+	go func() {
+		defer cancel()
+		st, err := s.cfg.Streamer.Stream(dctx)
+		ch <- dialed{st, err}
+	}()
+	return ch, cancel
+}
+
+// overlap drops a replacement connection's copies of events the old one
+// already delivered. The two connections carry the same ordered feed, so
+// the copies are the old connection's last events, arriving first on the
+// new one: the longest suffix of tail that the new connection begins with.
+type overlap struct {
+	tail []StreamEvent // what the old connection delivered since the new one began to connect
+	buf  []StreamEvent // the new connection's events while undecided
+	done bool
+}
+
+// admit takes the new connection's next event and returns the events to
+// apply now (none while it may still be a copy).
+func (o *overlap) admit(ev StreamEvent) []StreamEvent {
+	if o.done {
+		return []StreamEvent{ev}
+	}
+	if ev.Snapshot {
+		return nil
+	}
+	o.buf = append(o.buf, ev)
+	k, sure := o.match(false)
+	if !sure {
+		return nil
+	}
+	return o.decide(k)
+}
+
+// settled says whether admit passes events straight through.
+func (o *overlap) settled() bool { return o.done }
+
+// flush decides with what has arrived: the replacement's first events are
+// copies only as far as they match.
+func (o *overlap) flush() []StreamEvent {
+	if o.done {
+		return nil
+	}
+	k, _ := o.match(true)
+	return o.decide(k)
+}
+
+func (o *overlap) decide(k int) []StreamEvent {
+	out := o.buf[k:]
+	o.tail, o.buf, o.done = nil, nil, true
+	return out
+}
+
+// match finds the longest suffix of tail that buf is consistent with. A
+// suffix longer than buf, matched as far as buf goes, leaves the decision
+// open (sure false) unless final.
+func (o *overlap) match(final bool) (k int, sure bool) {
+	for k := len(o.tail); k > 0; k-- {
+		n := min(k, len(o.buf))
+		if final && k > len(o.buf) {
+			continue
+		}
+		from := len(o.tail) - k
+		same := true
+		for i := range n {
+			if !sameEvent(o.tail[from+i], o.buf[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return k, k <= len(o.buf)
+		}
+	}
+	return 0, true
+}
+
+// sameEvent says whether two connections' events are one venue event: the
+// same venue facts, whatever the connection (not LastQty's derivation nor
+// the account label).
+func sameEvent(a, b StreamEvent) bool {
+	if !a.Time.Equal(b.Time) || (a.Order == nil) != (b.Order == nil) || len(a.Balances) != len(b.Balances) {
+		return false
+	}
+	for i := range a.Balances {
+		x, y := a.Balances[i], b.Balances[i]
+		if x.Asset != y.Asset || !x.Free.Equal(y.Free) || !x.Locked.Equal(y.Locked) {
+			return false
+		}
+	}
+	if a.Order == nil {
+		return true
+	}
+	x, y := a.Order, b.Order
+	return x.Kind == y.Kind && x.TradeID == y.TradeID && x.Time.Equal(y.Time) &&
+		x.Order.OrderID == y.Order.OrderID && x.Order.ClientID == y.Order.ClientID &&
+		x.Order.Status == y.Order.Status && x.Order.Filled.Equal(y.Order.Filled) &&
+		x.Order.QuoteFilled.Equal(y.Order.QuoteFilled) && x.Order.Updated.Equal(y.Order.Updated) &&
+		x.LastQty.Equal(y.LastQty) && x.LastPrice.Equal(y.LastPrice)
 }
 
 // handle applies one event and reports what changed.
@@ -377,6 +683,7 @@ func (s *Supervisor) handle(ev StreamEvent) {
 	if ev.Balances != nil && s.state.ApplyBalances(s.cfg.Account, ev.Balances, ev.Time, false) {
 		s.cfg.OnBalances(s.state.Balances(s.cfg.Account), now)
 	}
+	s.cfg.OnEvent(ev)
 	// Events held during a resync arrive before the state is live: the
 	// status reported is whatever it is, only fresher.
 	s.cfg.OnStatus(cur)

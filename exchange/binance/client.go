@@ -348,11 +348,14 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		return err
 	}
 	c.clock.Invalidate("binance -1021 on " + cl.ep.name())
-	if serr := c.SyncClock(ctx); serr != nil {
+	serr := c.SyncClock(ctx)
+	if serr != nil {
 		c.log.Warn("re-sync after -1021 failed", "err", serr)
 	}
 	c.explainClock(ce)
-	if !cl.ep.retryClock {
+	// Without a fresh sample the retry would not be sent (see send), and
+	// the refusal says more than that.
+	if !cl.ep.retryClock || serr != nil {
 		return err
 	}
 	c.log.Info("retrying after clock re-sync", "endpoint", cl.ep.name())
@@ -363,6 +366,30 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		return err2
 	}
 	return nil
+}
+
+// clockReady holds a signed request or login until the clock has a sample
+// since the last refusal, probing /api/v3/time once if it has none: stamped
+// with the raw local clock, the first request against a venue a second or
+// more off would be refused. Nothing is sent when the probe fails.
+func (c *Client) clockReady(ctx context.Context) error {
+	if err := c.clock.Ready(ctx, c.serverTime); err != nil {
+		return &exchange.ClockUnknownError{Venue: venueName, Err: err}
+	}
+	return nil
+}
+
+// loginRefused handles a stream login refused for its timestamp. No retry
+// re-syncs first there, as do does for REST, so the clock is invalidated:
+// the stream's next attempt then waits for a fresh sample instead of
+// repeating the stamp Binance refused.
+func (c *Client) loginRefused(err error) {
+	var ae *exchange.APIError
+	if !errors.As(err, &ae) || ae.Kind != exchange.KindClock {
+		return
+	}
+	c.clock.Invalidate("binance " + ae.Code + " on the stream login")
+	ae.AdviceText = ae.Code + ": Binance refused the stream login's timestamp; vigil measures Binance's clock again before the next login (if this repeats, this machine's clock is unsteady: enable NTP)"
 }
 
 func (c *Client) explainClock(ce *exchange.ClockError) {
@@ -393,6 +420,11 @@ func (c *Client) send(ctx context.Context, cl *call) error {
 	cost := exchange.Cost{Weight: ep.weight, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.prio)}
 	if ep.signed && c.signer == nil {
 		return fmt.Errorf("binance %s: %w", ep.name(), ErrNoSecret)
+	}
+	if ep.signed {
+		if err := c.clockReady(ctx); err != nil {
+			return err
+		}
 	}
 	if err := c.budget.Acquire(ctx, cost); err != nil {
 		return err

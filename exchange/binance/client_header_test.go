@@ -2,11 +2,13 @@ package binance
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
 )
@@ -22,6 +24,10 @@ func TestRequestHeaders(t *testing.T) {
 	var mu sync.Mutex
 	var got []seen
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v3/time" { // the clock probe before the first signed request
+			fmt.Fprintf(w, `{"serverTime":%d}`, time.Now().UnixMilli())
+			return
+		}
 		mu.Lock()
 		got = append(got, seen{r.Method, r.Header.Get("X-MBX-APIKEY"), r.Header.Get("Content-Type"), r.Header.Get("Cookie")})
 		mu.Unlock()

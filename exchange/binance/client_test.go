@@ -70,9 +70,21 @@ type miniVenue struct {
 	seen   []*http.Request
 	forms  []url.Values
 	answer func(r *http.Request, form url.Values) (status int, body string, hdr http.Header)
+	skew   time.Duration // of the server time it answers on /api/v3/time
 }
 
 func (m *miniVenue) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The client reads the clock before its first signed request; tests
+	// script, and count, only the requests they are about.
+	if r.URL.Path == "/api/v3/time" {
+		m.mu.Lock()
+		m.seen = append(m.seen, r)
+		m.forms = append(m.forms, url.Values{})
+		skew := m.skew
+		m.mu.Unlock()
+		fmt.Fprintf(w, `{"serverTime":%d}`, time.Now().Add(skew).UnixMilli())
+		return
+	}
 	raw := r.URL.RawQuery
 	body := new(bytes.Buffer)
 	body.ReadFrom(r.Body)
@@ -261,7 +273,7 @@ func TestAmbiguousAfterSending(t *testing.T) {
 		m := &miniVenue{t: t, secret: docSecret}
 		c, err := New(WithBaseURL("http://binance.invalid"), WithAPIKey(docAPIKey), WithSecret(crypto.NewSecret([]byte(docSecret))),
 			WithHTTPClient(&http.Client{Transport: rtFunc(func(r *http.Request) (*http.Response, error) {
-				if r.URL.Path == "/api/v3/exchangeInfo" {
+				if r.URL.Path == "/api/v3/exchangeInfo" || r.URL.Path == "/api/v3/time" {
 					return handlerTransport{m}.RoundTrip(r)
 				}
 				return nil, errors.New("connection reset by peer")
@@ -404,12 +416,10 @@ func TestClockErrorCarriesMeasuredOffset(t *testing.T) {
 	} {
 		calls := 0
 		c, m := newMini(t, func(r *http.Request, f url.Values) (int, string, http.Header) {
-			if r.URL.Path == "/api/v3/time" {
-				return 200, fmt.Sprintf(`{"serverTime":%d}`, time.Now().Add(tc.skew).UnixMilli()), nil
-			}
 			calls++
 			return 400, `{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}`, nil
 		})
+		m.skew = tc.skew
 		_, err := c.Balances(context.Background())
 		var ce *exchange.ClockError
 		if !errors.As(err, &ce) || ce.Kind != exchange.KindClock {

@@ -30,14 +30,20 @@ type hangingTransport struct {
 
 func (h *hangingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Path == "/api/v3/time" {
-		body := `{"serverTime":` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `}`
-		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}, nil
+		return timeReply(), nil
 	}
 	if h.stall {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: stallBody{r.Context()}}, nil
 	}
 	<-r.Context().Done()
 	return nil, r.Context().Err()
+}
+
+// timeReply answers the clock probe a client sends before its first
+// signed request, with this machine's time.
+func timeReply() *http.Response {
+	body := `{"serverTime":` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `}`
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
 }
 
 func (h *hangingTransport) CloseIdleConnections() { h.closed.Add(1) }
@@ -169,6 +175,9 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 // including ones exchangeInfo adds later.
 func TestObserveReadsCounterHeaders(t *testing.T) {
 	rt := rtFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/api/v3/time" {
+			return timeReply(), nil
+		}
 		body := `{"balances":[]}`
 		if r.URL.Path == "/api/v3/exchangeInfo" {
 			body = `{"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000},
@@ -231,6 +240,9 @@ func TestBaseURL(t *testing.T) {
 	var got string
 	c, err := New(WithBaseURL("http://proxy.local:8080/binance/"), WithAPIKey(docAPIKey), WithSecret(crypto.NewSecret([]byte(docSecret))),
 		WithHTTPClient(&http.Client{Transport: rtFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path == "/binance/api/v3/time" {
+				return timeReply(), nil
+			}
 			got = r.URL.String()
 			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"balances":[]}`))}, nil
 		})}))

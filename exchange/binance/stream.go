@@ -173,6 +173,10 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 	if c.signer == nil || c.keyID == "" {
 		return nil, fmt.Errorf("binance stream: %w", ErrNoSecret)
 	}
+	// Before dialling: the login is stamped as soon as the socket is up.
+	if err := c.clockReady(ctx); err != nil {
+		return nil, fmt.Errorf("binance stream: %w", err)
+	}
 	// A followed redirect would take the signed subscription that comes
 	// next to whatever host it names.
 	conn, _, err := websocket.Dial(ctx, s.cfg.url, &websocket.DialOptions{HTTPClient: exchange.RefuseRedirects(venueName, s.cfg.hc)})
@@ -192,6 +196,7 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 	st.wg.Go(st.pump)
 	if err := st.subscribe(ctx); err != nil {
 		st.Close()
+		c.loginRefused(err)
 		return nil, err
 	}
 	st.wg.Go(st.heartbeat)

@@ -343,9 +343,10 @@ func TestRewrittenRequest(t *testing.T) {
 }
 
 // TestClockSkewRecovery: Bybit accepts server-recvWindow <= stamp <
-// server+1 s. With this machine 2 s ahead (past the 1 s future limit) or 6 s
-// behind (past recvWindow 5000 ms) the unsynced stamp is refused with 10002;
-// the client re-syncs and retries, and everything after is accepted.
+// server+1 s. The client measured the fake's clock, then this machine
+// stepped to 2 s ahead (past the 1 s future limit) or 6 s behind (past
+// recvWindow 5000 ms): the stamp from the stale estimate is refused with
+// 10002; the client re-syncs and retries, and everything after is accepted.
 func TestClockSkewRecovery(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -354,20 +355,24 @@ func TestClockSkewRecovery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				srv := newFake(t)
-				srv.Sim().SetSkew(tc.skew)
 				c := clientFor(t, srv, nil)
 				ctx := context.Background()
+				if err := c.SyncClock(ctx); err != nil {
+					t.Fatal(err)
+				}
+				srv.Sim().SetSkew(tc.skew)
+				from := len(srv.Requests())
 				if _, err := c.Balances(ctx); err != nil {
 					t.Fatalf("client did not recover: %v", err)
 				}
-				reqs := srv.Requests()
+				reqs := srv.Requests()[from:]
 				if len(reqs) == 0 || reqs[0].RetCode != 10002 || reqs[0].Path != "/v5/account/wallet-balance" {
-					t.Fatalf("first request %+v, want a 10002 on the unsynced stamp", reqs)
+					t.Fatalf("first request %+v, want a 10002 on the stale estimate", reqs)
 				}
 				if last := reqs[len(reqs)-1]; !last.Accepted || last.Path != "/v5/account/wallet-balance" {
 					t.Fatalf("retry %+v", last)
 				}
-				assertAllAccepted(t, srv, 1)
+				assertAllAccepted(t, srv, from+1)
 				if off := c.Clock().Offset; (off - tc.skew).Abs() > 5*time.Millisecond {
 					t.Fatalf("estimated offset %v, want %v", off, tc.skew)
 				}

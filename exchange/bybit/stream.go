@@ -72,6 +72,10 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 	if c.signer == nil {
 		return nil, errors.New("bybit stream: the private stream needs an API key")
 	}
+	// Before dialling: the auth is stamped as soon as the socket is up.
+	if err := c.clockReady(ctx); err != nil {
+		return nil, fmt.Errorf("bybit stream: %w", err)
+	}
 	st, err := wsconn.Dial(ctx, c.wsURL, s.cfg.HTTPClient, wsconn.Config{
 		Name:      "bybit stream",
 		PingEvery: s.cfg.PingEvery,
@@ -92,6 +96,7 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 		return fail(fmt.Errorf("bybit stream: auth: %w", err))
 	}
 	if err := st.Await(ctx, expectReply("auth")); err != nil {
+		c.loginRefused(err)
 		return fail(err)
 	}
 	if err := st.Send(ctx, wsOp{Op: "subscribe", Args: []any{"order", "wallet"}}); err != nil {
@@ -150,7 +155,7 @@ func wsRefusal(op, msg string) *exchange.APIError {
 		ae.AdviceText = "Bybit computed a different stream signature: the API secret in the vault does not belong to this key (check for a truncated paste), or the key is an RSA key."
 	case strings.Contains(low, "expire"):
 		ae.Kind = exchange.KindClock
-		ae.AdviceText = "Bybit says the stream auth had already expired: this machine's clock is behind Bybit's; run `vigil check` to re-sync, and enable NTP."
+		ae.AdviceText = "Bybit says the stream auth had already expired: its clock is ahead of the estimate vigil stamped with; vigil measures Bybit's clock again before the next login; if this repeats, this machine's clock is unsteady: enable NTP."
 	case wsIPRe.MatchString(low):
 		ae.Kind = exchange.KindPermission
 		ae.AdviceText = "Bybit refused the stream from this address: it is not among the key's bound IPs."

@@ -63,15 +63,19 @@ func TestPrivateStreamAuthRefused(t *testing.T) {
 		{"secret", keyID, strings.ToLower(keySecret), 0, exchange.KindSignature, "secret"},
 		{"unknown key", "nokey0000000000000", keySecret, 0, exchange.KindAuth, "stream-testnet"},
 		{"bound IP", "boundKey00000000000", keySecret, 0, exchange.KindPermission, "bound IPs"},
-		// Bybit's clock 30 s ahead: the auth's 10 s expiry is already past.
-		{"clock behind", keyID, keySecret, 30 * time.Second, exchange.KindClock, "vigil check"},
+		// Bybit's clock steps 30 s ahead after the client measured it: the
+		// auth's 10 s expiry is already past on arrival.
+		{"clock behind", keyID, keySecret, 30 * time.Second, exchange.KindClock, "before the next login"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv.Sim().SetSkew(tc.skew)
-			defer srv.Sim().SetSkew(0)
 			c := loopbackClient(t, srv, bybit.WithKey(tc.key, secret(tc.sec)))
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
+			if err := c.SyncClock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			srv.Sim().SetSkew(tc.skew)
+			defer srv.Sim().SetSkew(0)
 			s, err := c.Stream(ctx)
 			if err == nil {
 				s.Close()
@@ -154,5 +158,16 @@ func TestExpireReconnects(t *testing.T) {
 		srv, _, env := streamEnv(t, time.Hour)
 		env.WaitLive(5 * time.Second)
 		env.ExpectReconnect(srv, sim.StreamExpire, "connection lost")
+	})
+}
+
+// TestPlannedCloseReconnects: Bybit documents no notice of a planned
+// disconnect, so a connection the venue closes is simply reconnected and
+// resynced.
+func TestPlannedCloseReconnects(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, _, env := streamEnv(t, time.Hour)
+		env.WaitLive(5 * time.Second)
+		env.ExpectReconnect(srv, sim.StreamNotice)
 	})
 }

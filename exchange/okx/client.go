@@ -307,10 +307,36 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 	return c.send(ctx, r, out)
 }
 
+// clockReady holds a signed request or login until the clock has a sample
+// since the last refusal, probing public/time once if it has none: stamped
+// with the raw local clock, the first request against a venue more than
+// 30 s off would be refused. Nothing is sent when the probe fails.
+func (c *Client) clockReady(ctx context.Context) error {
+	if err := c.clock.Ready(ctx, c.serverTime); err != nil {
+		return &exchange.ClockUnknownError{Venue: venueName, Err: err}
+	}
+	return nil
+}
+
+// loginRefused handles a stream login refused for its timestamp. No retry
+// re-syncs first there, as do does for REST, so the clock is invalidated:
+// the stream's next attempt then waits for a fresh sample instead of
+// repeating the stamp OKX refused.
+func (c *Client) loginRefused(err error) {
+	if exchange.KindOf(err) == exchange.KindClock {
+		c.clock.Invalidate("okx: stream login refused its timestamp")
+	}
+}
+
 // send is one attempt of do.
 func (c *Client) send(ctx context.Context, r *request, out any) error {
 	if r.signed && c.signer == nil {
 		return errors.New("okx: no API key configured for this account")
+	}
+	if r.signed {
+		if err := c.clockReady(ctx); err != nil {
+			return err
+		}
 	}
 	if err := c.rates.acquire(ctx, r.ep, r.inst); err != nil {
 		return err

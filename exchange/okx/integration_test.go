@@ -288,29 +288,33 @@ func TestWrongCredentials(t *testing.T) {
 	}
 }
 
-// TestClockSkewRecovery: OKX's window is ±30 s either way. With the fake's
-// clock 45 s off in either direction the unsynced stamp is refused with
-// 50102; the client re-syncs and retries, and everything after is accepted.
-// Within the window nothing is refused even before a sync.
+// TestClockSkewRecovery: OKX's window is ±30 s either way. The client
+// measured the fake's clock, then it stepped 45 s in either direction: the
+// stamp from the stale estimate is refused with 50102; the client re-syncs
+// and retries, and everything after is accepted.
 func TestClockSkewRecovery(t *testing.T) {
 	for _, skew := range []time.Duration{45 * time.Second, -45 * time.Second} {
 		t.Run(skew.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				srv := newFake(t)
-				srv.Sim().SetSkew(skew)
 				c := clientFor(t, srv, nil)
 				ctx := context.Background()
+				if err := c.SyncClock(ctx); err != nil {
+					t.Fatal(err)
+				}
+				srv.Sim().SetSkew(skew)
+				from := len(srv.Requests())
 				if _, err := c.Balances(ctx); err != nil {
 					t.Fatalf("client did not recover: %v", err)
 				}
-				reqs := srv.Requests()
+				reqs := srv.Requests()[from:]
 				if len(reqs) == 0 || reqs[0].Code != "50102" || reqs[0].Path != "/api/v5/account/balance" {
-					t.Fatalf("first request %+v, want a 50102 on the unsynced stamp", reqs)
+					t.Fatalf("first request %+v, want a 50102 on the stale estimate", reqs)
 				}
 				if last := reqs[len(reqs)-1]; !last.Accepted || last.Path != "/api/v5/account/balance" {
 					t.Fatalf("retry %+v", last)
 				}
-				assertAllAccepted(t, srv, 1)
+				assertAllAccepted(t, srv, from+1)
 				if off := c.Clock().Offset; (off - skew).Abs() > 5*time.Millisecond {
 					t.Fatalf("estimated offset %v, want %v", off, skew)
 				}

@@ -84,6 +84,10 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 	if c.signer == nil {
 		return nil, errors.New("okx stream: the private stream needs an API key")
 	}
+	// Before dialling: the login is stamped as soon as the socket is up.
+	if err := c.clockReady(ctx); err != nil {
+		return nil, fmt.Errorf("okx stream: %w", err)
+	}
 	st, err := wsconn.Dial(ctx, c.wsURL, s.cfg.HTTPClient, wsconn.Config{
 		Name:      "okx stream",
 		PingEvery: s.cfg.PingEvery,
@@ -107,6 +111,7 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 		return fail(fmt.Errorf("okx stream: login: %w", err))
 	}
 	if err := st.Await(ctx, expectEvent("login", 1)); err != nil {
+		c.loginRefused(err)
 		return fail(err)
 	}
 	if err := st.Send(ctx, wsOp{Op: "subscribe", Args: subscriptions}); err != nil {
@@ -171,7 +176,7 @@ func wsLoginError(code, msg string) *exchange.APIError {
 		ae.AdviceText = "OKX does not know this API key on this stream host: a demo-trading key logs in at wspap.okx.com, a live key at ws.okx.com."
 	case "60004", "60006":
 		ae.Kind = exchange.KindClock
-		ae.AdviceText = "OKX refused the login time (its window is ±30 s): run `vigil check` to re-sync the clock, and enable NTP if this repeats."
+		ae.AdviceText = "OKX refused the login time (its window is ±30 s): vigil measures OKX's clock again before the next login; if this repeats, this machine's clock is unsteady: enable NTP."
 	case "60009":
 		ae.AdviceText = "OKX refused the stream login: check the key, the passphrase and that the key belongs to this environment (demo keys log in at wspap.okx.com) and, if the key is IP-bound, this machine's address."
 	default:

@@ -152,3 +152,19 @@ func TestExpireReconnects(t *testing.T) {
 		env.ExpectReconnect(srv, sim.StreamExpire, "64008")
 	})
 }
+
+// TestNoticeHandover: on OKX's 64008 notice the supervisor opens, logs in
+// and subscribes a new connection while the old one keeps delivering, then
+// closes the old one itself with a close frame; no event is lost or
+// applied twice across the switch (the new connection's account snapshot
+// included).
+func TestNoticeHandover(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, _, env := streamEnv(t, time.Hour)
+		env.WaitLive(5 * time.Second)
+		env.ExpectHandover(srv, srv.Sim(), okxtest.DefaultAccount, "BTC-USDT")
+		if !env.Logged("64008") {
+			t.Errorf("the notice is not logged: %q", env.Logs())
+		}
+	})
+}

@@ -3,8 +3,12 @@ package sim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"slices"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -29,6 +33,12 @@ const (
 	// then a normal close), as at a maximum connection age or a service
 	// upgrade (one-shot).
 	StreamExpire
+	// StreamNotice announces a planned disconnect on every open connection
+	// (the venue's notice, WSServe.Notice), keeps serving them for the
+	// given delay, then closes those still open normally, as before a
+	// service upgrade (one-shot). A venue with no such notice just closes
+	// them after the delay.
+	StreamNotice
 )
 
 // WSHub is the venue-neutral half of a fake private WebSocket: the open
@@ -36,11 +46,13 @@ const (
 // exchange's events through those faults. A fake keeps only its venue's
 // message shapes. The zero value is ready to use.
 type WSHub struct {
-	mu     sync.Mutex
-	conns  map[*WSConn]bool
-	noPong bool
-	silent bool
-	delay  time.Duration
+	mu      sync.Mutex
+	conns   map[*WSConn]bool
+	nconns  int
+	history []WSConnEvent
+	noPong  bool
+	silent  bool
+	delay   time.Duration
 
 	// A silence is a span of each account's event sequence, so an event
 	// made while silent is lost even if its connection's forwarder reaches
@@ -88,6 +100,11 @@ func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
 		conns = append(conns, c)
 		expires = append(expires, c.expire) // OnExpire writes it under h.mu
 	}
+	// In the order they opened, so a notice fault is deterministic.
+	sort.Slice(conns, func(i, j int) bool { return conns[i].n < conns[j].n })
+	for i, c := range conns {
+		expires[i] = c.expire
+	}
 	switch f {
 	case StreamNoPong:
 		h.noPong = true
@@ -105,6 +122,15 @@ func (h *WSHub) SetFault(f StreamFault, delay time.Duration) {
 		case StreamExpire:
 			// A close handshake waits for the client to read the frame.
 			go expires[i](c)
+		case StreamNotice:
+			go func() {
+				if c.notice != nil {
+					c.notice(c)
+				}
+				if c.sleep(delay) {
+					c.CloseNormal("service upgrade")
+				}
+			}()
 		}
 	}
 }
@@ -171,6 +197,51 @@ type WSServe struct {
 	// Expire ends a session the venue's way under StreamExpire; nil closes
 	// it normally.
 	Expire func(c *WSConn)
+	// Notice sends the venue's notice of a planned disconnect under
+	// StreamNotice; nil: the venue sends none.
+	Notice func(c *WSConn)
+}
+
+// WSConnChange is a step in a connection's life, as the venue sees it.
+type WSConnChange string
+
+const (
+	WSOpened     WSConnChange = "opened"
+	WSSubscribed WSConnChange = "subscribed" // its first Forward
+	// WSClientClosed: the client ended it with a close frame.
+	WSClientClosed WSConnChange = "closed by the client"
+	// WSClientDropped: the socket ended without the client's close frame.
+	WSClientDropped WSConnChange = "dropped by the client"
+	// WSServerClosed: the venue ended it (a fault, an idle timeout, a
+	// notice's grace running out).
+	WSServerClosed WSConnChange = "closed by the venue"
+)
+
+// WSConnEvent is one step of one connection.
+type WSConnEvent struct {
+	Conn   int // numbered from 1 in the order connections opened
+	Change WSConnChange
+	Code   websocket.StatusCode // the client's close frame's code
+	Live   int                  // subscribed connections open after the change
+	Time   time.Time
+}
+
+// History is every connection's steps so far, in order.
+func (h *WSHub) History() []WSConnEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.history)
+}
+
+// record notes a step of c; h.mu held.
+func (h *WSHub) record(c *WSConn, ch WSConnChange, code websocket.StatusCode) {
+	live := 0
+	for o := range h.conns {
+		if o.subscribed {
+			live++
+		}
+	}
+	h.history = append(h.history, WSConnEvent{Conn: c.n, Change: ch, Code: code, Live: live, Time: time.Now()})
 }
 
 // Serve upgrades r and serves the connection until it ends.
@@ -179,7 +250,7 @@ func (h *WSHub) Serve(w http.ResponseWriter, r *http.Request, cfg WSServe) {
 	if err != nil {
 		return
 	}
-	wc := &WSConn{hub: h, c: c, expire: cfg.Expire}
+	wc := &WSConn{hub: h, c: c, expire: cfg.Expire, notice: cfg.Notice}
 	if wc.expire == nil {
 		wc.expire = func(c *WSConn) { c.CloseNormal("session expired") }
 	}
@@ -189,11 +260,25 @@ func (h *WSHub) Serve(w http.ResponseWriter, r *http.Request, cfg WSServe) {
 		h.conns = map[*WSConn]bool{}
 	}
 	h.conns[wc] = true
+	h.nconns++
+	wc.n = h.nconns
+	h.record(wc, WSOpened, 0)
 	h.mu.Unlock()
+	var readErr error
 	defer func() {
+		byServer := wc.ctx.Err() != nil
 		wc.cancel()
 		h.mu.Lock()
 		delete(h.conns, wc)
+		code := websocket.CloseStatus(readErr)
+		switch {
+		case byServer || wc.serverEnded.Load() || errors.Is(readErr, context.DeadlineExceeded):
+			h.record(wc, WSServerClosed, 0)
+		case code != -1:
+			h.record(wc, WSClientClosed, code)
+		default:
+			h.record(wc, WSClientDropped, 0)
+		}
 		h.mu.Unlock()
 		c.CloseNow()
 	}()
@@ -213,6 +298,7 @@ func (h *WSHub) Serve(w http.ResponseWriter, r *http.Request, cfg WSServe) {
 		_, data, err := c.Read(ctx)
 		cancel()
 		if err != nil {
+			readErr = err
 			return
 		}
 		handle(data)
@@ -226,6 +312,11 @@ type WSConn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	expire func(*WSConn)
+	notice func(*WSConn)
+	n      int
+
+	serverEnded atomic.Bool // Drop or CloseNormal began the end
+	subscribed  bool        // under hub.mu
 }
 
 // OnExpire sets how this connection ends under StreamExpire, over
@@ -248,12 +339,14 @@ func (wc *WSConn) Context() context.Context { return wc.ctx }
 
 // Drop closes the connection without a close frame.
 func (wc *WSConn) Drop() {
+	wc.serverEnded.Store(true)
 	wc.cancel()
 	wc.c.CloseNow()
 }
 
 // CloseNormal closes the connection with a close frame.
 func (wc *WSConn) CloseNormal(reason string) {
+	wc.serverEnded.Store(true)
 	_ = wc.c.Close(websocket.StatusNormalClosure, reason)
 	wc.cancel()
 }
@@ -287,6 +380,12 @@ func (wc *WSConn) Write(v any) {
 func (wc *WSConn) Forward(x *Exchange, account string, push func(Event)) (cancel func()) {
 	wc.hub.track(x)
 	events, unsubscribe := x.Subscribe(account)
+	wc.hub.mu.Lock()
+	if !wc.subscribed {
+		wc.subscribed = true
+		wc.hub.record(wc, WSSubscribed, 0)
+	}
+	wc.hub.mu.Unlock()
 	var once sync.Once
 	stopped := make(chan struct{})
 	stop := func() { once.Do(func() { close(stopped); unsubscribe() }) }

@@ -10,14 +10,17 @@ package streamtest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
@@ -44,6 +47,7 @@ type Env struct {
 	statuses []exchange.StreamStatus
 	logs     []string
 	trades   map[string]int // trade id → times delivered through OnOrder
+	events   []exchange.StreamEvent
 }
 
 // Start runs a supervisor until the test ends.
@@ -76,6 +80,11 @@ func Start(t *testing.T, cfg Config) *Env {
 			if n := len(e.statuses); n == 0 || e.statuses[n-1].State != s.State {
 				e.statuses = append(e.statuses, s)
 			}
+		},
+		OnEvent: func(ev exchange.StreamEvent) {
+			e.mu.Lock()
+			e.events = append(e.events, ev)
+			e.mu.Unlock()
 		},
 		OnLog: func(_ slog.Level, text string, err error) {
 			if err != nil {
@@ -399,6 +408,188 @@ func (e *Env) ExpectReconnect(f Faults, fault sim.StreamFault, logs ...string) {
 			e.t.Errorf("no log line says %q: %q", l, e.Logs())
 		}
 	}
+}
+
+// Events are the stream events the supervisor applied, in order.
+func (e *Env) Events() []exchange.StreamEvent {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]exchange.StreamEvent(nil), e.events...)
+}
+
+// Handover is a fake that can announce a planned disconnect
+// (sim.StreamNotice) and shows its connections' history.
+type Handover interface {
+	Faults
+	StreamHistory() []sim.WSConnEvent
+}
+
+// noticeGrace is how long the fake keeps a connection after its notice:
+// far longer than the supervisor's HandoverLinger, so the client, not the
+// venue, must close it.
+const noticeGrace = 10 * time.Second
+
+// ExpectHandover trades before a venue's notice of a planned disconnect,
+// while the old and the new connection are both open, and after the old
+// one closed, and expects make before break: the new connection was
+// subscribed before the old one closed; the client closed the old one with
+// a close frame; at no moment was no subscribed connection open; the
+// supervisor stayed live; and the events it applied are the venue's own,
+// each once, in order.
+func (e *Env) ExpectHandover(f Handover, x *sim.Exchange, simAccount, symbol string) {
+	e.t.Helper()
+	ctx := context.Background()
+	truth, stop := x.Subscribe(simAccount)
+	defer stop()
+	mark, hist := len(e.Events()), len(f.StreamHistory())
+	statuses := len(e.Statuses())
+	old := 0
+	for _, h := range f.StreamHistory() {
+		if h.Change == sim.WSSubscribed {
+			old = h.Conn
+		}
+	}
+	x.SetPrice(symbol, decimal.NewFromInt(50000))
+	qty := decimal.RequireFromString("0.001")
+	place := func(price int64) exchange.Order {
+		e.t.Helper()
+		o, err := e.cfg.Venue.Place(ctx, exchange.OrderRequest{Symbol: symbol, Side: exchange.Buy, Type: exchange.LimitOrder,
+			TIF: exchange.GTC, Qty: qty, Price: decimal.NewFromInt(price), ClientID: exchange.NewClientID(time.Now())})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.Track(o, exchange.EventAck)
+		return o
+	}
+	// waitFor advances virtual time until the fake's history shows cond.
+	waitFor := func(what string, cond func(sim.WSConnEvent) bool) {
+		e.t.Helper()
+		start := time.Now()
+		for {
+			for _, h := range f.StreamHistory()[hist:] {
+				if cond(h) {
+					return
+				}
+			}
+			if time.Since(start) > noticeGrace {
+				e.t.Fatalf("%s: not seen in %v; history %+v; logs %q", what, noticeGrace, f.StreamHistory()[hist:], e.Logs())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	a := place(49000) // before the notice
+	time.Sleep(100 * time.Millisecond)
+	f.SetStreamFault(sim.StreamNotice, noticeGrace)
+	b := place(48900) // while the new connection logs in
+	waitFor("the new connection subscribed", func(h sim.WSConnEvent) bool { return h.Conn != old && h.Change == sim.WSSubscribed })
+	c := place(48800) // both connections open
+	if _, err := e.cfg.Venue.Cancel(ctx, exchange.OrderRef{Symbol: symbol, OrderID: b.OrderID}); err != nil {
+		e.t.Fatal(err)
+	}
+	waitFor("the old connection closed", func(h sim.WSConnEvent) bool {
+		return h.Conn == old && h.Change != sim.WSOpened && h.Change != sim.WSSubscribed
+	})
+	// After: a cancel, and a fill on the new connection.
+	if _, err := e.cfg.Venue.Cancel(ctx, exchange.OrderRef{Symbol: symbol, OrderID: a.OrderID}); err != nil {
+		e.t.Fatal(err)
+	}
+	x.SetPrice(symbol, decimal.NewFromInt(48700))
+	time.Sleep(2 * time.Second)
+	synctest.Wait()
+
+	// (1), (2), (4): as the venue saw the connections.
+	steps := f.StreamHistory()[hist:]
+	subscribed, closed := -1, -1
+	for i, h := range steps {
+		switch {
+		case h.Conn != old && h.Change == sim.WSSubscribed && subscribed < 0:
+			subscribed = i
+		case h.Conn == old && closed < 0 && h.Change != sim.WSSubscribed:
+			closed = i
+			if h.Change != sim.WSClientClosed || h.Code != websocket.StatusNormalClosure && h.Code != websocket.StatusGoingAway {
+				e.t.Errorf("old connection %d %s (code %d), want closed by the client with a close frame", old, h.Change, h.Code)
+			}
+		}
+		if h.Live == 0 {
+			e.t.Errorf("no subscribed connection open after step %+v", h)
+		}
+	}
+	if subscribed < 0 || closed < 0 || subscribed > closed {
+		e.t.Errorf("the new connection was not subscribed before the old one closed: %+v", steps)
+	}
+	for _, st := range e.Statuses()[statuses:] {
+		if st.State != exchange.StreamLive {
+			e.t.Errorf("supervisor went %s during the handover", st.State)
+		}
+	}
+	if e.Reconnects() != 0 || !e.Logged("moved to a new connection") {
+		e.t.Errorf("not a handover: %d reconnects; logs %q", e.Reconnects(), e.Logs())
+	}
+
+	// (3): the venue's events, each once, in order.
+	var want []string
+	for done := false; !done; {
+		select {
+		case ev, ok := <-truth:
+			if !ok {
+				e.t.Fatal("the venue's own event feed fell behind")
+			}
+			if k := simKey(ev); k != "" {
+				want = append(want, k)
+			}
+		default:
+			done = true
+		}
+	}
+	var got []string
+	for _, ev := range e.Events()[mark:] {
+		got = append(got, eventKey(ev))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		e.t.Errorf("events applied across the handover:\n%s\nvenue's events:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	e.t.Logf("%d events across the handover:\n%s", len(got), strings.Join(got, "\n"))
+	if k, _ := e.state.Order(e.cfg.Account, exchange.OrderRef{OrderID: c.OrderID}); k.Status != exchange.StatusFilled {
+		e.t.Errorf("order filled after the handover kept as %s", k.Status)
+	}
+	e.CheckTruth(x, simAccount)
+}
+
+// simKey names a venue event the way eventKey names the streamed one; ""
+// for events a private stream does not carry (rejected placements).
+func simKey(ev sim.Event) string {
+	switch ev.Type {
+	case sim.OrderChanged:
+		if ev.OrderID == 0 || ev.Order.Kind == exchange.EventReject {
+			return ""
+		}
+		o := ev.Order.Order
+		return fmt.Sprintf("order %s %s filled %s", o.OrderID, o.Status, o.Filled)
+	case sim.BalanceChanged:
+		if len(ev.Balances) == 0 {
+			return ""
+		}
+		return balancesKey(ev.Balances)
+	}
+	return ""
+}
+
+func eventKey(ev exchange.StreamEvent) string {
+	if ev.Order != nil {
+		o := ev.Order.Order
+		return fmt.Sprintf("order %s %s filled %s", o.OrderID, o.Status, o.Filled)
+	}
+	return balancesKey(ev.Balances)
+}
+
+func balancesKey(bals []exchange.Balance) string {
+	parts := make([]string, 0, len(bals))
+	for _, b := range bals {
+		parts = append(parts, fmt.Sprintf("%s %s/%s", b.Asset, b.Free, b.Locked))
+	}
+	sort.Strings(parts)
+	return "balances " + strings.Join(parts, ", ")
 }
 
 // Reader reads a bare stream (no supervisor) in a test, keeping the last

@@ -58,7 +58,10 @@ type Config struct {
 	// error ends the stream with that error.
 	Classify func(msg []byte) (Kind, []exchange.StreamEvent, error)
 	// Late sees replies that arrive after the handshake (a venue's error
-	// or notice event); an error ends the stream. Nil ignores them.
+	// or notice event); an error ends the stream, except one wrapping
+	// exchange.ErrGoingAway: the venue's notice of a planned disconnect,
+	// after which the stream keeps delivering (exchange.GoingAway). Nil
+	// ignores them.
 	Late func(msg []byte) error
 }
 
@@ -77,6 +80,10 @@ type Stream struct {
 
 	mu      sync.Mutex
 	err     error
+	closing bool          // Close was called: the consumer wants nothing more
+	closed  chan struct{} // closed by Close
+	away    chan struct{} // closed on the venue's going-away notice
+	notice  error
 	live    bool
 	replies [][]byte
 	queue   []exchange.StreamEvent
@@ -107,6 +114,8 @@ func Dial(ctx context.Context, url string, hc *http.Client, cfg Config) (*Stream
 		pongs:   make(chan struct{}, 1),
 		wake:    make(chan struct{}, 1),
 		replied: make(chan struct{}, 1),
+		closed:  make(chan struct{}),
+		away:    make(chan struct{}),
 	}
 	s.wg.Go(s.read)
 	s.wg.Go(s.pump)
@@ -191,25 +200,57 @@ func (s *Stream) Err() error {
 	return s.err
 }
 
-// Close implements exchange.Stream: it ends the stream and waits for its
-// goroutines.
+// Close implements exchange.Stream: it ends the stream with a close frame
+// and waits for its goroutines.
 func (s *Stream) Close() error {
-	s.cancel()
-	// The far end may be gone already: nothing useful to report.
+	s.mu.Lock()
+	first := !s.closing
+	s.closing = true
+	s.mu.Unlock()
+	if first {
+		close(s.closed)
+	}
+	// The close frame goes first: cancelling the reader's context makes
+	// the library drop the socket without one. The far end may be gone
+	// already: nothing useful to report.
 	_ = s.conn.Close(websocket.StatusNormalClosure, "")
+	s.cancel()
 	s.wg.Wait()
 	return nil
 }
 
-// Fail ends the stream for a reason; the first reason sticks.
+// Fail ends the stream for a reason; the first reason sticks. After Close
+// there is nothing to report.
 func (s *Stream) Fail(err error) {
 	s.mu.Lock()
-	if s.err == nil && s.ctx.Err() == nil {
+	if s.err == nil && s.ctx.Err() == nil && !s.closing {
 		s.err = err
 	}
 	s.mu.Unlock()
 	s.cancel()
 	s.conn.CloseNow()
+}
+
+// GoingAway implements exchange.GoingAway.
+func (s *Stream) GoingAway() <-chan struct{} { return s.away }
+
+// Notice implements exchange.GoingAway: the venue's notice, once given.
+func (s *Stream) Notice() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.notice
+}
+
+func (s *Stream) goingAway(notice error) {
+	s.mu.Lock()
+	first := s.notice == nil
+	if first {
+		s.notice = notice
+	}
+	s.mu.Unlock()
+	if first {
+		close(s.away)
+	}
 }
 
 func poke(ch chan struct{}) {
@@ -261,7 +302,12 @@ func (s *Stream) dispatch(b []byte) error {
 		if !live {
 			poke(s.replied)
 		} else if s.cfg.Late != nil {
-			return s.cfg.Late(b)
+			err := s.cfg.Late(b)
+			if errors.Is(err, exchange.ErrGoingAway) {
+				s.goingAway(err)
+				return nil
+			}
+			return err
 		}
 	case Push:
 		if len(evs) == 0 {
@@ -296,8 +342,9 @@ func (s *Stream) pump() {
 		s.mu.Unlock()
 		select {
 		case s.events <- ev:
-		case <-s.ctx.Done():
-			// Closed or failed: the consumer resyncs over REST anyway.
+		case <-s.closed:
+			// A failed stream still hands over what it read (each event
+			// is true); a closed one's consumer wants nothing more.
 			return
 		}
 	}
@@ -346,7 +393,10 @@ func (s *Stream) heartbeat() {
 // ErrNoPong ends a stream whose ping went unanswered.
 var ErrNoPong = errors.New("no pong")
 
-var _ exchange.Stream = (*Stream)(nil)
+var (
+	_ exchange.Stream    = (*Stream)(nil)
+	_ exchange.GoingAway = (*Stream)(nil)
+)
 
 // Settings are what a venue's streamer lets its caller tune.
 type Settings struct {

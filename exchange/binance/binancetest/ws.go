@@ -35,6 +35,9 @@ const (
 	StreamNoPong = sim.StreamNoPong
 	StreamSilent = sim.StreamSilent
 	StreamDelay  = sim.StreamDelay
+	// StreamNotice sends serverShutdown and closes the connection after
+	// the fault's delay.
+	StreamNotice = sim.StreamNotice
 )
 
 // WithPingInterval changes the server's ping period (Binance: 20 s); a
@@ -49,6 +52,9 @@ func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
 
 // StreamConns is how many WebSocket API connections are open.
 func (s *Server) StreamConns() int { return s.stream.Conns() }
+
+// StreamHistory is every WebSocket API connection's steps so far.
+func (s *Server) StreamHistory() []sim.WSConnEvent { return s.stream.History() }
 
 // wsConn is one connection's Binance state; the hub owns the socket.
 type wsConn struct {
@@ -90,6 +96,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			c.OnExpire(wc.expire)
 			go wc.pinger()
 			return wc.handle
+		},
+		// Connection-wide, so without a subscriptionId.
+		Notice: func(c *sim.WSConn) {
+			c.Write(map[string]any{"event": map[string]any{"e": "serverShutdown", "E": ms(s.sim.Now())}})
 		},
 	})
 }

@@ -31,6 +31,12 @@ func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
 // StreamConns is how many private WebSocket connections are open.
 func (s *Server) StreamConns() int { return s.stream.Conns() }
 
+// StreamHistory is every private WebSocket connection's steps so far.
+// Under sim.StreamNotice Bybit sends nothing first (it documents no
+// notice of a planned disconnect): the connections just close after the
+// delay.
+func (s *Server) StreamHistory() []sim.WSConnEvent { return s.stream.History() }
+
 // wsConn is one connection's Bybit state; the hub owns the socket.
 type wsConn struct {
 	s  *Server

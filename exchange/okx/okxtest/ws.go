@@ -22,7 +22,8 @@ type streamState = sim.WSHub
 // and sim.StreamExpire act on the connections open now; the others last
 // until // ClearStreamFaults. Under sim.StreamNoPong the text "ping" goes
 // unanswered; sim.StreamExpire sends OKX's 64008 notice (a service
-// upgrade) and closes the connection.
+// upgrade) and closes the connection; sim.StreamNotice sends it and keeps
+// the connection open for the fault's delay (OKX: about 30 s).
 func (s *Server) SetStreamFault(f sim.StreamFault, delay time.Duration) { s.stream.SetFault(f, delay) }
 
 // ClearStreamFaults ends lasting stream faults.
@@ -30,6 +31,9 @@ func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
 
 // StreamConns is how many private WebSocket connections are open.
 func (s *Server) StreamConns() int { return s.stream.Conns() }
+
+// StreamHistory is every private WebSocket connection's steps so far.
+func (s *Server) StreamHistory() []sim.WSConnEvent { return s.stream.History() }
 
 type channelArg struct {
 	Channel     string `json:"channel"`
@@ -78,10 +82,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			return wc.handle
 		},
 		Expire: func(c *sim.WSConn) {
-			c.Write(wsEvent{Event: "notice", Code: "64008", Msg: "The connection will soon be closed for a service upgrade. Please reconnect.", ConnID: id})
+			c.Write(upgradeNotice(id))
 			c.CloseNormal("service upgrade")
 		},
+		Notice: func(c *sim.WSConn) { c.Write(upgradeNotice(id)) },
 	})
+}
+
+func upgradeNotice(connID string) wsEvent {
+	return wsEvent{Event: "notice", Code: "64008", Msg: "The connection will soon be closed for a service upgrade. Please reconnect.", ConnID: connID}
 }
 
 func (wc *wsConn) fail(code, msg string) {

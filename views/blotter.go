@@ -308,12 +308,19 @@ func (p *Blotter) apply(o exchange.Order) {
 	if !advances(r.o, o) {
 		return
 	}
-	wasOpen := r.o.Status.Open()
+	sel := p.selectedKey()
+	wasOpen, was := r.o.Status.Open(), orderTime(r.o)
 	r.set(merge(r.o, o))
-	if wasOpen != r.o.Status.Open() {
-		p.resort(p.selectedKey())
-	} else if p.query != "" {
+	switch {
+	case wasOpen != r.o.Status.Open() || was != orderTime(r.o):
+		// An order known only by its update time moves with each update.
+		p.resort(sel)
+	case p.query != "":
+		// The row may now pass the filter or fail it, shifting the rows
+		// after it: the selection follows its order, not its index, or c
+		// would cancel a neighbour.
 		p.refilter()
+		p.reselect(sel)
 	}
 }
 
@@ -403,7 +410,12 @@ func (p *Blotter) resort(selKey string) {
 		return strings.Compare(a.key, b.key)
 	})
 	p.refilter()
-	// The selection stays on the same order when others move around it.
+	p.reselect(selKey)
+}
+
+// reselect keeps the selection on the row keyed selKey when others move
+// around it; when that row is gone it stays at the same place.
+func (p *Blotter) reselect(selKey string) {
 	if selKey != "" {
 		if i := slices.IndexFunc(p.vis, func(r *blotRow) bool { return r.key == selKey }); i >= 0 {
 			p.sel = i

@@ -134,11 +134,21 @@ func (p *EventLog) renderEntry(m LogMsg) []string {
 // wrapIndented puts prefix then text, wrapping text into further lines
 // indented by indent cells; every line fits in w.
 func wrapIndented(prefix, text string, w, indent int) []string {
+	if w <= 0 {
+		return nil
+	}
 	pw := ansi.StringWidth(prefix)
 	if pw >= w-4 {
-		// Too narrow for the prefix beside the text: text under it.
+		// Too narrow for the prefix beside the text: text under it, every
+		// line indented alike. Not by calling this again: on a pane a few
+		// cells wide the indent is itself too wide a prefix, and the call
+		// never ended.
+		in := min(indent, w/4)
 		out := []string{fit(prefix, w)}
-		return append(out, wrapIndented(spaces(min(indent, w/4)), text, w, min(indent, w/4))...)
+		for _, l := range splitLines(ansi.Wrap(text, w-in, "")) {
+			out = append(out, fit(spaces(in)+l, w))
+		}
+		return out
 	}
 	first := ansi.Wrap(text, w-pw, "")
 	lines := splitLines(first)

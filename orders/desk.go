@@ -660,6 +660,12 @@ func classify(err error) class {
 	if err == nil {
 		return classOK
 	}
+	// First: it wraps the clock probe's own error, which may read as
+	// ambiguous, but the order was held back and never sent.
+	var clock *exchange.ClockUnknownError
+	if errors.As(err, &clock) {
+		return classNotSent
+	}
 	if exchange.IsAmbiguous(err) {
 		return classAmbiguous
 	}

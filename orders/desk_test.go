@@ -175,6 +175,9 @@ func TestFailureClassification(t *testing.T) {
 		{"local limit", &exchange.LocalLimitError{Account: acct, Reason: "banned"}, store.StatusNotSent, ErrNotSent, 1},
 		{"dns", fmt.Errorf("post: %w", dnsErr), store.StatusNotSent, ErrNotSent, 1},
 		{"dial", fmt.Errorf("post: %w", dialErr), store.StatusNotSent, ErrNotSent, 1},
+		// The client's clock probe failed with a 5xx: the order itself
+		// never left, whatever the probe's error looks like.
+		{"clock unknown", &exchange.ClockUnknownError{Venue: "binance", Err: &exchange.APIError{Venue: "binance", HTTPStatus: 503, Msg: "time probe"}}, store.StatusNotSent, ErrNotSent, 1},
 		{"4xx filter", filterErr, exchange.StatusRejected, filterErr, 1},
 		{"clock, already retried by the client", clockErr, exchange.StatusRejected, clockErr.APIError, 1},
 		// Ambiguous: the venue never got it; after the grace period the

@@ -373,7 +373,11 @@ func checkAccount(ctx context.Context, now func() time.Time, v exchange.Venue, t
 		Scheme: string(info.Scheme), KeyID: info.KeyID, Problems: []checkProblem{},
 	}
 	seen := map[string]bool{}
+	// answered: the venue answered some request, if only to refuse it.
+	answered := false
 	fail := func(what string, err error) bool {
+		var api *exchange.APIError
+		answered = answered || errors.As(err, &api)
 		p := callProblem(info, what, err, timeout)
 		if !seen[p.Code] {
 			seen[p.Code] = true
@@ -417,6 +421,7 @@ func checkAccount(ctx context.Context, now func() time.Time, v exchange.Venue, t
 		HeadroomBehindMS: cs.HeadroomBehind.Milliseconds(), AheadLimitMS: cs.AheadLimit.Milliseconds(),
 		BehindLimitMS: cs.BehindLimit.Milliseconds(), Samples: cs.Samples, Danger: cs.Danger, Error: cs.Err,
 	}
+	answered = answered || cs.Synced || ki != nil || a.Balances != nil
 	if cs.DriftPerHr != 0 {
 		d := cs.DriftPerHr.Milliseconds()
 		a.Clock.DriftMSPerHour = &d
@@ -427,8 +432,13 @@ func checkAccount(ctx context.Context, now func() time.Time, v exchange.Venue, t
 
 	bs := v.Budget()
 	a.Budget = budgetReport{Buckets: []bucketRow{}, BanReason: bs.BanReason}
+	// The client charges a request before it leaves; with no answer at all
+	// nothing says the venue counted any of it (a refused connection never
+	// reached it), so there is no usage to report.
 	for _, b := range bs.Buckets {
-		a.Budget.Buckets = append(a.Budget.Buckets, bucketRow{Name: b.Name, Used: b.Used, Limit: b.Limit, WindowMS: b.Window.Milliseconds()})
+		if answered {
+			a.Budget.Buckets = append(a.Budget.Buckets, bucketRow{Name: b.Name, Used: b.Used, Limit: b.Limit, WindowMS: b.Window.Milliseconds()})
+		}
 	}
 	// The clients' budgets run on the real clock, whatever env.Now says.
 	if bs.Banned(time.Now()) {
@@ -771,6 +781,8 @@ func writeCheckReport(w io.Writer, rep checkReport) {
 				parts[i] = fmt.Sprintf("%s %d/%d (%d%%)", b.Name, b.Used, b.Limit, pct)
 			}
 			row("budget", "%s", strings.Join(parts, " · "))
+		} else {
+			row("budget", "not known: the venue answered no request")
 		}
 		writeProblems(w, a.Problems)
 	}

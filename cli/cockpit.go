@@ -238,15 +238,24 @@ func reconcileLog(r orders.Report, err error, at time.Time, first bool) (views.L
 		return views.LogMsg{Time: at, Level: views.LevelError, Account: r.Account,
 			Text: "journal reconciliation failed: " + err.Error(), Advice: exchange.AdviceOf(err)}, true
 	}
-	notable := r.Resent > 0 || len(r.NotPlaced) > 0 || len(r.StillUnknown) > 0 || len(r.Missing) > 0
-	if r.Checked == 0 && len(r.StillUnknown) == 0 || !first && !notable {
+	notable := r.Resent > 0 || len(r.NotPlaced) > 0 || len(r.StillUnknown) > 0 || len(r.Missing) > 0 || len(r.Held) > 0
+	if r.Checked == 0 && len(r.StillUnknown) == 0 && len(r.Foreign) == 0 || !first && !notable {
 		return views.LogMsg{}, false
 	}
 	lvl := views.LevelInfo
 	text := fmt.Sprintf("journal reconciled: %d checked, %d resolved, %d resent", r.Checked, r.Resolved, r.Resent)
 	if n := len(r.NotPlaced); n > 0 {
 		lvl = views.LevelWarn
-		text += fmt.Sprintf(", %d never reached the venue (not resent: too old)", n)
+		text += fmt.Sprintf(", %d never reached the venue (not resent: see their reasons)", n)
+	}
+	if n := len(r.Held); n > 0 {
+		lvl = views.LevelWarn
+		text += fmt.Sprintf(", %d the venue does not have, not resent by a read-only command", n)
+	}
+	if n := len(r.Foreign); n > 0 {
+		// Said on the first pass only: they stay in the journal untouched.
+		lvl = views.LevelWarn
+		text += fmt.Sprintf(", %d made for another venue, network or endpoint (not reconciled, not resent; check by hand): %v", n, r.Foreign[0])
 	}
 	if n := len(r.Missing); n > 0 {
 		lvl = views.LevelWarn

@@ -229,14 +229,35 @@ type violationJSON struct {
 }
 
 type reconcileJSON struct {
-	Checked      int          `json:"checked"`
-	Resolved     int          `json:"resolved"`
-	Resent       int          `json:"resent"`
-	NotPlaced    []string     `json:"not_placed"`
-	StillUnknown []string     `json:"still_unknown"`
-	Stale        []string     `json:"stale"`
-	Missing      []string     `json:"missing"`
-	Changes      []changeJSON `json:"changes"`
+	Checked      int           `json:"checked"`
+	Resolved     int           `json:"resolved"`
+	Resent       int           `json:"resent"`
+	NotPlaced    []string      `json:"not_placed"`
+	StillUnknown []string      `json:"still_unknown"`
+	Stale        []string      `json:"stale"`
+	Missing      []string      `json:"missing"`
+	Held         []string      `json:"held"`
+	Foreign      []foreignJSON `json:"foreign"`
+	Changes      []changeJSON  `json:"changes"`
+}
+
+// foreignJSON is an intent made for another venue, network or endpoint
+// than the account points at now: not reconciled, not resent.
+type foreignJSON struct {
+	ClientID string      `json:"client_id"`
+	Made     bindingJSON `json:"made_for"`
+	Now      bindingJSON `json:"account_now"`
+	Message  string      `json:"message"`
+}
+
+type bindingJSON struct {
+	Venue    string `json:"venue"`
+	Network  string `json:"network"`
+	Endpoint string `json:"endpoint"`
+}
+
+func toBindingJSON(b store.Binding) bindingJSON {
+	return bindingJSON{Venue: b.Venue, Network: string(b.Network), Endpoint: b.Endpoint}
 }
 
 type changeJSON struct {
@@ -253,7 +274,11 @@ func toJSON(o exchange.Order, source string) orderJSON {
 		TIF: string(o.TIF), Qty: o.Qty.String(), Filled: o.Filled.String(), Status: string(o.Status),
 		ClientID: o.ClientID, OrderID: o.OrderID, Reason: o.Reason,
 	}
-	if o.Price.Sign() > 0 {
+	if o.Type == exchange.MarketOrder {
+		// A market order has no time in force, whatever the venue echoes
+		// (Binance says GTC, Bybit IOC): the same order prints alike everywhere.
+		j.TIF = ""
+	} else if o.Price.Sign() > 0 {
 		j.Price = o.Price.String()
 	}
 	if !o.Created.IsZero() {
@@ -361,7 +386,8 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 // reconcile settles the account's unresolved journal entries and says on
 // stderr what it learnt, one line per change.
 func (s *orderSession) reconcile(ctx context.Context) error {
-	rec := &reconcileJSON{NotPlaced: []string{}, StillUnknown: []string{}, Stale: []string{}, Missing: []string{}, Changes: []changeJSON{}}
+	rec := &reconcileJSON{NotPlaced: []string{}, StillUnknown: []string{}, Stale: []string{}, Missing: []string{},
+		Held: []string{}, Foreign: []foreignJSON{}, Changes: []changeJSON{}}
 	// Subscribe runs fn on the goroutine making the change, which here is
 	// this one, inside Reconcile.
 	stop := s.desk.Subscribe(func(e orders.Event) {
@@ -371,7 +397,13 @@ func (s *orderSession) reconcile(ctx context.Context) error {
 		}
 	})
 	rctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
-	r, err := s.desk.Reconcile(rctx, s.name)
+	// Only a command that places may resend an earlier order (a resend is
+	// a new send); list, status and cancel only ask the venue.
+	settle := s.desk.ReconcileReadOnly
+	if s.cmd == "place" {
+		settle = s.desk.Reconcile
+	}
+	r, err := settle(rctx, s.name)
 	cancel()
 	stop()
 	if err != nil {
@@ -382,12 +414,17 @@ func (s *orderSession) reconcile(ctx context.Context) error {
 	rec.StillUnknown = append(rec.StillUnknown, r.StillUnknown...)
 	rec.Stale = append(rec.Stale, r.Stale...)
 	rec.Missing = append(rec.Missing, r.Missing...)
+	rec.Held = append(rec.Held, r.Held...)
+	for _, f := range r.Foreign {
+		rec.Foreign = append(rec.Foreign, foreignJSON{ClientID: f.ClientID, Made: toBindingJSON(f.Made),
+			Now: toBindingJSON(f.Now), Message: f.Error()})
+	}
 	s.rec = rec
 
 	w := s.env.Stderr
 	// Open orders are re-read on every run; a line only when something
 	// changed or is wrong keeps scripts' stderr quiet.
-	eventful := len(rec.Changes) > 0 || r.Resent > 0 || len(r.NotPlaced)+len(r.StillUnknown)+len(r.Stale)+len(r.Missing) > 0
+	eventful := len(rec.Changes) > 0 || r.Resent > 0 || len(r.NotPlaced)+len(r.StillUnknown)+len(r.Stale)+len(r.Missing)+len(r.Held)+len(r.Foreign) > 0
 	if msg, ok := reconcileLog(r, nil, time.Time{}, true); ok && eventful {
 		fmt.Fprintf(w, "vigil: %s: %s\n", s.name, msg.Text)
 	}
@@ -400,6 +437,12 @@ func (s *orderSession) reconcile(ctx context.Context) error {
 	}
 	for _, id := range r.StillUnknown {
 		fmt.Fprintf(w, "vigil: %s: %s still UNKNOWN: the venue could not tell; vigil asks again next time\n", s.name, id)
+	}
+	for _, id := range r.Held {
+		fmt.Fprintf(w, "vigil: %s: %s: the venue does not have it; 'vigil order %s' does not resend: the next 'vigil order place' or cockpit start resends it or marks it NOT_PLACED\n", s.name, id, s.cmd)
+	}
+	for _, f := range r.Foreign {
+		fmt.Fprintf(w, "vigil: %s: %v\n", s.name, f)
 	}
 	for _, id := range r.Missing {
 		fmt.Fprintf(w, "vigil: %s: %s was acknowledged but the venue no longer knows it\n", s.name, id)
@@ -576,10 +619,10 @@ func runOrderPlace(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(err)
 	}
-	if acct.Network == exchange.Mainnet && !acct.AllowMainnetOrders {
+	if why := orders.Lock(exchange.AccountInfo{Name: acct.Name, Network: acct.Network, AllowMainnet: acct.AllowMainnetOrders}); why != "" {
 		// Refused from the config alone: no passphrase asked, nothing sent.
 		return emit(env, f.json, orderResult{Command: "place", Account: acct.Name, Outcome: outcomeRefused, ExitCode: ExitUsage,
-			Error:  fmt.Sprintf("%s is a MAINNET account and mainnet orders are off for it: nothing sent", acct.Name),
+			Error:  why + ": nothing sent",
 			Advice: fmt.Sprintf("to trade real money from vigil, set allow_mainnet_orders = true for %s in %s", acct.Name, cfg.Path)}, nil)
 	}
 	s, err := openOrderSession(ctx, env, "place", cfg, acct.Name, f.json)
@@ -612,16 +655,19 @@ func (s *orderSession) place(ctx context.Context, req exchange.OrderRequest, yes
 			fmt.Fprintf(s.env.Stderr, "vigil: %s: no last price for %s (%v): the order value is unknown\n", s.name, req.Symbol, err)
 		}
 	}
-	notional, known := decimal.Zero, ref.IsPositive()
-	if known {
-		notional = ref.Mul(req.Qty)
-	}
+	// The same verdict the cockpit renders and the desk applies to resends.
+	verdict := orders.Check(s.info, rules, req, ref)
+	notional, known := verdict.Notional, verdict.Known
 	res := orderResult{}
 	if known {
 		res.Notional = notional.String()
 	}
+	if verdict.Locked != "" {
+		res.Outcome, res.ExitCode, res.Error = outcomeRefused, ExitUsage, verdict.Locked+": nothing sent"
+		return s.finish(res, nil)
+	}
 
-	if vs := rules.Check(req, ref); len(vs) > 0 {
+	if vs := verdict.Violations; len(vs) > 0 {
 		for _, v := range vs {
 			vj := violationJSON{Rule: v.Rule, Field: v.Field, Message: v.Msg}
 			line := "vigil: ✗ " + v.String()
@@ -644,19 +690,7 @@ func (s *orderSession) place(ctx context.Context, req exchange.OrderRequest, yes
 		return s.finish(res, nil)
 	}
 
-	var whys []string
-	if s.info.Network == exchange.Mainnet {
-		whys = append(whys, "MAINNET: this trades real money")
-	}
-	if limit := s.info.MaxOrderNotional; limit.IsPositive() {
-		switch {
-		case !known:
-			whys = append(whys, "the order's value is unknown and this account's limit is "+limit.String())
-		case notional.GreaterThan(limit):
-			whys = append(whys, fmt.Sprintf("value %s %s is above this account's max_order_notional %s", notional, rules.Quote, limit))
-		}
-	}
-	if len(whys) > 0 && !yes {
+	if whys := verdict.Confirm; len(whys) > 0 && !yes {
 		ok, err := s.confirmTyped(ctx, req, rules, notional, known, whys)
 		if err != nil {
 			res.Outcome, res.ExitCode, res.Error, res.Advice = outcomeRefused, ExitCode(err), err.Error()+": nothing sent", advice(err)
@@ -714,6 +748,7 @@ func (s *orderSession) report(res orderResult, o exchange.Order, err error, what
 	var (
 		unresolved *orders.UnresolvedError
 		api        *exchange.APIError
+		foreign    *orders.ForeignError
 	)
 	switch {
 	case err == nil:
@@ -728,6 +763,11 @@ func (s *orderSession) report(res orderResult, o exchange.Order, err error, what
 			res.Advice = fmt.Sprintf("the order may still be open; vigil asks the venue again on next start. Check with: vigil order status --account %s --symbol %s --client-id %s",
 				s.name, o.Symbol, o.ClientID)
 		}
+	case errors.Is(err, orders.ErrLocked):
+		res.Outcome, res.ExitCode, res.Error = outcomeRefused, ExitUsage, err.Error()
+	case errors.As(err, &foreign):
+		res.Outcome, res.ExitCode, res.Error = outcomeFailed, ExitFailure, err.Error()
+		res.Advice = fmt.Sprintf("ask %s's own venue about it (point an account at %s), or restore the account's earlier venue, network and rest_url", foreign.ClientID, foreign.Made)
 	case errors.Is(err, orders.ErrNotReady):
 		res.Outcome, res.ExitCode = outcomeNotReady, ExitFailure
 		res.Error = fmt.Sprintf("%v: %d earlier order(s) still UNKNOWN (%s); nothing sent", err, len(s.rec.StillUnknown), strings.Join(s.rec.StillUnknown, ", "))

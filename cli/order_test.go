@@ -268,7 +268,7 @@ func TestOrderTypedConfirmation(t *testing.T) {
 
 	r := h.run("", []string{"ETHUSDT"}, place...)
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "not confirmed: nothing sent") ||
-		!strings.Contains(r.stderr, "above this account's max_order_notional 40") {
+		!strings.Contains(r.stderr, "above this account's limit 40") {
 		t.Fatalf("wrong answer: %d %s", r.code, r.stderr)
 	}
 	if len(r.tty.prompts) != 1 || !strings.Contains(r.tty.prompts[0], "Type BTCUSDT") {

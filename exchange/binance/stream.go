@@ -160,6 +160,10 @@ type wsStream struct {
 
 	mu      sync.Mutex
 	err     error
+	closing bool          // Close was called: the consumer wants nothing more
+	closed  chan struct{} // closed by Close
+	away    chan struct{} // closed on serverShutdown
+	notice  error
 	nextID  int
 	waiting map[string]chan wsReply
 	queue   []exchange.StreamEvent
@@ -191,6 +195,8 @@ func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
 		events:  make(chan exchange.StreamEvent),
 		waiting: map[string]chan wsReply{},
 		wake:    make(chan struct{}, 1),
+		closed:  make(chan struct{}),
+		away:    make(chan struct{}),
 	}
 	st.wg.Go(st.read)
 	st.wg.Go(st.pump)
@@ -292,10 +298,11 @@ func (st *wsStream) request(ctx context.Context, method string, params map[strin
 	}
 }
 
-// fail ends the stream for a reason; the first reason sticks.
+// fail ends the stream for a reason; the first reason sticks. After Close
+// there is nothing to report.
 func (st *wsStream) fail(err error) {
 	st.mu.Lock()
-	if st.err == nil {
+	if st.err == nil && !st.closing {
 		st.err = err
 	}
 	st.mu.Unlock()
@@ -311,14 +318,35 @@ func (st *wsStream) Err() error {
 
 func (st *wsStream) Events() <-chan exchange.StreamEvent { return st.events }
 
-// Close ends the stream and waits for its goroutines.
+// Close ends the stream with a close frame and waits for its goroutines.
 func (st *wsStream) Close() error {
-	st.cancel()
-	// The far end may be gone already: there is nothing useful to report.
+	st.mu.Lock()
+	first := !st.closing
+	st.closing = true
+	st.mu.Unlock()
+	if first {
+		close(st.closed)
+	}
+	// The close frame goes first: cancelling the reader's context makes
+	// the library drop the socket without one. The far end may be gone
+	// already: there is nothing useful to report.
 	_ = st.conn.Close(websocket.StatusNormalClosure, "")
+	st.cancel()
 	st.wg.Wait()
 	return nil
 }
+
+// GoingAway implements exchange.GoingAway: closed on serverShutdown.
+func (st *wsStream) GoingAway() <-chan struct{} { return st.away }
+
+// Notice implements exchange.GoingAway.
+func (st *wsStream) Notice() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.notice
+}
+
+var _ exchange.GoingAway = (*wsStream)(nil)
 
 // read is the only reader of the connection: it routes answers to their
 // requests, queues events (never blocking, so pongs keep being read) and,
@@ -373,10 +401,9 @@ func (st *wsStream) pump() {
 		st.mu.Unlock()
 		select {
 		case st.events <- ev:
-		case <-st.ctx.Done():
-			// Closed by us, or failed: what is queued is still true, but
-			// a consumer that closed wants nothing more; a failed stream's
-			// consumer resyncs over REST anyway.
+		case <-st.closed:
+			// What is queued is still true, and a failed stream hands it
+			// over; a consumer that closed wants nothing more.
 			return
 		}
 	}
@@ -392,7 +419,9 @@ type wsIn struct {
 }
 
 // ErrStreamEnded is the venue ending the user data stream
-// (eventStreamTerminated, serverShutdown): reconnect and resubscribe.
+// (eventStreamTerminated): reconnect and resubscribe. serverShutdown is
+// not an end but a notice (exchange.ErrGoingAway): the stream keeps
+// delivering while the supervisor opens its replacement.
 var ErrStreamEnded = errors.New("binance ended the user data stream")
 
 func (st *wsStream) dispatch(b []byte) error {
@@ -413,6 +442,18 @@ func (st *wsStream) dispatch(b []byte) error {
 		return nil
 	}
 	ev, err := parseEvent(st.account, in.Event)
+	if errors.Is(err, exchange.ErrGoingAway) {
+		st.mu.Lock()
+		first := st.notice == nil
+		if first {
+			st.notice = err
+		}
+		st.mu.Unlock()
+		if first {
+			close(st.away)
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -511,8 +552,10 @@ func parseEvent(account string, raw json.RawMessage) (*exchange.StreamEvent, err
 			at = f.ms("E")
 		}
 		return &exchange.StreamEvent{Account: account, Balances: bals, Time: at}, f.err
-	case "eventStreamTerminated", "serverShutdown":
+	case "eventStreamTerminated":
 		return nil, fmt.Errorf("%w (%s)", ErrStreamEnded, typ)
+	case "serverShutdown":
+		return nil, fmt.Errorf("binance stream: serverShutdown: %w", exchange.ErrGoingAway)
 	}
 	return nil, nil
 }

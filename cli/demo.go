@@ -9,7 +9,7 @@ import (
 	"github.com/vigil-trade/vigil/demo"
 )
 
-const demoUsage = `usage: vigil demo [--seed N] [--no-faults]
+const demoUsage = `usage: vigil demo [--seed N] [--no-faults] [--clock-offset [VENUE=]D]
 
 Opens the cockpit against fake venues running inside this process (Binance,
 OKX and Bybit look-alikes over one simulated exchange): generated keys, no
@@ -21,10 +21,15 @@ the order journal lives in a temporary directory removed on exit.
 Flags:
   --seed N      seed for prices, fills and faults (default: from the clock)
   --no-faults   no injected slow responses, errors or stream drops
+  --clock-offset [VENUE=]D
+                push the fake venues' clocks D ahead of this machine
+                (negative: behind), e.g. 12s, -1.8s, okx=+35s; without
+                VENUE= for every venue; repeat or join with commas
 
 Examples:
   vigil demo
   vigil demo --seed 7 --no-faults
+  vigil demo --clock-offset 35s
 `
 
 func init() {
@@ -35,6 +40,8 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	fs := env.Flags("demo")
 	seedFlag := fs.String("seed", "", "")
 	noFaults := fs.Bool("no-faults", false, "")
+	var offsets clockOffsets
+	fs.Var(&offsets, "clock-offset", "")
 	if _, err := ParseArgs(fs, args); err != nil {
 		return env.Fail(usagef("demo", "%v", err))
 	}
@@ -47,7 +54,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		seed = n
 	}
 	fmt.Fprintln(env.Stderr, "vigil: starting demo venues…")
-	d, err := demo.Start(ctx, demo.WithSeed(seed), demo.WithFaults(!*noFaults))
+	d, err := demo.Start(ctx, append([]demo.Option{demo.WithSeed(seed), demo.WithFaults(!*noFaults)}, offsets.opts...)...)
 	if err != nil {
 		return env.Fail(fmt.Errorf("demo: %w", err))
 	}

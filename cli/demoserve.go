@@ -21,7 +21,7 @@ import (
 	"github.com/vigil-trade/vigil/store"
 )
 
-const demoServeUsage = `usage: vigil demo serve [--dir DIR] [--seed N] [--faults] [--quiet]
+const demoServeUsage = `usage: vigil demo serve [--dir DIR] [--seed N] [--faults] [--quiet] [--clock-offset [VENUE=]D]
 
 Runs the demo's fake venues (Binance, OKX and Bybit look-alikes on
 loopback) until ctrl+c, and writes into DIR what a separate vigil needs to
@@ -46,10 +46,17 @@ Flags:
   --seed N    seed for prices and fills (default: from the clock)
   --faults    inject the demo's slow answers, 5xx and stream drops
   --quiet     no resting orders of the demo's own on the accounts
+  --clock-offset [VENUE=]D
+              push the fakes' clocks D ahead of this machine (negative:
+              behind), e.g. 12s, -1.8s, okx=+35s; without VENUE= for every
+              venue; repeat or join with commas for several. vigil reads
+              each venue's clock before it signs anything, so nothing it
+              sends should be refused for its timestamp.
 
 Examples:
   vigil demo serve
   vigil demo serve --dir /tmp/vd --seed 7
+  vigil demo serve --clock-offset 12s --clock-offset binance=-1.8s
 `
 
 // demoWorkFactor is the demo vault's scrypt cost. The keys in it open only
@@ -73,6 +80,8 @@ func runDemoServe(ctx context.Context, env *Env, args []string) int {
 	seedFlag := fs.String("seed", "", "")
 	faults := fs.Bool("faults", false, "")
 	quiet := fs.Bool("quiet", false, "")
+	var offsets clockOffsets
+	fs.Var(&offsets, "clock-offset", "")
 	pos, err := ParseArgs(fs, args)
 	if err == nil && len(pos) > 0 {
 		err = usagef(cmd, "unexpected argument %q", pos[0])
@@ -97,6 +106,7 @@ func runDemoServe(ctx context.Context, env *Env, args []string) int {
 	if *quiet {
 		opts = append(opts, demo.WithoutOrders())
 	}
+	opts = append(opts, offsets.opts...)
 	fmt.Fprintln(env.Stderr, "vigil: starting demo venues…")
 	dm, err := demo.Start(ctx, opts...)
 	if err != nil {

@@ -32,7 +32,8 @@ func startBinance(seed uint64, hc *http.Client) (*kit, error) {
 			return nil, err
 		}
 	}
-	x.SetSkew(40 * time.Millisecond)
+	const skew = 40 * time.Millisecond
+	x.SetSkew(skew)
 	x.SetDrift(30 * time.Millisecond)
 	x.SetLatency(sim.LatencyConfig{
 		Request:  sim.Leg{Mean: 3 * time.Millisecond, Jitter: 2 * time.Millisecond},
@@ -40,7 +41,10 @@ func startBinance(seed uint64, hc *http.Client) (*kit, error) {
 	})
 	srv := binancetest.NewServer(binancetest.WithSim(x), binancetest.WithMode(binancetest.Testnet))
 	k := &kit{
-		sim: x, btc: "BTCUSDT", eth: "ETHUSDT",
+		sim: x, btc: "BTCUSDT", eth: "ETHUSDT", venue: "binance", skew: skew,
+		refusals: func() int {
+			return countRequests(srv.Requests(), func(r binancetest.Request) bool { return r.Code == -1021 })
+		},
 		dropStream: func() { srv.SetStreamFault(binancetest.StreamDrop, 0) },
 		close:      srv.Close,
 	}

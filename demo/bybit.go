@@ -23,14 +23,18 @@ func startBybit(seed uint64, hc *http.Client) (*kit, error) {
 			return nil, err
 		}
 	}
-	x.SetSkew(15 * time.Millisecond)
+	const skew = 15 * time.Millisecond
+	x.SetSkew(skew)
 	x.SetLatency(sim.LatencyConfig{
 		Request:  sim.Leg{Mean: 9 * time.Millisecond, Jitter: 4 * time.Millisecond},
 		Response: sim.Leg{Mean: 7 * time.Millisecond, Jitter: 4 * time.Millisecond},
 	})
 	srv := bybittest.NewServer(bybittest.WithSim(x))
 	k := &kit{
-		sim: x, btc: "BTCUSDT", eth: "ETHUSDT",
+		sim: x, btc: "BTCUSDT", eth: "ETHUSDT", venue: "bybit", skew: skew,
+		refusals: func() int {
+			return countRequests(srv.Requests(), func(r bybittest.Request) bool { return r.RetCode == 10002 })
+		},
 		dropStream: func() { srv.SetStreamFault(sim.StreamDrop, 0) },
 		close:      srv.Close,
 	}

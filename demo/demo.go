@@ -31,6 +31,7 @@ type options struct {
 	stepEvery time.Duration
 	quote     time.Duration
 	orders    bool
+	offsets   map[string]time.Duration // venue ("" for every venue) → extra clock offset
 }
 
 // WithSeed seeds every simulated choice (price walks, latency, fault draws,
@@ -58,6 +59,28 @@ func WithRequoteEvery(d time.Duration) Option {
 			o.quote = d
 		}
 	}
+}
+
+// WithClockOffset pushes a fake venue's clock d ahead of this machine's
+// (negative: behind), on top of the small offset each fake has anyway; venue
+// "" means every venue. It is how to see that nothing vigil signs is
+// refused on a venue whose clock is seconds off.
+func WithClockOffset(venue string, d time.Duration) Option {
+	return func(o *options) {
+		if o.offsets == nil {
+			o.offsets = map[string]time.Duration{}
+		}
+		o.offsets[venue] = d
+	}
+}
+
+// clockOffset is the extra offset for venue: its own, else the one for
+// every venue.
+func (o *options) clockOffset(venue string) time.Duration {
+	if d, ok := o.offsets[venue]; ok {
+		return d
+	}
+	return o.offsets[""]
 }
 
 // WithoutOrders skips the resting orders placed at startup and the
@@ -93,6 +116,11 @@ type kit struct {
 	// accounts is how another process reaches the kit's accounts
 	// (Demo.Accounts, `vigil demo serve`).
 	accounts []Account
+	venue    string
+	skew     time.Duration // the fake's own clock offset, before WithClockOffset
+	// refusals counts the REST requests the fake refused for their
+	// timestamp.
+	refusals func() int
 }
 
 // Start launches the fake venues, registers demo keys, funds the accounts,
@@ -111,6 +139,9 @@ func Start(ctx context.Context, opts ...Option) (*Demo, error) {
 		if err != nil {
 			d.Close()
 			return nil, err
+		}
+		if extra := o.clockOffset(k.venue); extra != 0 {
+			k.sim.SetSkew(k.skew + extra)
 		}
 		d.kits = append(d.kits, k)
 		d.venues = append(d.venues, k.venues...)
@@ -174,6 +205,16 @@ func newTransport() *http.Transport {
 		IdleConnTimeout:       30 * time.Second,
 		MaxIdleConnsPerHost:   8,
 	}
+}
+
+func countRequests[R any](reqs []R, match func(R) bool) int {
+	n := 0
+	for _, r := range reqs {
+		if match(r) {
+			n++
+		}
+	}
+	return n
 }
 
 func venueSeed(seed uint64, i int) uint64 { return seed*1_000_003 + uint64(i) }

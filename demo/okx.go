@@ -23,14 +23,18 @@ func startOKX(seed uint64, hc *http.Client) (*kit, error) {
 			return nil, err
 		}
 	}
-	x.SetSkew(-120 * time.Millisecond)
+	const skew = -120 * time.Millisecond
+	x.SetSkew(skew)
 	x.SetLatency(sim.LatencyConfig{
 		Request:  sim.Leg{Mean: 6 * time.Millisecond, Jitter: 3 * time.Millisecond},
 		Response: sim.Leg{Mean: 6 * time.Millisecond, Jitter: 3 * time.Millisecond},
 	})
 	srv := okxtest.NewServer(okxtest.WithSim(x))
 	k := &kit{
-		sim: x, btc: "BTC-USDT", eth: "ETH-USDT",
+		sim: x, btc: "BTC-USDT", eth: "ETH-USDT", venue: "okx", skew: skew,
+		refusals: func() int {
+			return countRequests(srv.Requests(), func(r okxtest.Request) bool { return r.Code == "50102" })
+		},
 		dropStream: func() { srv.SetStreamFault(sim.StreamDrop, 0) },
 		close:      srv.Close,
 	}

@@ -140,9 +140,12 @@ type unlocked struct {
 	pass crypto.Secret
 }
 
-func (u *unlocked) save(w io.Writer) error {
+// update applies change to the vault as it is on disk now, under the
+// vault's writer lock, and saves it: another vigil changing the vault
+// meanwhile loses nothing, and change sees its keys.
+func (u *unlocked) update(ctx context.Context, w io.Writer, change func(*crypto.Vault) error) error {
 	defer spinText(w, "encrypting the vault (scrypt)…")()
-	return u.Save(u.path, u.pass.Bytes())
+	return u.Update(ctx, u.path, u.pass.Bytes(), change)
 }
 
 func (u *unlocked) close() {
@@ -321,7 +324,8 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.Is(err, crypto.ErrWrongPassphrase):
 		return ExitLocked
-	case errors.Is(err, crypto.ErrCorruptVault), errors.Is(err, crypto.ErrInsecurePermissions):
+	case errors.Is(err, crypto.ErrCorruptVault), errors.Is(err, crypto.ErrInsecurePermissions),
+		errors.Is(err, crypto.ErrPassphraseFile):
 		return ExitUnreadable
 	case errors.As(err, &ee):
 		return ee.code

@@ -412,11 +412,15 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 			k.KeyID = strings.TrimSpace(id)
 		}
 	}
-	if err := u.Add(k); err != nil {
+	err = u.update(ctx, env.Stderr, func(v *crypto.Vault) error {
+		// Another vigil may have added the label since the check above.
+		if _, dup := v.Get(label); dup {
+			return usagef(cmd, "a key labelled %q is already in the vault", label)
+		}
+		return v.Add(k)
+	})
+	if err != nil {
 		k.Wipe()
-		return env.Fail(err)
-	}
-	if err := u.save(env.Stderr); err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Added %s: %s %s key %s to %s\n", label, venue, scheme, displayID(k.KeyID), u.path)
@@ -567,11 +571,21 @@ func runKeysRotate(ctx context.Context, env *Env, args []string) int {
 			k.KeyID = strings.TrimSpace(id)
 		}
 	}
-	if err := u.Replace(k); err != nil {
+	err = u.update(ctx, env.Stderr, func(v *crypto.Vault) error {
+		cur, ok := v.Get(label)
+		if !ok {
+			return usagef(cmd, "no key labelled %q in the vault any more: another vigil removed it", label)
+		}
+		nk := cur
+		nk.Scheme, nk.Secret, nk.Passphrase, nk.Rotated = k.Scheme, k.Secret, k.Passphrase, k.Rotated
+		if k.KeyID != old.KeyID {
+			nk.KeyID = k.KeyID
+		}
+		k = nk
+		return v.Replace(nk)
+	})
+	if err != nil {
 		k.Wipe()
-		return env.Fail(err)
-	}
-	if err := u.save(env.Stderr); err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Rotated %s: key %s, secret replaced. Revoke the old key at %s.\n", label, displayID(k.KeyID), old.Venue)
@@ -620,10 +634,7 @@ func runKeysRm(ctx context.Context, env *Env, args []string) int {
 			return ExitFailure
 		}
 	}
-	if err := u.Remove(label); err != nil {
-		return env.Fail(err)
-	}
-	if err := u.save(env.Stderr); err != nil {
+	if err := u.update(ctx, env.Stderr, func(v *crypto.Vault) error { return v.Remove(label) }); err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Removed %s. Revoke it at %s too; %s.bak keeps it until the next change.\n", label, k.Venue, u.path)
@@ -654,16 +665,14 @@ func runKeysPasswd(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(err)
 	}
-	u.pass.Wipe()
-	u.pass = crypto.NewSecret(pass)
+	// The backup would still open with the old passphrase, which may be
+	// why it is being changed: it goes too.
+	stop := spinText(env.Stderr, "encrypting the vault (scrypt)…")
+	err = u.ChangePassphrase(ctx, u.path, u.pass.Bytes(), pass)
+	stop()
 	clear(pass)
-	if err := u.save(env.Stderr); err != nil {
+	if err != nil {
 		return env.Fail(err)
-	}
-	// The backup still opens with the old passphrase, which may be why it
-	// is being changed.
-	if err := os.Remove(u.path + ".bak"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(env.Stderr, "vigil: could not delete %s.bak (it opens with the old passphrase): %v\n", u.path, err)
 	}
 	fmt.Fprintf(env.Stdout, "Passphrase changed for %s.\n", u.path)
 	return ExitOK
@@ -692,10 +701,15 @@ func runKeysSetID(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(usagef(cmd, "no key labelled %q in the vault (see 'vigil keys list')", pos[0]))
 	}
 	k.KeyID = strings.TrimSpace(pos[1])
-	if err := u.Replace(k); err != nil {
-		return env.Fail(err)
-	}
-	if err := u.save(env.Stderr); err != nil {
+	err = u.update(ctx, env.Stderr, func(v *crypto.Vault) error {
+		cur, ok := v.Get(k.Label)
+		if !ok {
+			return usagef(cmd, "no key labelled %q in the vault any more: another vigil removed it", k.Label)
+		}
+		cur.KeyID = k.KeyID
+		return v.Replace(cur)
+	})
+	if err != nil {
 		return env.Fail(err)
 	}
 	fmt.Fprintf(env.Stdout, "Set the key id of %s to %s.\n", k.Label, displayID(k.KeyID))

@@ -28,9 +28,12 @@ var writeSteps = []string{stepCreateTemp, stepWrite, stepSyncTemp, stepCloseTemp
 
 // writeAtomic replaces path with data: temp file in the same directory,
 // fsync, keep the old file as path.bak (hard link, copy where links are not
-// possible), rename over path, fsync the directory. step, if set, runs
-// before each step and can fail it.
-func writeAtomic(path string, data []byte, step func(string) error) error {
+// possible), rename over path, fsync the directory. Without keepBackup the
+// old path.bak is deleted and no new one is made, so a file encrypted to a
+// passphrase being changed survives only as path itself until the rename.
+// step, if set, runs before each step and can fail it. The caller holds
+// the vault's lock.
+func writeAtomic(path string, data []byte, step func(string) error, keepBackup bool) error {
 	if step == nil {
 		step = func(string) error { return nil }
 	}
@@ -80,13 +83,15 @@ func writeAtomic(path string, data []byte, step func(string) error) error {
 
 	_, statErr := os.Lstat(path)
 	hasOld := statErr == nil
-	if hasOld {
+	if hasOld || !keepBackup {
 		if err := step(stepRemoveBak); err != nil {
 			return cleanup(err)
 		}
 		if err := os.Remove(bak); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return cleanup(err)
 		}
+	}
+	if hasOld && keepBackup {
 		if err := step(stepBackup); err != nil {
 			return cleanup(err)
 		}

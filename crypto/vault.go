@@ -2,14 +2,16 @@ package crypto
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +75,12 @@ type Vault struct {
 	// step, when set, is called before each step of an atomic write; tests
 	// use it to inject failures and crashes.
 	step func(step string) error
+
+	// sum is the SHA-256 of the file the keys were read from or last saved
+	// as (when known): under the lock, a file with another sum was saved by
+	// someone else since, and is read again before any change.
+	sum   [sha256.Size]byte
+	known bool
 }
 
 // Get returns the key with label.
@@ -139,15 +147,16 @@ func (v *Vault) Wipe() {
 // ErrWrongPassphrase and a damaged file as ErrCorruptVault. Nothing is
 // written.
 func OpenVault(path string, pass []byte) (*Vault, error) {
-	if err := checkVaultPerms(path); err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
+	data, err := readVaultFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return decryptVault(path, f, pass)
+	v, err := decryptVault(path, bytes.NewReader(data), pass)
+	if err != nil {
+		return nil, err
+	}
+	v.sum, v.known = sha256.Sum256(data), true
+	return v, nil
 }
 
 func decryptVault(path string, r io.Reader, pass []byte) (*Vault, error) {
@@ -184,15 +193,110 @@ func corrupt(path string, err error) error {
 }
 
 // Save encrypts the vault to pass and replaces the file at path atomically,
-// keeping the previous version as path.bak. Plaintext exists only in memory
-// and is wiped once encrypted.
+// keeping the previous version as path.bak, whatever the file held: it is
+// for creating a vault. Changes to an existing one go through Update, which
+// cannot lose another process's change. Plaintext exists only in memory and
+// is wiped once encrypted.
 func (v *Vault) Save(path string, pass []byte) error {
-	if len(pass) == 0 {
+	ct, err := v.encrypt(pass)
+	if err != nil {
+		return err
+	}
+	l, err := lockVault(context.Background(), path)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	return v.write(path, ct, true)
+}
+
+// Update changes the vault file at path under its writer lock, so that
+// vigil processes changing one vault at the same time each see the
+// others' changes. It first brings v up to date with the file, reading and
+// decrypting it with pass again if anyone saved it since v was read (v's
+// keys are then replaced by the file's), applies change to v, and saves v
+// encrypted to pass. A file that no longer opens with pass (its passphrase
+// was changed meanwhile) gives ErrWrongPassphrase, and nothing is written;
+// so does an error from change.
+func (v *Vault) Update(ctx context.Context, path string, pass []byte, change func(*Vault) error) error {
+	return v.update(ctx, path, pass, pass, change)
+}
+
+// ChangePassphrase re-encrypts the vault at path, as it is on disk under
+// the writer lock, from oldPass to newPass. The backup and any temp file
+// left by an interrupted save, which would still open with oldPass, are
+// deleted; the file at path opens with oldPass until the rename and with
+// newPass only after it.
+func (v *Vault) ChangePassphrase(ctx context.Context, path string, oldPass, newPass []byte) error {
+	return v.update(ctx, path, oldPass, newPass, nil)
+}
+
+func (v *Vault) update(ctx context.Context, path string, pass, newPass []byte, change func(*Vault) error) error {
+	if len(pass) == 0 || len(newPass) == 0 {
 		return errors.New("empty passphrase")
+	}
+	l, err := lockVault(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if err := v.refresh(path, pass); err != nil {
+		return err
+	}
+	if change != nil {
+		if err := change(v); err != nil {
+			return err
+		}
+	}
+	ct, err := v.encrypt(newPass)
+	if err != nil {
+		return err
+	}
+	return v.write(path, ct, bytes.Equal(pass, newPass))
+}
+
+// refresh replaces v's keys with the file's when the file is not the one v
+// was read from or last saved as. The caller holds the lock.
+func (v *Vault) refresh(path string, pass []byte) error {
+	data, err := readVaultFile(path)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	if v.known && sum == v.sum {
+		return nil
+	}
+	fresh, err := decryptVault(path, bytes.NewReader(data), pass)
+	if err != nil {
+		if errors.Is(err, ErrWrongPassphrase) {
+			return fmt.Errorf("%w: %s was saved with another passphrase since it was unlocked here (keys passwd?); nothing was saved", ErrWrongPassphrase, path)
+		}
+		return err
+	}
+	v.Wipe()
+	v.Keys, v.sum, v.known = fresh.Keys, sum, true
+	return nil
+}
+
+// write replaces the file with ct; the caller holds the lock.
+func (v *Vault) write(path string, ct []byte, keepBackup bool) error {
+	// Until the write is known to have landed, the next Update re-reads.
+	v.known = false
+	if err := writeAtomic(path, ct, v.step, keepBackup); err != nil {
+		return err
+	}
+	v.sum, v.known = sha256.Sum256(ct), true
+	return nil
+}
+
+// encrypt returns the age file of v encrypted to pass.
+func (v *Vault) encrypt(pass []byte) ([]byte, error) {
+	if len(pass) == 0 {
+		return nil, errors.New("empty passphrase")
 	}
 	rcp, err := age.NewScryptRecipient(string(pass))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	wf := v.WorkFactor
 	if wf == 0 {
@@ -205,15 +309,15 @@ func (v *Vault) Save(path string, pass []byte) error {
 	var ct bytes.Buffer
 	w, err := age.Encrypt(&ct, rcp)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := w.Write(plain.b); err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return err
+		return nil, err
 	}
-	return writeAtomic(path, ct.Bytes(), v.step)
+	return ct.Bytes(), nil
 }
 
 // vaultFile is the plaintext layout. Secrets travel as base64 []byte so
@@ -371,9 +475,14 @@ type PermissionError struct {
 	What string // "vault", "passphrase file"
 	// Owner is set when the file belongs to another user.
 	OtherOwner bool
+	// Link is set when Path is a symbolic link: what it points to.
+	Link string
 }
 
 func (e *PermissionError) Error() string {
+	if e.Link != "" {
+		return fmt.Sprintf("%s %s is a symbolic link (to %s); vigil does not follow a link to the vault", e.What, e.Path, e.Link)
+	}
 	if e.OtherOwner {
 		return fmt.Sprintf("%s %s is owned by another user", e.What, e.Path)
 	}
@@ -388,6 +497,9 @@ func (e *PermissionError) Unwrap() error { return ErrInsecurePermissions }
 
 // Advice is the command that fixes the problem.
 func (e *PermissionError) Advice() string {
+	if e.Link != "" {
+		return "name the file itself in the config: vault = " + strconv.Quote(e.Link)
+	}
 	if e.OtherOwner {
 		return "it must belong to you; check who created it"
 	}

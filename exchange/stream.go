@@ -458,14 +458,18 @@ func (s *Supervisor) serve(ctx context.Context, st Stream, ov *overlap) (r serve
 			}
 		}
 	}
-	// ended is st's end: a seamless handover if the replacement is live,
-	// else the error, with a replacement still connecting waited for.
+	// ended is st's end, with a replacement still connecting waited for.
+	// Ended by the venue, even after the replacement went live, it is no
+	// seamless handover: the venue may have stopped sending on it before
+	// the replacement was subscribed, so the replacement is resynced.
 	ended := func(err error) served {
 		if ov != nil {
 			apply(ov.flush()...)
 		}
 		if next != nil {
-			return served{next: next, seamless: true, tail: tail}
+			n := next
+			next = nil
+			return served{err: err, next: n}
 		}
 		if dialing != nil {
 			var d dialed

@@ -67,7 +67,14 @@ func (c *Client) loadInfo(ctx context.Context) error {
 	}
 	rules := make([]exchange.SymbolRules, 0, len(out.Symbols))
 	for _, s := range out.Symbols {
-		rules = append(rules, parseSymbol(s))
+		r := parseSymbol(s)
+		// Negative steps or crossed bounds would round and guard orders
+		// wrongly: such a symbol is left unlisted, so nothing trades it.
+		if err := exchange.CheckRules(r); err != nil {
+			c.log.Warn("exchangeInfo: symbol left out", "symbol", r.Symbol, "err", err)
+			continue
+		}
+		rules = append(rules, r)
 	}
 	if c.limits == nil {
 		if l := parseLimits(out.RateLimits); len(l) > 0 {

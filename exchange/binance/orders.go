@@ -126,7 +126,23 @@ func (c *Client) Place(ctx context.Context, req exchange.OrderRequest) (exchange
 	if err := c.do(ctx, &call{ep: epPlace, p: p, out: &out, ec: ec}); err != nil {
 		return exchange.Order{}, err
 	}
-	return c.toOrder(out), nil
+	return c.order(out, epPlace.op)
+}
+
+// order is toOrder refusing a reply no order can be read from (see
+// exchange.CheckOrder). After a place or cancel the venue did answer 200,
+// so the change may have happened: the refusal is then ambiguous, to be
+// resolved by Query like any unreadable answer.
+func (c *Client) order(out orderResp, op string) (exchange.Order, error) {
+	o := c.toOrder(out)
+	if err := exchange.CheckOrder(o); err != nil {
+		err = fmt.Errorf("binance: unusable order in the reply: %w", err)
+		if op != "" {
+			return exchange.Order{}, &exchange.AmbiguousError{Op: op, Err: err}
+		}
+		return exchange.Order{}, err
+	}
+	return o, nil
 }
 
 func refParams(ref exchange.OrderRef, clientKey string) (params, error) {
@@ -158,7 +174,10 @@ func (c *Client) Cancel(ctx context.Context, ref exchange.OrderRef) (exchange.Or
 	if err := c.do(ctx, &call{ep: epCancel, p: p, out: &out, ec: ec}); err != nil {
 		return exchange.Order{}, err
 	}
-	o := c.toOrder(out)
+	o, err := c.order(out, epCancel.op)
+	if err != nil {
+		return exchange.Order{}, err
+	}
 	if out.Time == 0 {
 		// A cancel's transactTime is when it was cancelled; the answer does
 		// not say when the order was made.
@@ -182,7 +201,7 @@ func (c *Client) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Ord
 		}
 		return exchange.Order{}, err
 	}
-	return c.toOrder(out), nil
+	return c.order(out, "")
 }
 
 // OpenOrders lists open orders of symbol, or of every symbol when empty
@@ -201,7 +220,10 @@ func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]exchange.Orde
 	}
 	orders := make([]exchange.Order, len(out))
 	for i, o := range out {
-		orders[i] = c.toOrder(o)
+		var err error
+		if orders[i], err = c.order(o, ""); err != nil {
+			return nil, err
+		}
 	}
 	return orders, nil
 }

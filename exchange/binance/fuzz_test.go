@@ -1,0 +1,226 @@
+package binance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// Replies of binancetest, the fake, as the seeds of every REST target.
+const (
+	fuzzTime         = `{"serverTime":1796439396877}`
+	fuzzExchangeInfo = `{"timezone":"UTC","serverTime":1796439396877,"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000},{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":50},{"rateLimitType":"ORDERS","interval":"DAY","intervalNum":1,"limit":160000},{"rateLimitType":"RAW_REQUESTS","interval":"MINUTE","intervalNum":5,"limit":61000}],"exchangeFilters":[],"symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC","baseAssetPrecision":8,"quoteAsset":"USDT","quotePrecision":8,"quoteAssetPrecision":8,"baseCommissionPrecision":8,"quoteCommissionPrecision":8,"orderTypes":["LIMIT","MARKET"],"icebergAllowed":false,"ocoAllowed":false,"otoAllowed":false,"quoteOrderQtyMarketAllowed":true,"allowTrailingStop":false,"cancelReplaceAllowed":false,"amendAllowed":false,"isSpotTradingAllowed":true,"isMarginTradingAllowed":false,"filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01000000","maxPrice":"1000000.00000000","tickSize":"0.01000000"},{"filterType":"LOT_SIZE","minQty":"0.00001000","maxQty":"9000.00000000","stepSize":"0.00001000"},{"filterType":"MARKET_LOT_SIZE","minQty":"0.00000000","maxQty":"120.00000000","stepSize":"0.00000000"},{"filterType":"NOTIONAL","minNotional":"5.00000000","applyMinToMarket":true,"maxNotional":"9000000.00000000","applyMaxToMarket":false,"avgPriceMins":5}],"permissions":[],"permissionSets":[["SPOT"]],"defaultSelfTradePreventionMode":"EXPIRE_MAKER","allowedSelfTradePreventionModes":["NONE","EXPIRE_TAKER","EXPIRE_MAKER","EXPIRE_BOTH","DECREMENT"]}]}`
+	fuzzAccount      = `{"makerCommission":0,"takerCommission":0,"buyerCommission":0,"sellerCommission":0,"commissionRates":{"maker":"0.00000000","taker":"0.00000000","buyer":"0.00000000","seller":"0.00000000"},"canTrade":true,"canWithdraw":true,"canDeposit":true,"brokered":false,"requireSelfTradePrevention":false,"preventSor":false,"updateTime":1796439396877,"accountType":"SPOT","balances":[{"asset":"USDT","free":"10000.00000000","locked":"0.00000000"}],"permissions":["SPOT"],"uid":354937869}`
+	fuzzPlaced       = `{"symbol":"BTCUSDT","orderId":9007199254740993,"orderListId":-1,"clientOrderId":"cap1","transactTime":1796439396878,"price":"50000.00000000","origQty":"0.00100000","executedQty":"0.00000000","origQuoteOrderQty":"0.00000000","cummulativeQuoteQty":"0.00000000","status":"NEW","timeInForce":"GTC","type":"LIMIT","side":"BUY","workingTime":1796439396878,"selfTradePreventionMode":"EXPIRE_MAKER"}`
+	fuzzQueried      = `{"symbol":"BTCUSDT","orderId":9007199254740993,"orderListId":-1,"clientOrderId":"cap1","price":"50000.00000000","origQty":"0.00100000","executedQty":"0.00000000","cummulativeQuoteQty":"0.00000000","status":"NEW","timeInForce":"GTC","type":"LIMIT","side":"BUY","stopPrice":"0.00000000","icebergQty":"0.00000000","time":1796439396878,"updateTime":1796439396878,"isWorking":true,"workingTime":1796439396878,"origQuoteOrderQty":"0.00000000","selfTradePreventionMode":"EXPIRE_MAKER"}`
+	fuzzCanceled     = `{"symbol":"BTCUSDT","origClientOrderId":"cap1","orderId":9007199254740993,"orderListId":-1,"clientOrderId":"G7UtCLSz0p2bIp29uTOVsD","transactTime":1796439396879,"price":"50000.00000000","origQty":"0.00100000","executedQty":"0.00000000","origQuoteOrderQty":"0.00000000","cummulativeQuoteQty":"0.00000000","status":"CANCELED","timeInForce":"GTC","type":"LIMIT","side":"BUY","selfTradePreventionMode":"EXPIRE_MAKER"}`
+)
+
+// fuzzReply is one canned HTTP answer.
+type fuzzReply struct {
+	status int
+	body   []byte
+}
+
+// fuzzRoutes answers by path, in memory; a path it does not know gets a
+// 404 as Binance words it.
+type fuzzRoutes map[string]fuzzReply
+
+func (r fuzzRoutes) RoundTrip(req *http.Request) (*http.Response, error) {
+	rp, ok := r[req.URL.Path]
+	if !ok {
+		rp = fuzzReply{http.StatusNotFound, []byte(`{"code":-1000,"msg":"no route"}`)}
+	}
+	return &http.Response{StatusCode: rp.status, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(rp.body)), ContentLength: int64(len(rp.body)), Request: req}, nil
+}
+
+// fuzzClient answers time and exchangeInfo as the fake does, and each of
+// the given paths with (status, body). A fresh client per input keeps the
+// budget, the clock and the rule cache from carrying over.
+func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client {
+	t.Helper()
+	routes := fuzzRoutes{
+		"/api/v3/time":         {200, []byte(fuzzTime)},
+		"/api/v3/exchangeInfo": {200, []byte(fuzzExchangeInfo)},
+	}
+	for _, p := range paths {
+		routes[p] = fuzzReply{status, body}
+	}
+	c, err := New(WithBaseURL("http://binance.fuzz"), WithAPIKey("k"), WithSecret(crypto.NewSecret([]byte("s"))),
+		WithHTTPClient(&http.Client{Transport: routes}),
+		// Far above what one input sends: a budget wait would stall the fuzzer.
+		WithLimits(exchange.Limit{Name: "weight/1m", Kind: exchange.LimitWeight, Limit: 1 << 30, Window: time.Minute}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func fuzzCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// garbageAccepted fails when a reply that is not JSON decoded as a success.
+func garbageAccepted(t *testing.T, body []byte, err error) {
+	t.Helper()
+	if err == nil && !json.Valid(body) {
+		t.Fatalf("reply %q is not JSON, yet decoded without error", body)
+	}
+}
+
+func FuzzTimeReply(f *testing.F) {
+	for _, s := range []string{fuzzTime, `{"serverTime":0}`, `{"serverTime":-1}`, `{"serverTime":"1"}`, `{}`, `[]`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/api/v3/time")
+		err := c.SyncClock(fuzzCtx(t))
+		garbageAccepted(t, body, err)
+	})
+}
+
+func FuzzBalancesReply(f *testing.F) {
+	for _, s := range []string{fuzzAccount, `{"balances":[]}`, `{"balances":[{"asset":"BTC","free":"-1","locked":"0"}]}`, `{}`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/api/v3/account")
+		_, err := c.Balances(fuzzCtx(t))
+		garbageAccepted(t, body, err)
+	})
+}
+
+func FuzzRulesReply(f *testing.F) {
+	for _, s := range []string{fuzzExchangeInfo, `{"symbols":[]}`, `{"symbols":[{"symbol":"BTCUSDT","status":"TRADING","filters":[{"filterType":"PRICE_FILTER","minPrice":"-1","maxPrice":"0","tickSize":"-0.01"}]}]}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/api/v3/exchangeInfo")
+		r, err := c.Rules(fuzzCtx(t), "BTCUSDT")
+		garbageAccepted(t, body, err)
+		if err != nil {
+			return
+		}
+		if r.Symbol != "BTCUSDT" {
+			t.Fatalf("asked for BTCUSDT, got rules of %q", r.Symbol)
+		}
+		if err := exchange.CheckRules(r); err != nil {
+			t.Fatalf("accepted rules: %v", err)
+		}
+	})
+}
+
+// FuzzOrderReply feeds one reply to place, query, cancel or the open
+// orders list (op picks).
+func FuzzOrderReply(f *testing.F) {
+	for op, s := range []string{fuzzPlaced, fuzzQueried, fuzzCanceled, "[" + fuzzQueried + "]"} {
+		f.Add(uint8(op), []byte(s))
+	}
+	f.Add(uint8(0), []byte(`{}`))
+	f.Add(uint8(1), []byte(`{"symbol":"BTCUSDT","orderId":1,"clientOrderId":"a","origQty":"-1","status":"NEW"}`))
+	f.Add(uint8(3), []byte(`[{}]`))
+	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
+		c := fuzzClient(t, 200, body, "/api/v3/order", "/api/v3/openOrders")
+		ctx := fuzzCtx(t)
+		ref := exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "cap1"}
+		var orders []exchange.Order
+		var err error
+		switch op % 4 {
+		case 0:
+			var o exchange.Order
+			o, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
+				TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
+			orders = append(orders, o)
+		case 1:
+			var o exchange.Order
+			o, err = c.Query(ctx, ref)
+			orders = append(orders, o)
+		case 2:
+			var o exchange.Order
+			o, err = c.Cancel(ctx, ref)
+			orders = append(orders, o)
+		case 3:
+			orders, err = c.OpenOrders(ctx, "BTCUSDT")
+		}
+		garbageAccepted(t, body, err)
+		if err != nil {
+			return
+		}
+		for _, o := range orders {
+			if err := exchange.CheckOrder(o); err != nil {
+				t.Fatalf("accepted %+v: %v", o, err)
+			}
+		}
+	})
+}
+
+// FuzzErrorReply feeds a non-2xx reply: it is an error whatever the body
+// says, and its text stays short whatever the body's size.
+func FuzzErrorReply(f *testing.F) {
+	for _, s := range []string{`{"code":-2013,"msg":"Order does not exist."}`, `{"code":-1013,"msg":"Filter failure: NOTIONAL"}`,
+		`{"code":-1021,"msg":"Timestamp for this request was 1000ms ahead of the server's time."}`, `{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}`,
+		`{"code":0,"msg":""}`, `<html>502 Bad Gateway</html>`, ``} {
+		f.Add(uint16(400), []byte(s))
+	}
+	f.Add(uint16(429), []byte(`{"code":-1003,"msg":"Too many requests."}`))
+	f.Add(uint16(503), []byte(`{"code":-1007,"msg":"Timeout waiting for response from backend server."}`))
+	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
+		code := 300 + int(status)%300
+		c := fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order")
+		ctx := fuzzCtx(t)
+		_, err := c.Balances(ctx)
+		errorReply(t, code, body, err)
+		_, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
+			TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
+		errorReply(t, code, body, err)
+	})
+}
+
+func errorReply(t *testing.T, status int, body []byte, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("HTTP %d %q decoded without error", status, body)
+	}
+	if n := len(err.Error()) + len(exchange.AdviceOf(err)); n > 4096 {
+		t.Fatalf("HTTP %d: error and advice are %d bytes: a body is echoed whole", status, n)
+	}
+}
+
+// Events of the fake's user data stream.
+const (
+	fuzzExecution = `{"e":"executionReport","E":1796439396878,"s":"BTCUSDT","c":"cap1","S":"BUY","o":"LIMIT","f":"GTC","q":"0.00100000","p":"50000.00000000","P":"0.00000000","F":"0.00000000","g":-1,"C":"","x":"NEW","X":"NEW","r":"NONE","i":9007199254740993,"l":"0.00000000","z":"0.00000000","L":"0.00000000","n":"0.00000000","N":null,"T":1796439396878,"t":-1,"I":7,"w":true,"m":false,"M":false,"O":1796439396878,"Z":"0.00000000","Y":"0.00000000","Q":"0.00000000","W":1796439396878,"V":"EXPIRE_MAKER"}`
+	fuzzFill      = `{"e":"executionReport","E":1796439396900,"s":"BTCUSDT","c":"cap1","S":"BUY","o":"LIMIT","f":"GTC","q":"0.00100000","p":"50000.00000000","P":"0.00000000","F":"0.00000000","g":-1,"C":"","x":"TRADE","X":"FILLED","r":"NONE","i":9007199254740993,"l":"0.00100000","z":"0.00100000","L":"50000.00000000","n":"0.00000100","N":"BTC","T":1796439396900,"t":12,"I":9,"w":false,"m":true,"M":false,"O":1796439396878,"Z":"50.00000000","Y":"50.00000000","Q":"0.00000000","W":1796439396878,"V":"EXPIRE_MAKER"}`
+	fuzzPosition  = `{"e":"outboundAccountPosition","E":1796439396900,"u":1796439396900,"B":[{"a":"BTC","f":"0.00100000","l":"0.00000000"},{"a":"USDT","f":"9950.00000000","l":"0.00000000"}]}`
+)
+
+func FuzzStreamEvent(f *testing.F) {
+	for _, s := range []string{fuzzExecution, fuzzFill, fuzzPosition,
+		`{"e":"eventStreamTerminated","E":1796439396900}`, `{"e":"serverShutdown","E":1796439396900}`,
+		`{"e":"executionReport","q":"-1","i":1,"c":"a","x":"NEW","X":"NEW"}`, `{}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ev, err := parseEvent("acct", raw)
+		garbageAccepted(t, raw, err)
+		if err != nil || ev == nil || ev.Order == nil {
+			return
+		}
+		if err := exchange.CheckOrder(ev.Order.Order); err != nil {
+			t.Fatalf("accepted %+v: %v", ev.Order.Order, err)
+		}
+		if ev.Order.LastQty.IsNegative() || ev.Order.LastPrice.IsNegative() {
+			t.Fatalf("accepted a fill of %s at %s", ev.Order.LastQty, ev.Order.LastPrice)
+		}
+	})
+}

@@ -28,8 +28,11 @@ func TestPanesProperties(t *testing.T) {
 			for seed := range uint64(propSeeds) {
 				pp := mk(testStyles())
 				steps := propSteps
-				if pp.bias != nil {
-					steps *= 3
+				switch {
+				case pp.steps > 0:
+					steps = pp.steps
+				case pp.bias != nil:
+					steps = steps * 5 / 2
 				}
 				if err := pp.run(rand.New(rand.NewPCG(seed, 11)), steps); err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
@@ -686,7 +689,10 @@ type eventLogModel struct {
 func newEventLogProp(st *Styles) propPane {
 	p := NewEventLog(st)
 	return propPane{name: "eventlog", pane: p, keys: bindingKeys(p.keys.bindings()...),
-		bias: func(g *propGen) any { return g.log() }, model: &eventLogModel{p: p}}
+		// Mostly entries, and enough of them to pass LogCapacity: every
+		// resize renders them all again, which is what costs here.
+		bias: func(g *propGen) any { return g.log() }, biasPct: 80, steps: LogCapacity * 7 / 5,
+		model: &eventLogModel{p: p}}
 }
 
 func (m *eventLogModel) apply(s any, cmd tea.Cmd) error {
@@ -739,13 +745,15 @@ type orderEntryModel struct {
 	typ   exchange.OrderType
 	side  exchange.Side
 	tif   exchange.TimeInForce
+
+	submits int
 }
 
 func newOrderEntryProp(st *Styles) propPane {
 	p := NewOrderEntry(st)
 	k := p.keys
 	return propPane{name: "orderentry", pane: p, keys: bindingKeys(k.Next, k.Prev, k.Cycle, k.Symbols, k.Submit, k.Close),
-		model: &orderEntryModel{p: p, gates: map[string]string{}, bans: map[string]time.Time{},
+		bias: orderEntryBias, model: &orderEntryModel{p: p, gates: map[string]string{}, bans: map[string]time.Time{},
 			typ: exchange.LimitOrder, side: exchange.Buy, tif: exchange.GTC}}
 }
 
@@ -827,6 +835,7 @@ func (m *orderEntryModel) key(s tea.KeyPressMsg, cmd tea.Cmd) error {
 		if !ok {
 			return nil
 		}
+		m.submits++
 		if why := m.blocked(); why != "" {
 			return fmt.Errorf("submitted %+v though %s", got, why)
 		}
@@ -873,6 +882,37 @@ func (m *orderEntryModel) check() error {
 		return fmt.Errorf("blocked %q, model %q", p.Blocked(), why)
 	}
 	return nil
+}
+
+// orderEntryBias fills the form far enough to submit (rules and symbols
+// for the accounts, digits in the number fields) while gates, bans and
+// account lists change, so the checks on SubmitOrder have something to
+// check.
+func orderEntryBias(g *propGen) any {
+	switch g.n(12) {
+	case 0, 4:
+		return g.rules()
+	case 1:
+		return g.symbols()
+	case 5:
+		// From the account field: a listed symbol, a quantity, a price, enter.
+		g.queued = append(g.queued, "tab", pick(g, []string{"down", "up"}), "tab", "tab", "tab")
+		for _, ks := range [][]string{{"1"}, {"tab"}, {"5", "0"}, {"enter"}} {
+			if ks[0] != "tab" && ks[0] != "enter" {
+				for range 8 {
+					g.queued = append(g.queued, "backspace")
+				}
+			}
+			g.queued = append(g.queued, ks...)
+		}
+		return focusOp{true}
+	case 2:
+		return g.budget()
+	case 3:
+		return OrderGateMsg{Account: g.account(), Closed: pick(g, []string{"", "journal holds unconfirmed orders"})}
+	default:
+		return keyMsg(pick(g, []string{"tab", "tab", "shift+tab", "space", "up", "down", "1", "5", "0", ".", "enter", "enter", "backspace"}))
+	}
 }
 
 // Status line -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,9 +23,10 @@ import (
 // wider than the width. Seeds are fixed, so a failure replays; the
 // message names the seed, the step and the steps that led there.
 
+// A pane with a bias gets propSteps*5/2 per seed, unless it sets steps.
 const (
-	propSeeds = 8
-	propSteps = 500
+	propSeeds = 4
+	propSteps = 300
 )
 
 // chooser is the randomness a sequence is drawn from: a seeded PRNG in the
@@ -422,7 +424,9 @@ type propPane struct {
 	name    string
 	pane    drivable
 	keys    []string           // the pane's own bindings, pressed besides propKeys
-	bias    func(*propGen) any // when set, half the steps come from it
+	bias    func(*propGen) any // when set, biasPct of the steps come from it
+	biasPct int                // 50 when 0
+	steps   int                // per seed; 0: the default
 	oneLine bool               // the view is one line whatever the height
 	model   propModel
 }
@@ -443,10 +447,13 @@ func (pp propPane) run(c chooser, steps int) (err error) {
 		}
 	}()
 	for range steps {
+		if e, ok := c.(interface{ exhausted() bool }); ok && e.exhausted() {
+			break
+		}
 		var s any
 		if len(g.queued) > 0 {
 			s, g.queued = keyMsg(g.queued[0]), g.queued[1:]
-		} else if pp.bias != nil && g.chance(50) {
+		} else if pp.bias != nil && g.chance(cmp.Or(pp.biasPct, 50)) {
 			s = pp.bias(g)
 		} else {
 			s = g.step()

@@ -745,8 +745,6 @@ type orderEntryModel struct {
 	typ   exchange.OrderType
 	side  exchange.Side
 	tif   exchange.TimeInForce
-
-	submits int
 }
 
 func newOrderEntryProp(st *Styles) propPane {
@@ -835,7 +833,6 @@ func (m *orderEntryModel) key(s tea.KeyPressMsg, cmd tea.Cmd) error {
 		if !ok {
 			return nil
 		}
-		m.submits++
 		if why := m.blocked(); why != "" {
 			return fmt.Errorf("submitted %+v though %s", got, why)
 		}

@@ -40,7 +40,7 @@ var propAccounts = []string{"ks-test", "owl-demo", "heron-main", "a", "demo-kest
 
 var propSymbols = []string{"BTCUSDT", "ETHUSDT", "SOLUSDT", "PEPE-USDT-SWAP-LONGNAME", "X"}
 
-// sizeOp, focusOp and keyOp are the steps that are not messages.
+// sizeOp and focusOp are the steps that are not messages.
 type sizeOp struct{ w, h int }
 type focusOp struct{ on bool }
 

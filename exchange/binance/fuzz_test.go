@@ -177,11 +177,14 @@ func FuzzErrorReply(f *testing.F) {
 	f.Add(uint16(503), []byte(`{"code":-1007,"msg":"Timeout waiting for response from backend server."}`))
 	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
 		code := 300 + int(status)%300
-		c := fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order")
-		ctx := fuzzCtx(t)
-		_, err := c.Balances(ctx)
+		// A client per call, and a short wait: a rate-limit or clock
+		// refusal holds the client's next requests back, which is right
+		// but would stall the fuzzer.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		_, err := fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order").Balances(ctx)
 		errorReply(t, code, body, err)
-		_, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
+		_, err = fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order").Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
 			TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
 		errorReply(t, code, body, err)
 	})

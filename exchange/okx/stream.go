@@ -237,6 +237,9 @@ func decodeOrders(account string, raw json.RawMessage) ([]exchange.StreamEvent, 
 			ev.Kind = exchange.EventFill
 			ev.LastQty = fill
 			ev.LastPrice, _ = dec(w.FillPx)
+			if ev.LastPrice.IsNegative() {
+				return nil, fmt.Errorf("okx stream: order %s: fill price %s", w.OrdID, w.FillPx)
+			}
 			if t := msTime(w.FillTime); !t.IsZero() {
 				ev.Time = t
 			}

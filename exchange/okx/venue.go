@@ -167,6 +167,11 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 		// MarketMaxQty; market orders share the limit-order size rules.
 		MarketMinQty: d("minSz", w.MinSz),
 	}
+	if len(errs) == 0 {
+		if err := exchange.CheckRules(r); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return r, fmt.Errorf("okx: instrument %s: %w", w.InstID, err)
 	}
@@ -558,6 +563,12 @@ func (w wireOrder) order(account string) (exchange.Order, error) {
 	}
 	if w.Code != "" && w.Code != "0" {
 		o.Reason = strings.TrimSpace(w.Code + " " + w.Msg)
+	}
+	if len(errs) == 0 {
+		// Only an order that decoded can be judged.
+		if err := exchange.CheckOrder(o); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return o, fmt.Errorf("okx: order %s: %w", w.OrdID, err)

@@ -196,6 +196,11 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 		MaxNotional:             d("maxOrderAmt", lf.MaxOrderAmt),
 		NotionalAppliesToMarket: true,
 	}
+	if len(errs) == 0 {
+		if err := exchange.CheckRules(r); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return r, fmt.Errorf("bybit: instrument %s: %w", w.Symbol, err)
 	}
@@ -586,6 +591,12 @@ func (w wireOrder) order(account string) (exchange.Order, error) {
 		o.Reason = w.RejectReason
 	case w.CancelType != "" && w.CancelType != "UNKNOWN":
 		o.Reason = w.CancelType
+	}
+	if len(errs) == 0 {
+		// Only an order that decoded can be judged.
+		if err := exchange.CheckOrder(o); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return o, fmt.Errorf("bybit: order %s: %w", w.OrderID, err)

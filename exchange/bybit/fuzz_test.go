@@ -1,0 +1,235 @@
+package bybit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// Replies of bybittest, the fake, as the seeds of every REST target.
+const (
+	fuzzTime        = `{"retCode":0,"retMsg":"OK","result":{"timeNano":"1796439396883720315","timeSecond":"1796439396"},"retExtInfo":{},"time":1796439396883}`
+	fuzzInstruments = `{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"baseCoin":"BTC","innovation":"0","lotSizeFilter":{"basePrecision":"0.000001","maxLimitOrderQty":"71.73956243","maxMarketOrderQty":"35.86978121","maxOrderAmt":"2000000","maxOrderQty":"71.73956243","minOrderAmt":"1","minOrderQty":"0.000048","quotePrecision":"0.00000001"},"marginTrading":"none","priceFilter":{"tickSize":"0.01"},"quoteCoin":"USDT","riskParameters":{"priceLimitRatioX":"0.05","priceLimitRatioY":"0.05"},"stTag":"0","status":"Trading","symbol":"BTCUSDT"},{"baseCoin":"ETH","innovation":"0","lotSizeFilter":{"basePrecision":"0.00001","maxLimitOrderQty":"1229.2336343","maxMarketOrderQty":"614.61681715","maxOrderAmt":"2000000","maxOrderQty":"1229.2336343","minOrderAmt":"1","minOrderQty":"0.00062","quotePrecision":"0.00000001"},"marginTrading":"none","priceFilter":{"tickSize":"0.01"},"quoteCoin":"USDT","riskParameters":{"priceLimitRatioX":"0.05","priceLimitRatioY":"0.05"},"stTag":"0","status":"Trading","symbol":"ETHUSDT"}],"nextPageCursor":""},"retExtInfo":{},"time":1796439396884}`
+	fuzzBalance     = `{"retCode":0,"retMsg":"OK","result":{"list":[{"accountIMRate":"0","accountLTV":"0","accountMMRate":"0","accountType":"UNIFIED","coin":[{"accruedInterest":"0","availableToBorrow":"","availableToWithdraw":"","bonus":"0","borrowAmount":"0","coin":"USDT","collateralSwitch":true,"cumRealisedPnl":"0","equity":"10000","free":"","locked":"0","marginCollateral":true,"spotHedgingQty":"0","totalOrderIM":"0","totalPositionIM":"0","totalPositionMM":"0","unrealisedPnl":"0","usdValue":"10000","walletBalance":"10000"}],"totalAvailableBalance":"10000","totalEquity":"10000","totalInitialMargin":"0","totalMaintenanceMargin":"0","totalMarginBalance":"10000","totalPerpUPL":"0","totalWalletBalance":"10000"}]},"retExtInfo":{},"time":1796439396883}`
+	fuzzPlaced      = `{"retCode":0,"retMsg":"OK","result":{"orderId":"9007199254740993","orderLinkId":"cap1"},"retExtInfo":{},"time":1796439396884}`
+	fuzzQueried     = `{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"avgPrice":"","blockTradeId":"","cancelType":"UNKNOWN","category":"spot","closeOnTrigger":false,"createdTime":"1796439396884","cumExecFee":"0","cumExecQty":"0","cumExecValue":"0","feeCurrency":"BTC","isLeverage":"0","lastPriceOnCreated":"","leavesQty":"0.001","leavesValue":"50","marketUnit":"","orderId":"9007199254740993","orderIv":"","orderLinkId":"cap1","orderStatus":"New","orderType":"Limit","placeType":"","positionIdx":0,"price":"50000","qty":"0.001","reduceOnly":false,"rejectReason":"EC_NoError","side":"Buy","slLimitPrice":"","slTriggerBy":"","smpGroup":0,"smpOrderId":"","smpType":"None","stopLoss":"0","stopOrderType":"","symbol":"BTCUSDT","takeProfit":"0","timeInForce":"GTC","tpLimitPrice":"","tpTriggerBy":"","tpslMode":"","triggerBy":"","triggerDirection":0,"triggerPrice":"0","updatedTime":"1796439396884"}],"nextPageCursor":""},"retExtInfo":{},"time":1796439396884}`
+	fuzzCanceled    = `{"retCode":0,"retMsg":"OK","result":{"orderId":"9007199254740993","orderLinkId":"cap1"},"retExtInfo":{},"time":1796439396884}`
+)
+
+// fuzzReply is one canned HTTP answer.
+type fuzzReply struct {
+	status int
+	body   []byte
+}
+
+// fuzzRoutes answers by path, in memory.
+type fuzzRoutes map[string]fuzzReply
+
+func (r fuzzRoutes) RoundTrip(req *http.Request) (*http.Response, error) {
+	rp, ok := r[req.URL.Path]
+	if !ok {
+		rp = fuzzReply{http.StatusNotFound, []byte(`{"retCode":10001,"retMsg":"no route","result":{},"time":1796439396883}`)}
+	}
+	return &http.Response{StatusCode: rp.status, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(rp.body)), ContentLength: int64(len(rp.body)), Request: req}, nil
+}
+
+// fuzzClient answers time and instruments as the fake does, and each of
+// the given paths with (status, body). A fresh client per input keeps the
+// rate counts, the clock and the rule cache from carrying over.
+func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client {
+	t.Helper()
+	routes := fuzzRoutes{
+		"/v5/market/time":             {200, []byte(fuzzTime)},
+		"/v5/market/instruments-info": {200, []byte(fuzzInstruments)},
+	}
+	for _, p := range paths {
+		routes[p] = fuzzReply{status, body}
+	}
+	c, err := New(WithBaseURL("http://bybit.fuzz"), WithNetwork(exchange.Testnet),
+		WithKey("k", crypto.NewSecret([]byte("s"))),
+		WithHTTPClient(&http.Client{Transport: routes}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func fuzzCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// garbageAccepted fails when a reply that is not JSON decoded as a success.
+func garbageAccepted(t *testing.T, body []byte, err error) {
+	t.Helper()
+	if err == nil && !json.Valid(body) {
+		t.Fatalf("reply %q is not JSON, yet decoded without error", body)
+	}
+}
+
+func FuzzTimeReply(f *testing.F) {
+	for _, s := range []string{fuzzTime, `{"retCode":0,"retMsg":"OK","result":{}}`, `{"retCode":0,"result":{"timeNano":"-1"}}`, `{"retCode":0,"result":{"timeNano":"x"}}`, `{}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/v5/market/time")
+		err := c.SyncClock(fuzzCtx(t))
+		garbageAccepted(t, body, err)
+	})
+}
+
+func FuzzBalancesReply(f *testing.F) {
+	for _, s := range []string{fuzzBalance, `{"retCode":0,"retMsg":"OK","result":{"list":[]}}`, `{"retCode":0,"result":{"list":[{"coin":[{"coin":"BTC","walletBalance":"1","locked":"x"}]}]}}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/v5/account/wallet-balance")
+		_, err := c.Balances(fuzzCtx(t))
+		garbageAccepted(t, body, err)
+	})
+}
+
+func FuzzRulesReply(f *testing.F) {
+	for _, s := range []string{fuzzInstruments, `{"retCode":0,"retMsg":"OK","result":{"list":[]}}`, `{"retCode":0,"result":{"list":[{"symbol":"BTCUSDT","status":"Trading","priceFilter":{"tickSize":"-0.01"},"lotSizeFilter":{"basePrecision":"1","minOrderQty":"2","maxLimitOrderQty":"1"}}]}}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/v5/market/instruments-info")
+		r, err := c.Rules(fuzzCtx(t), "BTCUSDT")
+		garbageAccepted(t, body, err)
+		if err != nil {
+			return
+		}
+		if r.Symbol != "BTCUSDT" {
+			t.Fatalf("asked for BTCUSDT, got rules of %q", r.Symbol)
+		}
+		if err := exchange.CheckRules(r); err != nil {
+			t.Fatalf("accepted rules: %v", err)
+		}
+	})
+}
+
+// FuzzOrderReply feeds one reply to place, query, cancel (whose read-back
+// gets the same reply) or the open orders list (op picks).
+func FuzzOrderReply(f *testing.F) {
+	for op, s := range []string{fuzzPlaced, fuzzQueried, fuzzCanceled, fuzzQueried} {
+		f.Add(uint8(op), []byte(s))
+	}
+	f.Add(uint8(1), []byte(`{"retCode":0,"retMsg":"OK","result":{"list":[{}]}}`))
+	f.Add(uint8(1), []byte(`{"retCode":0,"retMsg":"OK","result":{"list":[{"orderId":"1","qty":"-1","orderStatus":"New"}]}}`))
+	f.Add(uint8(0), []byte(`{"retCode":0,"retMsg":"OK","result":{"orderId":""}}`))
+	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
+		c := fuzzClient(t, 200, body, "/v5/order/create", "/v5/order/realtime", "/v5/order/history", "/v5/order/cancel")
+		ctx := fuzzCtx(t)
+		ref := exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "cap1"}
+		var orders []exchange.Order
+		var err error
+		switch op % 4 {
+		case 0:
+			var o exchange.Order
+			o, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
+				TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
+			orders = append(orders, o)
+		case 1:
+			var o exchange.Order
+			o, err = c.Query(ctx, ref)
+			orders = append(orders, o)
+		case 2:
+			var o exchange.Order
+			o, err = c.Cancel(ctx, ref)
+			orders = append(orders, o)
+		case 3:
+			orders, err = c.OpenOrders(ctx, "BTCUSDT")
+		}
+		garbageAccepted(t, body, err)
+		if err != nil {
+			return
+		}
+		for _, o := range orders {
+			if err := exchange.CheckOrder(o); err != nil {
+				t.Fatalf("accepted %+v: %v", o, err)
+			}
+		}
+	})
+}
+
+// FuzzErrorReply feeds a non-2xx reply: it is an error whatever the body
+// says, and its text stays short whatever the body's size.
+func FuzzErrorReply(f *testing.F) {
+	for _, s := range []string{`{"retCode":110001,"retMsg":"Order does not exist.","result":{},"time":1796439396885}`,
+		`{"retCode":170135,"retMsg":"Order quantity too large.","result":{},"time":1796439396885}`,
+		`{"retCode":10002,"retMsg":"invalid request, please check your server timestamp or recv_window param","result":{},"time":1796439396885}`,
+		`{"retCode":10003,"retMsg":"API key is invalid.","result":{}}`, `{"retCode":10006,"retMsg":"Too many visits!","result":{}}`,
+		`<html>502 Bad Gateway</html>`, ``} {
+		f.Add(uint16(100), []byte(s))
+	}
+	f.Add(uint16(103), []byte(`{"retCode":10006,"retMsg":"Too many visits!","result":{}}`))
+	f.Add(uint16(203), []byte(`{"retCode":10016,"retMsg":"Server error.","result":{}}`))
+	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
+		code := 300 + int(status)%300
+		// A client per call, and a short wait: a rate-limit or clock
+		// refusal holds the client's next requests back, which is right
+		// but would stall the fuzzer.
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		_, err := fuzzClient(t, code, body, "/v5/account/wallet-balance", "/v5/order/create").Balances(ctx)
+		errorReply(t, code, body, err)
+		_, err = fuzzClient(t, code, body, "/v5/account/wallet-balance", "/v5/order/create").Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
+			TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
+		errorReply(t, code, body, err)
+	})
+}
+
+func errorReply(t *testing.T, status int, body []byte, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("HTTP %d %q decoded without error", status, body)
+	}
+	if n := len(err.Error()) + len(exchange.AdviceOf(err)); n > 4096 {
+		t.Fatalf("HTTP %d: error and advice are %d bytes: a body is echoed whole", status, n)
+	}
+}
+
+// Pushes of the fake's private topics.
+const (
+	fuzzPushAck    = `{"id":"5923240c6880ab-c59f-420b-9adb-3639adc9dd90","topic":"order","creationTime":1796439396884,"data":[{"avgPrice":"","blockTradeId":"","cancelType":"UNKNOWN","category":"spot","closeOnTrigger":false,"createdTime":"1796439396884","cumExecFee":"0","cumExecQty":"0","cumExecValue":"0","feeCurrency":"BTC","isLeverage":"0","lastPriceOnCreated":"","leavesQty":"0.001","leavesValue":"50","marketUnit":"","orderId":"9007199254740993","orderIv":"","orderLinkId":"cap1","orderStatus":"New","orderType":"Limit","placeType":"","positionIdx":0,"price":"50000","qty":"0.001","reduceOnly":false,"rejectReason":"EC_NoError","side":"Buy","slLimitPrice":"","slTriggerBy":"","smpGroup":0,"smpOrderId":"","smpType":"None","stopLoss":"0","stopOrderType":"","symbol":"BTCUSDT","takeProfit":"0","timeInForce":"GTC","tpLimitPrice":"","tpTriggerBy":"","tpslMode":"","triggerBy":"","triggerDirection":0,"triggerPrice":"0","updatedTime":"1796439396884"}]}`
+	fuzzPushFill   = `{"id":"5923240c6880ab-c59f-420b-9adb-3639adc9dd91","topic":"order","creationTime":1796439396900,"data":[{"avgPrice":"50000","blockTradeId":"","cancelType":"UNKNOWN","category":"spot","closeOnTrigger":false,"createdTime":"1796439396884","cumExecFee":"0","cumExecQty":"0.001","cumExecValue":"50","feeCurrency":"BTC","isLeverage":"0","lastPriceOnCreated":"","leavesQty":"0","leavesValue":"50","marketUnit":"","orderId":"9007199254740993","orderIv":"","orderLinkId":"cap1","orderStatus":"Filled","orderType":"Limit","placeType":"","positionIdx":0,"price":"50000","qty":"0.001","reduceOnly":false,"rejectReason":"EC_NoError","side":"Buy","slLimitPrice":"","slTriggerBy":"","smpGroup":0,"smpOrderId":"","smpType":"None","stopLoss":"0","stopOrderType":"","symbol":"BTCUSDT","takeProfit":"0","timeInForce":"GTC","tpLimitPrice":"","tpTriggerBy":"","tpslMode":"","triggerBy":"","triggerDirection":0,"triggerPrice":"0","updatedTime":"1796439396900"}]}`
+	fuzzPushWallet = `{"id":"592324d2bce751-ad38-48eb-8f42-4671d1fb4d4e","topic":"wallet","creationTime":1796439396900,"data":[{"accountType":"UNIFIED","coin":[{"coin":"USDT","walletBalance":"9950","locked":"0","equity":"9950"},{"coin":"BTC","walletBalance":"0.001","locked":"0","equity":"0.001"}]}]}`
+)
+
+func FuzzStreamMessage(f *testing.F) {
+	for _, s := range []string{fuzzPushAck, fuzzPushFill, fuzzPushWallet, `{"op":"pong","args":["1796439396900"],"conn_id":"c1"}`,
+		`{"success":true,"ret_msg":"","op":"auth","conn_id":"c1"}`, `{"success":false,"ret_msg":"Params Error","op":"subscribe","conn_id":"c1"}`,
+		`{"topic":"order","data":[{"orderId":"1","qty":"-1","orderStatus":"New"}]}`, `{}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		// A fresh decoder per input: it keeps each order's fills so far.
+		_, evs, err := classifier("acct")(raw)
+		garbageAccepted(t, raw, err)
+		if err != nil {
+			return
+		}
+		for _, ev := range evs {
+			if ev.Order == nil {
+				continue
+			}
+			if err := exchange.CheckOrder(ev.Order.Order); err != nil {
+				t.Fatalf("accepted %+v: %v", ev.Order.Order, err)
+			}
+			if ev.Order.LastQty.IsNegative() || ev.Order.LastPrice.IsNegative() {
+				t.Fatalf("accepted a fill of %s at %s", ev.Order.LastQty, ev.Order.LastPrice)
+			}
+		}
+	})
+}

@@ -30,7 +30,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shopspring/decimal"
 
@@ -196,8 +195,10 @@ var (
 )
 
 // Open opens the journal at path, creating it if it does not exist. A file
-// that is not a sound journal is reported with ErrCorrupt and left exactly
-// as it is; a file another process holds gives ErrInUse after a second.
+// that is not a sound journal, whatever its bytes, is reported as a
+// *CorruptError (errors.Is ErrCorrupt) and left exactly as it is; a file
+// another process holds gives ErrInUse after a second. Opening a sound
+// journal writes nothing to it.
 func Open(path string) (*Journal, error) {
 	info, err := os.Stat(path)
 	switch {
@@ -208,21 +209,23 @@ func Open(path string) (*Journal, error) {
 	case err != nil:
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	case !info.Mode().IsRegular():
-		return nil, fmt.Errorf("journal %s: not a regular file: %w", path, ErrCorrupt)
-	default:
-		// bbolt maps the file and trusts its meta page; a truncated file
-		// would fault (SIGBUS) on the first read past its end instead of
-		// returning an error, so the meta is checked against the size first.
-		if err := precheck(path); err != nil {
-			return nil, err
-		}
+		return nil, &CorruptError{Path: path, Cause: "not a regular file"}
 	}
+	// bbolt maps the file and trusts every page header and offset in it: a
+	// damaged file makes it read past its map (SIGSEGV, SIGBUS) or index
+	// past a slice. verify reads the whole file first, without bbolt and
+	// without writing.
 	if err := verify(path); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	var db *bolt.DB
+	err = guarded(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+		return err
+	})
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, withPath(path, openError(path, err))
 	}
 	j := &Journal{db: db, path: path}
 	if err := j.checkSchema(); err != nil {
@@ -286,161 +289,26 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// bbolt's meta page layout (go.etcd.io/bbolt/internal/common): a 16-byte
-// page header, then magic, version, pageSize, flags (uint32 each), root
-// bucket (pgid, sequence), freelist pgid, high-water pgid, txid, checksum.
-const (
-	boltMagic      = 0xED0CDAED
-	boltVersion    = 2
-	metaOff        = 16
-	metaSumLen     = 56 // bytes covered by the checksum
-	metaLen        = metaSumLen + 8
-	offPageSize    = 8
-	offHighWater   = 40
-	offTxID        = 48
-	defaultPageLen = 4096
-)
-
-type metaInfo struct {
-	pageSize  uint32
-	highWater uint64
-	txid      uint64
-}
-
-func parseMeta(b []byte) (metaInfo, bool) {
-	if len(b) < metaOff+metaLen {
-		return metaInfo{}, false
-	}
-	m := b[metaOff : metaOff+metaLen]
-	ne := binary.NativeEndian
-	if ne.Uint32(m[0:]) != boltMagic || ne.Uint32(m[4:]) != boltVersion {
-		return metaInfo{}, false
-	}
-	if fnv64a(m[:metaSumLen]) != ne.Uint64(m[metaSumLen:]) {
-		return metaInfo{}, false
-	}
-	return metaInfo{
-		pageSize:  ne.Uint32(m[offPageSize:]),
-		highWater: ne.Uint64(m[offHighWater:]),
-		txid:      ne.Uint64(m[offTxID:]),
-	}, true
-}
-
-func fnv64a(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
-}
-
-// precheck reads the two meta pages as bbolt would and refuses a file whose
-// newest valid meta points past its end.
-func precheck(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("journal %s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("journal %s: %w", path, err)
-	}
-	size := st.Size()
-	corrupt := func(why string) error {
-		return fmt.Errorf("journal %s (%d bytes) %s: %w; vigil left the file untouched: move it aside to start a new journal, keep it to recover the orders it names", path, size, why, ErrCorrupt)
-	}
-	if size == 0 {
-		return corrupt("is empty")
-	}
-	head := make([]byte, metaOff+metaLen)
-	m0, ok0 := metaInfo{}, false
-	if n, _ := f.ReadAt(head, 0); n == len(head) {
-		m0, ok0 = parseMeta(head)
-	}
-	pageSize := int64(defaultPageLen)
-	if ok0 {
-		pageSize = int64(m0.pageSize)
-	}
-	m1, ok1 := metaInfo{}, false
-	if n, _ := f.ReadAt(head, pageSize); n == len(head) {
-		m1, ok1 = parseMeta(head)
-	}
-	var m metaInfo
-	switch {
-	case ok0 && ok1:
-		m = m0
-		if m1.txid > m0.txid {
-			m = m1
-		}
-	case ok0:
-		m = m0
-	case ok1:
-		m = m1
-	default:
-		return corrupt("is not a vigil journal (no valid bbolt meta page)")
-	}
-	if m.pageSize == 0 || int64(m.highWater) > size/int64(m.pageSize) {
-		return corrupt(fmt.Sprintf("is truncated: its meta page needs %d pages of %d bytes", m.highWater, m.pageSize))
-	}
-	return nil
-}
-
-// verify opens the file read-only and walks every page, so damage inside
-// the tree is found before anything is written to the file.
-func verify(path string) error {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
-	if err != nil {
-		return openError(path, err)
-	}
-	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
-		var errs []string
-		for err := range tx.Check() {
-			errs = append(errs, err.Error())
-		}
-		if len(errs) > 0 {
-			if len(errs) > 3 {
-				errs = append(errs[:3], fmt.Sprintf("and %d more", len(errs)-3))
-			}
-			return fmt.Errorf("journal %s failed its consistency check (%s): %w; vigil left the file untouched", path, strings.Join(errs, "; "), ErrCorrupt)
-		}
-		return nil
-	})
-}
-
-func openError(path string, err error) error {
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		who := "another process"
-		if pid := lockHolder(path); pid > 0 {
-			who = fmt.Sprintf("pid %d", pid)
-		}
-		return fmt.Errorf("journal %s is held by %s: %w", path, who, ErrInUse)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
-		errors.Is(err, berrors.ErrVersionMismatch):
-		return fmt.Errorf("journal %s: %v: %w; vigil left the file untouched", path, err, ErrCorrupt)
-	}
-	return fmt.Errorf("journal %s: %w", path, err)
-}
-
+// checkSchema reads the schema again under the write lock (verify read it
+// under a shared one). It writes nothing: a sound journal is opened without
+// a byte changed. Migrations from older schemas, when there are any, go
+// here in an Update.
 func (j *Journal) checkSchema() error {
-	return j.db.Update(func(tx *bolt.Tx) error {
+	err := j.db.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		if m == nil || tx.Bucket(bAccounts) == nil {
-			return fmt.Errorf("journal %s: bbolt file without vigil's buckets: %w", j.path, ErrCorrupt)
+			return corruptf("a bbolt file without vigil's buckets")
 		}
 		v, err := strconv.Atoi(string(m.Get(kSchema)))
 		if err != nil {
-			return fmt.Errorf("journal %s: schema version %q: %w", j.path, m.Get(kSchema), ErrCorrupt)
+			return corruptf("schema version %q", m.Get(kSchema))
 		}
 		if v > SchemaVersion {
 			return fmt.Errorf("journal %s has schema %d, this vigil knows %d: %w", j.path, v, SchemaVersion, ErrSchema)
 		}
-		// Migrations from older schemas go here, inside this transaction.
 		return nil
 	})
+	return withPath(j.path, err)
 }
 
 // Path is the file the journal lives in.
@@ -538,7 +406,7 @@ func (j *Journal) Append(account, clientID string, t Transition) (Entry, error) 
 		e, err = readEntry(a, account, id)
 		return err
 	})
-	return e, err
+	return e, withPath(j.path, err)
 }
 
 // Get returns one intent with its current state.
@@ -555,7 +423,7 @@ func (j *Journal) Get(account, clientID string) (Entry, error) {
 		e, err = readEntry(a, account, []byte(clientID))
 		return err
 	})
-	return e, err
+	return e, withPath(j.path, err)
 }
 
 // FindOrderID returns the intent the venue knows by orderID.
@@ -569,7 +437,7 @@ func (j *Journal) FindOrderID(account, orderID string) (Entry, error) {
 		return a.Bucket(bState).ForEach(func(k, v []byte) error {
 			var st stateRec
 			if err := json.Unmarshal(v, &st); err != nil {
-				return err
+				return corruptf("state of %q: %v", k, err)
 			}
 			if st.OrderID == orderID && orderID != "" {
 				e, err = readEntry(a, account, k)
@@ -581,7 +449,7 @@ func (j *Journal) FindOrderID(account, orderID string) (Entry, error) {
 	if err == nil && e.ClientID == "" {
 		err = fmt.Errorf("%s order %s: %w", account, orderID, ErrNoIntent)
 	}
-	return e, err
+	return e, withPath(j.path, err)
 }
 
 // Records returns every record of an intent, oldest first.
@@ -595,19 +463,18 @@ func (j *Journal) Records(account, clientID string) ([]Record, error) {
 		prefix := append([]byte(clientID), 0)
 		c := a.Bucket(bLog).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var r transitionRec
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("journal %s: record %q: %w", j.path, k, ErrCorrupt)
+			if len(k) != len(prefix)+8 {
+				return corruptf("record key %q", k)
 			}
-			t, err := r.decode()
+			t, err := decodeRecord(v)
 			if err != nil {
-				return err
+				return corruptf("record %q: %s", k, cause(err))
 			}
 			out = append(out, Record{Seq: binary.BigEndian.Uint64(k[len(prefix):]), Transition: t})
 		}
 		return nil
 	})
-	return out, err
+	return out, withPath(j.path, err)
 }
 
 // Unresolved returns the account's intents that are not in a final state,
@@ -626,7 +493,7 @@ func (j *Journal) Unresolved(account string) ([]Entry, error) {
 		})
 	})
 	slices.SortFunc(out, func(a, b Entry) int { return a.Created.Compare(b.Created) })
-	return out, err
+	return out, withPath(j.path, err)
 }
 
 // History returns up to limit of the account's newest intents, newest
@@ -640,6 +507,9 @@ func (j *Journal) History(account string, limit int) ([]Entry, error) {
 		}
 		c := a.Bucket(bTime).Cursor()
 		for k, _ := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Prev() {
+			if len(k) < 8 {
+				return corruptf("history key %q", k)
+			}
 			e, err := readEntry(a, account, k[8:])
 			if err != nil {
 				return err
@@ -648,7 +518,7 @@ func (j *Journal) History(account string, limit int) ([]Entry, error) {
 		}
 		return nil
 	})
-	return out, err
+	return out, withPath(j.path, err)
 }
 
 // Accounts lists the accounts that have intents.
@@ -660,7 +530,7 @@ func (j *Journal) Accounts() ([]string, error) {
 			return nil
 		})
 	})
-	return out, err
+	return out, withPath(j.path, err)
 }
 
 func accountBucket(tx *bolt.Tx, account string, create bool) (*bolt.Bucket, error) {
@@ -691,11 +561,11 @@ func readEntry(a *bolt.Bucket, account string, id []byte) (Entry, error) {
 	}
 	in, err := ir.decode(account, string(id))
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, corruptf("intent %q: %s", id, cause(err))
 	}
 	filled, err := parseDec(st.Filled)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, corruptf("state of %q: %s", id, cause(err))
 	}
 	return Entry{
 		Intent:  in,
@@ -730,12 +600,15 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 }
 
 func getJSON(b *bolt.Bucket, k []byte, v any) error {
+	if b == nil {
+		return corruptf("the bucket of %q is missing", k)
+	}
 	data := b.Get(k)
 	if data == nil {
-		return fmt.Errorf("journal: missing %q: %w", k, ErrCorrupt)
+		return corruptf("missing %q", k)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("journal: record %q: %v: %w", k, err, ErrCorrupt)
+		return corruptf("record %q: %v", k, err)
 	}
 	return nil
 }

@@ -268,8 +268,8 @@ func TestBadChecksumRefused(t *testing.T) {
 	path := realJournal(t, t.TempDir())
 	b, _ := os.ReadFile(path)
 	// Flip one byte inside each meta page's checksummed area.
-	b[metaOff+20] ^= 0xff
-	b[4096+metaOff+20] ^= 0xff
+	b[pageHeaderLen+20] ^= 0xff
+	b[4096+pageHeaderLen+20] ^= 0xff
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}

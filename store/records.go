@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -132,7 +131,7 @@ func parseDec(s string) (decimal.Decimal, error) {
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("journal: decimal %q: %w", s, ErrCorrupt)
+		return decimal.Decimal{}, corruptf("decimal %q", s)
 	}
 	return d, nil
 }

@@ -1,0 +1,598 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// CorruptError says the journal file is damaged. vigil refuses such a file
+// and leaves it byte for byte as it found it. errors.Is(err, ErrCorrupt)
+// holds.
+type CorruptError struct {
+	Path  string // empty when found by a read that does not know the file
+	Cause string
+}
+
+func (e *CorruptError) Error() string {
+	if e.Path == "" {
+		return "journal is corrupt: " + e.Cause
+	}
+	return "journal is corrupt: " + e.Path + ": " + e.Cause
+}
+
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// Advice says how to go on and what that costs.
+func (e *CorruptError) Advice() string {
+	path := e.Path
+	if path == "" {
+		path = FileName
+	}
+	q := shellQuote(path)
+	return "vigil left the file untouched. To start a new journal, move it aside: mv " + q + " " + shellQuote(path+".corrupt") +
+		". That loses the journal's record of the orders in doubt (pending, UNKNOWN or open when it broke), which vigil settles by their client ids;" +
+		" the venue still has those orders: check them with 'vigil order list --open --account ACCOUNT' or on the venue's site"
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '~' ||
+			r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func corruptf(format string, args ...any) error {
+	return &CorruptError{Cause: fmt.Sprintf(format, args...)}
+}
+
+// cause is err's text without a CorruptError's "journal is corrupt"
+// prefix, for wrapping it in another.
+func cause(err error) string {
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		return ce.Cause
+	}
+	return err.Error()
+}
+
+// withPath names the file in a corruption found by a read.
+func withPath(path string, err error) error {
+	var ce *CorruptError
+	if errors.As(err, &ce) && ce.Path == "" {
+		ce.Path = path
+	}
+	return err
+}
+
+// bbolt's on-disk layout (go.etcd.io/bbolt/internal/common), native endian:
+// every page starts with a 16-byte header (id uint64, flags uint16, count
+// uint16, overflow uint32). A meta page holds, after the header: magic,
+// version, pageSize, flags (uint32 each), the root bucket (root pgid,
+// sequence), freelist pgid, high-water pgid, txid and an FNV-64a checksum
+// of what precedes it. Branch elements are (pos, ksize uint32, pgid
+// uint64), leaf elements (flags, pos, ksize, vsize uint32), pos counted from
+// the element itself. A bucket's value is (root pgid, sequence), followed,
+// when root is 0, by an inline leaf page.
+const (
+	boltMagic     = 0xED0CDAED
+	boltVersion   = 2
+	pageHeaderLen = 16
+	elemLen       = 16
+	metaLen       = 64
+	metaSumLen    = 56
+	bucketHdrLen  = 16
+	noFreelist    = ^uint64(0)
+
+	flagBranch   = 0x01
+	flagLeaf     = 0x02
+	flagFreelist = 0x10
+	leafBucket   = 0x01
+
+	// maxDepth bounds tree and bucket nesting; a journal is three buckets
+	// deep and its trees a few pages, while a cycle would be endless.
+	maxDepth = 64
+)
+
+var ne = binary.NativeEndian
+
+type metaInfo struct {
+	pageSize  uint64
+	root      uint64
+	freelist  uint64
+	highWater uint64
+	txid      uint64
+}
+
+// parseMeta decodes the meta page whose header starts b; ok is bbolt's
+// Validate (magic, version, checksum).
+func parseMeta(b []byte) (metaInfo, bool) {
+	if len(b) < pageHeaderLen+metaLen {
+		return metaInfo{}, false
+	}
+	m := b[pageHeaderLen : pageHeaderLen+metaLen]
+	if ne.Uint32(m[0:]) != boltMagic || ne.Uint32(m[4:]) != boltVersion || fnv64a(m[:metaSumLen]) != ne.Uint64(m[metaSumLen:]) {
+		return metaInfo{}, false
+	}
+	return metaInfo{
+		pageSize:  uint64(ne.Uint32(m[8:])),
+		root:      ne.Uint64(m[16:]),
+		freelist:  ne.Uint64(m[32:]),
+		highWater: ne.Uint64(m[40:]),
+		txid:      ne.Uint64(m[48:]),
+	}, true
+}
+
+func rawTxid(b []byte) uint64 {
+	if len(b) < pageHeaderLen+metaLen {
+		return 0
+	}
+	return ne.Uint64(b[pageHeaderLen+48:])
+}
+
+func fnv64a(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// readMeta finds the page size and the meta page bbolt will use, the way
+// bbolt does (db.getPageSize, then db.meta), and checks that the meta's
+// page size is sane and its pages lie inside the file.
+func readMeta(r io.ReaderAt, size int64) (metaInfo, error) {
+	if size == 0 {
+		return metaInfo{}, corruptf("the file is empty")
+	}
+	buf := make([]byte, 4096)
+	pageSize, canRead := uint64(0), false
+	if n, _ := r.ReadAt(buf, 0); n == len(buf) {
+		canRead = true
+		if m, ok := parseMeta(buf); ok {
+			pageSize = m.pageSize
+		}
+	}
+	for i := 0; pageSize == 0 && i <= 14; i++ {
+		pos := int64(1024) << i
+		if pos >= size-1024 {
+			break
+		}
+		n, err := r.ReadAt(buf, pos)
+		if n == len(buf) || (errors.Is(err, io.EOF) && int64(n) == size-pos) {
+			canRead = true
+			if m, ok := parseMeta(buf[:n]); ok {
+				pageSize = m.pageSize
+			}
+		}
+	}
+	if pageSize == 0 && canRead {
+		pageSize = uint64(os.Getpagesize())
+	}
+	if pageSize == 0 {
+		return metaInfo{}, corruptf("it is not a vigil journal (no valid bbolt meta page in its %d bytes)", size)
+	}
+	if pageSize < 1024 || pageSize > 1<<16 || pageSize&(pageSize-1) != 0 {
+		return metaInfo{}, corruptf("its meta page gives an impossible page size %d", pageSize)
+	}
+	if uint64(size) < 2*pageSize {
+		return metaInfo{}, corruptf("it is %d bytes, less than its two meta pages of %d", size, pageSize)
+	}
+	b0 := make([]byte, pageHeaderLen+metaLen)
+	b1 := make([]byte, pageHeaderLen+metaLen)
+	if _, err := r.ReadAt(b0, 0); err != nil {
+		return metaInfo{}, fmt.Errorf("reading meta page 0: %w", err)
+	}
+	if _, err := r.ReadAt(b1, int64(pageSize)); err != nil {
+		return metaInfo{}, fmt.Errorf("reading meta page 1: %w", err)
+	}
+	// db.meta(): the meta with the higher txid if it is valid, else the
+	// other.
+	first, second := b0, b1
+	if rawTxid(b1) > rawTxid(b0) {
+		first, second = b1, b0
+	}
+	m, ok := parseMeta(first)
+	if !ok {
+		if m, ok = parseMeta(second); !ok {
+			return metaInfo{}, corruptf("both meta pages are invalid (bad magic, version or checksum)")
+		}
+	}
+	switch {
+	case m.pageSize != pageSize:
+		return metaInfo{}, corruptf("its meta page gives page size %d, but its pages are %d bytes", m.pageSize, pageSize)
+	case m.highWater < 3 || m.highWater > uint64(size)/pageSize:
+		return metaInfo{}, corruptf("it is truncated or damaged: its meta page needs %d pages of %d bytes, the file has %d bytes", m.highWater, pageSize, size)
+	case m.root < 2 || m.root >= m.highWater:
+		return metaInfo{}, corruptf("its root page %d lies outside pages 2..%d", m.root, m.highWater-1)
+	case m.freelist != noFreelist && (m.freelist < 2 || m.freelist >= m.highWater):
+		return metaInfo{}, corruptf("its freelist page %d lies outside pages 2..%d", m.freelist, m.highWater-1)
+	}
+	return m, nil
+}
+
+// pageWalk checks, reading the file itself rather than bbolt's map, that
+// every page the tree reaches lies inside the file, is referenced once, is
+// of the kind its parent expects, and that every element on it lies inside
+// it: bbolt trusts all of that and would read past its map (SIGSEGV,
+// SIGBUS) or index past a slice where it does not hold.
+type pageWalk struct {
+	r     io.ReaderAt
+	m     metaInfo
+	seen  map[uint64]bool
+	freed map[uint64]bool
+}
+
+// checkPages walks the journal's whole tree from the meta page bbolt will
+// use.
+func checkPages(r io.ReaderAt, size int64) error {
+	m, err := readMeta(r, size)
+	if err != nil {
+		return err
+	}
+	w := &pageWalk{r: r, m: m, seen: map[uint64]bool{0: true, 1: true}, freed: map[uint64]bool{}}
+	if m.freelist != noFreelist {
+		if err := w.freelist(m.freelist); err != nil {
+			return err
+		}
+	}
+	return w.page(m.root, 0)
+}
+
+// read returns page id with its overflow pages, after checking they lie
+// below the high-water mark (which readMeta checked against the size).
+func (w *pageWalk) read(id uint64) ([]byte, error) {
+	if id < 2 || id >= w.m.highWater {
+		return nil, corruptf("a reference to page %d, outside pages 2..%d", id, w.m.highWater-1)
+	}
+	hdr := make([]byte, pageHeaderLen)
+	if _, err := w.r.ReadAt(hdr, int64(id*w.m.pageSize)); err != nil {
+		return nil, fmt.Errorf("reading page %d: %w", id, err)
+	}
+	if got := ne.Uint64(hdr); got != id {
+		return nil, corruptf("page %d says it is page %d", id, got)
+	}
+	overflow := uint64(ne.Uint32(hdr[12:]))
+	if overflow >= w.m.highWater-id {
+		return nil, corruptf("page %d runs %d pages past the high-water mark %d", id, overflow, w.m.highWater)
+	}
+	for i := id; i <= id+overflow; i++ {
+		if w.seen[i] {
+			return nil, corruptf("page %d is referenced twice", i)
+		}
+		if w.freed[i] {
+			return nil, corruptf("page %d is both in use and free", i)
+		}
+		w.seen[i] = true
+	}
+	p := make([]byte, (1+overflow)*w.m.pageSize)
+	if _, err := w.r.ReadAt(p, int64(id*w.m.pageSize)); err != nil {
+		return nil, fmt.Errorf("reading page %d: %w", id, err)
+	}
+	return p, nil
+}
+
+func (w *pageWalk) freelist(id uint64) error {
+	p, err := w.read(id)
+	if err != nil {
+		return err
+	}
+	if flags := ne.Uint16(p[8:]); flags != flagFreelist {
+		return corruptf("freelist page %d has flags %#x", id, flags)
+	}
+	start, count := uint64(pageHeaderLen), uint64(ne.Uint16(p[10:]))
+	if count == 0xFFFF {
+		if len(p) < pageHeaderLen+8 {
+			return corruptf("freelist page %d is too short", id)
+		}
+		count = ne.Uint64(p[pageHeaderLen:])
+		start += 8
+	}
+	if count > (uint64(len(p))-start)/8 {
+		return corruptf("freelist page %d lists %d pages, more than it holds", id, count)
+	}
+	prev := uint64(1)
+	for i := range count {
+		f := ne.Uint64(p[start+8*i:])
+		if f <= prev || f >= w.m.highWater {
+			return corruptf("freelist page %d lists page %d out of order or outside the file", id, f)
+		}
+		if w.seen[f] {
+			return corruptf("page %d is both in use and free", f)
+		}
+		w.freed[f] = true
+		prev = f
+	}
+	return nil
+}
+
+// page checks a branch or leaf page and everything below it.
+func (w *pageWalk) page(id uint64, depth int) error {
+	if depth > maxDepth {
+		return corruptf("its tree is nested more than %d deep at page %d", maxDepth, id)
+	}
+	p, err := w.read(id)
+	if err != nil {
+		return err
+	}
+	switch flags := ne.Uint16(p[8:]); flags {
+	case flagBranch:
+		return w.branch(id, p, depth)
+	case flagLeaf:
+		return w.leaf(fmt.Sprintf("page %d", id), p, depth)
+	default:
+		return corruptf("page %d has flags %#x where a branch or leaf page belongs", id, flags)
+	}
+}
+
+func (w *pageWalk) branch(id uint64, p []byte, depth int) error {
+	count := uint64(ne.Uint16(p[10:]))
+	if count == 0 {
+		return corruptf("branch page %d is empty", id)
+	}
+	if pageHeaderLen+count*elemLen > uint64(len(p)) {
+		return corruptf("branch page %d claims %d elements, more than it holds", id, count)
+	}
+	for i := range count {
+		off := pageHeaderLen + i*elemLen
+		e := p[off : off+elemLen]
+		pos, ksize := uint64(ne.Uint32(e[0:])), uint64(ne.Uint32(e[4:]))
+		if off+pos+ksize > uint64(len(p)) {
+			return corruptf("branch page %d element %d has its key outside the page", id, i)
+		}
+		if err := w.page(ne.Uint64(e[8:]), depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leaf checks a leaf page, or an inline bucket's page (what names it), and
+// the buckets its elements hold.
+func (w *pageWalk) leaf(what string, p []byte, depth int) error {
+	count := uint64(ne.Uint16(p[10:]))
+	if pageHeaderLen+count*elemLen > uint64(len(p)) {
+		return corruptf("leaf %s claims %d elements, more than it holds", what, count)
+	}
+	for i := range count {
+		off := pageHeaderLen + i*elemLen
+		e := p[off : off+elemLen]
+		flags := ne.Uint32(e[0:])
+		pos, ksize, vsize := uint64(ne.Uint32(e[4:])), uint64(ne.Uint32(e[8:])), uint64(ne.Uint32(e[12:]))
+		if flags&^leafBucket != 0 {
+			return corruptf("leaf %s element %d has flags %#x", what, i, flags)
+		}
+		end := off + pos + ksize + vsize
+		if end > uint64(len(p)) {
+			return corruptf("leaf %s element %d has its key or value outside the page", what, i)
+		}
+		if flags&leafBucket == 0 {
+			continue
+		}
+		if err := w.bucket(what, i, p[off+pos+ksize:end], depth); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *pageWalk) bucket(what string, i uint64, v []byte, depth int) error {
+	if depth > maxDepth {
+		return corruptf("its buckets are nested more than %d deep", maxDepth)
+	}
+	if len(v) < bucketHdrLen {
+		return corruptf("leaf %s element %d is a bucket without a bucket header", what, i)
+	}
+	if root := ne.Uint64(v); root != 0 {
+		return w.page(root, depth+1)
+	}
+	inline := v[bucketHdrLen:]
+	if len(inline) < pageHeaderLen {
+		return corruptf("leaf %s element %d is an inline bucket without its page", what, i)
+	}
+	if flags := ne.Uint16(inline[8:]); flags != flagLeaf {
+		return corruptf("leaf %s element %d is an inline bucket whose page has flags %#x", what, i, flags)
+	}
+	return w.leaf(fmt.Sprintf("%s element %d (inline bucket)", what, i), inline, depth+1)
+}
+
+// guarded runs f on a goroutine of its own with memory faults turned into
+// panics and any panic into an error. checkPages is meant to leave bbolt
+// nothing to fault on; this is the net under it.
+func guarded(f func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		debug.SetPanicOnFault(true)
+		defer func() {
+			if r := recover(); r != nil {
+				done <- corruptf("reading it failed: %v", r)
+			}
+		}()
+		done <- f()
+	}()
+	return <-done
+}
+
+// verify refuses, without writing a byte, a journal that is not sound: a
+// damaged bbolt file, a tree bbolt's own check faults, or records vigil
+// cannot read. A journal that another process holds gives ErrInUse.
+func verify(path string) error {
+	err := guarded(func() error { return verifyOpen(path) })
+	return withPath(path, err)
+}
+
+func verifyOpen(path string) error {
+	// The meta pages first: bbolt maps the file and trusts them.
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", path, err)
+	}
+	if _, err := readMeta(f, st.Size()); err != nil {
+		return err
+	}
+	// Read-only bbolt reads only the meta pages on open, and its shared
+	// lock keeps a writer from changing the file under the walk.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
+	if err != nil {
+		return openError(path, err)
+	}
+	defer db.Close()
+	if st, err = f.Stat(); err != nil {
+		return fmt.Errorf("journal %s: %w", path, err)
+	}
+	if err := checkPages(f, st.Size()); err != nil {
+		return err
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		var errs []string
+		for err := range tx.Check() {
+			errs = append(errs, err.Error())
+		}
+		if len(errs) > 0 {
+			if len(errs) > 3 {
+				errs = append(errs[:3], fmt.Sprintf("and %d more", len(errs)-3))
+			}
+			return corruptf("it failed bbolt's consistency check: %s", strings.Join(errs, "; "))
+		}
+		return checkRecords(tx)
+	})
+}
+
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		who := "another process"
+		if pid := lockHolder(path); pid > 0 {
+			who = fmt.Sprintf("pid %d", pid)
+		}
+		return fmt.Errorf("journal %s is held by %s: %w", path, who, ErrInUse)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
+		errors.Is(err, berrors.ErrVersionMismatch):
+		return &CorruptError{Path: path, Cause: err.Error()}
+	}
+	return fmt.Errorf("journal %s: %w", path, err)
+}
+
+// checkRecords reads every record the way the journal's methods will, so a
+// journal that opens is one they can read: vigil's buckets where they
+// belong, a schema it knows, and every intent, state, log and index entry
+// decodable and pointing at an intent.
+func checkRecords(tx *bolt.Tx) error {
+	m := tx.Bucket(bMeta)
+	if m == nil || tx.Bucket(bAccounts) == nil {
+		return corruptf("a bbolt file without vigil's buckets")
+	}
+	v, err := strconv.Atoi(string(m.Get(kSchema)))
+	if err != nil || v < 1 {
+		return corruptf("schema version %q", m.Get(kSchema))
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("journal has schema %d, this vigil knows %d: %w", v, SchemaVersion, ErrSchema)
+	}
+	accounts := tx.Bucket(bAccounts)
+	return accounts.ForEach(func(name, _ []byte) error {
+		a := accounts.Bucket(name)
+		if a == nil {
+			return corruptf("account %q is not a bucket", name)
+		}
+		return checkAccount(string(name), a)
+	})
+}
+
+func checkAccount(account string, a *bolt.Bucket) error {
+	subs := map[string]*bolt.Bucket{}
+	for _, name := range [][]byte{bIntents, bLog, bState, bOpen, bTime} {
+		b := a.Bucket(name)
+		if b == nil {
+			return corruptf("account %q has no %s bucket", account, name)
+		}
+		subs[string(name)] = b
+	}
+	intents, state := subs[string(bIntents)], subs[string(bState)]
+	isIntent := func(id []byte) bool { return intents.Get(id) != nil }
+	// Every entry of these buckets is a plain value, never a bucket.
+	for name, b := range subs {
+		err := b.ForEach(func(k, _ []byte) error {
+			if b.Bucket(k) != nil {
+				return corruptf("account %q: %s entry %q is a bucket", account, name, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	err := intents.ForEach(func(id, _ []byte) error {
+		_, err := readEntry(a, account, id)
+		if err != nil {
+			return corruptf("account %q: %s", account, cause(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = state.ForEach(func(id, _ []byte) error {
+		if !isIntent(id) {
+			return corruptf("account %q: state of %q, which has no intent", account, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = subs[string(bOpen)].ForEach(func(id, _ []byte) error {
+		if !isIntent(id) {
+			return corruptf("account %q: open order %q has no intent", account, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = subs[string(bTime)].ForEach(func(k, _ []byte) error {
+		if len(k) < 8 || !isIntent(k[8:]) {
+			return corruptf("account %q: history key %q names no intent", account, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return subs[string(bLog)].ForEach(func(k, v []byte) error {
+		if len(k) < 9 || k[len(k)-9] != 0 || !isIntent(k[:len(k)-9]) {
+			return corruptf("account %q: record key %q names no intent", account, k)
+		}
+		if _, err := decodeRecord(v); err != nil {
+			return corruptf("account %q: record %q: %s", account, k, cause(err))
+		}
+		return nil
+	})
+}
+
+// decodeRecord reads one log record as Records does.
+func decodeRecord(v []byte) (Transition, error) {
+	var r transitionRec
+	if err := json.Unmarshal(v, &r); err != nil {
+		return Transition{}, err
+	}
+	return r.decode()
+}

@@ -62,6 +62,12 @@ const (
 	// StatusNotPlaced: the venue, asked after a grace period, does not have
 	// the order, and vigil chose not to resend it. Final.
 	StatusNotPlaced exchange.OrderStatus = "NOT_PLACED"
+	// StatusGone: the venue acknowledged the order, then answered "not
+	// found" to every check, a grace period apart (a testnet reset, an
+	// order archived). It was placed, so it is not NOT_PLACED, and it is
+	// never resent. Final, so it is asked about once; a later final word
+	// from the venue (its stream reporting a fill) still replaces it.
+	StatusGone exchange.OrderStatus = "GONE"
 	// StatusCancelRequested: a cancel is about to leave or its answer is
 	// not yet known.
 	StatusCancelRequested exchange.OrderStatus = "CANCEL_REQUESTED"
@@ -70,7 +76,7 @@ const (
 // Final reports whether s ends an order's life, counting the journal's own
 // final states.
 func Final(s exchange.OrderStatus) bool {
-	return s.Final() || s == StatusNotSent || s == StatusNotPlaced
+	return s.Final() || s == StatusNotSent || s == StatusNotPlaced || s == StatusGone
 }
 
 // Errors callers test with errors.Is.

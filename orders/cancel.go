@@ -110,8 +110,17 @@ func (d *Desk) cancelSent(ctx context.Context, v exchange.Venue, e store.Entry, 
 // learn queries an acknowledged order and journals the venue's answer.
 // With finalErr, a final order is reported as ErrAlreadyFinal.
 func (d *Desk) learn(ctx context.Context, v exchange.Venue, e store.Entry, finalErr bool) (exchange.Order, error) {
+	o, _, err := d.check(ctx, v, e, finalErr)
+	return o, err
+}
+
+// check is learn that also says how many of its attempts, a grace period
+// apart, the venue answered "not found": all of them is the venue's verdict
+// that it no longer has the order (see reconcileOne).
+func (d *Desk) check(ctx context.Context, v exchange.Venue, e store.Entry, finalErr bool) (exchange.Order, int, error) {
 	ref := exchange.OrderRef{Symbol: e.Req.Symbol, ClientID: e.ClientID, OrderID: e.OrderID}
 	var err error
+	notFound := 0
 	for i := range d.attempts {
 		if i > 0 {
 			if werr := d.wait(ctx, e.Account); werr != nil {
@@ -120,17 +129,20 @@ func (d *Desk) learn(ctx context.Context, v exchange.Venue, e store.Entry, final
 		}
 		var o exchange.Order
 		o, err = v.Query(ctx, ref)
+		if errors.Is(err, exchange.ErrOrderNotFound) {
+			notFound++
+		}
 		if err != nil {
 			continue
 		}
 		if err := d.ours(v, e, o); err != nil {
-			return e.Order(), &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
+			return e.Order(), notFound, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
 		}
 		o, err = d.adopt(e, o, "query")
 		if err == nil && finalErr && store.Final(o.Status) {
 			err = fmt.Errorf("%w: %s is %s", ErrAlreadyFinal, e.ClientID, o.Status)
 		}
-		return o, err
+		return o, notFound, err
 	}
-	return e.Order(), &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
+	return e.Order(), notFound, &UnresolvedError{Account: e.Account, ClientID: e.ClientID, Err: err}
 }

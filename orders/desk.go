@@ -60,6 +60,11 @@ const (
 	// retry may be seconds late. A generous slack only widens a guard that
 	// exists for ids we did not generate.
 	DefaultCreatedSlack = time.Minute
+	// DefaultConcurrency bounds one account's reconciliation queries in
+	// flight. The client's rate budget already paces them within the
+	// venue's limits; a handful in flight hides the round trip without
+	// opening a connection per order.
+	DefaultConcurrency = 8
 )
 
 // Errors callers test with errors.Is.
@@ -117,7 +122,15 @@ type Report struct {
 	NotPlaced    []string // client ids the venue never had, too old to resend
 	StillUnknown []string // client ids whose fate could not be learnt: entry stays closed
 	Stale        []string // acknowledged orders whose latest state could not be read
-	Missing      []string // acknowledged orders the venue no longer knows
+	// Missing are acknowledged orders the venue answered "not found" about,
+	// but not at every check: asked again next time.
+	Missing []string
+	// Gone are acknowledged orders the venue answered "not found" about at
+	// every check: journaled GONE (final, with the reason), never resent.
+	Gone []string
+	// Left were not started before ctx ended: the next reconciliation
+	// settles them. An intent in doubt among them keeps order entry closed.
+	Left []string
 	// Held are fresh intents the venue does not have, which a read-only
 	// reconciliation may not resend: the next Reconcile (order place, the
 	// cockpit) resends or settles them. They keep order entry closed.
@@ -155,6 +168,10 @@ func WithAttempts(n int) Option { return func(d *Desk) { d.attempts = max(n, 1) 
 // WithCreatedSlack sets the ownership guard's slack (see DefaultCreatedSlack).
 func WithCreatedSlack(s time.Duration) Option { return func(d *Desk) { d.slack = s } }
 
+// WithConcurrency bounds one account's reconciliation queries in flight
+// (see DefaultConcurrency).
+func WithConcurrency(n int) Option { return func(d *Desk) { d.concurrency = max(n, 1) } }
+
 // Desk places and cancels orders for a set of accounts. It is safe for
 // concurrent use.
 type Desk struct {
@@ -166,6 +183,7 @@ type Desk struct {
 	maxResendAge time.Duration
 	attempts     int
 	slack        time.Duration
+	concurrency  int
 
 	mu      sync.Mutex
 	ready   map[string]bool
@@ -187,6 +205,7 @@ func NewDesk(j *store.Journal, venues map[string]exchange.Venue, opts ...Option)
 		maxResendAge: DefaultMaxResendAge,
 		attempts:     DefaultAttempts,
 		slack:        DefaultCreatedSlack,
+		concurrency:  DefaultConcurrency,
 		ready:        map[string]bool{},
 		busy:         map[string]bool{},
 		later:        map[string]exchange.Order{},
@@ -206,8 +225,9 @@ func (d *Desk) Ready(account string) bool {
 }
 
 // Subscribe calls fn after every journaled change, on the goroutine that
-// made it; fn must not block (hand the event to a channel or the UI
-// bridge). The returned func unsubscribes.
+// made it, which may be several at once (a reconciliation settles its
+// entries concurrently); fn must not block (hand the event to a channel or
+// the UI bridge). The returned func unsubscribes.
 func (d *Desk) Subscribe(fn func(Event)) (cancel func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -3,6 +3,8 @@ package orders
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/store"
@@ -24,6 +26,16 @@ import (
 // one is resent only if a new place of it would pass Check now without a
 // confirmation; otherwise it is marked NOT_PLACED with the reason.
 //
+// An acknowledged order the venue answers "not found" about at every check,
+// a grace period apart (a testnet reset, an order the venue archived), is
+// journaled GONE with that reason: it was placed, so it is neither
+// NOT_PLACED nor resent, and being final it is not asked about again.
+//
+// Entries are settled concurrently: their grace periods overlap, and at
+// most WithConcurrency requests are in flight, paced by the client's rate
+// budget. When ctx ends first, what was not started is in Report.Left and
+// the error is ctx's; what was settled stays journaled.
+//
 // Only a front end that may place calls Reconcile; one that only reads
 // calls ReconcileReadOnly.
 func (d *Desk) Reconcile(ctx context.Context, account string) (Report, error) {
@@ -33,6 +45,8 @@ func (d *Desk) Reconcile(ctx context.Context, account string) (Report, error) {
 // ReconcileReadOnly is Reconcile that never sends an order: for commands
 // that only ask (vigil order list, status, cancel). A young intent the venue
 // does not have is left in doubt (Report.Held) for the next Reconcile.
+// Verdicts about acknowledged orders (GONE) are journaled all the same: they
+// send nothing, and they spare the next command the same checks.
 func (d *Desk) ReconcileReadOnly(ctx context.Context, account string) (Report, error) {
 	return d.reconcile(ctx, account, true, resendNever)
 }
@@ -49,6 +63,26 @@ func uncertain(s exchange.OrderStatus) bool {
 	return s == exchange.StatusPending || s == exchange.StatusUnknown || s == store.StatusSent
 }
 
+// maxSettling bounds the entries of one reconciliation settled at once.
+// Most of an entry's time is a grace wait, which holds no request, so it is
+// well above the requests in flight; it bounds goroutines and memory when
+// the journal holds thousands of entries to settle.
+const maxSettling = 256
+
+// verdict is what settling one entry came to; see Report.
+type verdict int
+
+const (
+	vResolved verdict = iota
+	vResent
+	vNotPlaced
+	vStillUnknown
+	vHeld
+	vStale
+	vMissing
+	vGone
+)
+
 func (d *Desk) reconcile(ctx context.Context, account string, all bool, policy resendPolicy) (Report, error) {
 	r := Report{Account: account}
 	v, err := d.venue(account)
@@ -59,10 +93,13 @@ func (d *Desk) reconcile(ctx context.Context, account string, all bool, policy r
 	if err != nil {
 		return r, err
 	}
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return r, err
-		}
+	lv := &paced{Venue: v, slots: make(chan struct{}, d.concurrency)}
+	verdicts := make([]verdict, len(entries))
+	started := make([]bool, len(entries))
+	settling := make(chan struct{}, maxSettling)
+	var wg sync.WaitGroup
+	leftUncertain := false
+	for i, e := range entries {
 		var fe *ForeignError
 		if errors.As(foreign(v, e), &fe) {
 			// Its order, if any, is on another venue or network: asking
@@ -73,53 +110,132 @@ func (d *Desk) reconcile(ctx context.Context, account string, all bool, policy r
 		if !all && !uncertain(e.Status) {
 			continue
 		}
+		if ctx.Err() == nil {
+			select {
+			case settling <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			r.Left = append(r.Left, e.ClientID)
+			leftUncertain = leftUncertain || uncertain(e.Status)
+			continue
+		}
 		release, ok := d.claim(account, e.ClientID)
 		if !ok {
+			<-settling
 			r.Busy++
 			continue
 		}
 		r.Checked++
-		d.reconcileOne(ctx, v, e, policy, &r)
-		release()
+		started[i] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-settling }()
+			defer release()
+			verdicts[i] = d.reconcileOne(ctx, lv, e, policy)
+		}()
 	}
-	if len(r.StillUnknown) == 0 && len(r.Held) == 0 {
+	wg.Wait()
+	for i, e := range entries {
+		if !started[i] {
+			continue
+		}
+		switch verdicts[i] {
+		case vResolved:
+			r.Resolved++
+		case vResent:
+			r.Resent++
+		case vNotPlaced:
+			r.NotPlaced = append(r.NotPlaced, e.ClientID)
+		case vStillUnknown:
+			r.StillUnknown = append(r.StillUnknown, e.ClientID)
+		case vHeld:
+			r.Held = append(r.Held, e.ClientID)
+		case vStale:
+			r.Stale = append(r.Stale, e.ClientID)
+		case vMissing:
+			r.Missing = append(r.Missing, e.ClientID)
+		case vGone:
+			r.Gone = append(r.Gone, e.ClientID)
+		}
+	}
+	if len(r.StillUnknown) == 0 && len(r.Held) == 0 && !leftUncertain {
 		d.mu.Lock()
 		d.ready[account] = true
 		d.mu.Unlock()
 	}
+	if len(r.Left) > 0 {
+		return r, ctx.Err()
+	}
 	return r, nil
 }
 
-func (d *Desk) reconcileOne(ctx context.Context, v exchange.Venue, e store.Entry, policy resendPolicy, r *Report) {
-	switch {
-	case uncertain(e.Status):
+func (d *Desk) reconcileOne(ctx context.Context, v exchange.Venue, e store.Entry, policy resendPolicy) verdict {
+	if uncertain(e.Status) {
 		_, out, _ := d.resolve(ctx, v, e, policy, "reconcile")
 		switch out {
 		case held:
-			r.Held = append(r.Held, e.ClientID)
-		case adopted:
-			r.Resolved++
+			return vHeld
+		case adopted, rejected, notSent:
+			return vResolved
 		case resent:
-			r.Resent++
+			return vResent
 		case notPlaced:
-			r.NotPlaced = append(r.NotPlaced, e.ClientID)
-		case rejected, notSent:
-			r.Resolved++
-		default:
-			r.StillUnknown = append(r.StillUnknown, e.ClientID)
+			return vNotPlaced
 		}
-	default:
-		// Acknowledged, or a cancel whose answer was lost: the order exists,
-		// so only its state is to learn.
-		_, err := d.learn(ctx, v, e, false)
-		var u *UnresolvedError
-		switch {
-		case err == nil:
-			r.Resolved++
-		case errors.As(err, &u) && errors.Is(err, exchange.ErrOrderNotFound):
-			r.Missing = append(r.Missing, e.ClientID)
-		default:
-			r.Stale = append(r.Stale, e.ClientID)
-		}
+		return vStillUnknown
 	}
+	// Acknowledged, or a cancel whose answer was lost: the order exists (or
+	// did), so only its state is to learn.
+	_, notFound, err := d.check(ctx, v, e, false)
+	var u *UnresolvedError
+	switch {
+	case err == nil:
+		return vResolved
+	case notFound >= 2 && notFound == d.attempts:
+		// Every check, a grace period apart, said not found: the venue has
+		// lost it. Journaled once, so no later start pays for it again.
+		grace := d.graceFor(e.Account)
+		reason := fmt.Sprintf("not found at the venue after %d checks, %s apart; it was acknowledged", notFound, grace)
+		if e.OrderID != "" {
+			reason += " as order " + e.OrderID
+		}
+		reason += " (a testnet reset or an archived order?), so it is not resent"
+		if _, jerr := d.append(e, store.Transition{Status: store.StatusGone, Reason: reason, Via: "reconcile"}); jerr != nil {
+			return vMissing
+		}
+		return vGone
+	case errors.As(err, &u) && errors.Is(err, exchange.ErrOrderNotFound):
+		return vMissing
+	}
+	return vStale
+}
+
+// paced bounds a reconciliation's queries in flight to one account's
+// venue: the client's budget paces them over its windows, this bounds the
+// burst and the connections it opens. Resends are not held back: they are
+// rare (intents under MaxResendAge) and an order waiting for a slot would
+// only arrive later.
+type paced struct {
+	exchange.Venue
+	slots chan struct{}
+}
+
+func (p *paced) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *paced) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Order, error) {
+	if err := p.acquire(ctx); err != nil {
+		return exchange.Order{}, err
+	}
+	defer func() { <-p.slots }()
+	return p.Venue.Query(ctx, ref)
 }

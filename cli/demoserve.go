@@ -21,7 +21,7 @@ import (
 	"github.com/vigil-trade/vigil/store"
 )
 
-const demoServeUsage = `usage: vigil demo serve [--dir DIR] [--seed N] [--faults] [--quiet] [--clock-offset [VENUE=]D]
+const demoServeUsage = `usage: vigil demo serve [--dir DIR] [--seed N] [--accounts N] [--faults] [--quiet] [--clock-offset [VENUE=]D]
 
 Runs the demo's fake venues (Binance, OKX and Bybit look-alikes on
 loopback) until ctrl+c, and writes into DIR what a separate vigil needs to
@@ -44,6 +44,12 @@ Flags:
   --dir DIR   where to write (default $XDG_STATE_HOME/vigil/demo, or
               ~/.local/state/vigil/demo, or a new temporary directory)
   --seed N    seed for prices and fills (default: from the clock)
+  --accounts N
+              how many accounts, 4 to 100 (default 4: demo-binance,
+              demo-binance-ed, demo-okx, demo-bybit); more are further
+              keys on the same three fakes, dealt in turn: demo-binance-2,
+              demo-okx-2, demo-bybit-2, demo-binance-3, … The config lists
+              them all: how to see the cockpit carry many accounts.
   --faults    inject the demo's slow answers, 5xx and stream drops
   --quiet     no resting orders of the demo's own on the accounts
   --clock-offset [VENUE=]D
@@ -56,6 +62,7 @@ Flags:
 Examples:
   vigil demo serve
   vigil demo serve --dir /tmp/vd --seed 7
+  vigil demo serve --accounts 20 --quiet
   vigil demo serve --clock-offset 12s --clock-offset binance=-1.8s
 `
 
@@ -78,6 +85,7 @@ func runDemoServe(ctx context.Context, env *Env, args []string) int {
 	fs := env.Flags(cmd)
 	dir := fs.String("dir", "", "")
 	seedFlag := fs.String("seed", "", "")
+	nAccounts := fs.Int("accounts", demo.DefaultAccounts, "")
 	faults := fs.Bool("faults", false, "")
 	quiet := fs.Bool("quiet", false, "")
 	var offsets clockOffsets
@@ -97,12 +105,15 @@ func runDemoServe(ctx context.Context, env *Env, args []string) int {
 		}
 		seed = n
 	}
+	if *nAccounts < demo.DefaultAccounts || *nAccounts > demo.MaxAccounts {
+		return env.Fail(usagef(cmd, "--accounts %d: want %d to %d", *nAccounts, demo.DefaultAccounts, demo.MaxAccounts))
+	}
 	d, err := demoServeDir(env, *dir)
 	if err != nil {
 		return env.Fail(err)
 	}
 
-	opts := []demo.Option{demo.WithSeed(seed), demo.WithFaults(*faults)}
+	opts := []demo.Option{demo.WithSeed(seed), demo.WithFaults(*faults), demo.WithAccounts(*nAccounts)}
 	if *quiet {
 		opts = append(opts, demo.WithoutOrders())
 	}

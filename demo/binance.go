@@ -24,8 +24,8 @@ const (
 // startBinance runs a fake Binance (testnet flavour) whose clock runs 40 ms
 // ahead and gains 30 ms an hour, with two accounts: an HMAC key, and an
 // Ed25519 key on a client whose local clock lags 250 ms, so the clock pane
-// shows two different offsets for one venue.
-func startBinance(seed uint64, hc *http.Client) (*kit, error) {
+// shows two different offsets for one venue; then extra HMAC accounts.
+func startBinance(seed uint64, hc *http.Client, extra int) (*kit, error) {
 	x := sim.New(sim.WithSeed(seed))
 	for _, s := range demoSymbols(binancetest.DefaultSymbols(), "BTCUSDT", "ETHUSDT") {
 		if err := x.AddSymbol(s); err != nil {
@@ -79,15 +79,21 @@ func startBinance(seed uint64, hc *http.Client) (*kit, error) {
 	edID := randomID(64)
 	srv.AddEd25519Key(edID, pub, perms(BinanceEd25519))
 
-	accounts := []struct {
+	type acct struct {
 		name   string
 		id     string
 		scheme exchange.Scheme
 		secret crypto.Secret
 		now    func() time.Time
-	}{
+	}
+	accounts := []acct{
 		{BinanceHMAC, hmacID, exchange.SchemeHMAC, secret, time.Now},
 		{BinanceEd25519, edID, exchange.SchemeEd25519, edSecret, func() time.Time { return time.Now().Add(-250 * time.Millisecond) }},
+	}
+	for j := range extra {
+		name, id, sec := extraName(BinanceHMAC, j), randomID(64), randomID(64)
+		srv.AddHMACKey(id, sec, perms(name))
+		accounts = append(accounts, acct{name, id, exchange.SchemeHMAC, crypto.NewSecret([]byte(sec)), time.Now})
 	}
 	for _, a := range accounts {
 		// The testnet reports canWithdraw from the account, not the key;

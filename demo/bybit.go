@@ -15,8 +15,8 @@ import (
 const BybitAccount = "demo-bybit"
 
 // startBybit runs a fake Bybit testnet whose clock is 15 ms ahead, with one
-// HMAC key not bound to any IP.
-func startBybit(seed uint64, hc *http.Client) (*kit, error) {
+// HMAC key not bound to any IP, and extra more.
+func startBybit(seed uint64, hc *http.Client, extra int) (*kit, error) {
 	x := sim.New(sim.WithSeed(seed))
 	for _, s := range demoSymbols(bybittest.DefaultSymbols(), "BTCUSDT", "ETHUSDT") {
 		if err := x.AddSymbol(s); err != nil {
@@ -39,32 +39,38 @@ func startBybit(seed uint64, hc *http.Client) (*kit, error) {
 		close:      srv.Close,
 	}
 	created := time.Now().Add(-45 * 24 * time.Hour)
-	id, secret := randomID(18), randomID(36)
-	perms := bybittest.TradePerms(BybitAccount)
-	perms.Created = created
-	perms.Note = "vigil demo"
-	srv.AddKey(id, secret, perms)
-	if err := fund(x, BybitAccount); err != nil {
-		srv.Close()
-		return nil, err
+	names := []string{BybitAccount}
+	for j := range extra {
+		names = append(names, extraName(BybitAccount, j))
 	}
-	c, err := bybit.New(
-		bybit.WithAccount(exchange.AccountInfo{
-			Name: BybitAccount, Venue: "bybit", Network: exchange.Testnet, Scheme: exchange.SchemeHMAC,
-			KeyID: crypto.MaskID(id), KeyCreated: created, Demo: true,
-		}),
-		bybit.WithNetwork(exchange.Testnet),
-		bybit.WithBaseURL(srv.URL),
-		bybit.WithWSURL(srv.WSURL),
-		bybit.WithKey(id, crypto.NewSecret([]byte(secret))),
-		bybit.WithHTTPClient(hc),
-	)
-	if err != nil {
-		srv.Close()
-		return nil, err
+	for _, name := range names {
+		id, secret := randomID(18), randomID(36)
+		perms := bybittest.TradePerms(name)
+		perms.Created = created
+		perms.Note = "vigil demo"
+		srv.AddKey(id, secret, perms)
+		if err := fund(x, name); err != nil {
+			srv.Close()
+			return nil, err
+		}
+		c, err := bybit.New(
+			bybit.WithAccount(exchange.AccountInfo{
+				Name: name, Venue: "bybit", Network: exchange.Testnet, Scheme: exchange.SchemeHMAC,
+				KeyID: crypto.MaskID(id), KeyCreated: created, Demo: true,
+			}),
+			bybit.WithNetwork(exchange.Testnet),
+			bybit.WithBaseURL(srv.URL),
+			bybit.WithWSURL(srv.WSURL),
+			bybit.WithKey(id, crypto.NewSecret([]byte(secret))),
+			bybit.WithHTTPClient(hc),
+		)
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		k.venues = append(k.venues, c)
+		k.accounts = append(k.accounts, Account{Name: name, Venue: "bybit", BaseURL: srv.URL, WSURL: srv.WSURL,
+			KeyID: id, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(secret)), Created: created})
 	}
-	k.venues = append(k.venues, c)
-	k.accounts = append(k.accounts, Account{Name: BybitAccount, Venue: "bybit", BaseURL: srv.URL, WSURL: srv.WSURL,
-		KeyID: id, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(secret)), Created: created})
 	return k, nil
 }

@@ -32,6 +32,7 @@ type options struct {
 	quote     time.Duration
 	orders    bool
 	offsets   map[string]time.Duration // venue ("" for every venue) → extra clock offset
+	accounts  int
 }
 
 // WithSeed seeds every simulated choice (price walks, latency, fault draws,
@@ -83,6 +84,22 @@ func (o *options) clockOffset(venue string) time.Duration {
 	return o.offsets[""]
 }
 
+// DefaultAccounts is how many accounts the demo opens unless told
+// otherwise: two keys on the Binance fake (HMAC and Ed25519), one on OKX's,
+// one on Bybit's.
+const DefaultAccounts = 4
+
+// MaxAccounts bounds WithAccounts: each account is a key, a client, a
+// private stream and a few resting orders.
+const MaxAccounts = 100
+
+// WithAccounts opens n accounts instead of DefaultAccounts, for seeing how
+// the cockpit carries many: the default four, then one more HMAC key at a
+// time on the Binance, OKX and Bybit fakes in turn (demo-binance-2,
+// demo-okx-2, demo-bybit-2, demo-binance-3, …), each its own funded
+// account. n below DefaultAccounts or above MaxAccounts makes Start fail.
+func WithAccounts(n int) Option { return func(o *options) { o.accounts = n } }
+
 // WithoutOrders skips the resting orders placed at startup and the
 // top-ups, for callers that want quiet accounts (`vigil check --demo`).
 func WithoutOrders() Option { return func(o *options) { o.orders = false } }
@@ -127,15 +144,19 @@ type kit struct {
 // builds the clients and starts the life goroutines, which end with ctx or
 // Close. Close must be called either way.
 func Start(ctx context.Context, opts ...Option) (*Demo, error) {
-	o := options{seed: 1, stepEvery: 750 * time.Millisecond, quote: 20 * time.Second, orders: true}
+	o := options{seed: 1, stepEvery: 750 * time.Millisecond, quote: 20 * time.Second, orders: true, accounts: DefaultAccounts}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.accounts < DefaultAccounts || o.accounts > MaxAccounts {
+		return nil, fmt.Errorf("demo: %d accounts: want %d to %d", o.accounts, DefaultAccounts, MaxAccounts)
 	}
 	life, cancel := context.WithCancel(ctx)
 	d := &Demo{tr: newTransport(), cancel: cancel}
 	hc := &http.Client{Transport: d.tr}
-	for i, start := range starters() {
-		k, err := start(venueSeed(o.seed, i), hc)
+	ss := starters()
+	for i, start := range ss {
+		k, err := start(venueSeed(o.seed, i), hc, extraAccounts(o.accounts-DefaultAccounts, i, len(ss)))
 		if err != nil {
 			d.Close()
 			return nil, err
@@ -347,7 +368,21 @@ func dropStreams(ctx context.Context, k *kit, rnd *rand.Rand) {
 	}
 }
 
-type starter func(seed uint64, hc *http.Client) (*kit, error)
+// A starter runs one fake venue with its default accounts and extra more
+// HMAC accounts named by extraName.
+type starter func(seed uint64, hc *http.Client, extra int) (*kit, error)
+
+// extraAccounts is venue i's share of extra accounts dealt round-robin
+// over n venues, the first venue first.
+func extraAccounts(extra, i, n int) int {
+	if extra <= i {
+		return 0
+	}
+	return (extra-i-1)/n + 1
+}
+
+// extraName names a venue's j-th extra account (from 0): demo-okx-2, …
+func extraName(base string, j int) string { return fmt.Sprintf("%s-%d", base, j+2) }
 
 func starters() []starter {
 	return []starter{startBinance, startOKX, startBybit}

@@ -15,8 +15,8 @@ import (
 const OKXAccount = "demo-okx"
 
 // startOKX runs a fake OKX in demo-trading mode whose clock is 120 ms
-// behind, with one HMAC key (and its API passphrase).
-func startOKX(seed uint64, hc *http.Client) (*kit, error) {
+// behind, with one HMAC key (and its API passphrase) and extra more.
+func startOKX(seed uint64, hc *http.Client, extra int) (*kit, error) {
 	x := sim.New(sim.WithSeed(seed))
 	for _, s := range demoSymbols(okxtest.DefaultSymbols(), "BTC-USDT", "ETH-USDT") {
 		if err := x.AddSymbol(s); err != nil {
@@ -38,33 +38,40 @@ func startOKX(seed uint64, hc *http.Client) (*kit, error) {
 		dropStream: func() { srv.SetStreamFault(sim.StreamDrop, 0) },
 		close:      srv.Close,
 	}
-	id, secret, pass := randomUUID(), randomID(32), randomID(16)
-	perms := okxtest.TradePerms(OKXAccount)
-	perms.Label = "vigil demo"
-	srv.AddKey(id, secret, pass, perms)
-	if err := fund(x, OKXAccount); err != nil {
-		srv.Close()
-		return nil, err
+	created := time.Now().Add(-12 * 24 * time.Hour)
+	names := []string{OKXAccount}
+	for j := range extra {
+		names = append(names, extraName(OKXAccount, j))
 	}
-	c, err := okx.New(
-		okx.WithAccount(exchange.AccountInfo{
-			Name: OKXAccount, Venue: "okx", Network: exchange.Testnet, Scheme: exchange.SchemeHMAC,
-			KeyID: crypto.MaskID(id), KeyCreated: time.Now().Add(-12 * 24 * time.Hour), Demo: true,
-		}),
-		okx.WithNetwork(exchange.Testnet),
-		okx.WithBaseURL(srv.URL),
-		okx.WithWSURL(srv.WSURL),
-		okx.WithKey(id, crypto.NewSecret([]byte(secret)), crypto.NewSecret([]byte(pass))),
-		okx.WithHTTPClient(hc),
-	)
-	if err != nil {
-		srv.Close()
-		return nil, err
+	for _, name := range names {
+		id, secret, pass := randomUUID(), randomID(32), randomID(16)
+		perms := okxtest.TradePerms(name)
+		perms.Label = "vigil demo"
+		srv.AddKey(id, secret, pass, perms)
+		if err := fund(x, name); err != nil {
+			srv.Close()
+			return nil, err
+		}
+		c, err := okx.New(
+			okx.WithAccount(exchange.AccountInfo{
+				Name: name, Venue: "okx", Network: exchange.Testnet, Scheme: exchange.SchemeHMAC,
+				KeyID: crypto.MaskID(id), KeyCreated: created, Demo: true,
+			}),
+			okx.WithNetwork(exchange.Testnet),
+			okx.WithBaseURL(srv.URL),
+			okx.WithWSURL(srv.WSURL),
+			okx.WithKey(id, crypto.NewSecret([]byte(secret)), crypto.NewSecret([]byte(pass))),
+			okx.WithHTTPClient(hc),
+		)
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		k.venues = append(k.venues, c)
+		k.accounts = append(k.accounts, Account{Name: name, Venue: "okx", BaseURL: srv.URL, WSURL: srv.WSURL,
+			KeyID: id, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(secret)),
+			Passphrase: crypto.NewSecret([]byte(pass)), Created: created})
 	}
-	k.venues = append(k.venues, c)
-	k.accounts = append(k.accounts, Account{Name: OKXAccount, Venue: "okx", BaseURL: srv.URL, WSURL: srv.WSURL,
-		KeyID: id, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(secret)),
-		Passphrase: crypto.NewSecret([]byte(pass)), Created: c.Info().KeyCreated})
 	return k, nil
 }
 

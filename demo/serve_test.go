@@ -42,3 +42,47 @@ func TestAccountsReachTheFakes(t *testing.T) {
 		t.Fatal("Accounts handed out the demo's own secret")
 	}
 }
+
+func TestWithAccountsDealsKeysOverTheFakes(t *testing.T) {
+	ctx := context.Background()
+	d, err := demo.Start(ctx, demo.WithSeed(3), demo.WithoutOrders(), demo.WithAccounts(9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var names []string
+	seen := map[string]bool{}
+	for _, a := range d.Accounts() {
+		if seen[a.Name] {
+			t.Fatalf("account %s twice", a.Name)
+		}
+		seen[a.Name] = true
+		names = append(names, a.Name+"@"+a.Venue)
+	}
+	want := "demo-binance@binance demo-binance-ed@binance demo-binance-2@binance demo-binance-3@binance " +
+		"demo-okx@okx demo-okx-2@okx demo-okx-3@okx demo-bybit@bybit demo-bybit-2@bybit"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("accounts %s, want %s", got, want)
+	}
+	// Each extra key is its own funded account the fake accepts.
+	for _, v := range d.Venues() {
+		bals, err := v.Balances(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", v.Info().Name, err)
+		}
+		var usdt string
+		for _, b := range bals {
+			if b.Asset == "USDT" {
+				usdt = b.Free.String()
+			}
+		}
+		if usdt != "10000" {
+			t.Errorf("%s: USDT %q, want the demo's 10000", v.Info().Name, usdt)
+		}
+	}
+	for _, n := range []int{demo.DefaultAccounts - 1, demo.MaxAccounts + 1} {
+		if _, err := demo.Start(ctx, demo.WithAccounts(n)); err == nil {
+			t.Errorf("WithAccounts(%d) started", n)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -170,43 +171,57 @@ func deskEvents(desk *orders.Desk, now func() time.Time) ui.Producer {
 // then, every 15 s, whatever is still in doubt (UNKNOWN orders keep order
 // entry closed) and, every 5 minutes, every order not final, as a safety
 // net under the stream. Order entry for an account stays closed, with the
-// reason on the form, until its journal is settled.
+// reason on the form, until its journal is settled. Accounts are settled
+// in parallel, each on its own schedule: one slow venue, or one with many
+// orders to check, does not keep the others' order entry closed.
 func reconciler(desk *orders.Desk, venues []exchange.Venue, now func() time.Time) ui.Producer {
 	return func(ctx context.Context, emit func(string, tea.Msg)) {
+		var wg sync.WaitGroup
 		for _, v := range venues {
 			name := v.Info().Name
 			emit(name, views.OrderGateMsg{Account: name, Closed: "reconciling the order journal with the venue"})
+			wg.Go(func() { reconcileAccount(ctx, desk, name, now, emit) })
 		}
-		tick := time.NewTicker(15 * time.Second)
-		defer tick.Stop()
-		var lastFull time.Time
-		for pass := 0; ; pass++ {
-			full := pass == 0 || now().Sub(lastFull) >= 5*time.Minute
-			if full {
-				lastFull = now()
-			}
-			for _, v := range venues {
-				name := v.Info().Name
-				settle := desk.Reconcile
-				if !full {
-					settle = desk.Settle // a journal read, no request, while nothing is in doubt
-				}
-				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				r, err := settle(rctx, name)
-				cancel()
-				if ctx.Err() != nil {
-					return
-				}
-				if msg, ok := reconcileLog(r, err, now(), pass == 0); ok {
-					emit(name, msg)
-				}
-				emit(name, views.OrderGateMsg{Account: name, Closed: gateReason(desk.Ready(name), r, err)})
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
+		wg.Wait()
+	}
+}
+
+// reconcilePass bounds one reconciliation of one account; what it settles
+// is kept, and what it leaves the next pass takes up.
+const reconcilePass = 30 * time.Second
+
+func reconcileAccount(ctx context.Context, desk *orders.Desk, name string, now func() time.Time, emit func(string, tea.Msg)) {
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	var lastFull time.Time
+	for pass := 0; ; pass++ {
+		full := pass == 0 || now().Sub(lastFull) >= 5*time.Minute
+		if full {
+			lastFull = now()
+		}
+		settle := desk.Reconcile
+		if !full {
+			settle = desk.Settle // a journal read, no request, while nothing is in doubt
+		}
+		rctx, cancel := context.WithTimeout(ctx, reconcilePass)
+		r, err := settle(rctx, name)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if full && len(r.Left) > 0 {
+			// Cut short: the next pass is a full one again, so the rest
+			// is not left for five minutes.
+			lastFull = time.Time{}
+		}
+		if msg, ok := reconcileLog(r, err, now(), pass == 0); ok {
+			emit(name, msg)
+		}
+		emit(name, views.OrderGateMsg{Account: name, Closed: gateReason(desk.Ready(name), r, err)})
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }
@@ -217,6 +232,8 @@ func gateReason(ready bool, r orders.Report, err error) string {
 	switch {
 	case ready:
 		return ""
+	case err != nil && len(r.Left) > 0:
+		return fmt.Sprintf("%d orders still to reconcile with the venue; continuing", len(r.Left))
 	case err != nil:
 		return "order journal not reconciled (venue unreachable?); retrying"
 	case len(r.StillUnknown) == 1:
@@ -231,14 +248,14 @@ func gateReason(ready bool, r orders.Report, err error) string {
 // always says what it checked; later ones speak only when they found
 // something (a resend, an order the venue lost, one still UNKNOWN).
 func reconcileLog(r orders.Report, err error, at time.Time, first bool) (views.LogMsg, bool) {
-	if err != nil {
+	if err != nil && len(r.Left) == 0 {
 		if errorsIsContext(err) {
 			return views.LogMsg{}, false
 		}
 		return views.LogMsg{Time: at, Level: views.LevelError, Account: r.Account,
 			Text: "journal reconciliation failed: " + err.Error(), Advice: exchange.AdviceOf(err)}, true
 	}
-	notable := r.Resent > 0 || len(r.NotPlaced) > 0 || len(r.StillUnknown) > 0 || len(r.Missing) > 0 || len(r.Held) > 0
+	notable := r.Resent > 0 || len(r.NotPlaced) > 0 || len(r.StillUnknown) > 0 || len(r.Missing) > 0 || len(r.Gone) > 0 || len(r.Left) > 0 || len(r.Held) > 0
 	if r.Checked == 0 && len(r.StillUnknown) == 0 && len(r.Foreign) == 0 || !first && !notable {
 		return views.LogMsg{}, false
 	}
@@ -259,7 +276,15 @@ func reconcileLog(r orders.Report, err error, at time.Time, first bool) (views.L
 	}
 	if n := len(r.Missing); n > 0 {
 		lvl = views.LevelWarn
-		text += fmt.Sprintf(", %d the venue no longer knows", n)
+		text += fmt.Sprintf(", %d the venue did not find (asked again next time)", n)
+	}
+	if n := len(r.Gone); n > 0 {
+		lvl = views.LevelWarn
+		text += fmt.Sprintf(", %d acknowledged but gone from the venue (a testnet reset?): marked GONE, not resent", n)
+	}
+	if n := len(r.Left); n > 0 {
+		lvl = views.LevelWarn
+		text += fmt.Sprintf(", %d not reached in time (continued next pass)", n)
 	}
 	if n := len(r.StillUnknown); n > 0 {
 		lvl = views.LevelWarn

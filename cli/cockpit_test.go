@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ func TestGateReason(t *testing.T) {
 		{ready: true, want: ""},
 		{ready: true, r: orders.Report{StillUnknown: []string{"a"}}, want: ""},
 		{err: errors.New("dial tcp: refused"), want: "not reconciled"},
+		{err: context.DeadlineExceeded, r: orders.Report{Left: []string{"a", "b"}}, want: "2 orders still to reconcile"},
 		{r: orders.Report{StillUnknown: []string{"a"}}, want: "1 UNKNOWN order resolving"},
 		{r: orders.Report{StillUnknown: []string{"a", "b"}}, want: "2 UNKNOWN orders resolving"},
 		{want: "reconciling"},

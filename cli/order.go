@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -28,7 +29,10 @@ import (
 const ExitUnknown = 5
 
 // reconcileTimeout bounds the settling of earlier orders before acting, so
-// a venue that hangs cannot hold the command forever.
+// a venue that hangs cannot hold the command forever. What is settled by
+// then stays journaled; what is left is named and settled by the next
+// command (a venue that lost thousands of orders costs a few runs, each
+// doing work, never one that fails having done nothing).
 const reconcileTimeout = 2 * time.Minute
 
 const orderUsage = `usage: vigil order <place|cancel|status|list> --account NAME [flags]
@@ -236,6 +240,8 @@ type reconcileJSON struct {
 	StillUnknown []string      `json:"still_unknown"`
 	Stale        []string      `json:"stale"`
 	Missing      []string      `json:"missing"`
+	Gone         []string      `json:"gone"`
+	Left         []string      `json:"left"`
 	Held         []string      `json:"held"`
 	Foreign      []foreignJSON `json:"foreign"`
 	Changes      []changeJSON  `json:"changes"`
@@ -266,6 +272,7 @@ type changeJSON struct {
 	Status   string `json:"status"`
 	Via      string `json:"via"`
 	Reason   string `json:"reason,omitempty"`
+	created  time.Time
 }
 
 func toJSON(o exchange.Order, source string) orderJSON {
@@ -387,13 +394,16 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 // stderr what it learnt, one line per change.
 func (s *orderSession) reconcile(ctx context.Context) error {
 	rec := &reconcileJSON{NotPlaced: []string{}, StillUnknown: []string{}, Stale: []string{}, Missing: []string{},
-		Held: []string{}, Foreign: []foreignJSON{}, Changes: []changeJSON{}}
-	// Subscribe runs fn on the goroutine making the change, which here is
-	// this one, inside Reconcile.
+		Gone: []string{}, Left: []string{}, Held: []string{}, Foreign: []foreignJSON{}, Changes: []changeJSON{}}
+	// Subscribe runs fn on the goroutines making the changes: Reconcile
+	// settles entries concurrently.
+	var mu sync.Mutex
 	stop := s.desk.Subscribe(func(e orders.Event) {
 		if e.Account == s.name {
+			mu.Lock()
 			rec.Changes = append(rec.Changes, changeJSON{ClientID: e.Order.ClientID, Symbol: e.Order.Symbol,
-				Status: string(e.Order.Status), Via: e.Via, Reason: e.Order.Reason})
+				Status: string(e.Order.Status), Via: e.Via, Reason: e.Order.Reason, created: e.Order.Created})
+			mu.Unlock()
 		}
 	})
 	rctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
@@ -406,14 +416,25 @@ func (s *orderSession) reconcile(ctx context.Context) error {
 	r, err := settle(rctx, s.name)
 	cancel()
 	stop()
-	if err != nil {
+	partial := err != nil && len(r.Left) > 0 && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+	if err != nil && !partial {
 		return fmt.Errorf("reconciling the journal of %s with the venue: %w", s.name, err)
 	}
+	// In the journal's order (oldest intent first), each order's changes
+	// in the order they happened, however the settling interleaved.
+	slices.SortStableFunc(rec.Changes, func(a, b changeJSON) int {
+		if c := a.created.Compare(b.created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ClientID, b.ClientID)
+	})
 	rec.Checked, rec.Resolved, rec.Resent = r.Checked, r.Resolved, r.Resent
 	rec.NotPlaced = append(rec.NotPlaced, r.NotPlaced...)
 	rec.StillUnknown = append(rec.StillUnknown, r.StillUnknown...)
 	rec.Stale = append(rec.Stale, r.Stale...)
 	rec.Missing = append(rec.Missing, r.Missing...)
+	rec.Gone = append(rec.Gone, r.Gone...)
+	rec.Left = append(rec.Left, r.Left...)
 	rec.Held = append(rec.Held, r.Held...)
 	for _, f := range r.Foreign {
 		rec.Foreign = append(rec.Foreign, foreignJSON{ClientID: f.ClientID, Made: toBindingJSON(f.Made),
@@ -424,7 +445,7 @@ func (s *orderSession) reconcile(ctx context.Context) error {
 	w := s.env.Stderr
 	// Open orders are re-read on every run; a line only when something
 	// changed or is wrong keeps scripts' stderr quiet.
-	eventful := len(rec.Changes) > 0 || r.Resent > 0 || len(r.NotPlaced)+len(r.StillUnknown)+len(r.Stale)+len(r.Missing)+len(r.Held)+len(r.Foreign) > 0
+	eventful := len(rec.Changes) > 0 || r.Resent > 0 || len(r.NotPlaced)+len(r.StillUnknown)+len(r.Stale)+len(r.Missing)+len(r.Gone)+len(r.Left)+len(r.Held)+len(r.Foreign) > 0
 	if msg, ok := reconcileLog(r, nil, time.Time{}, true); ok && eventful {
 		fmt.Fprintf(w, "vigil: %s: %s\n", s.name, msg.Text)
 	}
@@ -445,10 +466,14 @@ func (s *orderSession) reconcile(ctx context.Context) error {
 		fmt.Fprintf(w, "vigil: %s: %v\n", s.name, f)
 	}
 	for _, id := range r.Missing {
-		fmt.Fprintf(w, "vigil: %s: %s was acknowledged but the venue no longer knows it\n", s.name, id)
+		fmt.Fprintf(w, "vigil: %s: %s was acknowledged but the venue did not find it (not at every check: asked again next time)\n", s.name, id)
 	}
 	for _, id := range r.Stale {
 		fmt.Fprintf(w, "vigil: %s: %s: its latest state could not be read; the journal may be behind\n", s.name, id)
+	}
+	if partial {
+		fmt.Fprintf(w, "vigil: %s: %d journal entries not reconciled within %s (a slow venue, or its rate budget spent): the next 'vigil order' command continues; what was settled is kept\n",
+			s.name, len(r.Left), reconcileTimeout)
 	}
 	return nil
 }
@@ -771,6 +796,9 @@ func (s *orderSession) report(res orderResult, o exchange.Order, err error, what
 	case errors.Is(err, orders.ErrNotReady):
 		res.Outcome, res.ExitCode = outcomeNotReady, ExitFailure
 		res.Error = fmt.Sprintf("%v: %d earlier order(s) still UNKNOWN (%s); nothing sent", err, len(s.rec.StillUnknown), strings.Join(s.rec.StillUnknown, ", "))
+		if n := len(s.rec.Left); n > 0 {
+			res.Error = fmt.Sprintf("%v: %d earlier order(s) not reconciled in time, some still in doubt; nothing sent", err, n)
+		}
 		res.Advice = "vigil asks the venue about them on every start; check one with 'vigil order status --client-id ID'"
 	case errors.Is(err, orders.ErrAlreadyFinal):
 		res.Outcome, res.ExitCode, res.Error = outcomeAlreadyFinal, ExitFailure, err.Error()

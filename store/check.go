@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -426,54 +425,48 @@ func guarded(f func() error) error {
 	return <-done
 }
 
-// verify refuses, without writing a byte, a journal that is not sound: a
-// damaged bbolt file, a tree bbolt's own check faults, or records vigil
-// cannot read. A journal that another process holds gives ErrInUse.
-func verify(path string) error {
-	err := guarded(func() error { return verifyOpen(path) })
-	return withPath(path, err)
+// verify refuses, without writing a byte, a journal whose pages bbolt
+// would fault on. It reads the meta pages, then, unless the checked mark
+// says the file is exactly as vigil last left it, walks every page of the
+// tree (walked reports that). A journal that another process holds gives
+// ErrInUse.
+func verify(path string) (walked bool, err error) {
+	err = guarded(func() error {
+		var err error
+		walked, err = verifyOpen(path)
+		return err
+	})
+	return walked, withPath(path, err)
 }
 
-func verifyOpen(path string) error {
+func verifyOpen(path string) (bool, error) {
 	// The meta pages first: bbolt maps the file and trusts them.
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("journal %s: %w", path, err)
+		return false, fmt.Errorf("journal %s: %w", path, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("journal %s: %w", path, err)
+		return false, fmt.Errorf("journal %s: %w", path, err)
 	}
 	if _, err := readMeta(f, st.Size()); err != nil {
-		return err
+		return false, err
 	}
 	// Read-only bbolt reads only the meta pages on open, and its shared
 	// lock keeps a writer from changing the file under the walk.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
 	if err != nil {
-		return openError(path, err)
+		return false, openError(path, err)
 	}
 	defer db.Close()
 	if st, err = f.Stat(); err != nil {
-		return fmt.Errorf("journal %s: %w", path, err)
+		return false, fmt.Errorf("journal %s: %w", path, err)
 	}
-	if err := checkPages(f, st.Size()); err != nil {
-		return err
+	if mark, err := fingerprint(f, st); err == nil && mark == readCheckedMark(path) {
+		return false, nil
 	}
-	return db.View(func(tx *bolt.Tx) error {
-		var errs []string
-		for err := range tx.Check() {
-			errs = append(errs, err.Error())
-		}
-		if len(errs) > 0 {
-			if len(errs) > 3 {
-				errs = append(errs[:3], fmt.Sprintf("and %d more", len(errs)-3))
-			}
-			return corruptf("it failed bbolt's consistency check: %s", strings.Join(errs, "; "))
-		}
-		return checkRecords(tx)
-	})
+	return true, checkPages(f, st.Size())
 }
 
 func openError(path string, err error) error {
@@ -491,47 +484,47 @@ func openError(path string, err error) error {
 	return fmt.Errorf("journal %s: %w", path, err)
 }
 
-// checkRecords reads every record the way the journal's methods will, so a
-// journal that opens is one they can read: vigil's buckets where they
-// belong, a schema it knows, and every intent, state, log and index entry
-// decodable and pointing at an intent.
-func checkRecords(tx *bolt.Tx) error {
+// checkRecords reads every record the way the journal's methods will:
+// vigil's buckets where they belong, a schema it knows, every order
+// decodable, and every index entry pointing at an order that agrees.
+func checkRecords(tx *bolt.Tx, progress func(done int)) error {
 	m := tx.Bucket(bMeta)
 	if m == nil || tx.Bucket(bAccounts) == nil {
 		return corruptf("a bbolt file without vigil's buckets")
 	}
 	v, err := strconv.Atoi(string(m.Get(kSchema)))
-	if err != nil || v < 1 {
+	if err != nil || v != SchemaVersion {
 		return corruptf("schema version %q", m.Get(kSchema))
 	}
-	if v > SchemaVersion {
-		return fmt.Errorf("journal has schema %d, this vigil knows %d: %w", v, SchemaVersion, ErrSchema)
-	}
 	accounts := tx.Bucket(bAccounts)
+	done := 0
 	return accounts.ForEach(func(name, _ []byte) error {
 		a := accounts.Bucket(name)
 		if a == nil {
 			return corruptf("account %q is not a bucket", name)
 		}
-		return checkAccount(string(name), a)
+		return checkAccount(string(name), a, func() {
+			done++
+			if progress != nil && done%1000 == 0 {
+				progress(done)
+			}
+		})
 	})
 }
 
-func checkAccount(account string, a *bolt.Bucket) error {
+func checkAccount(account string, a *bolt.Bucket, tick func()) error {
 	subs := map[string]*bolt.Bucket{}
-	for _, name := range [][]byte{bIntents, bLog, bState, bOpen, bTime} {
+	for _, name := range accountBuckets {
 		b := a.Bucket(name)
 		if b == nil {
 			return corruptf("account %q has no %s bucket", account, name)
 		}
 		subs[string(name)] = b
 	}
-	intents, state := subs[string(bIntents)], subs[string(bState)]
-	isIntent := func(id []byte) bool { return intents.Get(id) != nil }
 	// Every entry of these buckets is a plain value, never a bucket.
 	for name, b := range subs {
-		err := b.ForEach(func(k, _ []byte) error {
-			if b.Bucket(k) != nil {
+		err := b.ForEach(func(k, v []byte) error {
+			if v == nil && b.Bucket(k) != nil {
 				return corruptf("account %q: %s entry %q is a bucket", account, name, k)
 			}
 			return nil
@@ -540,27 +533,30 @@ func checkAccount(account string, a *bolt.Bucket) error {
 			return err
 		}
 	}
-	err := intents.ForEach(func(id, _ []byte) error {
-		_, err := readEntry(a, account, id)
+	orders, open := subs[string(bOrders)], subs[string(bOpen)]
+	err := orders.ForEach(func(id, _ []byte) error {
+		tick()
+		e, err := readEntry(a, account, id)
 		if err != nil {
-			return corruptf("account %q: %s", account, cause(err))
+			return err
+		}
+		if (open.Get(id) != nil) == e.Final() {
+			return corruptf("account %q: order %q is %s, and the open index says otherwise", account, id, e.Status)
+		}
+		if subs[string(bTime)].Get(timeKey(e.Created, e.ClientID)) == nil {
+			return corruptf("account %q: order %q is missing from the history index", account, id)
+		}
+		if e.OrderID != "" && subs[string(bOID)].Get([]byte(e.OrderID)) == nil {
+			return corruptf("account %q: order id %q of %q is not indexed", account, e.OrderID, id)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	err = state.ForEach(func(id, _ []byte) error {
-		if !isIntent(id) {
-			return corruptf("account %q: state of %q, which has no intent", account, id)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	err = subs[string(bOpen)].ForEach(func(id, _ []byte) error {
-		if !isIntent(id) {
+	isOrder := func(id []byte) bool { return orders.Get(id) != nil }
+	err = open.ForEach(func(id, _ []byte) error {
+		if !isOrder(id) {
 			return corruptf("account %q: open order %q has no intent", account, id)
 		}
 		return nil
@@ -569,7 +565,7 @@ func checkAccount(account string, a *bolt.Bucket) error {
 		return err
 	}
 	err = subs[string(bTime)].ForEach(func(k, _ []byte) error {
-		if len(k) < 8 || !isIntent(k[8:]) {
+		if len(k) < 8 || !isOrder(k[8:]) {
 			return corruptf("account %q: history key %q names no intent", account, k)
 		}
 		return nil
@@ -577,22 +573,10 @@ func checkAccount(account string, a *bolt.Bucket) error {
 	if err != nil {
 		return err
 	}
-	return subs[string(bLog)].ForEach(func(k, v []byte) error {
-		if len(k) < 9 || k[len(k)-9] != 0 || !isIntent(k[:len(k)-9]) {
-			return corruptf("account %q: record key %q names no intent", account, k)
-		}
-		if _, err := decodeRecord(v); err != nil {
-			return corruptf("account %q: record %q: %s", account, k, cause(err))
+	return subs[string(bOID)].ForEach(func(k, id []byte) error {
+		if !isOrder(id) {
+			return corruptf("account %q: order id %q indexes %q, which is not an order", account, k, id)
 		}
 		return nil
 	})
-}
-
-// decodeRecord reads one log record as Records does.
-func decodeRecord(v []byte) (Transition, error) {
-	var r transitionRec
-	if err := json.Unmarshal(v, &r); err != nil {
-		return Transition{}, err
-	}
-	return r.decode()
 }

@@ -17,9 +17,7 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,7 +40,7 @@ const FileName = "journal.db"
 
 // SchemaVersion is written into every journal so a later vigil can migrate
 // an older file and an older vigil refuses a newer one.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // lockTimeout bounds the wait for another process's file lock: a second
 // vigil on the same data_dir gets an error instead of hanging.
@@ -179,32 +178,52 @@ func (e Entry) Order() exchange.Order {
 type Journal struct {
 	db   *bolt.DB
 	path string
+	// damaged: a read met a corrupt page or record, so Close must not
+	// mark the file as sound.
+	damaged atomic.Bool
 }
 
-// Bucket layout:
+// Bucket layout (schema 2):
 //
-//	meta/schema                     -> "1"
-//	accounts/<account>/intents/<id> -> intentRec
-//	accounts/<account>/log/<id>\x00<seq:8> -> transitionRec
-//	accounts/<account>/state/<id>   -> stateRec (current-state index)
-//	accounts/<account>/open/<id>    -> "" while not final
+//	meta/schema                             -> "2"
+//	accounts/<account>/orders/<id>          -> the order: intent and transitions (records.go)
+//	accounts/<account>/open/<id>            -> "" while not final
 //	accounts/<account>/time/<created:8><id> -> "" (history order)
+//	accounts/<account>/oid/<venue order id> -> <id>
+//
+// Schema 1 had intents/<id>, state/<id> and log/<id>\x00<seq:8> in JSON
+// where orders/ and oid/ are now; Open migrates it (migrate.go).
 var (
 	bMeta     = []byte("meta")
 	bAccounts = []byte("accounts")
-	bIntents  = []byte("intents")
-	bLog      = []byte("log")
-	bState    = []byte("state")
+	bOrders   = []byte("orders")
 	bOpen     = []byte("open")
 	bTime     = []byte("time")
+	bOID      = []byte("oid")
 	kSchema   = []byte("schema")
 )
 
-// Open opens the journal at path, creating it if it does not exist. A file
-// that is not a sound journal, whatever its bytes, is reported as a
-// *CorruptError (errors.Is ErrCorrupt) and left exactly as it is; a file
-// another process holds gives ErrInUse after a second. Opening a sound
-// journal writes nothing to it.
+// accountBuckets are the buckets every account has.
+var accountBuckets = [][]byte{bOrders, bOpen, bTime, bOID}
+
+// fillPercent packs the pages of buckets whose keys mostly arrive in
+// order (client ids and history keys start with a timestamp, venue order
+// ids grow): bbolt's default of half-full pages doubles the file.
+const fillPercent = 0.95
+
+// Open opens the journal at path, creating it if it does not exist, and
+// migrates a journal an older vigil wrote. A file that is not a sound
+// journal, whatever its bytes, is reported as a *CorruptError (errors.Is
+// ErrCorrupt) and left exactly as it is, by Open or by the first read that
+// meets the damage; a file another process holds gives ErrInUse after a
+// second. Opening a sound journal of the current schema writes nothing to
+// it.
+//
+// Open reads the meta pages and, unless the file is exactly as vigil last
+// closed it (see checkedMark), walks every page of the tree without
+// decoding records: that walk is what keeps bbolt from faulting on a
+// damaged file. Records are decoded, bounds checked, when read; Check
+// decodes all of them.
 func Open(path string) (*Journal, error) {
 	info, err := os.Stat(path)
 	switch {
@@ -217,11 +236,8 @@ func Open(path string) (*Journal, error) {
 	case !info.Mode().IsRegular():
 		return nil, &CorruptError{Path: path, Cause: "not a regular file"}
 	}
-	// bbolt maps the file and trusts every page header and offset in it: a
-	// damaged file makes it read past its map (SIGSEGV, SIGBUS) or index
-	// past a slice. verify reads the whole file first, without bbolt and
-	// without writing.
-	if err := verify(path); err != nil {
+	walked, err := verify(path)
+	if err != nil {
 		return nil, err
 	}
 	var db *bolt.DB
@@ -237,6 +253,9 @@ func Open(path string) (*Journal, error) {
 	if err := j.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if walked {
+		writeCheckedMark(path)
 	}
 	return j, nil
 }
@@ -295,33 +314,86 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// checkSchema reads the schema again under the write lock (verify read it
-// under a shared one). It writes nothing: a sound journal is opened without
-// a byte changed. Migrations from older schemas, when there are any, go
-// here in an Update.
+// checkSchema reads the schema under the write lock (verify read the meta
+// pages under a shared one), migrates an older journal, and checks that
+// every account has its buckets: what every method relies on, at a cost of
+// the number of accounts.
 func (j *Journal) checkSchema() error {
-	err := j.db.View(func(tx *bolt.Tx) error {
+	var v int
+	err := j.view(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		if m == nil || tx.Bucket(bAccounts) == nil {
 			return corruptf("a bbolt file without vigil's buckets")
 		}
-		v, err := strconv.Atoi(string(m.Get(kSchema)))
-		if err != nil {
+		var err error
+		v, err = strconv.Atoi(string(m.Get(kSchema)))
+		if err != nil || v < 1 {
 			return corruptf("schema version %q", m.Get(kSchema))
 		}
 		if v > SchemaVersion {
 			return fmt.Errorf("journal %s has schema %d, this vigil knows %d: %w", j.path, v, SchemaVersion, ErrSchema)
 		}
+		if v < SchemaVersion {
+			return nil
+		}
+		return checkAccountBuckets(tx)
+	})
+	if err == nil && v < SchemaVersion {
+		err = j.migrate(v)
+	}
+	return withPath(j.path, err)
+}
+
+func checkAccountBuckets(tx *bolt.Tx) error {
+	accounts := tx.Bucket(bAccounts)
+	return accounts.ForEach(func(name, _ []byte) error {
+		a := accounts.Bucket(name)
+		if a == nil {
+			return corruptf("account %q is not a bucket", name)
+		}
+		for _, b := range accountBuckets {
+			if a.Bucket(b) == nil {
+				return corruptf("account %q has no %s bucket", name, b)
+			}
+		}
 		return nil
 	})
+}
+
+// view and update are bbolt's, with a memory fault or a panic inside bbolt
+// (a damaged page the open-time walk did not see) turned into a
+// corrupt-journal error naming the file.
+func (j *Journal) view(fn func(*bolt.Tx) error) error {
+	return j.noteDamage(guarded(func() error { return j.db.View(fn) }))
+}
+
+func (j *Journal) update(fn func(*bolt.Tx) error) error {
+	return j.noteDamage(guarded(func() error { return j.db.Update(fn) }))
+}
+
+func (j *Journal) noteDamage(err error) error {
+	if errors.Is(err, ErrCorrupt) {
+		j.damaged.Store(true)
+	}
 	return withPath(j.path, err)
 }
 
 // Path is the file the journal lives in.
 func (j *Journal) Path() string { return j.path }
 
-// Close releases the file.
-func (j *Journal) Close() error { return j.db.Close() }
+// Close releases the file, and marks it as vigil left it so the next Open
+// need not walk it.
+func (j *Journal) Close() error {
+	if err := j.db.Close(); err != nil {
+		return err
+	}
+	if j.damaged.Load() {
+		os.Remove(j.path + markSuffix)
+	} else {
+		writeCheckedMark(j.path)
+	}
+	return nil
+}
 
 func validKey(account, clientID string) error {
 	if account == "" || clientID == "" {
@@ -346,19 +418,15 @@ func (j *Journal) RecordIntent(in Intent) error {
 		return fmt.Errorf("journal: intent %s carries request client id %s", in.ClientID, in.Req.ClientID)
 	}
 	id := []byte(in.ClientID)
-	return j.db.Update(func(tx *bolt.Tx) error {
+	return j.update(func(tx *bolt.Tx) error {
 		a, err := accountBucket(tx, in.Account, true)
 		if err != nil {
 			return err
 		}
-		if a.Bucket(bIntents).Get(id) != nil {
+		if a.Bucket(bOrders).Get(id) != nil {
 			return fmt.Errorf("%s/%s: %w", in.Account, in.ClientID, ErrDuplicate)
 		}
-		if err := putJSON(a.Bucket(bIntents), id, encodeIntent(in)); err != nil {
-			return err
-		}
-		st := stateRec{Status: exchange.StatusPending, Filled: "0", Updated: in.Created}
-		if err := putJSON(a.Bucket(bState), id, st); err != nil {
+		if err := a.Bucket(bOrders).Put(id, encodeOrder(in, nil)); err != nil {
 			return err
 		}
 		if err := a.Bucket(bOpen).Put(id, nil); err != nil {
@@ -382,131 +450,138 @@ func (j *Journal) Append(account, clientID string, t Transition) (Entry, error) 
 	}
 	id := []byte(clientID)
 	var e Entry
-	err := j.db.Update(func(tx *bolt.Tx) error {
+	err := j.update(func(tx *bolt.Tx) error {
 		a, err := accountBucket(tx, account, false)
 		if err != nil {
 			return err
 		}
-		if a == nil || a.Bucket(bIntents).Get(id) == nil {
+		if a == nil || a.Bucket(bOrders).Get(id) == nil {
 			return fmt.Errorf("%s/%s: %w", account, clientID, ErrNoIntent)
 		}
-		var st stateRec
-		if err := getJSON(a.Bucket(bState), id, &st); err != nil {
+		in, log, err := readOrder(a, account, id)
+		if err != nil {
 			return err
 		}
-		st.Seq++
-		if err := putJSON(a.Bucket(bLog), logKey(clientID, st.Seq), encodeTransition(t)); err != nil {
+		before := entryOf(in, log)
+		log = append(log, t)
+		e = entryOf(in, log)
+		if err := a.Bucket(bOrders).Put(id, encodeOrder(in, log)); err != nil {
 			return err
 		}
-		st.apply(t)
-		if err := putJSON(a.Bucket(bState), id, st); err != nil {
-			return err
-		}
-		if Final(st.Status) {
+		if Final(e.Status) {
 			if err := a.Bucket(bOpen).Delete(id); err != nil {
 				return err
 			}
 		} else if err := a.Bucket(bOpen).Put(id, nil); err != nil {
 			return err
 		}
-		e, err = readEntry(a, account, id)
-		return err
+		if before.OrderID == "" && e.OrderID != "" {
+			return putOrderID(a, e.OrderID, id)
+		}
+		return nil
 	})
-	return e, withPath(j.path, err)
+	return e, err
+}
+
+// putOrderID indexes a venue order id. The first intent to claim it keeps
+// it, as the state's first order id is kept.
+func putOrderID(a *bolt.Bucket, orderID string, id []byte) error {
+	idx := a.Bucket(bOID)
+	if idx.Get([]byte(orderID)) != nil {
+		return nil
+	}
+	return idx.Put([]byte(orderID), id)
 }
 
 // Get returns one intent with its current state.
 func (j *Journal) Get(account, clientID string) (Entry, error) {
 	var e Entry
-	err := j.db.View(func(tx *bolt.Tx) error {
+	err := j.view(func(tx *bolt.Tx) error {
 		a, err := accountBucket(tx, account, false)
 		if err != nil {
 			return err
 		}
-		if a == nil || a.Bucket(bIntents).Get([]byte(clientID)) == nil {
+		if a == nil || a.Bucket(bOrders).Get([]byte(clientID)) == nil {
 			return fmt.Errorf("%s/%s: %w", account, clientID, ErrNoIntent)
 		}
 		e, err = readEntry(a, account, []byte(clientID))
 		return err
 	})
-	return e, withPath(j.path, err)
+	return e, err
 }
 
 // FindOrderID returns the intent the venue knows by orderID.
 func (j *Journal) FindOrderID(account, orderID string) (Entry, error) {
 	var e Entry
-	err := j.db.View(func(tx *bolt.Tx) error {
+	found := false
+	err := j.view(func(tx *bolt.Tx) error {
 		a, err := accountBucket(tx, account, false)
-		if err != nil || a == nil {
+		if err != nil || a == nil || orderID == "" {
 			return err
 		}
-		return a.Bucket(bState).ForEach(func(k, v []byte) error {
-			var st stateRec
-			if err := json.Unmarshal(v, &st); err != nil {
-				return corruptf("state of %q: %v", k, err)
-			}
-			if st.OrderID == orderID && orderID != "" {
-				e, err = readEntry(a, account, k)
-				return err
-			}
+		id := a.Bucket(bOID).Get([]byte(orderID))
+		if id == nil {
 			return nil
-		})
+		}
+		if e, err = readEntry(a, account, id); err != nil {
+			return err
+		}
+		if e.OrderID != orderID {
+			return corruptf("order id %q indexes %q, which has order id %q", orderID, id, e.OrderID)
+		}
+		found = true
+		return nil
 	})
-	if err == nil && e.ClientID == "" {
+	if err == nil && !found {
 		err = fmt.Errorf("%s order %s: %w", account, orderID, ErrNoIntent)
 	}
-	return e, withPath(j.path, err)
+	return e, err
 }
 
 // Records returns every record of an intent, oldest first.
 func (j *Journal) Records(account, clientID string) ([]Record, error) {
 	var out []Record
-	err := j.db.View(func(tx *bolt.Tx) error {
+	err := j.view(func(tx *bolt.Tx) error {
 		a, err := accountBucket(tx, account, false)
-		if err != nil || a == nil {
+		if err != nil || a == nil || a.Bucket(bOrders).Get([]byte(clientID)) == nil {
 			return err
 		}
-		prefix := append([]byte(clientID), 0)
-		c := a.Bucket(bLog).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(k) != len(prefix)+8 {
-				return corruptf("record key %q", k)
-			}
-			t, err := decodeRecord(v)
-			if err != nil {
-				return corruptf("record %q: %s", k, cause(err))
-			}
-			out = append(out, Record{Seq: binary.BigEndian.Uint64(k[len(prefix):]), Transition: t})
+		_, log, err := readOrder(a, account, []byte(clientID))
+		for i, t := range log {
+			out = append(out, Record{Seq: uint64(i + 1), Transition: t})
 		}
-		return nil
+		return err
 	})
-	return out, withPath(j.path, err)
+	return out, err
 }
 
 // Unresolved returns the account's intents that are not in a final state,
 // oldest first.
 func (j *Journal) Unresolved(account string) ([]Entry, error) {
 	var out []Entry
-	err := j.db.View(func(tx *bolt.Tx) error {
+	err := j.view(func(tx *bolt.Tx) error {
 		a, err := accountBucket(tx, account, false)
 		if err != nil || a == nil {
 			return err
 		}
 		return a.Bucket(bOpen).ForEach(func(k, _ []byte) error {
 			e, err := readEntry(a, account, k)
+			if err == nil && e.Final() {
+				err = corruptf("open order %q is %s", k, e.Status)
+			}
 			out = append(out, e)
 			return err
 		})
 	})
 	slices.SortFunc(out, func(a, b Entry) int { return a.Created.Compare(b.Created) })
-	return out, withPath(j.path, err)
+	return out, err
 }
 
 // History returns up to limit of the account's newest intents, newest
 // first; limit <= 0 returns all.
 func (j *Journal) History(account string, limit int) ([]Entry, error) {
 	var out []Entry
-	err := j.db.View(func(tx *bolt.Tx) error {
+	err := j.view(func(tx *bolt.Tx) error {
 		a, err := accountBucket(tx, account, false)
 		if err != nil || a == nil {
 			return err
@@ -524,97 +599,77 @@ func (j *Journal) History(account string, limit int) ([]Entry, error) {
 		}
 		return nil
 	})
-	return out, withPath(j.path, err)
+	return out, err
 }
 
 // Accounts lists the accounts that have intents.
 func (j *Journal) Accounts() ([]string, error) {
 	var out []string
-	err := j.db.View(func(tx *bolt.Tx) error {
+	err := j.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bAccounts).ForEachBucket(func(k []byte) error {
 			out = append(out, string(k))
 			return nil
 		})
 	})
-	return out, withPath(j.path, err)
+	return out, err
 }
 
 func accountBucket(tx *bolt.Tx, account string, create bool) (*bolt.Bucket, error) {
 	root := tx.Bucket(bAccounts)
+	if root == nil {
+		return nil, corruptf("the accounts bucket is missing")
+	}
+	var a *bolt.Bucket
 	if !create {
-		return root.Bucket([]byte(account)), nil
-	}
-	a, err := root.CreateBucketIfNotExists([]byte(account))
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range [][]byte{bIntents, bLog, bState, bOpen, bTime} {
-		if _, err := a.CreateBucketIfNotExists(name); err != nil {
+		a = root.Bucket([]byte(account))
+	} else {
+		var err error
+		if a, err = root.CreateBucketIfNotExists([]byte(account)); err != nil {
 			return nil, err
+		}
+		for _, name := range accountBuckets {
+			if _, err := a.CreateBucketIfNotExists(name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if a == nil {
+		return nil, nil
+	}
+	for _, name := range accountBuckets {
+		b := a.Bucket(name)
+		if b == nil {
+			return nil, corruptf("account %q has no %s bucket", account, name)
+		}
+		if tx.Writable() {
+			b.FillPercent = fillPercent
 		}
 	}
 	return a, nil
 }
 
+func readOrder(a *bolt.Bucket, account string, id []byte) (Intent, []Transition, error) {
+	v := a.Bucket(bOrders).Get(id)
+	if v == nil {
+		return Intent{}, nil, corruptf("account %q: %q is indexed but has no order", account, id)
+	}
+	in, log, err := decodeOrder(account, string(id), v)
+	if err != nil {
+		return Intent{}, nil, corruptf("account %q: order %q: %s", account, id, cause(err))
+	}
+	return in, log, nil
+}
+
 func readEntry(a *bolt.Bucket, account string, id []byte) (Entry, error) {
-	var ir intentRec
-	if err := getJSON(a.Bucket(bIntents), id, &ir); err != nil {
+	in, log, err := readOrder(a, account, id)
+	if err != nil {
 		return Entry{}, err
 	}
-	var st stateRec
-	if err := getJSON(a.Bucket(bState), id, &st); err != nil {
-		return Entry{}, err
-	}
-	in, err := ir.decode(account, string(id))
-	if err != nil {
-		return Entry{}, corruptf("intent %q: %s", id, cause(err))
-	}
-	filled, err := parseDec(st.Filled)
-	if err != nil {
-		return Entry{}, corruptf("state of %q: %s", id, cause(err))
-	}
-	return Entry{
-		Intent:  in,
-		Status:  st.Status,
-		OrderID: st.OrderID,
-		Filled:  filled,
-		Reason:  st.Reason,
-		Updated: st.Updated,
-		Seq:     st.Seq,
-	}, nil
+	return entryOf(in, log), nil
 }
 
 func timeKey(t time.Time, id string) []byte {
 	k := make([]byte, 8, 8+len(id))
 	binary.BigEndian.PutUint64(k, uint64(t.UnixNano()))
 	return append(k, id...)
-}
-
-func logKey(id string, seq uint64) []byte {
-	k := make([]byte, 0, len(id)+9)
-	k = append(k, id...)
-	k = append(k, 0)
-	return binary.BigEndian.AppendUint64(k, seq)
-}
-
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, data)
-}
-
-func getJSON(b *bolt.Bucket, k []byte, v any) error {
-	if b == nil {
-		return corruptf("the bucket of %q is missing", k)
-	}
-	data := b.Get(k)
-	if data == nil {
-		return corruptf("missing %q", k)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return corruptf("record %q: %v", k, err)
-	}
-	return nil
 }

@@ -212,7 +212,8 @@ func assertRefused(t *testing.T, path string, want error) error {
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	for _, e := range entries {
-		if e.Name() != filepath.Base(path) && !strings.HasPrefix(e.Name(), "keep") {
+		// The checked mark is the sound journal's, from before the damage.
+		if e.Name() != filepath.Base(path) && e.Name() != filepath.Base(path)+markSuffix && !strings.HasPrefix(e.Name(), "keep") {
 			t.Fatalf("Open left %s behind", e.Name())
 		}
 	}
@@ -325,7 +326,7 @@ func TestCreateMakesDirAndLeavesNoTemp(t *testing.T) {
 	}
 	j.Close()
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 || entries[0].Name() != FileName {
-		t.Fatalf("data dir holds %v", entries)
+	if len(entries) != 2 || entries[0].Name() != FileName || entries[1].Name() != FileName+markSuffix {
+		t.Fatalf("data dir holds %v, want the journal and its checked mark", entries)
 	}
 }

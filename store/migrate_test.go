@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/vigil-trade/vigil/exchange"
 )
@@ -155,4 +157,99 @@ func readFixtureDump(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return bytes.TrimSpace(want)
+}
+
+// openV1Fixture opens a copy of the schema 1 fixture with this code.
+func openV1Fixture(t *testing.T) *Journal {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "journal-v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open of a schema 1 journal: %v", err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// A journal the schema 1 code wrote opens, is migrated, and reads exactly
+// as that code read it; it stays so after a reopen and takes new orders.
+func TestMigrateV1Journal(t *testing.T) {
+	j := openV1Fixture(t)
+	want := readFixtureDump(t)
+	check := func(when string) {
+		t.Helper()
+		got, err := json.MarshalIndent(dumpJournal(t, j), "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%s, the journal reads\n%s\nwhile the schema 1 code read\n%s", when, got, want)
+		}
+	}
+	check("after the migration")
+	var schema string
+	err := j.view(func(tx *bolt.Tx) error {
+		schema = string(tx.Bucket(bMeta).Get(kSchema))
+		a := tx.Bucket(bAccounts).Bucket([]byte("main"))
+		for _, old := range [][]byte{bIntentsV1, bStateV1, bLogV1} {
+			if a.Bucket(old) != nil {
+				t.Errorf("the schema 1 bucket %s is still there", old)
+			}
+		}
+		return nil
+	})
+	if err != nil || schema != "2" {
+		t.Fatalf("schema %q, %v; want 2", schema, err)
+	}
+	if err := j.Check(nil); err != nil {
+		t.Fatalf("Check after the migration: %v", err)
+	}
+	path := j.Path()
+	j.Close()
+	j2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = j2
+	t.Cleanup(func() { j2.Close() })
+	check("after a reopen")
+	if _, err := j.Append("main", "vgB", Transition{Status: exchange.StatusFilled, OrderID: "555", Filled: decimal.RequireFromString("1"), Via: "stream", At: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := j.FindOrderID("main", "555"); err != nil || e.ClientID != "vgB" || e.Status != exchange.StatusFilled {
+		t.Fatalf("FindOrderID after a fill = %+v, %v", e, err)
+	}
+}
+
+// A schema 1 journal with a record the migration cannot read is refused
+// and left as it was: the migration is one transaction.
+func TestMigrateV1RefusesDamageUntouched(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "journal-v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every copy: bbolt's free pages hold older ones.
+	qty := []byte(`"qty":"0.00012345"`)
+	if !bytes.Contains(b, qty) {
+		t.Fatal("no intent record in the fixture")
+	}
+	b = bytes.ReplaceAll(b, qty, []byte(`"qty":"zz012345"`))
+	path := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open: %v, want a corrupt-journal error", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(after, b) {
+		t.Fatalf("the refused migration changed the file (%v)", err)
+	}
 }

@@ -1,10 +1,7 @@
 package store
 
 import (
-	"encoding/json"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/vigil-trade/vigil/exchange"
 )
@@ -42,36 +39,12 @@ func TestIntentBindingSurvivesReopen(t *testing.T) {
 	}
 }
 
-// A record written before bindings existed reads as a zero binding, which
-// the desk treats as "made for an unrecorded venue".
+// A record written before bindings existed (schema 1, no binding keys)
+// reads as a zero binding after the migration, which the desk treats as
+// "made for an unrecorded venue".
 func TestIntentWithoutBindingReadsZero(t *testing.T) {
-	j, _ := openTemp(t)
-	in := intent("main", "vgOld", t0)
-	if err := j.RecordIntent(in); err != nil {
-		t.Fatal(err)
-	}
-	// Rewrite the record as an older vigil wrote it: no binding keys.
-	err := j.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bAccounts).Bucket([]byte("main")).Bucket(bIntents)
-		var m map[string]any
-		if err := json.Unmarshal(b.Get([]byte("vgOld")), &m); err != nil {
-			return err
-		}
-		for _, k := range []string{"venue", "network", "endpoint"} {
-			if _, ok := m[k]; ok {
-				t.Errorf("a zero binding wrote %q", k)
-			}
-		}
-		data, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("vgOld"), data)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := j.Get("main", "vgOld")
+	j := openV1Fixture(t)
+	e, err := j.Get("main", "vgC")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -231,9 +231,17 @@ func readMeta(r io.ReaderAt, size int64) (metaInfo, error) {
 type pageWalk struct {
 	r     io.ReaderAt
 	m     metaInfo
-	seen  map[uint64]bool
-	freed map[uint64]bool
+	// state of each page below the high-water mark: pageSeen or pageFree.
+	state []uint8
+	// bufs holds one page buffer per tree depth, reused: a walk of 100k
+	// orders reads thousands of pages.
+	bufs [][]byte
 }
+
+const (
+	pageSeen = 1
+	pageFree = 2
+)
 
 // checkPages walks the journal's whole tree from the meta page bbolt will
 // use.
@@ -242,9 +250,10 @@ func checkPages(r io.ReaderAt, size int64) error {
 	if err != nil {
 		return err
 	}
-	w := &pageWalk{r: r, m: m, seen: map[uint64]bool{0: true, 1: true}, freed: map[uint64]bool{}}
+	w := &pageWalk{r: r, m: m, state: make([]uint8, m.highWater)}
+	w.state[0], w.state[1] = pageSeen, pageSeen
 	if m.freelist != noFreelist {
-		if err := w.freelist(m.freelist); err != nil {
+		if err := w.freelist(m.freelist, 0); err != nil {
 			return err
 		}
 	}
@@ -253,11 +262,14 @@ func checkPages(r io.ReaderAt, size int64) error {
 
 // read returns page id with its overflow pages, after checking they lie
 // below the high-water mark (which readMeta checked against the size).
-func (w *pageWalk) read(id uint64) ([]byte, error) {
+func (w *pageWalk) read(id uint64, depth int) ([]byte, error) {
 	if id < 2 || id >= w.m.highWater {
 		return nil, corruptf("a reference to page %d, outside pages 2..%d", id, w.m.highWater-1)
 	}
-	hdr := make([]byte, pageHeaderLen)
+	for len(w.bufs) <= depth {
+		w.bufs = append(w.bufs, make([]byte, w.m.pageSize))
+	}
+	hdr := w.bufs[depth][:w.m.pageSize]
 	if _, err := w.r.ReadAt(hdr, int64(id*w.m.pageSize)); err != nil {
 		return nil, fmt.Errorf("reading page %d: %w", id, err)
 	}
@@ -269,23 +281,29 @@ func (w *pageWalk) read(id uint64) ([]byte, error) {
 		return nil, corruptf("page %d runs %d pages past the high-water mark %d", id, overflow, w.m.highWater)
 	}
 	for i := id; i <= id+overflow; i++ {
-		if w.seen[i] {
+		switch w.state[i] {
+		case pageSeen:
 			return nil, corruptf("page %d is referenced twice", i)
-		}
-		if w.freed[i] {
+		case pageFree:
 			return nil, corruptf("page %d is both in use and free", i)
 		}
-		w.seen[i] = true
+		w.state[i] = pageSeen
 	}
-	p := make([]byte, (1+overflow)*w.m.pageSize)
+	if overflow == 0 {
+		return hdr, nil
+	}
+	if n := (1 + overflow) * w.m.pageSize; uint64(cap(w.bufs[depth])) < n {
+		w.bufs[depth] = make([]byte, n)
+	}
+	p := w.bufs[depth][:(1+overflow)*w.m.pageSize]
 	if _, err := w.r.ReadAt(p, int64(id*w.m.pageSize)); err != nil {
 		return nil, fmt.Errorf("reading page %d: %w", id, err)
 	}
 	return p, nil
 }
 
-func (w *pageWalk) freelist(id uint64) error {
-	p, err := w.read(id)
+func (w *pageWalk) freelist(id uint64, depth int) error {
+	p, err := w.read(id, depth)
 	if err != nil {
 		return err
 	}
@@ -309,10 +327,10 @@ func (w *pageWalk) freelist(id uint64) error {
 		if f <= prev || f >= w.m.highWater {
 			return corruptf("freelist page %d lists page %d out of order or outside the file", id, f)
 		}
-		if w.seen[f] {
+		if w.state[f] == pageSeen {
 			return corruptf("page %d is both in use and free", f)
 		}
-		w.freed[f] = true
+		w.state[f] = pageFree
 		prev = f
 	}
 	return nil
@@ -323,7 +341,7 @@ func (w *pageWalk) page(id uint64, depth int) error {
 	if depth > maxDepth {
 		return corruptf("its tree is nested more than %d deep at page %d", maxDepth, id)
 	}
-	p, err := w.read(id)
+	p, err := w.read(id, depth)
 	if err != nil {
 		return err
 	}

@@ -229,8 +229,8 @@ func readMeta(r io.ReaderAt, size int64) (metaInfo, error) {
 // it: bbolt trusts all of that and would read past its map (SIGSEGV,
 // SIGBUS) or index past a slice where it does not hold.
 type pageWalk struct {
-	r     io.ReaderAt
-	m     metaInfo
+	r io.ReaderAt
+	m metaInfo
 	// state of each page below the high-water mark: pageSeen or pageFree.
 	state []uint8
 	// bufs holds one page buffer per tree depth, reused: a walk of 100k

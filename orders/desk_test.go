@@ -428,8 +428,15 @@ func TestReconcile(t *testing.T) {
 		x.Cancel(exchange.OrderRef{ClientID: "acked"})
 
 		d := NewDesk(j, map[string]exchange.Venue{acct: v})
+		// Reconcile settles entries concurrently: events come from several
+		// goroutines.
+		var mu sync.Mutex
 		var events []Event
-		d.Subscribe(func(e Event) { events = append(events, e) })
+		d.Subscribe(func(e Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, e)
+		})
 		r, err := d.Reconcile(ctx, acct)
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -116,8 +117,8 @@ func TestReconcileWithoutNewsWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := j.Get(acct, o.ClientID)
-	var events int
-	stop := d.Subscribe(func(Event) { events++ })
+	var events atomic.Int64
+	stop := d.Subscribe(func(Event) { events.Add(1) })
 	defer stop()
 	for range 2 {
 		if _, err := d.Reconcile(context.Background(), acct); err != nil {
@@ -125,7 +126,7 @@ func TestReconcileWithoutNewsWritesNothing(t *testing.T) {
 		}
 	}
 	after, _ := j.Get(acct, o.ClientID)
-	if after.Seq != before.Seq || events != 0 || after.Reason != before.Reason {
-		t.Fatalf("unchanged order rewritten: seq %d → %d, %d events, reason %q", before.Seq, after.Seq, events, after.Reason)
+	if after.Seq != before.Seq || events.Load() != 0 || after.Reason != before.Reason {
+		t.Fatalf("unchanged order rewritten: seq %d → %d, %d events, reason %q", before.Seq, after.Seq, events.Load(), after.Reason)
 	}
 }

@@ -28,11 +28,17 @@ import (
 
 // Config is a loaded, validated configuration.
 type Config struct {
-	Path     string // the file it came from
-	Vault    string // path of the age vault, ~ expanded
-	DataDir  string
-	Accounts []Account
+	Path    string // the file it came from
+	Vault   string // path of the age vault, ~ expanded
+	DataDir string
+	// JournalRetentionDays: `vigil journal archive` moves final orders
+	// older than this out of the journal into an archive beside it.
+	JournalRetentionDays int
+	Accounts             []Account
 }
+
+// DefaultJournalRetentionDays is journal_retention_days when unset.
+const DefaultJournalRetentionDays = 90
 
 // Account is one exchange account.
 type Account struct {
@@ -147,9 +153,10 @@ func Load(path string) (*Config, error) {
 // raw mirrors the file. MaxOrderNotional is any so a bare number gets a
 // helpful message instead of a type error.
 type raw struct {
-	Vault    string       `toml:"vault"`
-	DataDir  string       `toml:"data_dir"`
-	Accounts []rawAccount `toml:"accounts"`
+	Vault                string       `toml:"vault"`
+	DataDir              string       `toml:"data_dir"`
+	JournalRetentionDays *int         `toml:"journal_retention_days"`
+	Accounts             []rawAccount `toml:"accounts"`
 }
 
 type rawAccount struct {
@@ -166,7 +173,7 @@ type rawAccount struct {
 }
 
 var (
-	topKeys     = []string{"vault", "data_dir", "accounts"}
+	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
 		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders"}
 )
@@ -229,6 +236,18 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 	}
 	if c.Vault == "" {
 		c.Vault = filepath.Join(DefaultDataDir(getenv), "vault.age")
+	}
+	c.JournalRetentionDays = DefaultJournalRetentionDays
+	if r.JournalRetentionDays != nil {
+		line := 0
+		if found := lines.find(toml.Key{"journal_retention_days"}); len(found) > 0 {
+			line = found[0].line
+		}
+		if d := *r.JournalRetentionDays; d < 1 || d > 36500 {
+			add(line, "journal_retention_days", "%d days is out of range (1..36500)", d)
+		} else {
+			c.JournalRetentionDays = d
+		}
 	}
 
 	seen := map[string]int{}

@@ -42,7 +42,7 @@ func TestExampleParses(t *testing.T) {
 	}
 	a := c.Accounts[0]
 	if a.Name != "bn-test" || a.Venue != "binance" || a.Network != exchange.Testnet || a.Key != "bn-test" ||
-		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 13 {
+		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 17 {
 		t.Fatalf("account: %+v", a)
 	}
 	if a.RecvWindow().Milliseconds() != 5000 {
@@ -116,7 +116,7 @@ func TestStrictErrors(t *testing.T) {
 		{"unknown-account-key", base + "venu = \"okx\"\n",
 			[]string{"c.toml:6:", `unknown key "venu" in [[accounts]]`, "allowed: name, venue"}},
 		{"unknown-top-key", "valt = \"x\"\n" + base,
-			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, accounts"}},
+			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, journal_retention_days, accounts"}},
 		{"unknown-in-second", base + "\n[[accounts]]\nname = \"b\"\nvenue = \"okx\"\nnetwork = \"testnet\"\nkey = \"k\"\nrecvwindow = 5\n",
 			[]string{"c.toml:12:", `unknown key "recvwindow"`}},
 		{"unknown-table", base + "[extras]\ncolour = \"red\"\n",
@@ -189,5 +189,24 @@ func TestLoad(t *testing.T) {
 	c, err := Load(p)
 	if err != nil || c.Path != p {
 		t.Fatalf("%v %+v", err, c)
+	}
+}
+
+// journal_retention_days defaults to 90 and is held to a range, its line
+// named.
+func TestJournalRetentionDays(t *testing.T) {
+	base := "[[accounts]]\nname = \"a\"\nvenue = \"binance\"\nnetwork = \"testnet\"\nkey = \"a\"\n"
+	getenv := func(string) string { return "" }
+	c, err := Parse([]byte(base), "c.toml", getenv)
+	if err != nil || c.JournalRetentionDays != DefaultJournalRetentionDays {
+		t.Fatalf("default: %v, %v", c, err)
+	}
+	c, err = Parse([]byte("journal_retention_days = 30\n"+base), "c.toml", getenv)
+	if err != nil || c.JournalRetentionDays != 30 {
+		t.Fatalf("30: %v, %v", c, err)
+	}
+	_, err = Parse([]byte("\njournal_retention_days = 0\n"+base), "c.toml", getenv)
+	if err == nil || !strings.Contains(err.Error(), "c.toml:2") || !strings.Contains(err.Error(), "journal_retention_days") {
+		t.Fatalf("0 days: %v, want an error naming line 2 and the key", err)
 	}
 }

@@ -13,6 +13,10 @@ const Example = `# vigil configuration.
 # Where vigil keeps its order journal and state. Default: $XDG_DATA_HOME/vigil
 # data_dir = "~/.local/share/vigil"
 
+# Final orders older than this many days leave the journal for a compressed
+# archive beside it when you run: vigil journal archive (1..36500).
+# journal_retention_days = 90
+
 # One [[accounts]] table per exchange account.
 [[accounts]]
 name = "bn-test"            # unique; how commands and the cockpit name this account

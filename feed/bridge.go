@@ -19,6 +19,11 @@ type Envelope struct {
 	Msg     tea.Msg
 }
 
+// Batch is one flush of state snapshots, oldest first, handed to the
+// program as one message: one Update and one frame for every account's
+// news of that flush, not one per snapshot.
+type Batch []Envelope
+
 // Kind names a class of state snapshot; the bridge keeps only the latest
 // snapshot per (kind, account).
 type Kind string
@@ -48,8 +53,8 @@ const DefaultFlushEvery = 100 * time.Millisecond
 // Events (order events, log lines, errors) are delivered in the order they
 // were enqueued and never dropped; the queue is unbounded because dropping a
 // fill to save memory is the worse failure. State (clock, budgets, balances,
-// quotes) is coalesced: at most one delivery per (kind, account) per flush,
-// carrying the latest snapshot.
+// quotes) is coalesced: at most one snapshot per (kind, account) per flush,
+// carrying the latest, and each flush is one Batch delivery.
 type Bridge struct {
 	sink  func(tea.Msg)
 	every time.Duration
@@ -231,10 +236,8 @@ func (b *Bridge) flush(ctx context.Context) {
 	clear(b.state)
 	b.order = b.order[:0]
 	b.mu.Unlock()
-	for _, e := range batch {
-		if ctx.Err() != nil {
-			return
-		}
-		b.sink(e)
+	if len(batch) == 0 || ctx.Err() != nil {
+		return
 	}
+	b.sink(Batch(batch))
 }

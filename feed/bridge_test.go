@@ -13,8 +13,9 @@ import (
 // recorder is a sink that, like Program.Send, blocks the caller: each
 // delivery waits until the test's consumer takes it.
 type recorder struct {
-	mu  sync.Mutex
-	got []Envelope
+	mu      sync.Mutex
+	got     []Envelope // batches unpacked
+	batches int
 }
 
 func (r *recorder) sink(delay time.Duration) func(tea.Msg) {
@@ -23,7 +24,13 @@ func (r *recorder) sink(delay time.Duration) func(tea.Msg) {
 			time.Sleep(delay) // fake time under synctest: a slow Update
 		}
 		r.mu.Lock()
-		r.got = append(r.got, m.(Envelope))
+		switch m := m.(type) {
+		case Batch:
+			r.got = append(r.got, m...)
+			r.batches++
+		default:
+			r.got = append(r.got, m.(Envelope))
+		}
 		r.mu.Unlock()
 	}
 }

@@ -16,7 +16,7 @@ import (
 type Options struct {
 	ClockEvery    time.Duration // scheduled clock re-sync (default 45s)
 	ClockCheck    time.Duration // how often the clock loop looks at its snapshot (default 1s)
-	SnapshotEvery time.Duration // clock and budget snapshots pushed (default 1s)
+	SnapshotEvery time.Duration // clock and budget snapshots looked at, and pushed if changed (default 1s)
 	BalancesEvery time.Duration // default 10s
 	OrdersEvery   time.Duration // open orders of venues without a private stream (default 5s)
 	// StreamAuditEvery is how often a venue's live private stream is
@@ -104,6 +104,7 @@ func Start(ctx context.Context, venues []exchange.Venue, sink func(tea.Msg), opt
 		f.startLocked(name, a)
 		f.mu.Unlock()
 	}
+	f.wg.Go(func() { f.snapshotLoop(ctx) })
 	return f
 }
 
@@ -156,7 +157,6 @@ func (f *Feed) startLocked(name string, a *account) {
 		resync: a.resync,
 	}
 	f.wg.Go(func() { p.clockLoop(ctx) })
-	f.wg.Go(func() { p.snapshotLoop(ctx) })
 	f.wg.Go(func() { p.keyLoop(ctx) })
 	if s, ok := a.v.(exchange.Streamer); ok && !f.opts.NoStream {
 		f.wg.Go(func() { p.streamLoop(ctx, s, a.state) })
@@ -216,18 +216,6 @@ func (p *poller) order(ev exchange.OrderEvent) {
 	}
 }
 
-func (p *poller) pushClock() {
-	s := p.v.Clock()
-	s.Account = p.name
-	p.bridge.State(KindClock, p.name, p.gen, views.ClockMsg{Snapshot: s})
-}
-
-func (p *poller) pushBudget() {
-	s := p.v.Budget()
-	s.Account = p.name
-	p.bridge.State(KindBudget, p.name, p.gen, views.BudgetMsg{Snapshot: s})
-}
-
 // every runs fn at once and then every d until ctx ends.
 func every(ctx context.Context, d time.Duration, fn func()) {
 	t := time.NewTicker(d)
@@ -284,13 +272,6 @@ func (p *poller) clockLoop(ctx context.Context) {
 			}
 		}
 	}
-}
-
-func (p *poller) snapshotLoop(ctx context.Context) {
-	every(ctx, p.opts.SnapshotEvery, func() {
-		p.pushClock()
-		p.pushBudget()
-	})
 }
 
 // keyLoop audits the key every KeyEvery. A failed audit (a timeout, a 5xx)

@@ -26,7 +26,14 @@ func TestDemoStreamDropRecovers(t *testing.T) {
 	defer d.Close()
 	msgs := make(chan Envelope, 4096)
 	f := Start(ctx, d.Venues(), func(m tea.Msg) {
-		if e, ok := m.(Envelope); ok {
+		es := []Envelope{}
+		switch m := m.(type) {
+		case Envelope:
+			es = append(es, m)
+		case Batch:
+			es = m
+		}
+		for _, e := range es {
 			select {
 			case msgs <- e:
 			case <-ctx.Done():

@@ -139,6 +139,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, tick())
 	case feed.Envelope:
 		return m, m.fromFeed(msg)
+	case feed.Batch:
+		// One flush of every account's snapshots: one Update, one frame.
+		cmds := make([]tea.Cmd, 0, len(msg))
+		for _, e := range msg {
+			cmds = append(cmds, m.fromFeed(e))
+		}
+		return m, tea.Batch(cmds...)
 	case attachMsg:
 		m.attach(msg)
 		return m, nil

@@ -41,6 +41,7 @@ type Balances struct {
 
 	lines []string
 	off   int
+	stale bool // lines are behind the data; View renders them
 }
 
 // NewBalances returns an empty balances pane that hides dust.
@@ -59,7 +60,7 @@ func (p *Balances) HideDust() bool { return p.hideDust }
 
 func (p *Balances) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.render()
+	p.stale = true
 }
 
 func (p *Balances) ShortHelp() []key.Binding { return []key.Binding{p.keys.HideDust} }
@@ -92,16 +93,30 @@ func (p *Balances) Update(msg tea.Msg) tea.Cmd {
 			}
 			break
 		}
+		p.settle()
 		p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
 		return nil
 	default:
 		return nil
 	}
-	p.render()
+	p.stale = true
 	return nil
 }
 
-func (p *Balances) View() string { return joinLines(window(p.lines, p.off, p.h)) }
+func (p *Balances) View() string {
+	p.settle()
+	return joinLines(window(p.lines, p.off, p.h))
+}
+
+// settle renders what changed since the last View. Updates only mark the
+// pane stale: a flush of many accounts' news then costs one render, not
+// one render of every account per account.
+func (p *Balances) settle() {
+	if p.stale {
+		p.stale = false
+		p.render()
+	}
+}
 
 type balRow struct{ asset, free, locked, total string }
 

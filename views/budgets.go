@@ -29,6 +29,7 @@ type Budgets struct {
 
 	lines []string
 	off   int
+	stale bool // lines are behind the data; View renders them
 }
 
 // NewBudgets returns an empty budgets pane.
@@ -37,12 +38,12 @@ func NewBudgets(st *Styles) *Budgets {
 }
 
 func (p *Budgets) Title() string { return "Budgets" }
-func (p *Budgets) Focus()        { p.focused = true; p.render() }
-func (p *Budgets) Blur()         { p.focused = false; p.render() }
+func (p *Budgets) Focus()        { p.focused = true; p.stale = true }
+func (p *Budgets) Blur()         { p.focused = false; p.stale = true }
 
 func (p *Budgets) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.render()
+	p.stale = true
 }
 
 func (p *Budgets) ShortHelp() []key.Binding  { return []key.Binding{p.keys.Up, p.keys.Down} }
@@ -59,17 +60,31 @@ func (p *Budgets) Update(msg tea.Msg) tea.Cmd {
 		p.now = msg.Now
 	case tea.KeyPressMsg:
 		if p.focused {
+			p.settle()
 			p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
 		}
 		return nil
 	default:
 		return nil
 	}
-	p.render()
+	p.stale = true
 	return nil
 }
 
-func (p *Budgets) View() string { return joinLines(window(p.lines, p.off, p.h)) }
+func (p *Budgets) View() string {
+	p.settle()
+	return joinLines(window(p.lines, p.off, p.h))
+}
+
+// settle renders what changed since the last View. Updates only mark the
+// pane stale: a flush of many accounts' news then costs one render, not
+// one render of every account per account.
+func (p *Budgets) settle() {
+	if p.stale {
+		p.stale = false
+		p.render()
+	}
+}
 
 func (p *Budgets) render() {
 	p.lines = p.lines[:0]

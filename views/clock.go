@@ -34,6 +34,7 @@ type Clock struct {
 	lines []string
 	first []int // index in lines of each account's first line
 	off   int
+	stale bool // lines are behind the data; View renders them
 }
 
 // NewClock returns an empty clock pane.
@@ -47,12 +48,12 @@ func NewClock(st *Styles) *Clock {
 }
 
 func (p *Clock) Title() string { return "Clock" }
-func (p *Clock) Focus()        { p.focused = true; p.render() }
-func (p *Clock) Blur()         { p.focused = false; p.render() }
+func (p *Clock) Focus()        { p.focused = true; p.stale = true }
+func (p *Clock) Blur()         { p.focused = false; p.stale = true }
 
 func (p *Clock) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.render()
+	p.stale = true
 }
 
 func (p *Clock) ShortHelp() []key.Binding { return []key.Binding{p.keys.Resync, p.keys.ResyncAll} }
@@ -100,14 +101,27 @@ func (p *Clock) Update(msg tea.Msg) tea.Cmd {
 	default:
 		return nil
 	}
-	p.render()
+	p.stale = true
 	return nil
 }
 
 // intent wraps a message as a command; the closure holds a value, never the model.
 func intent(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 
-func (p *Clock) View() string { return joinLines(window(p.lines, p.off, p.h)) }
+func (p *Clock) View() string {
+	p.settle()
+	return joinLines(window(p.lines, p.off, p.h))
+}
+
+// settle renders what changed since the last View. Updates only mark the
+// pane stale: a flush of many accounts' news then costs one render, not
+// one render of every account per account.
+func (p *Clock) settle() {
+	if p.stale {
+		p.stale = false
+		p.render()
+	}
+}
 
 func (p *Clock) render() {
 	p.lines, p.first = p.lines[:0], p.first[:0]

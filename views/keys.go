@@ -28,6 +28,7 @@ type Keys struct {
 
 	lines []string
 	off   int
+	stale bool // lines are behind the data; View renders them
 }
 
 // NewKeys returns an empty keys pane.
@@ -41,7 +42,7 @@ func (p *Keys) Blur()         { p.focused = false }
 
 func (p *Keys) SetSize(w, h int) {
 	p.w, p.h = w, h
-	p.render()
+	p.stale = true
 }
 
 func (p *Keys) ShortHelp() []key.Binding  { return []key.Binding{p.keys.Up, p.keys.Down} }
@@ -64,17 +65,31 @@ func (p *Keys) Update(msg tea.Msg) tea.Cmd {
 		p.now = msg.Now
 	case tea.KeyPressMsg:
 		if p.focused {
+			p.settle()
 			p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
 		}
 		return nil
 	default:
 		return nil
 	}
-	p.render()
+	p.stale = true
 	return nil
 }
 
-func (p *Keys) View() string { return joinLines(window(p.lines, p.off, p.h)) }
+func (p *Keys) View() string {
+	p.settle()
+	return joinLines(window(p.lines, p.off, p.h))
+}
+
+// settle renders what changed since the last View. Updates only mark the
+// pane stale: a flush of many accounts' news then costs one render, not
+// one render of every account per account.
+func (p *Keys) settle() {
+	if p.stale {
+		p.stale = false
+		p.render()
+	}
+}
 
 func (p *Keys) render() {
 	p.lines = p.lines[:0]

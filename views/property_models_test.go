@@ -460,6 +460,8 @@ func (m *keysModel) apply(s any, cmd tea.Cmd) error {
 }
 
 func (m *keysModel) check() error {
+	// What the lines say is what a frame shows: the pane renders on View.
+	m.p.settle()
 	if err := m.accts.equal(m.p.accts.list); err != nil {
 		return err
 	}
@@ -540,6 +542,8 @@ func (m *clockModel) apply(s any, cmd tea.Cmd) error {
 
 func (m *clockModel) check() error {
 	p := m.p
+	// What the lines say is what a frame shows: the pane renders on View.
+	p.settle()
 	if err := m.accts.equal(p.accts.list); err != nil {
 		return err
 	}
@@ -596,6 +600,8 @@ func (m *budgetsModel) apply(s any, cmd tea.Cmd) error {
 
 func (m *budgetsModel) check() error {
 	p := m.p
+	// What the lines say is what a frame shows: the pane renders on View.
+	p.settle()
 	if err := m.accts.equal(p.accts.list); err != nil {
 		return err
 	}
@@ -653,6 +659,8 @@ func (m *balancesModel) apply(s any, cmd tea.Cmd) error {
 
 func (m *balancesModel) check() error {
 	p := m.p
+	// What the lines say is what a frame shows: the pane renders on View.
+	p.settle()
 	if err := m.accts.equal(p.accts.list); err != nil {
 		return err
 	}

@@ -50,6 +50,8 @@ type Model struct {
 
 	orderOff string // why order entry is refused everywhere; "" when it is not
 	quitting bool
+
+	frame frameCache // the last frame Render built, and what from
 }
 
 // New builds the cockpit. It does no I/O: data is asked for by Init's

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/vigil-trade/vigil/views"
 )
 
 // View composes the frame: panes at their rectangles, the status line, and
@@ -23,9 +24,12 @@ func (m *Model) View() tea.View {
 
 // Render is the frame as a string (what View shows), for tests and tools.
 //
-// The program calls it after every message, so the panes are stitched row
-// by row from their rectangles (the layout never overlaps them); only a
-// dialog or the help, which float over the panes, go through a canvas.
+// The program calls it after every message, and most messages change
+// nothing on screen (a fill of an order scrolled away, a key a pane
+// ignores), so it keeps the last frame and builds again only what changed
+// (see frameCache). The panes are stitched row by row from their
+// rectangles (the layout never overlaps them); only a dialog or the help,
+// which float over the panes, go through a canvas.
 func (m *Model) Render() string {
 	if m.w <= 0 || m.h <= 0 {
 		return "vigil: waiting for the terminal size…"
@@ -33,6 +37,91 @@ func (m *Model) Render() string {
 	if m.quitting {
 		return ""
 	}
+	return m.frame.render(m)
+}
+
+// frameCache is the last frame and what it was built from: each pane's
+// framed lines under the pane's version (or, for a pane without one, its
+// View), the status line, the overlay, all for one size, layout and
+// focus. Time reaches the screen the same way as any other change: a tick
+// changes a pane's text (a countdown, "3s ago", the status clock) only
+// when the text it shows changes, and only then is that pane framed again.
+type frameCache struct {
+	off bool // build every frame from scratch (tests compare the two)
+
+	ok     bool
+	w, h   int
+	lst    LayoutState
+	boxes  [NumPanes]boxCache
+	status string // the status line as the pane gave it
+	base   string // panes and status line, stitched
+	over   string // the dialog or help drawn on base, "" when none
+	frame  string
+}
+
+type boxCache struct {
+	ok        bool
+	versioned bool
+	ver       uint64 // the pane's Version the lines were built at
+	view      string // the View they were built from, for a pane without one
+	lines     []string
+}
+
+func (c *frameCache) render(m *Model) string {
+	if c.off || !c.ok || c.w != m.w || c.h != m.h || c.lst != m.lst {
+		*c = frameCache{off: c.off, w: m.w, h: m.h, lst: m.lst}
+	}
+	dirty := !c.ok
+	for p := range NumPanes {
+		if m.rects.Shown(p) && c.reframe(m, p) {
+			dirty = true
+		}
+	}
+	if st := m.status.View(); !c.ok || st != c.status {
+		c.status, dirty = st, true
+	}
+	if dirty {
+		c.base = m.stitchBase(&c.boxes, c.status)
+	}
+	var over string
+	switch {
+	case m.dialog != nil:
+		over = m.renderDialog(m.dialog)
+	case m.showHelp:
+		over = m.renderHelp()
+	}
+	if dirty || over != c.over || !c.ok {
+		c.over = over
+		c.frame = m.overlay(c.base, over)
+	}
+	c.ok = true
+	return c.frame
+}
+
+// reframe brings pane p's framed lines up to date; it reports whether
+// they had to be built again.
+func (c *frameCache) reframe(m *Model, p PaneID) bool {
+	b := &c.boxes[p]
+	pane := m.panes[p]
+	if v, ok := pane.(views.Versioned); ok {
+		ver := v.Version()
+		if b.ok && b.versioned && b.ver == ver {
+			return false
+		}
+		*b = boxCache{ok: true, versioned: true, ver: ver, lines: m.box(p, pane.View())}
+		return true
+	}
+	view := pane.View()
+	if b.ok && !b.versioned && b.view == view {
+		return false
+	}
+	*b = boxCache{ok: true, view: view, lines: m.box(p, view)}
+	return true
+}
+
+// stitchBase lays the framed panes, the hint and the status line out as
+// the screen's rows.
+func (m *Model) stitchBase(boxes *[NumPanes]boxCache, status string) string {
 	rows := make([][]segment, m.h)
 	place := func(x, y, w int, lines ...string) {
 		for i, l := range lines {
@@ -44,32 +133,28 @@ func (m *Model) Render() string {
 	for p := range NumPanes {
 		if m.rects.Shown(p) {
 			r := m.rects.Outer[p]
-			place(r.X, r.Y, r.W, m.box(p)...)
+			place(r.X, r.Y, r.W, boxes[p].lines...)
 		}
 	}
 	if hr := m.rects.Hint; !hr.Empty() {
 		place(0, hr.Y, hr.W, m.st.Hint.Render(fit(HintEnlarge, hr.W)))
 	}
 	if sr := m.rects.Status; !sr.Empty() {
-		place(0, sr.Y, sr.W, fit(m.status.View(), sr.W))
+		place(0, sr.Y, sr.W, fit(status, sr.W))
 	}
-	base := stitch(rows)
+	return stitch(rows)
+}
 
-	var overlay string
-	switch {
-	case m.dialog != nil:
-		overlay = m.renderDialog(m.dialog)
-	case m.showHelp:
-		overlay = m.renderHelp()
-	}
-	if overlay == "" {
+// overlay draws over (a dialog or the help) centred on base.
+func (m *Model) overlay(base, over string) string {
+	if over == "" {
 		return base
 	}
-	ow, oh := lipgloss.Width(overlay), lipgloss.Height(overlay)
+	ow, oh := lipgloss.Width(over), lipgloss.Height(over)
 	c := lipgloss.NewCanvas(m.w, m.h)
 	c.Compose(lipgloss.NewCompositor(
 		lipgloss.NewLayer(base),
-		lipgloss.NewLayer(overlay).X(max(0, (m.w-ow)/2)).Y(max(0, (m.h-oh)/2)).Z(1),
+		lipgloss.NewLayer(over).X(max(0, (m.w-ow)/2)).Y(max(0, (m.h-oh)/2)).Z(1),
 	))
 	return c.Render()
 }
@@ -100,11 +185,12 @@ func stitch(rows [][]segment) string {
 	return b.String()
 }
 
-// box frames pane p as exactly r.H lines of r.W cells: its title sits in
-// the top border, so the border costs the same rows the layout subtracted
-// and no pane repeats the maths. Built by hand rather than with a bordered
-// lipgloss style, whose wrapping pass costs more than the panes themselves.
-func (m *Model) box(p PaneID) []string {
+// box frames pane p, whose View is view, as exactly r.H lines of r.W
+// cells: its title sits in the top border, so the border costs the same
+// rows the layout subtracted and no pane repeats the maths. Built by hand
+// rather than with a bordered lipgloss style, whose wrapping pass costs
+// more than the panes themselves.
+func (m *Model) box(p PaneID, view string) []string {
 	r := m.rects.Outer[p]
 	style, border := m.st.Blurred, m.st.borderBlur
 	if p == m.focus {
@@ -127,7 +213,7 @@ func (m *Model) box(p PaneID) []string {
 	out := make([]string, 0, r.H)
 	out = append(out, top)
 	left, right := edge.Render(border.Left), edge.Render(border.Right)
-	body := strings.Split(m.panes[p].View(), "\n")
+	body := strings.Split(view, "\n")
 	for i := range max(0, r.H-2) {
 		var l string
 		if i < len(body) {

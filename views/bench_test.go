@@ -2,8 +2,11 @@ package views
 
 import (
 	"testing"
+	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/exchange"
 )
 
 func BenchmarkBlotterView(b *testing.B) {
@@ -38,6 +41,55 @@ func BenchmarkBlotterEvent(b *testing.B) {
 		p.Update(OrderEventMsg{Event: eventOf(o)})
 		_ = p.View()
 	}
+}
+
+// BenchmarkBlotterHeld is the blotter's own share of an event with 100,000
+// rows held (no retention cap): a new order, which lands on top, and an
+// order leaving the open rows for the closed ones, each with the pane's
+// frame. ui's BenchmarkBlotterEvent is the whole cockpit's.
+func BenchmarkBlotterHeld(b *testing.B) {
+	p := NewBlotter(testStyles())
+	p.maxFinal = 0
+	feed(p, fixtureOrders(5, 20_000))
+	p.SetSize(160, 48)
+	if p.Len() != 100_000 {
+		b.Fatalf("%d orders", p.Len())
+	}
+	b.Run("100k/new", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			o := fixtureOrder(acctNames[1], 200_000+i)
+			o.Status, o.Filled = exchange.StatusNew, decimal.Zero
+			o.Created = t0.Add(time.Duration(i) * time.Second)
+			o.Updated = o.Created
+			p.Update(OrderEventMsg{Event: eventOf(o)})
+			_ = p.View()
+		}
+	})
+	b.Run("100k/fill", func(b *testing.B) {
+		// A part fill of each open order in turn, each a little more.
+		var open []exchange.Order
+		for a := range 5 {
+			for i := range 20_000 {
+				if o := fixtureOrder(acctNames[a], a*20_000+i); o.Status.Open() {
+					open = append(open, o)
+				}
+			}
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			o := open[i%len(open)]
+			i++
+			o.Status = exchange.StatusPartiallyFilled
+			o.Filled = decimal.New(int64(i), -8)
+			o.Updated = o.Updated.Add(time.Duration(i))
+			p.Update(OrderEventMsg{Event: eventOf(o)})
+			_ = p.View()
+		}
+	})
 }
 
 // BenchmarkCockpitView renders every pane for 5 accounts at its 160×48

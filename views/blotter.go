@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -30,7 +31,15 @@ type BlotterKeys struct {
 //
 // Rows are rendered once per change of the order (or of the pane width) and
 // cached; View only joins the visible window, so thousands of orders cost no
-// more per frame than a screenful.
+// more per frame than a screenful. Rows stay sorted: an event inserts or
+// moves its row by binary search rather than sorting them all, so a busy
+// stream costs the same with 100,000 orders as with 100.
+//
+// Memory is bounded by a count: every order that is not final stays (open,
+// pending, unknown), and the newest keepFinal final ones (filled,
+// cancelled, rejected, expired); older final orders leave the blotter, not
+// the journal, where `vigil order list` and the journal commands still
+// find them.
 type Blotter struct {
 	st      *Styles
 	keys    BlotterKeys
@@ -55,7 +64,16 @@ type Blotter struct {
 	// bumps gen, which every cached row checks.
 	content [nCols]int
 	gen     int
+
+	maxFinal int  // final rows kept; the oldest beyond it leave
+	finals   int  // final rows held
+	capped   bool // some left: the footer says where they went
+	ver      uint64
 }
+
+// keepFinal is how many final orders the blotter keeps: a few weeks of
+// busy trading, and a few megabytes.
+const keepFinal = 10_000
 
 type blotRow struct {
 	key    string
@@ -77,9 +95,10 @@ func NewBlotter(st *Styles) *Blotter {
 	tis.Cursor.Blink = false
 	ti.SetStyles(tis)
 	return &Blotter{
-		st:     st,
-		byKey:  map[string]*blotRow{},
-		filter: ti,
+		st:       st,
+		byKey:    map[string]*blotRow{},
+		filter:   ti,
+		maxFinal: keepFinal,
 		keys: BlotterKeys{
 			ScrollKeys:  newScrollKeys(),
 			Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
@@ -92,8 +111,13 @@ func NewBlotter(st *Styles) *Blotter {
 }
 
 func (p *Blotter) Title() string { return "Orders" }
-func (p *Blotter) Focus()        { p.focused = true }
-func (p *Blotter) Blur()         { p.focused = false; p.stopFiltering() }
+func (p *Blotter) Focus()        { p.focused = true; p.ver++ }
+func (p *Blotter) Blur()         { p.focused = false; p.stopFiltering(); p.ver++ }
+
+// Version moves whenever View would show something else: an order on
+// screen or the counts changed, a key was handled, the size changed. An
+// event for an order off screen that moves no row leaves it alone.
+func (p *Blotter) Version() uint64 { return p.ver }
 
 // Filtering reports whether the filter input has the keyboard, so ui can
 // let typed letters through instead of treating them as global keys.
@@ -123,6 +147,7 @@ func (p *Blotter) FullHelp() [][]key.Binding {
 }
 
 func (p *Blotter) SetSize(w, h int) {
+	p.ver++
 	if w != p.w {
 		// Row caches check their width lazily: only rows that get shown
 		// are rendered again.
@@ -156,6 +181,7 @@ func (p *Blotter) layoutCols() {
 	p.cols = blotColumns(p.w, p.content)
 	p.header = " " + p.st.Header.Render(fit(renderCells(p.cols, nil, nil), p.w-1))
 	p.gen++
+	p.ver++
 }
 
 // measure widens the content widths for o; it reports whether any grew.
@@ -194,6 +220,7 @@ func (p *Blotter) Update(msg tea.Msg) tea.Cmd {
 		p.apply(o)
 	case tea.KeyPressMsg:
 		if p.focused {
+			p.ver++
 			return p.key(msg)
 		}
 	}
@@ -249,17 +276,13 @@ func (p *Blotter) stopFiltering() {
 
 // replace swaps in an account's orders. An order already shown keeps its
 // more advanced state if the snapshot is older than an event we applied.
+// The new rows are sorted among themselves and merged into the sorted
+// rest: a history of 100,000 orders is sorted once, not per account.
 func (p *Blotter) replace(msg OrdersMsg) {
-	// Taken before rows change: without a filter vis is rows itself, and
-	// the removal below zeroes the tail that vis would still index.
-	sel := p.selectedKey()
+	sel := p.selectedRow()
 	keep := make(map[string]bool, len(msg.Orders))
-	grew := false
-	defer func() {
-		if grew && p.w > 0 {
-			p.layoutCols()
-		}
-	}()
+	grew, moved := false, false
+	var fresh []*blotRow
 	for _, o := range msg.Orders {
 		if o.Account == "" {
 			o.Account = msg.Account
@@ -269,59 +292,231 @@ func (p *Blotter) replace(msg OrdersMsg) {
 		keep[k] = true
 		if r, ok := p.byKey[k]; ok {
 			if advances(r.o, o) {
-				r.set(merge(r.o, o))
+				next := merge(r.o, o)
+				moved = moved || sortMoves(r.o, next)
+				p.tally(r, -1)
+				r.set(next)
+				p.tally(r, 1)
 			}
 			continue
 		}
 		r := &blotRow{key: k}
 		r.set(o)
 		p.byKey[k] = r
-		p.rows = append(p.rows, r)
+		p.tally(r, 1)
+		fresh = append(fresh, r)
 	}
 	p.rows = slices.DeleteFunc(p.rows, func(r *blotRow) bool {
 		if r.o.Account == msg.Account && !keep[r.key] {
 			delete(p.byKey, r.key)
+			p.tally(r, -1)
 			return true
 		}
 		return false
 	})
-	p.resort(sel)
+	if moved {
+		slices.SortFunc(p.rows, cmpRows)
+	}
+	slices.SortFunc(fresh, cmpRows)
+	p.rows = mergeRows(p.rows, fresh)
+	p.trim()
+	if grew && p.w > 0 {
+		p.layoutCols()
+	}
+	p.refilter()
+	p.reselect(sel)
+	p.ver++
 }
 
 // apply updates one order from an event, idempotently: a repeated or older
-// event never moves a row back.
+// event never moves a row back. The row is inserted, or taken out and put
+// back, by binary search; the selection follows its order, not its index,
+// or c would cancel a neighbour.
 func (p *Blotter) apply(o exchange.Order) {
 	if p.measure(o) && p.w > 0 {
 		p.layoutCols()
 	}
+	filtered := p.query != ""
 	k := rowKey(o.Account, o)
 	r, ok := p.byKey[k]
 	if !ok {
-		sel := p.selectedKey()
+		sel := p.selectedRow()
 		r = &blotRow{key: k}
 		r.set(o)
 		p.byKey[k] = r
-		p.rows = append(p.rows, r)
-		p.resort(sel)
+		p.tally(r, 1)
+		p.rows = insertRow(p.rows, r)
+		if filtered && p.passes(r) {
+			p.vis = insertRow(p.vis, r)
+		}
+		p.syncVis()
+		p.trim()
+		p.reselect(sel)
+		p.ver++
 		return
 	}
 	if !advances(r.o, o) {
 		return
 	}
-	sel := p.selectedKey()
-	wasOpen, was := r.o.Status.Open(), orderTime(r.o)
-	r.set(merge(r.o, o))
-	switch {
-	case wasOpen != r.o.Status.Open() || was != orderTime(r.o):
-		// An order known only by its update time moves with each update.
-		p.resort(sel)
-	case p.query != "":
-		// The row may now pass the filter or fail it, shifting the rows
-		// after it: the selection follows its order, not its index, or c
-		// would cancel a neighbour.
-		p.refilter()
-		p.reselect(sel)
+	sel := p.selectedRow()
+	next := merge(r.o, o)
+	moves := sortMoves(r.o, next)
+	wasVis := filtered && p.passes(r)
+	if moves {
+		// Taken out under its old place in the order, before it changes.
+		p.rows = removeRow(p.rows, r)
+		if wasVis {
+			p.vis = removeRow(p.vis, r)
+		}
 	}
+	p.tally(r, -1)
+	r.set(next)
+	p.tally(r, 1)
+	nowVis := filtered && p.passes(r)
+	if moves {
+		p.rows = insertRow(p.rows, r)
+		if nowVis {
+			p.vis = insertRow(p.vis, r)
+		}
+	} else if wasVis != nowVis {
+		// Its place in the order is unchanged, so the search still finds it.
+		if nowVis {
+			p.vis = insertRow(p.vis, r)
+		} else {
+			p.vis = removeRow(p.vis, r)
+		}
+	}
+	p.syncVis()
+	trimmed := p.trim()
+	if moves || wasVis != nowVis || trimmed || p.onScreen(r) {
+		p.ver++
+	}
+	p.reselect(sel)
+}
+
+// sortMoves reports whether an order going from cur to next changes its
+// place in the blotter's order; an order known only by its update time
+// moves with each update.
+func sortMoves(cur, next exchange.Order) bool {
+	return cur.Status.Open() != next.Status.Open() || orderTime(cur) != orderTime(next)
+}
+
+// cmpRows is the blotter's order: open first, then newest first, then by
+// key, so no two rows compare equal and a binary search finds a row.
+func cmpRows(a, b *blotRow) int {
+	ao, bo := a.o.Status.Open(), b.o.Status.Open()
+	if ao != bo {
+		if ao {
+			return -1
+		}
+		return 1
+	}
+	at, bt := orderTime(a.o), orderTime(b.o)
+	if at != bt {
+		if at > bt {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.key, b.key)
+}
+
+func insertRow(rows []*blotRow, r *blotRow) []*blotRow {
+	i, _ := slices.BinarySearchFunc(rows, r, cmpRows)
+	return slices.Insert(rows, i, r)
+}
+
+// removeRow takes r out of rows, which must hold it at the place its
+// current fields sort to.
+func removeRow(rows []*blotRow, r *blotRow) []*blotRow {
+	if i := indexRow(rows, r); i >= 0 {
+		return slices.Delete(rows, i, i+1)
+	}
+	return rows
+}
+
+// indexRow is r's index in rows, or -1.
+func indexRow(rows []*blotRow, r *blotRow) int {
+	if i, ok := slices.BinarySearchFunc(rows, r, cmpRows); ok && rows[i] == r {
+		return i
+	}
+	return -1
+}
+
+// mergeRows merges two sorted runs.
+func mergeRows(a, b []*blotRow) []*blotRow {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]*blotRow, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if cmpRows(a[0], b[0]) < 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	out = append(out, a...)
+	return append(out, b...)
+}
+
+// tally counts r into (n=1) or out of (n=-1) the final rows trim bounds.
+func (p *Blotter) tally(r *blotRow, n int) {
+	if r.o.Status.Final() {
+		p.finals += n
+	}
+}
+
+// trim lets the oldest final rows beyond maxFinal go. They sort last, so
+// the walk from the end is as long as the rows that go, plus any pending
+// or unknown order among them, which stays: it still needs watching. It
+// reports whether any row went.
+func (p *Blotter) trim() bool {
+	if p.maxFinal <= 0 || p.finals <= p.maxFinal {
+		return false
+	}
+	from := len(p.rows)
+	for i := len(p.rows) - 1; i >= 0 && p.finals > p.maxFinal; i-- {
+		if r := p.rows[i]; r.o.Status.Final() {
+			delete(p.byKey, r.key)
+			p.finals--
+			from = i
+		}
+	}
+	first := p.rows[from]
+	gone := func(r *blotRow) bool { return p.byKey[r.key] != r }
+	if p.query != "" {
+		// vis keeps rows' order, so what went is at or after first there too.
+		at, _ := slices.BinarySearchFunc(p.vis, first, cmpRows)
+		p.vis = p.vis[:at+len(slices.DeleteFunc(p.vis[at:], gone))]
+	}
+	p.rows = p.rows[:from+len(slices.DeleteFunc(p.rows[from:], gone))]
+	p.capped = true
+	p.syncVis()
+	return true
+}
+
+// openCount is the number of open rows, which sort first.
+func (p *Blotter) openCount() int {
+	return sort.Search(len(p.rows), func(i int) bool { return !p.rows[i].o.Status.Open() })
+}
+
+func (p *Blotter) passes(r *blotRow) bool {
+	return p.query == "" || strings.Contains(r.hay, p.query)
+}
+
+// syncVis keeps vis the same slice as rows while there is no filter.
+func (p *Blotter) syncVis() {
+	if p.query == "" {
+		p.vis = p.rows
+	}
+}
+
+// onScreen reports whether r is in the window of visible rows.
+func (p *Blotter) onScreen(r *blotRow) bool {
+	i := indexRow(p.vis, r)
+	off := clampOff(p.off, len(p.vis), p.page())
+	return i >= 0 && i >= off && i < off+p.page()
 }
 
 // advances reports whether next is a newer state of the order than cur: a
@@ -383,41 +578,25 @@ func orderTime(o exchange.Order) int64 {
 
 // selectedKey is the key of the selected row, "" when none is.
 func (p *Blotter) selectedKey() string {
-	if p.sel >= 0 && p.sel < len(p.vis) {
-		return p.vis[p.sel].key
+	if r := p.selectedRow(); r != nil {
+		return r.key
 	}
 	return ""
 }
 
-// resort orders rows, filters them again and puts the selection back on
-// the row keyed selKey, which the caller reads before changing rows.
-func (p *Blotter) resort(selKey string) {
-	slices.SortFunc(p.rows, func(a, b *blotRow) int {
-		ao, bo := a.o.Status.Open(), b.o.Status.Open()
-		if ao != bo {
-			if ao {
-				return -1
-			}
-			return 1
-		}
-		at, bt := orderTime(a.o), orderTime(b.o)
-		if at != bt {
-			if at > bt {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	p.refilter()
-	p.reselect(selKey)
+func (p *Blotter) selectedRow() *blotRow {
+	if p.sel >= 0 && p.sel < len(p.vis) {
+		return p.vis[p.sel]
+	}
+	return nil
 }
 
-// reselect keeps the selection on the row keyed selKey when others move
-// around it; when that row is gone it stays at the same place.
-func (p *Blotter) reselect(selKey string) {
-	if selKey != "" {
-		if i := slices.IndexFunc(p.vis, func(r *blotRow) bool { return r.key == selKey }); i >= 0 {
+// reselect keeps the selection on row sel, which the caller reads before
+// changing rows, when others move around it; when that row is gone it
+// stays at the same place.
+func (p *Blotter) reselect(sel *blotRow) {
+	if sel != nil && p.byKey[sel.key] == sel {
+		if i := indexRow(p.vis, sel); i >= 0 {
 			p.sel = i
 		}
 	}
@@ -430,8 +609,15 @@ func (p *Blotter) setQuery(q string) {
 	if q == p.query {
 		return
 	}
+	prev := p.query
 	p.query = q
-	p.refilter()
+	if prev != "" && strings.Contains(q, prev) {
+		// Typing on narrows what the filter shows: every row that passes
+		// the longer query passed the shorter one.
+		p.vis = slices.DeleteFunc(p.vis, func(r *blotRow) bool { return !strings.Contains(r.hay, q) })
+	} else {
+		p.refilter()
+	}
 	p.sel, p.off = 0, 0
 }
 
@@ -488,19 +674,16 @@ func (p *Blotter) View() string {
 	return joinLines(lines)
 }
 
-// footer is the only per-frame formatting: one short line.
+// footer is the only per-frame formatting: one short line, its counts
+// read in O(log n).
 func (p *Blotter) footer() string {
 	if p.filtering {
 		return fit(p.filter.View(), p.w)
 	}
-	open := 0
-	for _, r := range p.rows {
-		if !r.o.Status.Open() {
-			break // open rows sort first
-		}
-		open++
+	s := fmt.Sprintf("%d orders  %d open", len(p.rows), p.openCount())
+	if p.capped {
+		s += "  older in the journal"
 	}
-	s := fmt.Sprintf("%d orders  %d open", len(p.rows), open)
 	if p.query != "" {
 		s += fmt.Sprintf("  filter /%s: %d", p.query, len(p.vis))
 	}

@@ -19,3 +19,11 @@ type Pane interface {
 	Title() string
 	help.KeyMap
 }
+
+// Versioned is a pane that says when its View changed: Version moves
+// whenever View would return something else (and may move when it would
+// not). The root frames such a pane again only when its version moved;
+// a pane without it has its View compared instead.
+type Versioned interface {
+	Version() uint64
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigil-trade/vigil/config"
 )
 
 // TestDemoServe runs `vigil demo serve` as another process would see it:
@@ -117,5 +119,59 @@ func TestDemoServe(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "data", "journal.db")); !os.IsNotExist(err) {
 		t.Fatalf("old journal left in place: %v", err)
+	}
+}
+
+// TestDemoServeAccounts: --accounts N writes every account into the config
+// and each works from another process; outside 4..100 is a usage error.
+func TestDemoServeAccounts(t *testing.T) {
+	h := newHarness(t)
+	dir := filepath.Join(h.home, "many")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		env := &Env{Stdout: pw, Getenv: h.getenv, Now: time.Now, WorkFactor: 2}
+		done <- Run(ctx, env, []string{"demo", "serve", "--dir", dir, "--accounts", "7", "--quiet"})
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var printed strings.Builder
+	for sc.Scan() {
+		printed.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "Press ctrl+c") {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	cfg, err := config.Load(filepath.Join(dir, "config.toml"))
+	if err != nil {
+		t.Fatalf("%v\nprinted:\n%s", err, printed.String())
+	}
+	var names []string
+	for _, a := range cfg.Accounts {
+		names = append(names, a.Name)
+	}
+	want := "demo-binance demo-binance-ed demo-binance-2 demo-okx demo-okx-2 demo-bybit demo-bybit-2"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("config accounts %q, want %q", got, want)
+	}
+	if !strings.Contains(printed.String(), "demo-bybit-2") {
+		t.Fatalf("printed accounts do not list the extras:\n%s", printed.String())
+	}
+	g := []string{"--config", filepath.Join(dir, "config.toml"), "--passphrase-file", filepath.Join(dir, "passphrase")}
+	h.mustRun("", nil, with(g, "order", "place", "--account", "demo-okx-2", "--symbol", "BTC-USDT", "--side", "buy",
+		"--type", "limit", "--qty", "0.001", "--price", "50000")...)
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("serve exit %d", code)
+	}
+
+	for _, n := range []string{"3", "101", "many"} {
+		r := h.run("", nil, "demo", "serve", "--dir", dir, "--accounts", n)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "accounts") {
+			t.Errorf("--accounts %s: exit %d, stderr %q", n, r.code, r.stderr)
+		}
 	}
 }

@@ -46,9 +46,10 @@ func TestCorruptJournalBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := bytes.Index(sound, []byte(`{"symbol":"BTCUSDT"`))
+	// The order's record: format 2, then the symbol as a 7-byte string.
+	rec := bytes.Index(sound, []byte("\x02\x0eBTCUSDT"))
 	if rec < 0 {
-		t.Fatal("the intent record is not in the file")
+		t.Fatal("the order record is not in the file")
 	}
 	// The leaf element of the intent: its key, the client id, sits pos bytes
 	// after it, right before the record.
@@ -67,7 +68,7 @@ func TestCorruptJournalBinary(t *testing.T) {
 		// bbolt took this offset on trust and read far outside its map
 		// (SIGSEGV, exit 2).
 		"an element pointing outside its page": func(b []byte) { binary.NativeEndian.PutUint32(b[elem+4:], 0x7ffffff0) },
-		"a garbage intent record":              func(b []byte) { copy(b[rec:], "xxxxxxxxxxxxxxxxxxx") },
+		"a garbage order record":               func(b []byte) { copy(b[rec:], "xxxxxxxxxxxxxxxxxxx") },
 		"every byte 0xff":                      func(b []byte) { copy(b, bytes.Repeat([]byte{0xff}, len(b))) },
 		"truncated":                            nil,
 	}
@@ -88,7 +89,10 @@ func TestCorruptJournalBinary(t *testing.T) {
 			if code != 1 {
 				t.Fatalf("exit %d, want 1\n%s", code, stderr)
 			}
-			for _, want := range []string{"vigil: journal is corrupt: " + journal + ": ", "mv " + journal, "orders in doubt", "the venue still has"} {
+			// Damage inside a record is met by the first read of it, which
+			// may say what it was doing first ("reconciling ...: journal is
+			// corrupt: ...").
+			for _, want := range []string{"journal is corrupt: " + journal + ": ", "mv " + journal, "orders in doubt", "the venue still has"} {
 				if !strings.Contains(stderr, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, stderr)
 				}

@@ -55,6 +55,10 @@ func TestCockpitOpensEachAccountWhenSettled(t *testing.T) {
 			reconciler(desk, venues, time.Now)(ctx, emit)
 			close(done)
 		}()
+		defer func() {
+			cancel()
+			<-done
+		}()
 		time.Sleep(time.Second)
 		synctest.Wait()
 		mu.Lock()
@@ -70,7 +74,5 @@ func TestCockpitOpensEachAccountWhenSettled(t *testing.T) {
 		if !desk.Ready("fast") || desk.Ready("slow") {
 			t.Fatalf("ready: fast %v, slow %v", desk.Ready("fast"), desk.Ready("slow"))
 		}
-		cancel()
-		<-done
 	})
 }

@@ -42,6 +42,7 @@ type Balances struct {
 	lines []string
 	off   int
 	stale bool // lines are behind the data; View renders them
+	shown shown
 }
 
 // NewBalances returns an empty balances pane that hides dust.
@@ -105,7 +106,13 @@ func (p *Balances) Update(msg tea.Msg) tea.Cmd {
 
 func (p *Balances) View() string {
 	p.settle()
-	return joinLines(window(p.lines, p.off, p.h))
+	return p.shown.view(window(p.lines, p.off, p.h))
+}
+
+// Version moves when View would show other text (see shown).
+func (p *Balances) Version() uint64 {
+	p.settle()
+	return p.shown.version(window(p.lines, p.off, p.h))
 }
 
 // settle renders what changed since the last View. Updates only mark the

@@ -180,3 +180,33 @@ func (m *cappedModel) check() error {
 	}
 	return nil
 }
+
+// TestBlotterVersion: a change to an order on screen moves the blotter's
+// Version even when the order keeps its place; a change to one scrolled
+// out of sight that moves nothing leaves it, so the frame is not rebuilt.
+func TestBlotterVersion(t *testing.T) {
+	p := NewBlotter(testStyles())
+	feed(p, fixtureOrders(1, 200))
+	p.SetSize(120, 10)
+	fill := func(i int) {
+		o := fixtureOrder(acctNames[0], i)
+		if o.Status != exchange.StatusPartiallyFilled {
+			t.Fatalf("order %d is %s", i, o.Status)
+		}
+		o.Filled, o.Updated = o.Filled.Add(d("0.001")), o.Updated.Add(time.Second)
+		p.Update(OrderEventMsg{Event: eventOf(o)})
+	}
+	// Open rows first, newest first: order 2 is the second row, order 194
+	// the last open one, far below the eight rows shown.
+	v := p.Version()
+	before := p.View()
+	fill(2)
+	if p.Version() == v || p.View() == before {
+		t.Fatalf("a fill on screen: version %d -> %d, view changed %v", v, p.Version(), p.View() != before)
+	}
+	v, before = p.Version(), p.View()
+	fill(194)
+	if p.Version() != v || p.View() != before {
+		t.Fatalf("a fill off screen: version %d -> %d, view changed %v", v, p.Version(), p.View() != before)
+	}
+}

@@ -30,6 +30,7 @@ type Budgets struct {
 	lines []string
 	off   int
 	stale bool // lines are behind the data; View renders them
+	shown shown
 }
 
 // NewBudgets returns an empty budgets pane.
@@ -54,6 +55,9 @@ func (p *Budgets) Update(msg tea.Msg) tea.Cmd {
 	case AccountsMsg:
 		p.accts.set(msg)
 	case BudgetMsg:
+		if old, ok := p.snap[msg.Snapshot.Account]; ok && sameBudget(old, msg.Snapshot) {
+			return nil
+		}
 		p.accts.ensure(msg.Snapshot.Account)
 		p.snap[msg.Snapshot.Account] = msg.Snapshot
 	case TickMsg:
@@ -73,7 +77,13 @@ func (p *Budgets) Update(msg tea.Msg) tea.Cmd {
 
 func (p *Budgets) View() string {
 	p.settle()
-	return joinLines(window(p.lines, p.off, p.h))
+	return p.shown.view(window(p.lines, p.off, p.h))
+}
+
+// Version moves when View would show other text (see shown).
+func (p *Budgets) Version() uint64 {
+	p.settle()
+	return p.shown.version(window(p.lines, p.off, p.h))
 }
 
 // settle renders what changed since the last View. Updates only mark the

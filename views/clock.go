@@ -35,6 +35,7 @@ type Clock struct {
 	first []int // index in lines of each account's first line
 	off   int
 	stale bool // lines are behind the data; View renders them
+	shown shown
 }
 
 // NewClock returns an empty clock pane.
@@ -110,7 +111,13 @@ func intent(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 
 func (p *Clock) View() string {
 	p.settle()
-	return joinLines(window(p.lines, p.off, p.h))
+	return p.shown.view(window(p.lines, p.off, p.h))
+}
+
+// Version moves when View would show other text (see shown).
+func (p *Clock) Version() uint64 {
+	p.settle()
+	return p.shown.version(window(p.lines, p.off, p.h))
 }
 
 // settle renders what changed since the last View. Updates only mark the

@@ -28,6 +28,10 @@ type EventLog struct {
 	lines   []string   // flattened entries
 	off     int        // first visible line
 	follow  bool
+
+	shown shown
+	none  []string // "no events yet", at width noneW
+	noneW int
 }
 
 // NewEventLog returns an empty log.
@@ -100,11 +104,19 @@ func (p *EventLog) flatten() {
 	p.off = clampOff(p.off, len(p.lines), p.h)
 }
 
-func (p *EventLog) View() string {
+func (p *EventLog) View() string { return p.shown.view(p.window()) }
+
+// Version moves when View would show other text (see shown).
+func (p *EventLog) Version() uint64 { return p.shown.version(p.window()) }
+
+func (p *EventLog) window() []string {
 	if len(p.lines) == 0 && p.h > 0 {
-		return fit(p.st.Muted.Render("no events yet"), p.w)
+		if p.none == nil || p.noneW != p.w {
+			p.none, p.noneW = []string{fit(p.st.Muted.Render("no events yet"), p.w)}, p.w
+		}
+		return p.none
 	}
-	return joinLines(window(p.lines, p.off, p.h))
+	return window(p.lines, p.off, p.h)
 }
 
 // renderEntry is "15:04:05 WARN  account  text" with the advice on its own

@@ -29,6 +29,7 @@ type Keys struct {
 	lines []string
 	off   int
 	stale bool // lines are behind the data; View renders them
+	shown shown
 }
 
 // NewKeys returns an empty keys pane.
@@ -78,7 +79,13 @@ func (p *Keys) Update(msg tea.Msg) tea.Cmd {
 
 func (p *Keys) View() string {
 	p.settle()
-	return joinLines(window(p.lines, p.off, p.h))
+	return p.shown.view(window(p.lines, p.off, p.h))
+}
+
+// Version moves when View would show other text (see shown).
+func (p *Keys) Version() uint64 {
+	p.settle()
+	return p.shown.version(window(p.lines, p.off, p.h))
 }
 
 // settle renders what changed since the last View. Updates only mark the

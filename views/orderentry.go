@@ -72,6 +72,7 @@ type OrderEntry struct {
 	blocked    string // why submit is disabled, "" when it is not
 	notional   string
 	lines      []string
+	shown      shown
 }
 
 // NewOrderEntry returns an empty form for a LIMIT GTC buy.
@@ -189,6 +190,9 @@ func (p *OrderEntry) Update(msg tea.Msg) tea.Cmd {
 	case RulesMsg:
 		p.rules[msg.Account+"\x00"+strings.ToUpper(msg.Rules.Symbol)] = msg
 	case BudgetMsg:
+		if old, ok := p.budgets[msg.Snapshot.Account]; ok && sameBudget(old, msg.Snapshot) {
+			return nil
+		}
 		p.budgets[msg.Snapshot.Account] = msg.Snapshot
 	case OrderGateMsg:
 		p.gates[msg.Account] = msg.Closed
@@ -528,4 +532,7 @@ func (p *OrderEntry) render() {
 	p.lines = append(append(p.lines, fields...), bottom...)
 }
 
-func (p *OrderEntry) View() string { return joinLines(window(p.lines, 0, p.h)) }
+func (p *OrderEntry) View() string { return p.shown.view(window(p.lines, 0, p.h)) }
+
+// Version moves when View would show other text (see shown).
+func (p *OrderEntry) Version() uint64 { return p.shown.version(window(p.lines, 0, p.h)) }

@@ -65,6 +65,9 @@ func (s *StatusLine) Update(msg tea.Msg) tea.Cmd {
 		s.accts.ensure(msg.Snapshot.Account)
 		s.clock[msg.Snapshot.Account] = msg
 	case BudgetMsg:
+		if old, ok := s.budget[msg.Snapshot.Account]; ok && sameBudget(old.Snapshot, msg.Snapshot) {
+			return nil
+		}
 		s.budget[msg.Snapshot.Account] = msg
 	case KeyInfoMsg:
 		s.keyErr[msg.Account] = msg.Err != nil

@@ -108,11 +108,12 @@ func (p *Budgets) render() {
 	// Column widths over every bucket for the expanded shapes, over each
 	// account's fullest for the one-line ones.
 	var c, cs budgetCols
-	most := 0
+	most, shortest := 0, 0 // shortest: rows of the shortest expanded shape
 	for _, name := range p.accts.list {
 		c.name = max(c.name, min(maxNameW, len(name)))
 		bs := p.snap[name].Buckets
 		most = max(most, len(bs))
+		shortest += 1 + min(1, len(bs))
 		for _, b := range bs {
 			c.widen(b)
 		}
@@ -121,11 +122,24 @@ func (p *Budgets) render() {
 		}
 	}
 	cs.name = c.name
+	summary := []blocks{p.gauged(cs, budgetSummary, 1), p.shape(cs, budgetSummary, 0, 1), p.shape(cs, budgetSummaryShort, 0, 1), p.shape(cs, budgetSummaryMin, 0, 1)}
+	if !p.focused && shortest > max(p.h, len(p.accts.list)) && slices.ContainsFunc(summary, func(b blocks) bool { return b != nil && b.width() <= p.w }) {
+		// No expanded shape fits the height, and a one-line shape (one
+		// row per account, fewer than any expanded one) fits the width:
+		// pickBlocks would choose among the one-line shapes whatever the
+		// expanded ones were. With many accounts this is every tick, and
+		// building every expanded shape of every account was most of the
+		// pane's cost.
+		for _, b := range pickBlocks(p.w, p.h, summary...) {
+			p.lines = append(p.lines, b...)
+		}
+		p.off = clampOff(p.off, len(p.lines), p.h)
+		return
+	}
 	var expanded []blocks
 	for k := most; k >= 1; k-- {
 		expanded = append(expanded, p.gauged(c, budgetExpanded, k), p.shape(c, budgetExpanded, 0, k), p.shape(c, budgetExpandedShort, 0, k))
 	}
-	summary := []blocks{p.gauged(cs, budgetSummary, 1), p.shape(cs, budgetSummary, 0, 1), p.shape(cs, budgetSummaryShort, 0, 1), p.shape(cs, budgetSummaryMin, 0, 1)}
 	var pick blocks
 	if p.focused {
 		// Focused, the pane lists every bucket and scrolls: the trader

@@ -34,6 +34,10 @@ The journal is opened as every vigil command opens it, holding its lock:
 while the cockpit or a 'vigil order' runs, this waits a second and then
 fails naming the process that holds it.
 
+Examples:
+  vigil journal stats
+  vigil --config ~/bots/vigil.toml journal stats
+
 ` + journalExitCodes
 
 const journalArchiveUsage = `usage: vigil journal archive [--days N] [--dry-run] [--config PATH]
@@ -48,6 +52,10 @@ one transaction. Open orders and orders in doubt always stay.
   --dry-run    count what would move, change nothing
 
 'vigil journal export --archived' reads the archives back.
+
+Examples:
+  vigil journal archive --dry-run
+  vigil journal archive --days 30
 
 ` + journalExitCodes
 
@@ -65,6 +73,10 @@ journaled; times are UTC, RFC 3339.
   --account NAME only this account's orders
   --out FILE     write to FILE (replaced when complete) instead of stdout
 
+Examples:
+  vigil journal export --format csv --out orders.csv
+  vigil journal export --format jsonl --archived --account bn-test
+
 ` + journalExitCodes
 
 const journalCheckUsage = `usage: vigil journal check [--config PATH]
@@ -75,6 +87,9 @@ walks the pages when the file is not as vigil last closed it; run this
 after a disk error, a restore, or to be sure. A damaged journal is
 reported as "journal is corrupt: <path>: <cause>" with what to do, and
 left untouched.
+
+Examples:
+  vigil journal check
 
 ` + journalExitCodes
 

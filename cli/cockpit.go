@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -70,7 +71,7 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer j.Close()
-	return runUI(ctx, env, venues, desk, false)
+	return runUI(ctx, env, venues, desk, false, retainer(j, cfg.JournalRetentionDays, env.Now))
 }
 
 // openDesk opens the order journal under dataDir and a desk over venues:
@@ -102,9 +103,11 @@ func deskOptions(cfg *config.Config) []orders.Option {
 	return opts
 }
 
-// runUI is the one way the cockpit starts, for real accounts and the demo.
-func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool) int {
+// runUI is the one way the cockpit starts, for real accounts and the demo;
+// extra producers run beside the cockpit's own.
+func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool, extra ...ui.Producer) int {
 	deps, opts := cockpit(env.Now, venues, desk, demo)
+	opts.Producers = append(opts.Producers, extra...)
 	if err := ui.Run(ctx, deps, opts); err != nil {
 		return env.Fail(err)
 	}
@@ -164,6 +167,42 @@ func deskEvents(desk *orders.Desk, now func() time.Time) ui.Producer {
 		})
 		<-ctx.Done()
 		stop()
+	}
+}
+
+// retainEvery is how often a running cockpit applies the retention policy.
+const retainEvery = 24 * time.Hour
+
+// retainer applies journal_retention_days while the cockpit runs, at start
+// and then daily: final orders older than that leave the journal for a
+// compressed archive beside it, as 'vigil journal archive' does by hand.
+// A cockpit kept open for months would otherwise carry every order it ever
+// saw. Archive re-reads each order in the transaction that deletes it, so an
+// order written to meanwhile stays; a failure costs nothing but size, so it
+// is a warning, and the next day tries again.
+func retainer(j *store.Journal, days int, now func() time.Time) ui.Producer {
+	return func(ctx context.Context, emit func(string, tea.Msg)) {
+		if days <= 0 {
+			return
+		}
+		for {
+			t := now()
+			res, err := j.Archive(t.AddDate(0, 0, -days), t, nil)
+			switch {
+			case err != nil:
+				emit("", views.LogMsg{Time: t, Level: views.LevelWarn,
+					Text:   "journal retention: archiving orders older than " + strconv.Itoa(days) + " days failed: " + err.Error(),
+					Advice: "nothing was lost; 'vigil journal archive' tries again by hand, or the cockpit tomorrow"})
+			case res.Orders > 0:
+				emit("", views.LogMsg{Time: t, Level: views.LevelInfo,
+					Text: fmt.Sprintf("journal retention: %d final orders older than %d days moved to %s", res.Orders, days, filepath.Base(res.File))})
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(retainEvery):
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/store"
+	"github.com/vigil-trade/vigil/views"
 )
 
 // journalHarness writes a config and a journal of 12 orders: every third
@@ -148,5 +151,65 @@ func TestJournalCommandsRefuse(t *testing.T) {
 	os.Remove(path)
 	if r := h.run("", nil, "journal", "stats"); r.code != ExitFailure || !strings.Contains(r.stderr, "no journal at") {
 		t.Fatalf("stats without a journal: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestCockpitRetainer: the running cockpit applies journal_retention_days
+// itself: at start the four old final orders leave for an archive, the
+// open ones and the recent ones stay, and Events says what moved.
+func TestCockpitRetainer(t *testing.T) {
+	h, path := journalHarness(t)
+	j, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan views.LogMsg, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		retainer(j, 30, func() time.Time { return h.now })(ctx, func(_ string, m tea.Msg) {
+			if lm, ok := m.(views.LogMsg); ok {
+				got <- lm
+			}
+		})
+	}()
+	var lm views.LogMsg
+	select {
+	case lm = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the retainer said nothing")
+	}
+	cancel()
+	<-done
+	if lm.Level != views.LevelInfo || !strings.Contains(lm.Text, "4 final orders older than 30 days moved to journal-archive-") {
+		t.Fatalf("event: %+v", lm)
+	}
+	if files, _ := store.ArchiveFiles(path); len(files) != 1 {
+		t.Fatalf("archives: %v", files)
+	}
+	n, open := 0, 0
+	if err := j.Orders(func(o store.ArchivedOrder) error {
+		n++
+		if !store.Final(exchange.OrderStatus(o.Status)) {
+			open++
+		} else if o.Updated.Before(h.now.AddDate(0, 0, -30)) {
+			t.Errorf("old final order %s still in the journal", o.ClientID)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 8 || open != 4 {
+		t.Fatalf("journal keeps %d orders (%d open), want 8 (4 open)", n, open)
+	}
+
+	// Off (0 days, as the demo runs it): the producer returns at once and
+	// touches nothing.
+	retainer(j, 0, func() time.Time { return h.now.AddDate(1, 0, 0) })(context.Background(), func(string, tea.Msg) { t.Error("emitted while off") })
+	if files, _ := store.ArchiveFiles(path); len(files) != 1 {
+		t.Fatalf("archives after a disabled run: %v", files)
 	}
 }

@@ -14,7 +14,8 @@ const Example = `# vigil configuration.
 # data_dir = "~/.local/share/vigil"
 
 # Final orders older than this many days leave the journal for a compressed
-# archive beside it when you run: vigil journal archive (1..36500).
+# archive beside it: the cockpit does it at start and daily, and
+# 'vigil journal archive' by hand (1..36500).
 # journal_retention_days = 90
 
 # One [[accounts]] table per exchange account.

@@ -42,7 +42,7 @@ func TestExampleParses(t *testing.T) {
 	}
 	a := c.Accounts[0]
 	if a.Name != "bn-test" || a.Venue != "binance" || a.Network != exchange.Testnet || a.Key != "bn-test" ||
-		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 17 {
+		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 18 {
 		t.Fatalf("account: %+v", a)
 	}
 	if a.RecvWindow().Milliseconds() != 5000 {

@@ -199,8 +199,13 @@ func (m *Model) attach(at attachMsg) {
 
 func (m *Model) fromFeed(e feed.Envelope) tea.Cmd {
 	if e.Account == "" {
-		if at, ok := e.Msg.(attachMsg); ok {
-			m.attach(at)
+		switch msg := e.Msg.(type) {
+		case attachMsg:
+			m.attach(msg)
+		case views.LogMsg:
+			// A line about the cockpit, not an account (the journal's
+			// retention): no generation to be stale against.
+			return m.deliver(msg)
 		}
 		return nil
 	}

@@ -459,3 +459,28 @@ func TestHungVenueDoesNotDelayKeys(t *testing.T) {
 		}
 	})
 }
+
+// TestCockpitWideEventsReachTheLog: a producer's line that belongs to no
+// account (the journal's retention) reaches Events; anything else without
+// an account is still dropped.
+func TestCockpitWideEventsReachTheLog(t *testing.T) {
+	f := newFixture(t, acctInfo("alpha", exchange.Testnet))
+	f.m.Update(feed.Envelope{Msg: views.LogMsg{Level: views.LevelInfo, Text: "journal retention: 4 final orders moved"}})
+	f.m.Update(feed.Envelope{Msg: views.BalancesMsg{Account: "alpha"}})
+	var logs, other int
+	for _, p := range []PaneID{PaneLog, PaneBalances} {
+		for _, msg := range f.stubs[p].received() {
+			switch msg := msg.(type) {
+			case views.LogMsg:
+				if msg.Text == "journal retention: 4 final orders moved" {
+					logs++
+				}
+			case views.BalancesMsg:
+				other++
+			}
+		}
+	}
+	if logs != 2 || other != 0 {
+		t.Fatalf("log line reached %d of 2 panes, an account-less snapshot %d", logs, other)
+	}
+}

@@ -422,7 +422,7 @@ func checkAccount(ctx context.Context, now func() time.Time, v exchange.Venue, t
 		BehindLimitMS: cs.BehindLimit.Milliseconds(), Samples: cs.Samples, Danger: cs.Danger, Error: cs.Err,
 	}
 	answered = answered || cs.Synced || ki != nil || a.Balances != nil
-	if cs.DriftPerHr != 0 {
+	if cs.DriftKnown {
 		d := cs.DriftPerHr.Milliseconds()
 		a.Clock.DriftMSPerHour = &d
 	}

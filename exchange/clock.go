@@ -449,6 +449,7 @@ func (c *Clock) Snapshot() ClockSnapshot {
 	}
 	if c.driftOK {
 		s.DriftPerHr = time.Duration(c.slope * float64(time.Hour))
+		s.DriftKnown = true
 	}
 	if c.invReason != "" {
 		s.Err = "invalidated: " + c.invReason

@@ -179,13 +179,16 @@ func TestClockDrift(t *testing.T) {
 	if err := c.Sync(context.Background(), 8, v.probe); err != nil {
 		t.Fatal(err)
 	}
-	if d := c.Snapshot().DriftPerHr; d != 0 {
-		t.Fatalf("drift from one batch: %v, want 0 (unknown)", d)
+	if s := c.Snapshot(); s.DriftPerHr != 0 || s.DriftKnown {
+		t.Fatalf("drift from one batch: %v (known %v), want unknown", s.DriftPerHr, s.DriftKnown)
 	}
 
 	local.Advance(5 * time.Minute)
 	syncEvery(t, c, v, 5*time.Minute, 48) // four hours
 	s := c.Snapshot()
+	if !s.DriftKnown {
+		t.Fatal("drift over four hours not known")
+	}
 	if got := s.DriftPerHr; absD(got-50*time.Millisecond) > 5*time.Millisecond {
 		t.Fatalf("drift %v/h, want 50ms/h ± 5ms", got)
 	}

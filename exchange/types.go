@@ -280,6 +280,7 @@ type ClockSnapshot struct {
 	Uncertainty time.Duration
 	RTT         time.Duration
 	DriftPerHr  time.Duration // change of offset per hour, from a fit
+	DriftKnown  bool          // DriftPerHr is measured: samples span long enough for a fit
 	LastSync    time.Time
 	// Headroom before the venue rejects a stamped request: how far our stamp
 	// could move ahead (toward the venue's future limit) or behind (toward

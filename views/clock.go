@@ -246,7 +246,12 @@ func (p *Clock) facts(i int, name string) clockFacts {
 	f.af, f.bf = frac(s.HeadroomAhead, s.AheadLimit), frac(s.HeadroomBehind, s.BehindLimit)
 	f.ahead, f.behind = p.room(s.HeadroomAhead, s.AheadLimit), p.room(s.HeadroomBehind, s.BehindLimit)
 	f.rtt = fmt.Sprintf("rtt %dms", s.RTT.Milliseconds())
-	f.drift = "drift " + signedMs(s.DriftPerHr) + "/h"
+	// Until the samples span long enough for a fit there is no drift to
+	// show: "+0.0ms/h" would read as a measured, perfect clock.
+	f.drift = "drift —"
+	if s.DriftKnown {
+		f.drift = "drift " + signedMs(s.DriftPerHr) + "/h"
+	}
 	f.age = "never"
 	if !s.LastSync.IsZero() && !p.now.IsZero() {
 		f.age = shortDur(p.now.Sub(s.LastSync)) + " ago"

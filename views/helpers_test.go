@@ -167,7 +167,7 @@ func fixture(n int) []tea.Msg {
 
 		cs := exchange.ClockSnapshot{Account: a, Synced: true,
 			Offset: time.Duration(12-i*9) * time.Millisecond, Uncertainty: time.Duration(1+i) * time.Millisecond,
-			RTT: time.Duration(40+i*11) * time.Millisecond, DriftPerHr: time.Duration(i*300-500) * time.Microsecond,
+			RTT: time.Duration(40+i*11) * time.Millisecond, DriftPerHr: time.Duration(i*300-500) * time.Microsecond, DriftKnown: true,
 			LastSync:      t0.Add(-time.Duration(5+i*20) * time.Second),
 			HeadroomAhead: time.Duration(900-i*200) * time.Millisecond, AheadLimit: time.Second,
 			HeadroomBehind: time.Duration(4500+i*100) * time.Millisecond, BehindLimit: 5 * time.Second, Samples: 8}

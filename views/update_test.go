@@ -516,3 +516,22 @@ func TestOrderEntryReopensAtAccountKeepingValues(t *testing.T) {
 		t.Fatalf("symbol %q lost on reopening", got)
 	}
 }
+
+// Issue 14: before the samples span long enough for a fit, the drift is
+// unknown; "+0.0ms/h" read as a measured, perfect clock.
+func TestClockDriftUnknownUntilMeasured(t *testing.T) {
+	p := NewClock(testStyles())
+	s := exchange.ClockSnapshot{Account: "a", Synced: true, Offset: 12 * time.Millisecond, Uncertainty: time.Millisecond,
+		HeadroomAhead: 900 * time.Millisecond, AheadLimit: time.Second,
+		HeadroomBehind: 4500 * time.Millisecond, BehindLimit: 5 * time.Second, LastSync: t0}
+	feed(p, []tea.Msg{TickMsg{Now: t0}, ClockMsg{Snapshot: s}})
+	p.SetSize(158, 5)
+	if v := ansi.Strip(p.View()); strings.Contains(v, "ms/h") || !strings.Contains(v, "drift —") {
+		t.Fatalf("drift shown before it is measured:\n%s", v)
+	}
+	s.DriftKnown, s.DriftPerHr = true, 1500*time.Microsecond
+	p.Update(ClockMsg{Snapshot: s})
+	if v := ansi.Strip(p.View()); !strings.Contains(v, "drift +1.5ms/h") {
+		t.Fatalf("measured drift missing:\n%s", v)
+	}
+}

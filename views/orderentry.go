@@ -56,6 +56,11 @@ type OrderEntry struct {
 	budgets map[string]exchange.BudgetSnapshot
 	gates   map[string]string // why order entry is closed per account, from outside the form
 	asked   map[string]bool
+	funds   map[string]map[string]exchange.Balance // by account, then asset; absent: unknown
+
+	// resetSym: the account changed before its symbol list arrived, so
+	// the symbol is the previous venue's until the list says otherwise.
+	resetSym bool
 
 	acct  int
 	side  exchange.Side
@@ -71,19 +76,25 @@ type OrderEntry struct {
 	violations []exchange.Violation
 	blocked    string // why submit is disabled, "" when it is not
 	notional   string
+	short      string // the funds the order needs and what is free, "" when enough or unknown
 	lines      []string
 	shown      shown
 }
 
 // NewOrderEntry returns an empty form for a LIMIT GTC buy.
 func NewOrderEntry(st *Styles) *OrderEntry {
-	mk := func(placeholder string, limit int) textinput.Model {
+	mk := func(example string, limit int) textinput.Model {
 		ti := textinput.New()
 		ti.Prompt = ""
-		ti.Placeholder = placeholder
+		ti.Placeholder = hint(example)
 		ti.CharLimit = limit
 		s := ti.Styles()
 		s.Cursor.Blink = false
+		// A placeholder is a hint, in words as well as in colour (NO_COLOR
+		// keeps only the words), and a typed value looks the same whether
+		// its field has the keyboard or not.
+		s.Focused.Placeholder, s.Blurred.Placeholder = st.Muted, st.Muted
+		s.Focused.Text, s.Blurred.Text = st.Input, st.Input
 		ti.SetStyles(s)
 		return ti
 	}
@@ -91,12 +102,15 @@ func NewOrderEntry(st *Styles) *OrderEntry {
 		st: st, side: exchange.Buy, typ: exchange.LimitOrder, tif: exchange.GTC,
 		maxNot: map[string]decimal.Decimal{}, symbols: map[string][]string{}, rules: map[string]RulesMsg{},
 		budgets: map[string]exchange.BudgetSnapshot{}, asked: map[string]bool{}, gates: map[string]string{},
+		funds:  map[string]map[string]exchange.Balance{},
 		symbol: mk("BTCUSDT", 32), qty: mk("0.001", 40), price: mk("50000", 40),
 		keys: OrderEntryKeys{
-			Next:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
-			Prev:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "prev field")),
+			// tab belongs to the cockpit (next pane, from any pane); the
+			// form's fields move with ↑/↓, like any list.
+			Next:    key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "next field")),
+			Prev:    key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "prev field")),
 			Cycle:   key.NewBinding(key.WithKeys("space", "left", "right"), key.WithHelp("space/←→", "change")),
-			Symbols: key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "symbols")),
+			Symbols: key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "symbols")),
 			Submit:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit")),
 			Close:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 		},
@@ -105,6 +119,10 @@ func NewOrderEntry(st *Styles) *OrderEntry {
 	p.validate()
 	return p
 }
+
+// hint is how an empty field shows an example: marked in words, so it never
+// reads as a typed value. The leading space keeps the cursor off the hint.
+func hint(example string) string { return " (e.g. " + example + ")" }
 
 func (p *OrderEntry) Title() string { return "New order" }
 
@@ -153,6 +171,14 @@ func (p *OrderEntry) Account() string {
 // Field is the field that has the keyboard.
 func (p *OrderEntry) Field() Field { return p.field }
 
+// Capturing reports whether a text field (symbol, quantity, price) has the
+// keyboard: then letters and digits are typed, not the cockpit's keys (q,
+// ?, 1-7). On the account, side, type and in-force fields they are the
+// cockpit's, as in every other pane.
+func (p *OrderEntry) Capturing() bool {
+	return p.focused && (p.field == FieldSymbol || p.field == FieldQty || p.field == FieldPrice)
+}
+
 // Blocked is why submit is disabled ("" when it is not).
 func (p *OrderEntry) Blocked() string { return p.blocked }
 
@@ -185,8 +211,20 @@ func (p *OrderEntry) Update(msg tea.Msg) tea.Cmd {
 	case SymbolsMsg:
 		p.symbols[msg.Account] = msg.Symbols
 		if msg.Account == p.Account() {
+			if p.resetSym {
+				p.resetSymbol()
+			}
 			cmd = p.needRules(false)
 		}
+	case BalancesMsg:
+		if msg.Err != nil {
+			return nil // the last known balances stand
+		}
+		m := make(map[string]exchange.Balance, len(msg.Balances))
+		for _, b := range msg.Balances {
+			m[strings.ToUpper(b.Asset)] = b
+		}
+		p.funds[msg.Account] = m
 	case RulesMsg:
 		p.rules[msg.Account+"\x00"+strings.ToUpper(msg.Rules.Symbol)] = msg
 	case BudgetMsg:
@@ -268,6 +306,8 @@ func (p *OrderEntry) key(msg tea.KeyPressMsg) tea.Cmd {
 	case FieldAccount:
 		if key.Matches(msg, p.keys.Cycle, p.keys.Symbols) && len(p.accts.list) > 0 {
 			p.acct = (p.acct + dir(msg) + len(p.accts.list)) % len(p.accts.list)
+			p.resetSym = true
+			p.resetSymbol()
 			return p.needRules(false)
 		}
 	case FieldSide:
@@ -313,10 +353,46 @@ func (p *OrderEntry) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// resetSymbol keeps the typed symbol only if the account's venue lists
+// it: otherwise the same pair in the venue's spelling (BTCUSDT becomes
+// BTC-USDT), else the first symbol listed, as the CLI's hint does. Until
+// the account's list arrives the symbol stays and resetSym says so.
+func (p *OrderEntry) resetSymbol() {
+	syms, ok := p.symbols[p.Account()]
+	if !ok {
+		return
+	}
+	p.resetSym = false
+	cur := strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
+	if cur == "" || len(syms) == 0 || slices.Contains(syms, cur) {
+		return
+	}
+	pick := syms[0]
+	for _, s := range syms {
+		if bareSymbol(s) == bareSymbol(cur) {
+			pick = s
+			break
+		}
+	}
+	p.symbol.SetValue(pick)
+	p.symbol.CursorEnd()
+}
+
+// bareSymbol is a symbol without separators, upper case: BTC-USDT is BTCUSDT.
+func bareSymbol(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '/', ':', ' ':
+			return -1
+		}
+		return r
+	}, strings.ToUpper(s))
+}
+
 // dir is -1 for left/up/shift, else +1.
 func dir(msg tea.KeyPressMsg) int {
 	switch msg.String() {
-	case "left", "up":
+	case "left", "up", "pgup":
 		return -1
 	}
 	return 1
@@ -362,7 +438,7 @@ func (p *OrderEntry) validate() {
 	acct := p.Account()
 	sym := strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
 	p.req = exchange.OrderRequest{Symbol: sym, Side: p.side, Type: p.typ}
-	p.problems, p.violations, p.blocked, p.notional = nil, nil, "", ""
+	p.problems, p.violations, p.blocked, p.notional, p.short = nil, nil, "", "", ""
 
 	rm, haveRules := p.rules[acct+"\x00"+sym]
 	qty, qerr := decimal.NewFromString(strings.TrimSpace(p.qty.Value()))
@@ -419,6 +495,9 @@ func (p *OrderEntry) validate() {
 		if mx := p.maxNot[acct]; mx.Sign() > 0 && n.GreaterThan(mx) {
 			p.notional += " · above max " + mx.String() + ": typed confirmation"
 		}
+	}
+	if haveRules {
+		p.short = shortFunds(p.funds[acct], rm.Rules, p.req, ref)
 	}
 
 	f := p.accts.info[acct]
@@ -479,6 +558,12 @@ func (p *OrderEntry) render() {
 				val += " " + p.st.Badge.Render("DEMO")
 			}
 		case FieldSymbol:
+			// The example is a symbol this account's venue lists.
+			if syms := p.symbols[acct]; len(syms) > 0 {
+				p.symbol.Placeholder = hint(syms[0])
+			} else {
+				p.symbol.Placeholder = hint("BTCUSDT")
+			}
 			val = p.symbol.View()
 			// The hint only where it fits whole: cut, it reads as a value.
 			if n := len(p.symbols[acct]); n > 0 {
@@ -517,6 +602,12 @@ func (p *OrderEntry) render() {
 	switch {
 	case p.blocked != "":
 		bottom = append(bottom, fit(p.st.Danger.Render("⚠ submit disabled: "+p.blocked), p.w))
+	case len(p.problems) == 0 && p.short != "":
+		// A warning, not a block: the venue holds the ledger and decides.
+		for _, l := range wrapIndented("  ", "⚠ funds short: "+p.short+"; the venue may reject it", p.w, 4) {
+			bottom = append(bottom, p.st.Warn.Render(l))
+		}
+		bottom = append(bottom, fit(p.st.Warn.Render("⚠ ready, funds short: enter to review"), p.w))
 	case len(p.problems) == 0:
 		bottom = append(bottom, fit(p.st.OK.Render("✓ ready: enter to review"), p.w))
 	}
@@ -530,6 +621,31 @@ func (p *OrderEntry) render() {
 		fields = window(fields, off, fh)
 	}
 	p.lines = append(append(p.lines, fields...), bottom...)
+}
+
+// shortFunds says what an order needs against what is free on the
+// account, when the account's balances are known and it needs more: a
+// buy spends quote (qty × price, a market order at ref), a sell spends
+// base. "" when there is enough, or when it cannot be known.
+func shortFunds(bals map[string]exchange.Balance, rules exchange.SymbolRules, req exchange.OrderRequest, ref decimal.Decimal) string {
+	if bals == nil || req.Qty.Sign() <= 0 {
+		return ""
+	}
+	asset, need := rules.Base, req.Qty
+	if req.Side == exchange.Buy {
+		if ref.Sign() <= 0 {
+			return ""
+		}
+		asset, need = rules.Quote, ref.Mul(req.Qty)
+	}
+	if asset == "" {
+		return ""
+	}
+	free := bals[strings.ToUpper(asset)].Free
+	if !need.GreaterThan(free) {
+		return ""
+	}
+	return fmt.Sprintf("needs %s %s, %s %s free", need.String(), asset, free.String(), asset)
 }
 
 func (p *OrderEntry) View() string { return p.shown.view(window(p.lines, 0, p.h)) }

@@ -127,6 +127,44 @@ func (p *Balances) settle() {
 
 type balRow struct{ asset, free, locked, total string }
 
+// numCol is a number column aligned on the decimal point: integer parts
+// right-aligned to one place, fractions left-aligned after it, so 0.5 and
+// 10234.5 put their points under each other.
+type numCol struct {
+	name        string
+	ints, fracs int
+}
+
+func (c *numCol) see(s string) {
+	i, f, dot := strings.Cut(s, ".")
+	c.ints = max(c.ints, len(i))
+	if dot {
+		c.fracs = max(c.fracs, len(f))
+	}
+}
+
+// width is the column's width: its numbers or its name, the wider.
+func (c numCol) width() int {
+	w := c.ints
+	if c.fracs > 0 {
+		w += 1 + c.fracs
+	}
+	return max(w, len(c.name))
+}
+
+// cell renders s in the column, its point at the column's place.
+func (c numCol) cell(s string) string {
+	i, f, dot := strings.Cut(s, ".")
+	out := padLeft(i, c.ints)
+	switch {
+	case dot:
+		out += "." + padRight(f, c.fracs)
+	case c.fracs > 0:
+		out += strings.Repeat(" ", c.fracs+1)
+	}
+	return padLeft(out, c.width())
+}
+
 func (p *Balances) render() {
 	p.lines = p.lines[:0]
 	if p.w <= 0 {
@@ -139,7 +177,8 @@ func (p *Balances) render() {
 	// Columns share widths across accounts so decimals line up pane-wide.
 	rows := map[string][]balRow{}
 	hidden := map[string]int{}
-	aw, fw, lw, tw := 5, 4, 6, 5
+	aw := 5
+	cw := balCols{free: numCol{name: "free"}, locked: numCol{name: "locked"}, total: numCol{name: "total"}}
 	for _, name := range p.accts.list {
 		m, ok := p.lastOK[name]
 		if !ok {
@@ -152,31 +191,50 @@ func (p *Balances) render() {
 				continue
 			}
 			r := balRow{b.Asset, b.Free.String(), b.Locked.String(), t.String()}
-			aw, fw, lw, tw = max(aw, len(r.asset)), max(fw, len(r.free)), max(lw, len(r.locked)), max(tw, len(r.total))
+			aw = max(aw, len(r.asset))
+			cw.free.see(r.free)
+			cw.locked.see(r.locked)
+			cw.total.see(r.total)
 			rows[name] = append(rows[name], r)
 		}
 	}
-	aw = min(aw, 10)
-	// The richest table that fits: with totals, then free and locked, then
-	// tighter, then free alone (locked is what open orders hold, and the
-	// blotter shows those).
-	cw := balCols{aw, fw, lw, tw}
+	cw.asset = min(aw, 10)
+	// The richest table that fits. Spacing shrinks first, then columns go
+	// by priority: total (free plus locked) before locked (what open
+	// orders hold, which the blotter shows too); a column that goes is
+	// named on a last line, never dropped silently.
 	var cands []blocks
 	for _, sh := range []struct {
 		total, locked bool
-		sep           string
-	}{{true, true, "  "}, {false, true, "  "}, {false, true, " "}, {false, false, " "}} {
-		cands = append(cands, p.table(rows, hidden, cw, sh.total, sh.locked, sh.sep))
+		indent, sep   string
+	}{
+		{true, true, "  ", "  "}, {true, true, "  ", " "}, {true, true, " ", " "},
+		{false, true, "  ", "  "}, {false, true, " ", " "},
+		{false, false, " ", " "},
+	} {
+		b := p.table(rows, hidden, cw, sh.total, sh.locked, sh.indent, sh.sep)
+		if len(rows) > 0 {
+			switch {
+			case !sh.locked:
+				b = append(b, []string{fit(p.st.Muted.Render("no room for locked, total"), p.w)})
+			case !sh.total:
+				b = append(b, []string{fit(p.st.Muted.Render("no room for total"), p.w)})
+			}
+		}
+		cands = append(cands, b)
 	}
 	for _, b := range pickBlocks(p.w, 1<<20, cands...) {
 		p.lines = append(p.lines, b...)
 	}
 }
 
-type balCols struct{ asset, free, locked, total int }
+type balCols struct {
+	asset               int
+	free, locked, total numCol
+}
 
 // table renders every account's balances with the columns asked for.
-func (p *Balances) table(rows map[string][]balRow, hidden map[string]int, c balCols, total, locked bool, sep string) blocks {
+func (p *Balances) table(rows map[string][]balRow, hidden map[string]int, c balCols, total, locked bool, indent, sep string) blocks {
 	out := make(blocks, 0, len(p.accts.list))
 	for _, name := range p.accts.list {
 		head := []string{p.st.Title.Render(name)}
@@ -211,22 +269,23 @@ func (p *Balances) table(rows map[string][]balRow, hidden map[string]int, c balC
 			continue
 		}
 		if len(rows[name]) == 0 {
-			out = append(out, append(lines, fit("  "+p.st.Muted.Render("nothing held"), p.w)))
+			out = append(out, append(lines, fit(indent+p.st.Muted.Render("nothing held"), p.w)))
 			continue
 		}
 		row := func(asset, free, lck, tot string) string {
-			cols := []string{"  " + padRight(asset, c.asset), padLeft(free, c.free)}
+			cols := []string{indent + padRight(asset, c.asset), free}
 			if locked {
-				cols = append(cols, padLeft(lck, c.locked))
+				cols = append(cols, lck)
 			}
 			if total {
-				cols = append(cols, padLeft(tot, c.total))
+				cols = append(cols, tot)
 			}
-			return strings.Join(cols, sep)
+			return strings.TrimRight(strings.Join(cols, sep), " ")
 		}
-		lines = append(lines, p.st.Header.Render(row("asset", "free", "locked", "total")))
+		lines = append(lines, p.st.Header.Render(row("asset", padLeft("free", c.free.width()),
+			padLeft("locked", c.locked.width()), padLeft("total", c.total.width()))))
 		for _, r := range rows[name] {
-			lines = append(lines, row(r.asset, r.free, r.locked, r.total))
+			lines = append(lines, row(r.asset, c.free.cell(r.free), c.locked.cell(r.locked), c.total.cell(r.total)))
 		}
 		out = append(out, lines)
 	}

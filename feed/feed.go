@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sync"
 	"time"
 
@@ -249,12 +250,24 @@ func (p *poller) clockLoop(ctx context.Context) {
 			s.Err = describe(err)
 		}
 		p.bridge.State(KindClock, p.name, p.gen, views.ClockMsg{Snapshot: s})
-		if e := errText(err); e != lastErr {
+		// A sync that lost some samples (a 5xx, a slow answer) succeeds but
+		// records why in the snapshot: that reaches Events too. Once per
+		// cause, not per sync: the count of failed samples may move while
+		// the cause stays.
+		text := s.Err
+		if err != nil {
+			text = describe(err)
+		}
+		if e := syncCause(text); e != lastErr {
+			had := lastErr != ""
 			lastErr = e
-			if err != nil {
+			switch {
+			case err != nil:
 				p.log(views.LevelWarn, "clock sync failed", err)
-			} else {
-				p.log(views.LevelInfo, "clock synced", nil)
+			case text != "":
+				p.log(views.LevelWarn, "clock sync: "+text, nil)
+			case had:
+				p.log(views.LevelInfo, "clock sync recovered: every sample answered", nil)
 			}
 		}
 	}
@@ -408,6 +421,13 @@ func kindOf(s exchange.OrderStatus) exchange.EventKind {
 // KindOf is kindOf for the root model, which reports place and cancel
 // results the same way.
 func KindOf(s exchange.OrderStatus) exchange.EventKind { return kindOf(s) }
+
+// partialSync is how exchange.Clock.Sync words a batch that lost some
+// samples: "3 of 8 samples failed: …".
+var partialSync = regexp.MustCompile(`^\d+ of \d+ samples failed: `)
+
+// syncCause is a clock sync error without the count of failed samples.
+func syncCause(text string) string { return partialSync.ReplaceAllString(text, "") }
 
 func errText(err error) string {
 	if err == nil {

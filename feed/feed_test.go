@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/feed/feedtest"
@@ -248,5 +249,46 @@ func TestRestartStartsNewGenerationAndDropsOld(t *testing.T) {
 		}
 		cancel()
 		f.Wait()
+	})
+}
+
+// Issue 14: a sync that lost samples to a 5xx or a slow answer succeeds,
+// and its error showed only in the clock pane, clipped. It reaches Events
+// once per cause (not once per sync as the count of failed samples moves),
+// and Events says when it clears.
+func TestPartialClockSyncFaultReachesEventsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		a := venue("a")
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{a}, rec.sink(0), Options{ClockEvery: time.Hour})
+		synctest.Wait()
+		for _, fault := range []string{"3 of 8 samples failed: HTTP 503: service unavailable", "2 of 8 samples failed: HTTP 503: service unavailable", "1 of 8 samples failed: timed out (venue not answering)", ""} {
+			a.SetSyncFault(fault)
+			f.Resync("a")
+			synctest.Wait()
+		}
+		f.Resync("a")
+		synctest.Wait()
+		cancel()
+		f.Wait()
+
+		st := views.NewStyles(true, false)
+		log := views.NewEventLog(&st)
+		log.SetSize(150, 20)
+		for _, e := range rec.snapshot() {
+			if m, ok := e.Msg.(views.LogMsg); ok && strings.Contains(m.Text, "clock") {
+				log.Update(m)
+			}
+		}
+		screen := ansi.Strip(log.View())
+		for _, want := range []string{"clock sync: 3 of 8 samples failed: HTTP 503", "clock sync: 1 of 8 samples failed: timed out", "clock sync recovered"} {
+			if strings.Count(screen, want) != 1 {
+				t.Errorf("want %q once in Events:\n%s", want, screen)
+			}
+		}
+		if strings.Contains(screen, "2 of 8") {
+			t.Errorf("the same cause logged again as its count moved:\n%s", screen)
+		}
 	})
 }

@@ -31,6 +31,7 @@ type Venue struct {
 	budget   exchange.BudgetSnapshot
 	calls    map[string]int
 	inFlight int
+	fault    string // a sync that succeeds but lost samples: the snapshot's Err
 }
 
 // New returns an account named by info, trading BTCUSDT at price 50000 with
@@ -124,9 +125,17 @@ func (v *Venue) SyncClock(ctx context.Context) error {
 		Uncertainty: time.Millisecond, RTT: 2 * time.Millisecond, LastSync: v.now(),
 		AheadLimit: time.Second, BehindLimit: 5 * time.Second,
 		HeadroomAhead: 990 * time.Millisecond, HeadroomBehind: 4990 * time.Millisecond,
-		Samples: v.clock.Samples + 1,
+		Samples: v.clock.Samples + 1, Err: v.fault,
 	}
 	return nil
+}
+
+// SetSyncFault makes each following clock sync succeed but record text as
+// its error, as exchange.Clock does when some samples fail ("" clears it).
+func (v *Venue) SetSyncFault(text string) {
+	v.mu.Lock()
+	v.fault = text
+	v.mu.Unlock()
 }
 
 func (v *Venue) Clock() exchange.ClockSnapshot {

@@ -122,7 +122,7 @@ func (p *Budgets) render() {
 		}
 	}
 	cs.name = c.name
-	summary := []blocks{p.gauged(cs, budgetSummary, 1), p.shape(cs, budgetSummary, 0, 1), p.shape(cs, budgetSummaryShort, 0, 1), p.shape(cs, budgetSummaryMin, 0, 1)}
+	summary := []blocks{p.gauged(cs, budgetSummary, nil), p.shape(cs, budgetSummary, 0, nil), p.shape(cs, budgetSummaryShort, 0, nil), p.shape(cs, budgetSummaryMin, 0, nil)}
 	if !p.focused && shortest > max(p.h, len(p.accts.list)) && slices.ContainsFunc(summary, func(b blocks) bool { return b != nil && b.width() <= p.w }) {
 		// No expanded shape fits the height, and a one-line shape (one
 		// row per account, fewer than any expanded one) fits the width:
@@ -138,7 +138,8 @@ func (p *Budgets) render() {
 	}
 	var expanded []blocks
 	for k := most; k >= 1; k-- {
-		expanded = append(expanded, p.gauged(c, budgetExpanded, k), p.shape(c, budgetExpanded, 0, k), p.shape(c, budgetExpandedShort, 0, k))
+		ks := p.spread(k)
+		expanded = append(expanded, p.gauged(c, budgetExpanded, ks), p.shape(c, budgetExpanded, 0, ks), p.shape(c, budgetExpandedShort, 0, ks))
 	}
 	var pick blocks
 	if p.focused {
@@ -184,8 +185,8 @@ func countOf(b exchange.Bucket) string { return fmt.Sprintf("%d/%d", b.Used, b.L
 
 // gauged is shape sh with gauges as wide as the widest line leaves room
 // for (up to 40 cells), or nil when under 4 would fit.
-func (p *Budgets) gauged(c budgetCols, sh budgetShape, k int) blocks {
-	base := p.shape(c, sh, 0, k)
+func (p *Budgets) gauged(c budgetCols, sh budgetShape, ks []int) blocks {
+	base := p.shape(c, sh, 0, ks)
 	if sh == budgetExpanded || sh == budgetExpandedShort {
 		// Head lines already fit (their free text gives way); the
 		// bucket lines decide the gauge.
@@ -199,15 +200,43 @@ func (p *Budgets) gauged(c budgetCols, sh budgetShape, k int) blocks {
 	if gw < 4 {
 		return nil
 	}
-	return p.shape(c, sh, gw, k)
+	return p.shape(c, sh, gw, ks)
+}
+
+// spread is how many buckets each account lists when no account lists more
+// than k: then the rows the pane still has to spare go, one at a time and
+// account by account, to those with buckets left unlisted, so "+2 more"
+// never sits above blank rows.
+func (p *Budgets) spread(k int) []int {
+	ks := make([]int, len(p.accts.list))
+	rows := 0
+	for i, name := range p.accts.list {
+		n := len(p.snap[name].Buckets)
+		ks[i] = min(k, n)
+		rows += 1 + ks[i]
+	}
+	for spare := p.h - rows; spare > 0; {
+		grew := false
+		for i, name := range p.accts.list {
+			if spare > 0 && ks[i] < len(p.snap[name].Buckets) {
+				ks[i]++
+				spare--
+				grew = true
+			}
+		}
+		if !grew {
+			break
+		}
+	}
+	return ks
 }
 
 // shape renders every account in shape sh, with gauges of gw cells (none
-// when 0). The expanded shapes list the k fullest buckets (in the venue's
-// order) and count the rest.
-func (p *Budgets) shape(c budgetCols, sh budgetShape, gw, k int) blocks {
+// when 0). The expanded shapes list each account's ks[i] fullest buckets
+// (in the venue's order) and count the rest.
+func (p *Budgets) shape(c budgetCols, sh budgetShape, gw int, ks []int) blocks {
 	out := make(blocks, 0, len(p.accts.list))
-	for _, name := range p.accts.list {
+	for i, name := range p.accts.list {
 		title := padRight(p.st.Title.Render(name), c.name)
 		s, ok := p.snap[name]
 		if !ok {
@@ -225,7 +254,7 @@ func (p *Budgets) shape(c budgetCols, sh budgetShape, gw, k int) blocks {
 			if banned {
 				head = append(head, ban)
 			}
-			shown := fullestK(s.Buckets, k)
+			shown := fullestK(s.Buckets, ks[i])
 			switch {
 			case s.Waiting > 0:
 				head = append(head, p.st.Warn.Render(fmt.Sprintf("waiting %d", s.Waiting)))

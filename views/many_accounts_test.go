@@ -77,9 +77,10 @@ func fullSearch(p *Budgets) []string {
 	cs.name = c.name
 	var cands []blocks
 	for k := most; k >= 1; k-- {
-		cands = append(cands, p.gauged(c, budgetExpanded, k), p.shape(c, budgetExpanded, 0, k), p.shape(c, budgetExpandedShort, 0, k))
+		ks := p.spread(k)
+		cands = append(cands, p.gauged(c, budgetExpanded, ks), p.shape(c, budgetExpanded, 0, ks), p.shape(c, budgetExpandedShort, 0, ks))
 	}
-	cands = append(cands, p.gauged(cs, budgetSummary, 1), p.shape(cs, budgetSummary, 0, 1), p.shape(cs, budgetSummaryShort, 0, 1), p.shape(cs, budgetSummaryMin, 0, 1))
+	cands = append(cands, p.gauged(cs, budgetSummary, nil), p.shape(cs, budgetSummary, 0, nil), p.shape(cs, budgetSummaryShort, 0, nil), p.shape(cs, budgetSummaryMin, 0, nil))
 	var out []string
 	for _, b := range pickBlocks(p.w, p.h, cands...) {
 		out = append(out, b...)

@@ -535,3 +535,33 @@ func TestClockDriftUnknownUntilMeasured(t *testing.T) {
 		t.Fatalf("measured drift missing:\n%s", v)
 	}
 }
+
+// Issue 14: "+7 more" sat above blank rows: every account listed as many
+// buckets as the account that could list fewest. Spare rows now go to the
+// accounts with buckets left over, and the focused pane lists them all.
+func TestBudgetsSpareRowsListMoreBuckets(t *testing.T) {
+	p := NewBudgets(testStyles())
+	msgs := []tea.Msg{AccountsMsg{}, TickMsg{Now: t0}}
+	for _, a := range []string{"a", "b", "c"} {
+		bs := exchange.BudgetSnapshot{Account: a, At: t0}
+		for j := range 10 {
+			bs.Buckets = append(bs.Buckets, exchange.Bucket{Name: fmt.Sprintf("ep%d/1m", j), Used: j, Limit: 100, Window: time.Minute})
+		}
+		msgs = append(msgs, BudgetMsg{Snapshot: bs})
+	}
+	feed(p, msgs)
+	p.SetSize(78, 14)
+	v := ansi.Strip(p.View())
+	lines := strings.Split(v, "\n")
+	if len(lines) != 14 || slices.Contains(lines, "") {
+		t.Fatalf("rows to spare left blank (%d lines):\n%s", len(lines), v)
+	}
+	if n := strings.Count(v, "/100"); n != 11 {
+		t.Fatalf("%d buckets listed in 14 rows for 3 accounts, want 11:\n%s", n, v)
+	}
+	p.Focus()
+	p.SetSize(78, 40)
+	if v := ansi.Strip(p.View()); strings.Contains(v, "more") || strings.Count(v, "/100") != 30 {
+		t.Fatalf("focused, the pane should list every bucket:\n%s", v)
+	}
+}

@@ -725,7 +725,10 @@ func writeCheckReport(w io.Writer, rep checkReport) {
 				drift = fmt.Sprintf("drift %+d ms/h", *c.DriftMSPerHour)
 			}
 			row("clock", "offset %s ± %d ms · rtt %d ms · %s · %d samples", signedMS(c.OffsetMS), c.UncertaintyMS, c.RTTMS, drift, c.Samples)
-			row("", "headroom %d ms ahead (limit %d) · %d ms behind (recvWindow %d)", c.HeadroomAheadMS, c.AheadLimitMS, c.HeadroomBehindMS, c.BehindLimitMS)
+			// Room, not headroom against the limit: stamps trail the venue's
+			// clock, so the room ahead can pass the venue's limit.
+			row("", "room left after offset correction: %d ms ahead · %d ms behind", c.HeadroomAheadMS, c.HeadroomBehindMS)
+			row("", "(venue refuses stamps %d ms ahead or %d ms old; stamps trail its clock, so room ahead may pass %d)", c.AheadLimitMS, c.BehindLimitMS, c.AheadLimitMS)
 		} else {
 			msg := "not synced"
 			if c.Error != "" {

@@ -388,3 +388,15 @@ func TestCheckHangingVenue(t *testing.T) {
 		t.Fatalf("%+v", a)
 	}
 }
+
+// Issue 14: "headroom 1096 ms ahead (limit 1000)" read as a bug; the text
+// says the figure is the room left after the offset correction, and why it
+// can pass the limit.
+func TestCheckSaysWhatClockRoomMeans(t *testing.T) {
+	t.Parallel()
+	r := newHarness(t).run("", nil, "check", "--demo", "--account", "demo-binance")
+	if r.code != ExitOK || strings.Contains(r.stdout, "(limit 1000)") || !strings.Contains(r.stdout, "room left after offset correction:") ||
+		!strings.Contains(r.stdout, "so room ahead may pass 1000") {
+		t.Fatalf("clock room unexplained: exit %d\n%s", r.code, r.stdout)
+	}
+}

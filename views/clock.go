@@ -165,7 +165,25 @@ func (p *Clock) render() {
 		p.off = follow(p.off, selEnd, p.h)
 		p.off = follow(p.off, p.first[p.sel], p.h)
 	}
+	if len(p.lines) < p.h {
+		// A row to spare says what "room" means: a room ahead past the
+		// venue's limit (1.09s of 1s) otherwise reads as a bug.
+		for _, l := range clockLegend {
+			if len(l) <= p.w {
+				p.lines = append(p.lines, p.st.Muted.Render(l))
+				break
+			}
+		}
+	}
 	p.off = clampOff(p.off, len(p.lines), p.h)
+}
+
+// clockLegend explains the room figures, longest first; the pane shows the
+// longest that fits a spare row, whole.
+var clockLegend = []string{
+	"room: time left after offset correction before the venue refuses a stamp (stamps trail its clock, so ahead may pass its limit)",
+	"room: time left after offset correction before the venue refuses a stamp",
+	"room: left after offset correction",
 }
 
 // clockFacts are one account's clock facts, formatted once per render and

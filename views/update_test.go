@@ -565,3 +565,19 @@ func TestBudgetsSpareRowsListMoreBuckets(t *testing.T) {
 		t.Fatalf("focused, the pane should list every bucket:\n%s", v)
 	}
 }
+
+// Issue 14: "room ahead 1.09s" of a 1 s limit read as a bug. A spare row
+// says what room is: what is left after the offset correction.
+func TestClockSaysWhatRoomMeans(t *testing.T) {
+	p := NewClock(testStyles())
+	s := exchange.ClockSnapshot{Account: "a", Synced: true, Offset: 40 * time.Millisecond, Uncertainty: 4 * time.Millisecond,
+		HeadroomAhead: 1090 * time.Millisecond, AheadLimit: time.Second,
+		HeadroomBehind: 4880 * time.Millisecond, BehindLimit: 5 * time.Second, LastSync: t0}
+	feed(p, []tea.Msg{TickMsg{Now: t0}, ClockMsg{Snapshot: s}})
+	for _, w := range []int{78, 118, 158} {
+		p.SetSize(w, 4)
+		if v := ansi.Strip(p.View()); !strings.Contains(v, "room: ") || !strings.Contains(v, "after offset correction") || strings.Contains(v, "…") {
+			t.Fatalf("%d wide: room unexplained:\n%s", w, v)
+		}
+	}
+}

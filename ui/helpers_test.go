@@ -33,7 +33,10 @@ type stubPane struct {
 	keys    []string
 	act     key.Binding
 	onAct   tea.Msg // intent returned when act is pressed
+	capture bool    // a text field has the keyboard (see capturing)
 }
+
+func (p *stubPane) Capturing() bool { return p.focused && p.capture }
 
 func (p *stubPane) Update(msg tea.Msg) tea.Cmd {
 	p.mu.Lock()
@@ -138,6 +141,18 @@ func keyMsg(t *testing.T, k string) tea.KeyPressMsg {
 		m = tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	case "enter":
 		m = tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "up":
+		m = tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		m = tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgup":
+		m = tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdown":
+		m = tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "home":
+		m = tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		m = tea.KeyPressMsg{Code: tea.KeyEnd}
 	case "esc":
 		m = tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "backspace":

@@ -15,6 +15,12 @@ type GlobalKeys struct {
 	Help       key.Binding
 	Quit       key.Binding
 	ForceQuit  key.Binding
+	HelpScroll HelpScrollKeys
+}
+
+// HelpScrollKeys scroll the help while it is open.
+type HelpScrollKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 }
 
 // DialogKeys answer a confirmation dialog.
@@ -26,12 +32,20 @@ type DialogKeys struct {
 
 func newGlobalKeys() GlobalKeys {
 	k := GlobalKeys{
-		Next:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
-		Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		Next:      key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane, from any pane")),
+		Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane, from any pane")),
 		Order:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "order entry")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (types q in a text field)")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit, always")),
+		HelpScroll: HelpScrollKeys{
+			Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll help up")),
+			Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll help down")),
+			PageUp:   key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup", "page up")),
+			PageDown: key.NewBinding(key.WithKeys("pgdown", "space", "f"), key.WithHelp("pgdn/space", "page down")),
+			Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "top")),
+			Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "bottom")),
+		},
 	}
 	for p := range NumPanes {
 		d := fmt.Sprint(int(p) + 1)
@@ -68,4 +82,20 @@ func (e helpEntry) shown() key.Binding {
 		reason = "not available here"
 	}
 	return key.NewBinding(key.WithKeys(e.b.Keys()...), key.WithHelp(h.Key, h.Desc+" (off: "+reason+")"))
+}
+
+// tabOrder is the order tab walks the panes: the screen's, top to bottom,
+// with order entry last, so leaving the form (esc, back to the blotter)
+// and pressing tab goes on to the log, not back into the form. The digits
+// keep their panes (6 order entry, 7 log).
+var tabOrder = [NumPanes]PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBalances, PaneBlotter, PaneLog, PaneOrderEntry}
+
+// nextPane is the pane d steps (+1 or -1) from p in tab order.
+func nextPane(p PaneID, d int) PaneID {
+	for i, q := range tabOrder {
+		if q == p {
+			return tabOrder[(i+d+len(tabOrder))%len(tabOrder)]
+		}
+	}
+	return p
 }

@@ -43,6 +43,7 @@ type Model struct {
 	rects    Rects
 	dialog   *dialog
 	showHelp bool
+	helpTop  int // the first help line shown; the help scrolls
 
 	accts  []*account
 	byName map[string]*account
@@ -380,17 +381,42 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if m.showHelp {
+		h := m.keys.HelpScroll
+		page := max(1, m.helpViewH()-1)
 		switch {
 		case key.Matches(msg, m.keys.Quit):
 			m.quitting = true
 			return tea.Quit
 		case key.Matches(msg, m.keys.Help), msg.String() == "esc":
 			m.showHelp = false
+		case key.Matches(msg, h.Up):
+			m.helpTop--
+		case key.Matches(msg, h.Down):
+			m.helpTop++
+		case key.Matches(msg, h.PageUp):
+			m.helpTop -= page
+		case key.Matches(msg, h.PageDown):
+			m.helpTop += page
+		case key.Matches(msg, h.Top):
+			m.helpTop = 0
+		case key.Matches(msg, h.Bottom):
+			m.helpTop = len(m.helpLines())
 		}
+		m.helpTop = clamp(m.helpTop, 0, max(0, len(m.helpLines())-m.helpViewH()))
 		return nil
 	}
 	pane := m.panes[m.focus]
-	if m.focus == PaneOrderEntry && msg.String() == "esc" {
+	// The same keys leave every pane, whatever it is doing: tab and
+	// shift+tab move between panes (a form moves between its fields with
+	// ↑/↓), esc leaves order entry.
+	switch {
+	case key.Matches(msg, m.keys.Next):
+		m.setFocus(nextPane(m.focus, 1))
+		return nil
+	case key.Matches(msg, m.keys.Prev):
+		m.setFocus(nextPane(m.focus, -1))
+		return nil
+	case m.focus == PaneOrderEntry && msg.String() == "esc":
 		m.setFocus(m.back)
 		return nil
 	}
@@ -403,10 +429,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(msg, m.keys.Help):
 		m.showHelp = true
-	case key.Matches(msg, m.keys.Next):
-		m.setFocus((m.focus + 1) % NumPanes)
-	case key.Matches(msg, m.keys.Prev):
-		m.setFocus((m.focus + NumPanes - 1) % NumPanes)
+		m.helpTop = 0
 	case msg.String() == "o":
 		// Matched by key, not key.Matches: a disabled binding does not
 		// match, and the user must learn why, not get silence.

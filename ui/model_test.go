@@ -34,8 +34,8 @@ func TestFocusMovesWithKeys(t *testing.T) {
 	}
 	press(t, m, k.Prev)
 	press(t, m, k.Prev)
-	if m.Focused() != PaneLog {
-		t.Fatalf("shift+tab twice from clock: focus %v, want wrap to log", m.Focused())
+	if m.Focused() != PaneOrderEntry {
+		t.Fatalf("shift+tab twice from clock: focus %v, want wrap to order entry (last in tab order)", m.Focused())
 	}
 	for p := range NumPanes {
 		press(t, m, k.Focus[p])
@@ -124,7 +124,9 @@ func TestOrderKeyOpensOrderEntryAndEscReturns(t *testing.T) {
 	if m.Focused() != PaneOrderEntry || !m.rects.Shown(PaneOrderEntry) {
 		t.Fatalf("o: focus %v, shown %v", m.Focused(), m.rects.Shown(PaneOrderEntry))
 	}
-	// The form has the keyboard: q and digits are typed, not obeyed.
+	// A text field of the form has the keyboard: q and digits are typed,
+	// not obeyed.
+	f.stubs[PaneOrderEntry].capture = true
 	_, cmd := m.Update(keyMsg(t, "q"))
 	m.Update(keyMsg(t, "3"))
 	if cmd != nil || m.Focused() != PaneOrderEntry {

@@ -16,13 +16,11 @@ func DefaultPanes(st *views.Styles) [NumPanes]views.Pane {
 }
 
 // capturing reports whether pane p has the keyboard for text, so global
-// single-letter keys must pass through to it. Order entry is a form: while
-// focused it takes every key but ctrl+c and esc (which leaves it). Other
-// panes say so themselves (the blotter while filtering).
-func capturing(id PaneID, p views.Pane) bool {
-	if id == PaneOrderEntry {
-		return true
-	}
+// single-letter keys must pass through to it. Panes say so themselves:
+// order entry while a text field (symbol, quantity, price) has the
+// keyboard, the blotter while filtering. tab, shift+tab, esc (order entry)
+// and ctrl+c are the root's even then.
+func capturing(_ PaneID, p views.Pane) bool {
 	switch c := p.(type) {
 	case interface{ Capturing() bool }:
 		return c.Capturing()

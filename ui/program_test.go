@@ -89,11 +89,11 @@ func TestWholeProgramPlaceAndCancel(t *testing.T) {
 
 	send("o")
 	waitUntil("order entry focused", func(o seen) bool { return o.focus == PaneOrderEntry })
-	send("tab") // account → symbol
+	send("down") // account → symbol
 	typeIn("BTCUSDT")
-	send("tab", "tab", "tab") // side, type, quantity
+	send("down", "down", "down") // side, type, quantity
 	typeIn("0.01")
-	send("tab") // price
+	send("down") // price
 	typeIn("40000")
 	waitUntil("form ready", func(o seen) bool { return o.blocked == "" && o.problems == 0 })
 	send("enter")

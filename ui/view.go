@@ -310,6 +310,7 @@ func (m *Model) helpSections() []helpSection {
 		{b: g.Order, reason: m.orderOff},
 		{b: g.Help}, {b: g.Quit}, {b: g.ForceQuit},
 		{b: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave order entry, close help"))},
+		{b: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑↓ pgup pgdn", "scroll this help (home/end: top/bottom)"))},
 	}
 	secs := []helpSection{{"Cockpit", global}}
 	order := []PaneID{m.focus}
@@ -340,8 +341,9 @@ type helpSection struct {
 	entries []helpEntry
 }
 
-// renderHelp flows sections into as many columns as fit.
-func (m *Model) renderHelp() string {
+// helpLines are the help's text: sections flowed into as many columns as
+// fit the terminal's width, one string per screen line.
+func (m *Model) helpLines() []string {
 	style := m.st.Dialog
 	avail := max(10, m.w-2-style.GetHorizontalFrameSize())
 	var blocks []string
@@ -350,7 +352,7 @@ func (m *Model) renderHelp() string {
 		for _, e := range s.entries {
 			bs = append(bs, e.shown())
 		}
-		blocks = append(blocks, m.st.Title.Render(s.title)+"\n"+m.st.Help.FullHelpView([][]key.Binding{bs}))
+		blocks = append(blocks, m.st.Title.Render(s.title)+"\n"+m.helpBlock(bs, avail-3))
 	}
 	var rows []string
 	var row []string
@@ -367,9 +369,57 @@ func (m *Model) renderHelp() string {
 	if len(row) > 0 {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 	}
-	body := strings.Join(rows, "\n\n") + "\n\n" + m.st.Muted.Render("? or esc: close help")
-	lines := strings.Split(body, "\n")
-	lines = lines[:min(len(lines), max(1, m.h-2-style.GetVerticalFrameSize()))]
+	return strings.Split(strings.Join(rows, "\n\n"), "\n")
+}
+
+// helpBlock is one section's bindings, a key column and a description
+// column; a description too long for w wraps under itself rather than
+// being cut, so a narrow terminal still reads every word.
+func (m *Model) helpBlock(bs []key.Binding, w int) string {
+	kw := 0
+	for _, b := range bs {
+		kw = max(kw, lipgloss.Width(b.Help().Key))
+	}
+	dw := max(8, w-kw-1)
+	st := m.st.Help.Styles
+	var out []string
+	for _, b := range bs {
+		h := b.Help()
+		k := st.FullKey.Render(h.Key + strings.Repeat(" ", kw-lipgloss.Width(h.Key)))
+		for i, l := range wrap(h.Desc, dw) {
+			if i > 0 {
+				k = strings.Repeat(" ", kw)
+			}
+			out = append(out, k+" "+st.FullDesc.Render(l))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// helpViewH is how many help lines the dialog shows at once: the screen
+// less the dialog's frame and its footer line.
+func (m *Model) helpViewH() int {
+	return max(1, m.h-m.st.Dialog.GetVerticalFrameSize()-1)
+}
+
+// renderHelp shows the help lines from helpTop, as many as fit, with a
+// footer that says where the window is and how to move it.
+func (m *Model) renderHelp() string {
+	style := m.st.Dialog
+	avail := max(10, m.w-2-style.GetHorizontalFrameSize())
+	all := m.helpLines()
+	vh := m.helpViewH()
+	top := clamp(m.helpTop, 0, max(0, len(all)-vh))
+	end := min(len(all), top+vh)
+	lines := append([]string(nil), all[top:end]...)
+	footer := "? or esc: close help"
+	if len(all) > vh {
+		footer = fmt.Sprintf("lines %d-%d of %d · ↑↓ pgup pgdn scroll · esc close", top+1, end, len(all))
+		if avail < lipgloss.Width(footer) {
+			footer = fmt.Sprintf("%d-%d/%d ↑↓ scroll · esc", top+1, end, len(all))
+		}
+	}
+	lines = append(lines, m.st.Muted.Render(fit(footer, avail)))
 	return style.Render(fitBlock(strings.Join(lines, "\n"), avail, len(lines)))
 }
 

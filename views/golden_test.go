@@ -31,13 +31,13 @@ func panes(t testing.TB, n int) []struct {
 	feed(oe, msgs)
 	oe.Focus()
 	oe.Update(testRules())
-	oe.Update(keyMsg("tab"))
+	oe.Update(keyMsg("down"))
 	typeText(oe, "BTCUSDT")
-	oe.Update(keyMsg("tab"))
-	oe.Update(keyMsg("tab"))
-	oe.Update(keyMsg("tab"))
+	oe.Update(keyMsg("down"))
+	oe.Update(keyMsg("down"))
+	oe.Update(keyMsg("down"))
 	typeText(oe, "0.0012345")
-	oe.Update(keyMsg("tab"))
+	oe.Update(keyMsg("down"))
 	typeText(oe, "50000.5")
 
 	out := []struct {

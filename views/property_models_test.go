@@ -820,13 +820,13 @@ func (m *orderEntryModel) apply(s any, cmd tea.Cmd) error {
 
 func (m *orderEntryModel) key(s tea.KeyPressMsg, cmd tea.Cmd) error {
 	d := 1
-	if k := s.String(); k == "left" || k == "up" {
+	if k := s.String(); k == "left" || k == "pgup" {
 		d = -1
 	}
-	cycle := slices.Contains([]string{"space", "left", "right", "up", "down"}, s.String())
+	cycle := slices.Contains([]string{"space", "left", "right", "pgup", "pgdown"}, s.String())
 	switch s.String() {
-	case "tab", "shift+tab":
-		if s.String() == "shift+tab" {
+	case "down", "up":
+		if s.String() == "up" {
 			d = -1
 		}
 		for {
@@ -901,9 +901,9 @@ func orderEntryBias(g *propGen) any {
 		return g.symbols()
 	case 5:
 		// From the account field: a listed symbol, a quantity, a price, enter.
-		g.queued = append(g.queued, "tab", pick(g, []string{"down", "up"}), "tab", "tab", "tab")
-		for _, ks := range [][]string{{"1"}, {"tab"}, {"5", "0"}, {"enter"}} {
-			if ks[0] != "tab" && ks[0] != "enter" {
+		g.queued = append(g.queued, "down", pick(g, []string{"pgdown", "pgup"}), "down", "down", "down")
+		for _, ks := range [][]string{{"1"}, {"down"}, {"5", "0"}, {"enter"}} {
+			if ks[0] != "down" && ks[0] != "enter" {
 				for range 8 {
 					g.queued = append(g.queued, "backspace")
 				}
@@ -916,7 +916,7 @@ func orderEntryBias(g *propGen) any {
 	case 3:
 		return OrderGateMsg{Account: g.account(), Closed: pick(g, []string{"", "journal holds unconfirmed orders"})}
 	default:
-		return keyMsg(pick(g, []string{"tab", "tab", "shift+tab", "space", "up", "down", "1", "5", "0", ".", "enter", "enter", "backspace"}))
+		return keyMsg(pick(g, []string{"down", "down", "up", "space", "pgup", "pgdown", "1", "5", "0", ".", "enter", "enter", "backspace"}))
 	}
 }
 

@@ -340,6 +340,7 @@ func (p *OrderEntry) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		var cmd tea.Cmd
 		p.symbol, cmd = p.symbol.Update(msg)
+		p.resetSym = false // typed now: the user's, not the previous venue's
 		return tea.Batch(cmd, p.needRules(false))
 	case FieldQty:
 		var cmd tea.Cmd

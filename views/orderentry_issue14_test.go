@@ -177,3 +177,25 @@ func TestOrderEntryWarnsOfShortFunds(t *testing.T) {
 		t.Fatalf("market buy of 30006.3 USDT with 10234.5 free, no warning:\n%s", v)
 	}
 }
+
+// A symbol typed after the switch is the user's: the list arriving later
+// leaves it alone.
+func TestOrderEntryAccountSwitchKeepsWhatIsTypedAfter(t *testing.T) {
+	p := NewOrderEntry(testStyles())
+	feed(p, []tea.Msg{fixtureAccounts(2), SymbolsMsg{Account: acctNames[0], Symbols: []string{"BTCUSDT"}}})
+	p.SetSize(78, 14)
+	p.Focus()
+	p.Update(press(t, p.keys.Next))
+	typeText(p, "BTCUSDT")
+	p.Update(press(t, p.keys.Prev))
+	p.Update(press(t, p.keys.Cycle))
+	p.Update(press(t, p.keys.Next))
+	for range 7 {
+		p.Update(keyMsg("backspace"))
+	}
+	typeText(p, "DOGE-USDT")
+	p.Update(SymbolsMsg{Account: acctNames[1], Symbols: []string{"ETH-USDT", "BTC-USDT"}})
+	if l := formLine(t, p, "symbol"); !strings.Contains(l, "DOGE-USDT") {
+		t.Fatalf("typed symbol replaced: %q", l)
+	}
+}

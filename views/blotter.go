@@ -51,6 +51,13 @@ type Blotter struct {
 	vis   []*blotRow // rows passing the filter
 	sel   int        // index in vis
 	off   int
+	// top: the cursor stays on the first row as orders arrive above it,
+	// until a key moves it down (home brings it back). A cockpit opened on
+	// a busy account starts at the newest order, not mid-list.
+	top bool
+	// note says why the last key did nothing (a cancel on a closed
+	// order); the footer shows it until the next key.
+	note string
 
 	filter    textinput.Model
 	filtering bool
@@ -89,7 +96,7 @@ type blotRow struct {
 func NewBlotter(st *Styles) *Blotter {
 	ti := textinput.New()
 	ti.Prompt = "/"
-	ti.Placeholder = "account, symbol, status or client id"
+	ti.Placeholder = "account, symbol, side, type, price, qty, status or id"
 	ti.CharLimit = 64
 	tis := ti.Styles()
 	tis.Cursor.Blink = false
@@ -99,6 +106,7 @@ func NewBlotter(st *Styles) *Blotter {
 		byKey:    map[string]*blotRow{},
 		filter:   ti,
 		maxFinal: keepFinal,
+		top:      true,
 		keys: BlotterKeys{
 			ScrollKeys:  newScrollKeys(),
 			Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
@@ -228,6 +236,7 @@ func (p *Blotter) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *Blotter) key(msg tea.KeyPressMsg) tea.Cmd {
+	p.note = ""
 	if p.filtering {
 		switch {
 		case key.Matches(msg, p.keys.ClearFilter):
@@ -253,8 +262,14 @@ func (p *Blotter) key(msg tea.KeyPressMsg) tea.Cmd {
 		p.filter.SetValue("")
 		p.setQuery("")
 	case key.Matches(msg, p.keys.Cancel):
-		if o, ok := p.Selected(); ok && o.Status.Open() {
+		o, ok := p.Selected()
+		switch {
+		case !ok:
+			p.note = "no order selected"
+		case o.Status.Open():
 			return intent(CancelOrder{Account: o.Account, Ref: exchange.OrderRef{Symbol: o.Symbol, ClientID: o.ClientID, OrderID: o.OrderID}})
+		default:
+			p.note = fmt.Sprintf("nothing to cancel: %s is already %s", orderName(o), o.Status)
 		}
 	case key.Matches(msg, p.keys.CancelAll):
 		if o, ok := p.Selected(); ok {
@@ -263,6 +278,7 @@ func (p *Blotter) key(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		if sel, ok := p.keys.move(msg, p.sel, len(p.vis), p.page()); ok {
 			p.sel = sel
+			p.top = sel == 0
 			p.off = follow(p.off, p.sel, p.page())
 		}
 	}
@@ -279,7 +295,7 @@ func (p *Blotter) stopFiltering() {
 // The new rows are sorted among themselves and merged into the sorted
 // rest: a history of 100,000 orders is sorted once, not per account.
 func (p *Blotter) replace(msg OrdersMsg) {
-	sel := p.selectedRow()
+	sel := p.followed()
 	keep := make(map[string]bool, len(msg.Orders))
 	grew, moved := false, false
 	var fresh []*blotRow
@@ -340,7 +356,7 @@ func (p *Blotter) apply(o exchange.Order) {
 	k := rowKey(o.Account, o)
 	r, ok := p.byKey[k]
 	if !ok {
-		sel := p.selectedRow()
+		sel := p.followed()
 		r = &blotRow{key: k}
 		r.set(o)
 		p.byKey[k] = r
@@ -358,9 +374,15 @@ func (p *Blotter) apply(o exchange.Order) {
 	if !advances(r.o, o) {
 		return
 	}
-	sel := p.selectedRow()
+	sel := p.followed()
 	next := merge(r.o, o)
 	moves := sortMoves(r.o, next)
+	if sel == r && r.o.Status.Open() && !next.Status.Open() {
+		// An order that closes (cancelled, filled) leaves for the closed
+		// rows; the cursor stays where it was, on the next open order,
+		// rather than following it to where c can do nothing.
+		sel = nil
+	}
 	wasVis := filtered && p.passes(r)
 	if moves {
 		// Taken out under its old place in the order, before it changes.
@@ -566,7 +588,17 @@ func merge(cur, next exchange.Order) exchange.Order {
 func (r *blotRow) set(o exchange.Order) {
 	r.o = o
 	r.w = 0
-	r.hay = strings.ToLower(o.Account + "\x00" + o.Symbol + "\x00" + string(o.Status) + "\x00" + o.ClientID)
+	// Everything a row shows, as it shows it: /sell, /limit, /60000,
+	// /0.015, /partial and /#9000 all find their rows.
+	hay := []string{o.Account, o.Symbol, string(o.Side), string(o.Type), string(o.Status), o.ClientID, "#" + o.OrderID,
+		o.Price.String(), o.Qty.String(), o.Filled.String()}
+	if s, ok := shortStatus[o.Status]; ok {
+		hay = append(hay, s)
+	}
+	if o.Type == exchange.MarketOrder && o.Price.IsZero() {
+		hay = append(hay, "MKT")
+	}
+	r.hay = strings.ToLower(strings.Join(hay, "\x00"))
 }
 
 func orderTime(o exchange.Order) int64 {
@@ -582,6 +614,16 @@ func (p *Blotter) selectedKey() string {
 		return r.key
 	}
 	return ""
+}
+
+// followed is the row the selection follows through a change of rows: the
+// selected one, or none while the cursor keeps to the top.
+func (p *Blotter) followed() *blotRow {
+	if p.top {
+		p.sel = 0
+		return nil
+	}
+	return p.selectedRow()
 }
 
 func (p *Blotter) selectedRow() *blotRow {
@@ -618,7 +660,7 @@ func (p *Blotter) setQuery(q string) {
 	} else {
 		p.refilter()
 	}
-	p.sel, p.off = 0, 0
+	p.sel, p.off, p.top = 0, 0, true
 }
 
 func (p *Blotter) refilter() {
@@ -680,7 +722,19 @@ func (p *Blotter) footer() string {
 	if p.filtering {
 		return fit(p.filter.View(), p.w)
 	}
-	s := fmt.Sprintf("%d orders  %d open", len(p.rows), p.openCount())
+	s := ""
+	// Rows scrolled past are counted first, so a narrow footer keeps them.
+	off := clampOff(p.off, len(p.vis), p.page())
+	if off > 0 {
+		s += fmt.Sprintf("↑ %d more  ", off)
+	}
+	if below := len(p.vis) - off - p.page(); below > 0 {
+		s += fmt.Sprintf("↓ %d more  ", below)
+	}
+	if p.note != "" {
+		return p.st.Warn.Render(fit(s+p.note, p.w))
+	}
+	s += fmt.Sprintf("%d orders  %d open", len(p.rows), p.openCount())
 	if p.capped {
 		s += "  older in the journal"
 	}
@@ -893,4 +947,12 @@ func (p *Blotter) renderRow(r *blotRow) {
 		r.styled = gutter + fit(renderCells(p.cols, &cells, &styles), p.w-1)
 	}
 	r.w, r.gen = p.w, p.gen
+}
+
+// orderName is how a note names an order: its client id, else its venue id.
+func orderName(o exchange.Order) string {
+	if o.ClientID != "" {
+		return o.ClientID
+	}
+	return "#" + o.OrderID
 }

@@ -236,6 +236,7 @@ func (p *Budgets) spread(k int) []int {
 // (in the venue's order) and count the rest.
 func (p *Budgets) shape(c budgetCols, sh budgetShape, gw int, ks []int) blocks {
 	out := make(blocks, 0, len(p.accts.list))
+	hinted := false
 	for i, name := range p.accts.list {
 		title := padRight(p.st.Title.Render(name), c.name)
 		s, ok := p.snap[name]
@@ -262,15 +263,21 @@ func (p *Budgets) shape(c budgetCols, sh budgetShape, gw int, ks []int) blocks {
 				// Only the full listing spends cells on an empty queue.
 				head = append(head, p.st.Muted.Render("waiting 0"))
 			}
+			hint := ""
 			if n := len(s.Buckets) - len(shown); n > 0 {
 				head = append(head, p.st.Muted.Render(fmt.Sprintf("+%d more", n)))
+				// Focused, the pane lists every bucket and scrolls. Said
+				// once, on the first account that hides some.
+				if !hinted {
+					hint, hinted = p.st.Muted.Render("(focus Budgets to list all)"), true
+				}
 			}
 			reason := ""
 			if banned && s.BanReason != "" {
 				reason = p.st.Muted.Render(s.BanReason)
 			}
 			// The ban reason is free text: left out when it does not fit.
-			lines := []string{joinWhile(p.w, "  ", head, reason)}
+			lines := []string{joinWhile(p.w, "  ", head, reason, hint)}
 			for _, b := range shown {
 				lines = append(lines, "  "+p.bucket(b, c, gw, sh == budgetExpanded))
 			}

@@ -559,10 +559,19 @@ func TestBudgetsSpareRowsListMoreBuckets(t *testing.T) {
 	if n := strings.Count(v, "/100"); n != 11 {
 		t.Fatalf("%d buckets listed in 14 rows for 3 accounts, want 11:\n%s", n, v)
 	}
+	if !strings.Contains(v, "+6 more  (focus Budgets to list all)") {
+		t.Fatalf("hidden buckets without a way to reveal them:\n%s", v)
+	}
 	p.Focus()
 	p.SetSize(78, 40)
 	if v := ansi.Strip(p.View()); strings.Contains(v, "more") || strings.Count(v, "/100") != 30 {
 		t.Fatalf("focused, the pane should list every bucket:\n%s", v)
+	}
+	// Focused and short, it scrolls to the last account's last bucket.
+	p.SetSize(78, 14)
+	p.Update(press(t, p.keys.End))
+	if v := ansi.Strip(p.View()); strings.Contains(v, "more") || !strings.Contains(v, "ep9/1m") || !strings.HasSuffix(strings.TrimSpace(v), "9/100    9%") {
+		t.Fatalf("focused, end should show the last bucket:\n%s", v)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/feed/feedtest"
+	"github.com/vigil-trade/vigil/views"
 )
 
 // realModel is the cockpit with its real panes at w×h.
@@ -132,5 +133,23 @@ func TestHelpScrollsAndFits(t *testing.T) {
 		if m.HelpShown() {
 			t.Fatalf("%dx%d: esc did not close help", sz.w, sz.h)
 		}
+	}
+}
+
+// Issue 14: at 80 columns the keys pane showed no key id, age or expiry,
+// no legend for `R T -`, and no cursor.
+func TestKeysPaneAt80x24(t *testing.T) {
+	m := realModel(t, 80, 24)
+	m.Update(views.KeyInfoMsg{Account: "alpha", Info: exchange.KeyInfo{Read: exchange.TriYes, Trade: exchange.TriYes, Withdraw: exchange.TriNo, CheckedAt: t0}})
+	keys(t, m, "1")
+	s := screen(m)
+	for _, want := range []string{"▸ alpha", "R T -", "perms: R read · T trade · W withdraw", "age ", "expiry"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("keys pane at 80x24 lacks %q:\n%s", want, s)
+		}
+	}
+	keys(t, m, "down")
+	if s = screen(m); !strings.Contains(s, "▸ beta") {
+		t.Fatalf("down did not move the cursor to beta:\n%s", s)
 	}
 }

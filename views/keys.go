@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/vigil-trade/vigil/exchange"
 )
 
@@ -28,8 +29,19 @@ type Keys struct {
 
 	lines []string
 	off   int
+	sel   int  // the account under the cursor, while focused
+	pin   int  // after home/end: -1 the window shows the top, +1 the bottom
 	stale bool // lines are behind the data; View renders them
 	shown shown
+}
+
+// permsLegends explain the letters the narrow shapes use for permissions,
+// longest first: the pane shows the first that fits.
+var permsLegends = []string{
+	"perms: R read · T trade · W withdraw · - not granted · ? unknown",
+	"perms: R read · T trade · W withdraw · - no · ? unknown",
+	"R read · T trade · W withdraw · - no · ? unknown",
+	"R read T trade W withdraw",
 }
 
 // NewKeys returns an empty keys pane.
@@ -38,8 +50,16 @@ func NewKeys(st *Styles) *Keys {
 }
 
 func (p *Keys) Title() string { return "Keys" }
-func (p *Keys) Focus()        { p.focused = true }
-func (p *Keys) Blur()         { p.focused = false }
+func (p *Keys) Focus()        { p.focused = true; p.stale = true }
+func (p *Keys) Blur()         { p.focused = false; p.stale = true }
+
+// Selected is the account under the cursor ("" when there is none).
+func (p *Keys) Selected() string {
+	if p.sel < len(p.accts.list) {
+		return p.accts.list[p.sel]
+	}
+	return ""
+}
 
 func (p *Keys) SetSize(w, h int) {
 	p.w, p.h = w, h
@@ -66,8 +86,16 @@ func (p *Keys) Update(msg tea.Msg) tea.Cmd {
 		p.now = msg.Now
 	case tea.KeyPressMsg:
 		if p.focused {
-			p.settle()
-			p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
+			// The keys move a cursor over the accounts; the window follows it.
+			if sel, ok := p.keys.move(msg, p.sel, len(p.accts.list), max(1, p.h/2)); ok {
+				p.sel, p.pin, p.stale = sel, 0, true
+				switch {
+				case key.Matches(msg, p.keys.Home):
+					p.pin = -1
+				case key.Matches(msg, p.keys.End):
+					p.pin = 1
+				}
+			}
 		}
 		return nil
 	default:
@@ -107,14 +135,75 @@ func (p *Keys) render() {
 		p.lines = append(p.lines, fit(p.st.Muted.Render("no accounts"), p.w))
 		return
 	}
+	p.sel = max(0, min(p.sel, len(p.accts.list)-1))
+	// Focused, every line gives two columns to the cursor mark.
+	w := p.w
+	if p.focused {
+		w = max(1, p.w-2)
+	}
 	// The detail shapes first; when they do not fit the height, one line
 	// per account (keys_summary.go).
-	cands := []blocks{p.detail(true, false), p.detail(false, false), p.mediumDetail(), p.detail(false, true)}
+	wide := p.detail(true, false)
+	cands := []blocks{wide, p.detail(false, false), p.mediumDetail(), p.detail(false, true)}
 	cands = append(cands, p.summaries()...)
-	for _, b := range pickBlocks(p.w, p.h, cands...) {
-		p.lines = append(p.lines, b...)
+	picked := pickBlocks(w, p.h, cands...)
+	letters := !(len(wide) > 0 && len(picked) > 0 && &picked[0] == &wide[0])
+	selFirst, selLast := 0, 0
+	for i, b := range picked {
+		if p.focused && i == p.sel && len(b) == 1 {
+			// A one-line shape leaves out the key id, age and expiry: the
+			// account under the cursor gets them on a second line.
+			b = append(b, p.keyLine(p.accts.list[i]))
+		}
+		if i == p.sel {
+			selFirst = len(p.lines)
+		}
+		for j, l := range b {
+			switch {
+			case !p.focused:
+			case i == p.sel && j == 0:
+				l = p.st.Selected.Render("▸") + " " + l
+			default:
+				l = "  " + l
+			}
+			p.lines = append(p.lines, fit(l, p.w))
+		}
+		if i == p.sel {
+			selLast = len(p.lines) - 1
+		}
+	}
+	if letters && len(p.lines) < p.h {
+		for _, l := range permsLegends {
+			if lipgloss.Width(l) <= p.w {
+				p.lines = append(p.lines, p.st.Muted.Render(l))
+				break
+			}
+		}
+	}
+	if p.focused {
+		// The window follows the cursor's block.
+		if selLast >= p.off+p.h {
+			p.off = selLast - p.h + 1
+		}
+		if selFirst < p.off {
+			p.off = selFirst
+		}
+		switch p.pin {
+		case -1:
+			p.off = 0
+		case 1:
+			p.off = len(p.lines)
+		}
 	}
 	p.off = clampOff(p.off, len(p.lines), p.h)
+}
+
+// keyLine is an account's key id, scheme, age and expiry, for the account
+// under the cursor when a shape leaves them out.
+func (p *Keys) keyLine(name string) string {
+	f := p.accts.info[name]
+	a, audited := p.audit[name]
+	return "  " + joinSpace([]string{"key " + p.st.Muted.Render(f.keyID), f.scheme, " " + p.ageExpiry(name, a, audited)})
 }
 
 // detail renders each account over a few lines: identity, then what the

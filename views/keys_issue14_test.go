@@ -1,0 +1,49 @@
+package views
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Issue 14: the keys pane at 80 columns never showed key id, age or
+// expiry; `R T -` had no legend; there was no cursor.
+func TestKeysPaneAt80ColumnsShowsIDAgeExpiryLegendCursor(t *testing.T) {
+	p := NewKeys(testStyles())
+	for _, m := range fixture(4) {
+		p.Update(m)
+	}
+	p.SetSize(78, 7) // the focused top slot at 80×24
+	p.Focus()
+	v := ansi.Strip(p.View())
+	lines := strings.Split(v, "\n")
+	if !strings.HasPrefix(lines[0], "▸ ks-test") {
+		t.Fatalf("no cursor on the first account:\n%s", v)
+	}
+	for _, want := range []string{"ab00…00zz", "age 30d", "no expiry", "perms: R read · T trade · W withdraw"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("keys pane lacks %q:\n%s", want, v)
+		}
+	}
+	p.Update(keyMsg("down"))
+	v = ansi.Strip(p.View())
+	if p.Selected() != "owl-demo" || !strings.Contains(v, "▸ owl-demo") || !strings.Contains(v, "ab01…07zz") || !strings.Contains(v, "expires in 5d03h") {
+		t.Fatalf("down: cursor on %q, screen:\n%s", p.Selected(), v)
+	}
+	if strings.Contains(v, "ab00…00zz") {
+		t.Fatalf("the account left by the cursor keeps its key line:\n%s", v)
+	}
+	// The window follows the cursor to the last account.
+	p.SetSize(78, 4)
+	p.Update(keyMsg("end"))
+	v = ansi.Strip(p.View())
+	if !strings.Contains(v, "▸ ks-spot2") {
+		t.Fatalf("end: the cursor's account is not shown:\n%s", v)
+	}
+	// Blurred: no cursor.
+	p.Blur()
+	if v = ansi.Strip(p.View()); strings.Contains(v, "▸") {
+		t.Fatalf("a blurred pane shows a cursor:\n%s", v)
+	}
+}

@@ -528,6 +528,10 @@ func keyPress(t *testing.T, k string) tea.KeyPressMsg {
 		m = tea.KeyPressMsg{Code: tea.KeyEnter}
 	case "esc":
 		m = tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "down":
+		m = tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		m = tea.KeyPressMsg{Code: tea.KeyUp}
 	default:
 		r := []rune(k)
 		if len(r) != 1 {

@@ -227,3 +227,30 @@ func FuzzStreamEvent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuoteReply: a bookTicker reply either fails to decode or gives a
+// quote with no negative price and no crossed book. Quote's second request
+// (the last price) is ticker/price, fuzzed by its own decoder.
+func FuzzQuoteReply(f *testing.F) {
+	for _, s := range []string{
+		`{"symbol":"BTCUSDT","bidPrice":"49999.99000000","bidQty":"1.00000000","askPrice":"50000.01000000","askQty":"1.00000000"}`,
+		`{"symbol":"BTCUSDT","bidPrice":"0.00000000","bidQty":"0.00000000","askPrice":"0.00000000","askQty":"0.00000000"}`,
+		`{"symbol":"BTCUSDT","bidPrice":"2","askPrice":"1"}`,
+		`{"symbol":"BTCUSDT","bidPrice":"-1","askPrice":"x"}`, `{}`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var r bookTickerResp
+		if json.Unmarshal(body, &r) != nil {
+			return
+		}
+		q, err := quoteOf("BTCUSDT", r)
+		if err != nil {
+			return
+		}
+		if q.Bid.IsNegative() || q.Ask.IsNegative() || (q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask)) {
+			t.Fatalf("accepted quote %+v", q)
+		}
+	})
+}

@@ -233,3 +233,31 @@ func FuzzStreamMessage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuoteReply: a tickers reply either fails or gives a quote with no
+// negative price and no crossed book, for the symbol asked.
+func FuzzQuoteReply(f *testing.F) {
+	for _, s := range []string{
+		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT","lastPrice":"50000","bid1Price":"49999.9","bid1Size":"1","ask1Price":"50000.1","ask1Size":"1"}]},"retExtInfo":{},"time":1796439396880}`,
+		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT","lastPrice":"50000","bid1Price":"","ask1Price":""}]}}`,
+		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT","lastPrice":"x","bid1Price":"2","ask1Price":"1"}]}}`,
+		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[]}}`,
+		`{"retCode":10001,"retMsg":"Not supported symbols","result":{}}`, `{}`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/v5/market/tickers")
+		q, err := c.Quote(fuzzCtx(t), "BTCUSDT")
+		garbageAccepted(t, body, err)
+		if err != nil {
+			return
+		}
+		if q.Symbol != "BTCUSDT" || q.Bid.IsNegative() || q.Ask.IsNegative() || q.Last.IsNegative() {
+			t.Fatalf("accepted quote %+v", q)
+		}
+		if q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask) {
+			t.Fatalf("accepted a crossed book %+v", q)
+		}
+	})
+}

@@ -603,3 +603,53 @@ func (w wireOrder) order(account string) (exchange.Order, error) {
 	}
 	return o, nil
 }
+
+// tickersReply is GET /v5/market/tickers' result for spot.
+type tickersReply struct {
+	List []struct {
+		Symbol    string `json:"symbol"`
+		LastPrice string `json:"lastPrice"`
+		Bid1Price string `json:"bid1Price"`
+		Ask1Price string `json:"ask1Price"`
+	} `json:"list"`
+}
+
+// Quote reads best bid, best ask and last from GET /v5/market/tickers.
+func (c *Client) Quote(ctx context.Context, symbol string) (exchange.Quote, error) {
+	var res tickersReply
+	r := &request{method: http.MethodGet, path: "/v5/market/tickers", ep: epTickers}
+	r.query.add("category", "spot")
+	r.query.add("symbol", symbol)
+	if err := c.do(ctx, r, &res); err != nil {
+		return exchange.Quote{}, err
+	}
+	return quoteOf(symbol, res)
+}
+
+// quoteOf decodes a tickers reply: an empty side ("") is zero; a value that
+// is not a number, negative, or a crossed book is an error.
+func quoteOf(symbol string, res tickersReply) (exchange.Quote, error) {
+	if len(res.List) == 0 {
+		return exchange.Quote{}, fmt.Errorf("bybit: no ticker for %s", symbol)
+	}
+	t := res.List[0]
+	q := exchange.Quote{Symbol: symbol}
+	for _, f := range []struct {
+		name string
+		in   string
+		out  *decimal.Decimal
+	}{{"bid1Price", t.Bid1Price, &q.Bid}, {"ask1Price", t.Ask1Price, &q.Ask}, {"lastPrice", t.LastPrice, &q.Last}} {
+		if f.in == "" {
+			continue
+		}
+		d, err := decimal.NewFromString(f.in)
+		if err != nil || d.IsNegative() {
+			return exchange.Quote{}, fmt.Errorf("bybit: ticker %s %s %q: not a price", symbol, f.name, f.in)
+		}
+		*f.out = d
+	}
+	if q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask) {
+		return exchange.Quote{}, fmt.Errorf("bybit: ticker %s: crossed book: bid %s ask %s", symbol, q.Bid, q.Ask)
+	}
+	return q, nil
+}

@@ -234,3 +234,31 @@ func FuzzStreamMessage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuoteReply: a ticker reply either fails or gives a quote with no
+// negative price and no crossed book, for the symbol asked.
+func FuzzQuoteReply(f *testing.F) {
+	for _, s := range []string{
+		`{"code":"0","msg":"","data":[{"instType":"SPOT","instId":"BTC-USDT","last":"50000","lastSz":"0.00001","askPx":"50000.1","askSz":"1","bidPx":"49999.9","bidSz":"1","ts":"1796439396880"}]}`,
+		`{"code":"0","msg":"","data":[{"instId":"BTC-USDT","last":"50000","askPx":"","bidPx":""}]}`,
+		`{"code":"0","msg":"","data":[{"instId":"BTC-USDT","last":"x","askPx":"1","bidPx":"2"}]}`,
+		`{"code":"0","msg":"","data":[{"instId":"BTC-USDT","last":"-1","askPx":"-1","bidPx":"-2"}]}`,
+		`{"code":"0","msg":"","data":[]}`, `{"code":"51001","msg":"Instrument ID does not exist","data":[]}`, `{}`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c := fuzzClient(t, 200, body, "/api/v5/market/ticker")
+		q, err := c.Quote(fuzzCtx(t), "BTC-USDT")
+		garbageAccepted(t, body, err)
+		if err != nil {
+			return
+		}
+		if q.Symbol != "BTC-USDT" || q.Bid.IsNegative() || q.Ask.IsNegative() || q.Last.IsNegative() {
+			t.Fatalf("accepted quote %+v", q)
+		}
+		if q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask) {
+			t.Fatalf("accepted a crossed book %+v", q)
+		}
+	})
+}

@@ -575,3 +575,49 @@ func (w wireOrder) order(account string) (exchange.Order, error) {
 	}
 	return o, nil
 }
+
+// tickerReply is one entry of GET /api/v5/market/ticker's data.
+type tickerReply struct {
+	InstID string `json:"instId"`
+	Last   string `json:"last"`
+	BidPx  string `json:"bidPx"`
+	AskPx  string `json:"askPx"`
+}
+
+// Quote reads best bid, best ask and last from GET /api/v5/market/ticker.
+func (c *Client) Quote(ctx context.Context, symbol string) (exchange.Quote, error) {
+	var data []tickerReply
+	r := &request{method: http.MethodGet, path: "/api/v5/market/ticker", ep: epTicker}
+	r.query.add("instId", symbol)
+	if err := c.do(ctx, r, &data); err != nil {
+		return exchange.Quote{}, err
+	}
+	return quoteOf(symbol, data)
+}
+
+// quoteOf decodes a ticker reply: an empty side ("") is zero; a value that
+// is not a number, negative, or a crossed book is an error.
+func quoteOf(symbol string, data []tickerReply) (exchange.Quote, error) {
+	if len(data) == 0 {
+		return exchange.Quote{}, fmt.Errorf("okx: no ticker for %s", symbol)
+	}
+	q := exchange.Quote{Symbol: symbol}
+	for _, f := range []struct {
+		name string
+		in   string
+		out  *decimal.Decimal
+	}{{"bidPx", data[0].BidPx, &q.Bid}, {"askPx", data[0].AskPx, &q.Ask}, {"last", data[0].Last, &q.Last}} {
+		if f.in == "" {
+			continue
+		}
+		d, err := decimal.NewFromString(f.in)
+		if err != nil || d.IsNegative() {
+			return exchange.Quote{}, fmt.Errorf("okx: ticker %s %s %q: not a price", symbol, f.name, f.in)
+		}
+		*f.out = d
+	}
+	if q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask) {
+		return exchange.Quote{}, fmt.Errorf("okx: ticker %s: crossed book: bid %s ask %s", symbol, q.Bid, q.Ask)
+	}
+	return q, nil
+}

@@ -48,6 +48,7 @@ func (s *Server) buildRoutes() map[string]*route {
 		{op: "GET /api/v3/time", weight: weight(1), handle: (*call).time},
 		{op: "GET /api/v3/exchangeInfo", weight: weight(20), params: []string{"symbol", "symbols", "permissions", "showPermissionSets", "symbolStatus"}, handle: (*call).exchangeInfo},
 		{op: "GET /api/v3/ticker/price", weight: withSymbol(2, 4), params: []string{"symbol", "symbols", "symbolStatus"}, handle: (*call).tickerPrice},
+		{op: "GET /api/v3/ticker/bookTicker", weight: withSymbol(2, 4), params: []string{"symbol", "symbols", "symbolStatus"}, handle: (*call).bookTicker},
 		{op: "GET /api/v3/account", security: secUserData, weight: weight(20), params: []string{"omitZeroBalances"}, handle: (*call).accountInfo},
 		{op: "POST /api/v3/order", security: secTrade, weight: weight(1), params: orderParams, newOrder: true, handle: (*call).placeOrder},
 		{op: "POST /api/v3/order/test", security: secTrade, weight: func(p url.Values) int {
@@ -246,6 +247,38 @@ func (q *call) tickerPrice(rp *reply) {
 	for _, r := range syms {
 		p, _ := q.s.sim.Price(r.Symbol)
 		out = append(out, tickerJSON{r.Symbol, fixed(p)})
+	}
+	if single {
+		rp.json(http.StatusOK, out[0])
+		return
+	}
+	rp.json(http.StatusOK, out)
+}
+
+type bookTickerJSON struct {
+	Symbol   string `json:"symbol"`
+	BidPrice string `json:"bidPrice"`
+	BidQty   string `json:"bidQty"`
+	AskPrice string `json:"askPrice"`
+	AskQty   string `json:"askQty"`
+}
+
+// bookTicker is the sim's price one tick either side, as the OKX and Bybit
+// fakes quote it: the sim keeps no resting book of others' orders.
+func (q *call) bookTicker(rp *reply) {
+	syms, e := q.symbols()
+	if e != nil {
+		rp.err(e.status, e.code, e.msg)
+		return
+	}
+	single := q.params.Get("symbol") != ""
+	if syms == nil {
+		syms = q.s.sim.Symbols()
+	}
+	out := make([]bookTickerJSON, 0, len(syms))
+	for _, r := range syms {
+		p, _ := q.s.sim.Price(r.Symbol)
+		out = append(out, bookTickerJSON{r.Symbol, fixed(p.Sub(r.TickSize)), "1.00000000", fixed(p.Add(r.TickSize)), "1.00000000"})
 	}
 	if single {
 		rp.json(http.StatusOK, out[0])

@@ -320,7 +320,7 @@ func TestCheckUsageAndConfigErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"bad flag", []string{"check", "--bogus"}, ExitUsage, "flag provided but not defined"},
+		{"bad flag", []string{"check", "--bogus"}, ExitUsage, "unknown flag --bogus"},
 		{"argument", []string{"check", "extra"}, ExitUsage, "unexpected argument"},
 		{"timeout", []string{"check", "--timeout", "0s"}, ExitUsage, "--timeout"},
 		{"unknown account", append(args, "check", "--account", "zz"), ExitUsage, `no account "zz"`},

@@ -130,7 +130,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	help := gfs.Bool("help", false, "")
 	gfs.BoolVar(help, "h", false, "")
 	if err := gfs.Parse(args); err != nil {
-		return env.Fail(usagef("", "%v", err))
+		return env.Fail(usagef("", "%s", flagError(gfs, err)))
 	}
 	rest := gfs.Args()
 	if *help {
@@ -154,6 +154,9 @@ func Run(ctx context.Context, env *Env, args []string) int {
 				}
 				printGroup(w, rest[0], group)
 				return code
+			}
+			if strings.HasPrefix(rest[1], "-") {
+				return env.Fail(groupFlagError(rest[0], rest[1]))
 			}
 			return env.Fail(usagef(rest[0], "unknown command %q", rest[0]+" "+rest[1]))
 		}

@@ -228,7 +228,7 @@ func TestKeysAddValidation(t *testing.T) {
 		{[]string{"--venue", "binance", "--generate", "--secret-stdin"}, nil, "exclude each other"},
 		{[]string{"--venue", "binance", "--label", "x", "--scheme", "ed25519", "--key-id", "k"}, []string{pass}, "needs --generate"},
 		{[]string{"--venue", "binance", "--label", "x", "--key-id", "k", "--private-key-file", "/nonexistent.pem"}, []string{pass}, "nonexistent"},
-		{[]string{"--bogus"}, nil, "flag provided but not defined"},
+		{[]string{"--bogus"}, nil, "unknown flag --bogus"},
 		{[]string{"extra"}, nil, "unexpected argument"},
 	} {
 		r := h.run("", tc.answers, append([]string{"keys", "add"}, tc.args...)...)

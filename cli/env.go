@@ -79,7 +79,7 @@ func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, usagef(fs.Name(), "%v", err)
+			return nil, usagef(fs.Name(), "%s", flagError(fs, err))
 		}
 		args = fs.Args()
 		if len(args) == 0 {

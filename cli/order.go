@@ -152,6 +152,9 @@ func init() {
 }
 
 func runOrderGroup(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		return env.Fail(groupFlagError("order", args[0]))
+	}
 	if len(args) > 0 {
 		return env.Fail(usagef("order", "unknown command %q", "order "+args[0]))
 	}

@@ -287,9 +287,13 @@ func printDemoServe(env *Env, f demoFiles, moved string, accounts []demo.Account
 	for _, a := range accounts {
 		fmt.Fprintf(w, "    %-16s %-8s %s  symbols %s\n", a.Name, a.Venue, a.BaseURL, strings.Join(a.Symbols, ", "))
 	}
-	base := "vigil --config " + shQuote(f.config) + " --passphrase-file " + shQuote(f.passphrase)
+	self, note := selfCommand(env)
+	base := self + " --config " + shQuote(f.config) + " --passphrase-file " + shQuote(f.passphrase)
 	acct, sym := demo.BinanceHMAC, "BTCUSDT"
 	fmt.Fprintln(w, "\nFrom another shell:")
+	if note != "" {
+		fmt.Fprintln(w, "  "+note)
+	}
 	fmt.Fprintf(w, "  %s order place --account %s --symbol %s --side buy --type limit --qty 0.001 --price 50000\n", base, acct, sym)
 	fmt.Fprintf(w, "  %s order list --account %s\n", base, acct)
 	fmt.Fprintf(w, "  %s order list --account %s --open\n", base, acct)
@@ -306,4 +310,61 @@ func shQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// selfCommand is how to run this same vigil from another shell, as printed
+// commands must work when pasted: "vigil" when that name on $PATH is this
+// program, its shell-quoted path otherwise, or "go run ." (with a note
+// saying where, and to build it) when it is a `go run` binary in a go-build
+// temporary directory that is gone when this process ends.
+func selfCommand(env *Env) (cmd, note string) {
+	exe := env.Executable
+	if exe == nil {
+		exe = os.Executable
+	}
+	path, err := exe()
+	if err != nil || path == "" {
+		return "vigil", "(vigil is the program you started this with; put it on $PATH or use its path)"
+	}
+	if isGoRunBinary(path) {
+		where := "the directory you ran it from"
+		if wd, err := os.Getwd(); err == nil {
+			where = shQuote(wd)
+		}
+		return "go run .", "(started with `go run`: run these from " + where + ", or build it with `go build -o vigil .` and use ./vigil)"
+	}
+	if onPath(env, path) {
+		return "vigil", ""
+	}
+	return shQuote(path), ""
+}
+
+// isGoRunBinary is true for a program `go run` built into its temporary
+// work directory ($TMPDIR/go-build…/b001/exe/NAME).
+func isGoRunBinary(path string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if strings.HasPrefix(part, "go-build") {
+			return true
+		}
+	}
+	return false
+}
+
+// onPath is true when "vigil" on env's $PATH is the file at path.
+func onPath(env *Env, path string) bool {
+	want, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
+		if dir == "" {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(dir, "vigil"))
+		if err != nil || fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+			continue
+		}
+		return os.SameFile(fi, want)
+	}
+	return false
 }

@@ -30,7 +30,8 @@ func TestDemoServe(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		env := &Env{Stdout: pw, Getenv: getenv, Now: time.Now, WorkFactor: 2}
+		env := &Env{Stdout: pw, Getenv: getenv, Now: time.Now, WorkFactor: 2,
+			Executable: func() (string, error) { return "/opt/my tools/vigil", nil }}
 		done <- Run(ctx, env, []string{"demo", "serve", "--seed", "7", "--quiet"})
 		pw.Close()
 	}()
@@ -55,7 +56,7 @@ func TestDemoServe(t *testing.T) {
 		paths["passphrase"] != filepath.Join(dir, "passphrase") {
 		t.Fatalf("printed:\n%s", out)
 	}
-	want := "vigil --config " + paths["config"] + " --passphrase-file " + paths["passphrase"] +
+	want := "'/opt/my tools/vigil' --config " + paths["config"] + " --passphrase-file " + paths["passphrase"] +
 		" order place --account demo-binance --symbol BTCUSDT --side buy --type limit --qty 0.001 --price 50000"
 	if !strings.Contains(out, want) {
 		t.Fatalf("no usable command in:\n%s", out)

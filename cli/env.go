@@ -41,6 +41,9 @@ type Env struct {
 	// WorkFactor is the scrypt cost for vaults this process writes; zero
 	// means crypto.DefaultWorkFactor. Tests lower it.
 	WorkFactor int
+	// Executable is the path of the running program (nil: os.Executable),
+	// for commands that print commands to run again.
+	Executable func() (string, error)
 }
 
 func (env *Env) defaults() {

@@ -57,6 +57,7 @@ type OrderEntry struct {
 	gates   map[string]string // why order entry is closed per account, from outside the form
 	asked   map[string]bool
 	funds   map[string]map[string]exchange.Balance // by account, then asset; absent: unknown
+	quotes  map[string]QuoteMsg                    // by account + "\x00" + symbol, the latest answer
 
 	// resetSym: the account changed before its symbol list arrived, so
 	// the symbol is the previous venue's until the list says otherwise.
@@ -102,7 +103,7 @@ func NewOrderEntry(st *Styles) *OrderEntry {
 		st: st, side: exchange.Buy, typ: exchange.LimitOrder, tif: exchange.GTC,
 		maxNot: map[string]decimal.Decimal{}, symbols: map[string][]string{}, rules: map[string]RulesMsg{},
 		budgets: map[string]exchange.BudgetSnapshot{}, asked: map[string]bool{}, gates: map[string]string{},
-		funds:  map[string]map[string]exchange.Balance{},
+		funds: map[string]map[string]exchange.Balance{}, quotes: map[string]QuoteMsg{},
 		symbol: mk("BTCUSDT", 32), qty: mk("0.001", 40), price: mk("50000", 40),
 		keys: OrderEntryKeys{
 			// tab belongs to the cockpit (next pane, from any pane); the
@@ -227,6 +228,16 @@ func (p *OrderEntry) Update(msg tea.Msg) tea.Cmd {
 		p.funds[msg.Account] = m
 	case RulesMsg:
 		p.rules[msg.Account+"\x00"+strings.ToUpper(msg.Rules.Symbol)] = msg
+	case QuoteMsg:
+		k := msg.Account + "\x00" + strings.ToUpper(msg.Symbol)
+		if msg.Err != "" {
+			// The last good prices stand, marked with their age and why
+			// they are not newer.
+			old := p.quotes[k]
+			old.Err, old.Account, old.Symbol = msg.Err, msg.Account, msg.Symbol
+			msg = old
+		}
+		p.quotes[k] = msg
 	case BudgetMsg:
 		if old, ok := p.budgets[msg.Snapshot.Account]; ok && sameBudget(old, msg.Snapshot) {
 			return nil
@@ -483,15 +494,20 @@ func (p *OrderEntry) validate() {
 	ref := p.req.Price
 	if p.typ == exchange.MarketOrder {
 		ref = rm.LastPrice
+		if q := p.quotes[acct+"\x00"+sym]; q.Quote.Last.Sign() > 0 {
+			ref = q.Quote.Last // the refreshed last price, not the one fetched with the rules
+		}
 	}
 	if p.req.Qty.Sign() > 0 && ref.Sign() > 0 {
 		n := ref.Mul(p.req.Qty)
 		p.notional = n.String()
+		// Exact, in the quote currency: rounding would make a notional
+		// near a limit read as inside it.
 		if haveRules && rm.Rules.Quote != "" {
 			p.notional += " " + rm.Rules.Quote
 		}
 		if p.typ == exchange.MarketOrder {
-			p.notional += " (at last price " + rm.LastPrice.String() + ")"
+			p.notional += " (at last price " + ref.String() + ")"
 		}
 		if mx := p.maxNot[acct]; mx.Sign() > 0 && n.GreaterThan(mx) {
 			p.notional += " · above max " + mx.String() + ": typed confirmation"
@@ -591,6 +607,10 @@ func (p *OrderEntry) render() {
 		fields = append(fields, fit(mark+padRight(fieldLabel[fl], 9)+" "+val, p.w))
 	}
 	var bottom []string
+	if l := p.marketLine(); l != "" {
+		// Wrapped under the value column: a cut reason reads as nothing.
+		bottom = append(bottom, wrapIndented("  "+padRight("market", 9)+" ", l, p.w, 12)...)
+	}
 	if p.notional != "" {
 		bottom = append(bottom, fit("  notional  "+p.notional, p.w))
 	}
@@ -622,6 +642,71 @@ func (p *OrderEntry) render() {
 		fields = window(fields, off, fh)
 	}
 	p.lines = append(append(p.lines, fields...), bottom...)
+}
+
+// QuoteMsg is the order form's market data for one symbol: best bid, best
+// ask and last price (zero: not given), or why they could not be fetched.
+// ui fetches it every few seconds while the form has the keyboard.
+type QuoteMsg struct {
+	Account, Symbol string
+	Quote           exchange.Quote
+	At              time.Time // when the prices were fetched
+	Err             string    // why the latest refresh failed; the prices are older
+}
+
+// WantQuote is the account and symbol whose prices the form shows, when it
+// has the keyboard and the symbol's rules are known (so the venue lists
+// it): ui refreshes them. ok is false when nothing needs refreshing.
+func (p *OrderEntry) WantQuote() (account, symbol string, ok bool) {
+	acct, sym := p.Account(), strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
+	if !p.focused || acct == "" || sym == "" {
+		return "", "", false
+	}
+	if _, have := p.rules[acct+"\x00"+sym]; !have {
+		return "", "", false
+	}
+	return acct, sym, true
+}
+
+// fmtPrice prints a price with the symbol's digits.
+func (p *OrderEntry) fmtPrice(rm RulesMsg, d decimal.Decimal) string {
+	if rm.Rules.Symbol == "" {
+		return d.String()
+	}
+	return rm.Rules.FormatPrice(d)
+}
+
+// marketLine is the symbol's best bid, best ask and last price, with their
+// age once they are old and why when the refresh failed; "" before any
+// prices for the symbol arrived.
+func (p *OrderEntry) marketLine() string {
+	acct := p.Account()
+	sym := strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
+	q, ok := p.quotes[acct+"\x00"+sym]
+	if !ok || sym == "" {
+		return ""
+	}
+	rm := p.rules[acct+"\x00"+sym]
+	px := func(d decimal.Decimal) string {
+		if d.Sign() <= 0 {
+			return "—"
+		}
+		return p.fmtPrice(rm, d)
+	}
+	var s string
+	if !q.At.IsZero() {
+		s = "bid " + px(q.Quote.Bid) + " · ask " + px(q.Quote.Ask) + " · last " + px(q.Quote.Last)
+		if age := p.now.Sub(q.At); !p.now.IsZero() && age >= 10*time.Second {
+			s += " · " + shortDur(age) + " old"
+		}
+	}
+	if q.Err != "" {
+		if s != "" {
+			s += " · "
+		}
+		s += "prices not refreshed: " + q.Err
+	}
+	return s
 }
 
 // shortFunds says what an order needs against what is free on the

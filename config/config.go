@@ -34,8 +34,17 @@ type Config struct {
 	// JournalRetentionDays: `vigil journal archive` moves final orders
 	// older than this out of the journal into an archive beside it.
 	JournalRetentionDays int
-	Accounts             []Account
+	// TimeZone is how the cockpit shows times: TimeZoneUTC or
+	// TimeZoneLocal (time_zone; the cockpit toggles it with a key).
+	TimeZone string
+	Accounts []Account
 }
+
+// time_zone values.
+const (
+	TimeZoneUTC   = "utc"
+	TimeZoneLocal = "local"
+)
 
 // DefaultJournalRetentionDays is journal_retention_days when unset.
 const DefaultJournalRetentionDays = 90
@@ -156,6 +165,7 @@ type raw struct {
 	Vault                string       `toml:"vault"`
 	DataDir              string       `toml:"data_dir"`
 	JournalRetentionDays *int         `toml:"journal_retention_days"`
+	TimeZone             string       `toml:"time_zone"`
 	Accounts             []rawAccount `toml:"accounts"`
 }
 
@@ -173,7 +183,7 @@ type rawAccount struct {
 }
 
 var (
-	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "accounts"}
+	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "time_zone", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
 		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders"}
 )
@@ -248,6 +258,19 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 		} else {
 			c.JournalRetentionDays = d
 		}
+	}
+
+	c.TimeZone = TimeZoneUTC
+	switch tz := strings.ToLower(strings.TrimSpace(r.TimeZone)); tz {
+	case "":
+	case TimeZoneUTC, TimeZoneLocal:
+		c.TimeZone = tz
+	default:
+		line := 0
+		if found := lines.find(toml.Key{"time_zone"}); len(found) > 0 {
+			line = found[0].line
+		}
+		add(line, "time_zone", "%q is not allowed (allowed: utc, local)", r.TimeZone)
 	}
 
 	seen := map[string]int{}

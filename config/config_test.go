@@ -42,7 +42,7 @@ func TestExampleParses(t *testing.T) {
 	}
 	a := c.Accounts[0]
 	if a.Name != "bn-test" || a.Venue != "binance" || a.Network != exchange.Testnet || a.Key != "bn-test" ||
-		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 18 {
+		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 22 || c.TimeZone != TimeZoneUTC {
 		t.Fatalf("account: %+v", a)
 	}
 	if a.RecvWindow().Milliseconds() != 5000 {
@@ -116,7 +116,7 @@ func TestStrictErrors(t *testing.T) {
 		{"unknown-account-key", base + "venu = \"okx\"\n",
 			[]string{"c.toml:6:", `unknown key "venu" in [[accounts]]`, "allowed: name, venue"}},
 		{"unknown-top-key", "valt = \"x\"\n" + base,
-			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, journal_retention_days, accounts"}},
+			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, journal_retention_days, time_zone, accounts"}},
 		{"unknown-in-second", base + "\n[[accounts]]\nname = \"b\"\nvenue = \"okx\"\nnetwork = \"testnet\"\nkey = \"k\"\nrecvwindow = 5\n",
 			[]string{"c.toml:12:", `unknown key "recvwindow"`}},
 		{"unknown-table", base + "[extras]\ncolour = \"red\"\n",
@@ -208,5 +208,27 @@ func TestJournalRetentionDays(t *testing.T) {
 	_, err = Parse([]byte("\njournal_retention_days = 0\n"+base), "c.toml", getenv)
 	if err == nil || !strings.Contains(err.Error(), "c.toml:2") || !strings.Contains(err.Error(), "journal_retention_days") {
 		t.Fatalf("0 days: %v, want an error naming line 2 and the key", err)
+	}
+}
+
+// time_zone (issue 14) defaults to utc, takes utc or local, and a bad value
+// names its line and what is allowed.
+func TestTimeZone(t *testing.T) {
+	base := "[[accounts]]\nname = \"a\"\nvenue = \"binance\"\nnetwork = \"testnet\"\nkey = \"a\"\n"
+	getenv := func(string) string { return "" }
+	c, err := Parse([]byte(base), "c.toml", getenv)
+	if err != nil || c.TimeZone != TimeZoneUTC {
+		t.Fatalf("default: %v, %v", c, err)
+	}
+	for _, v := range []string{"utc", "local", "Local"} {
+		c, err = Parse([]byte("time_zone = \""+v+"\"\n"+base), "c.toml", getenv)
+		if err != nil || c.TimeZone != strings.ToLower(v) {
+			t.Fatalf("%s: %v, %v", v, c, err)
+		}
+	}
+	_, err = Parse([]byte("\ntime_zone = \"CET\"\n"+base), "c.toml", getenv)
+	if err == nil || !strings.Contains(err.Error(), "c.toml:2") || !strings.Contains(err.Error(), "time_zone") ||
+		!strings.Contains(err.Error(), "utc, local") {
+		t.Fatalf("CET: %v, want an error naming line 2, the key and the allowed values", err)
 	}
 }

@@ -18,6 +18,10 @@ const Example = `# vigil configuration.
 # 'vigil journal archive' by hand (1..36500).
 # journal_retention_days = 90
 
+# How the cockpit shows times: "utc" or "local" (the machine's zone). The
+# status line names the zone; the key z toggles it while the cockpit runs.
+# time_zone = "utc"
+
 # One [[accounts]] table per exchange account.
 [[accounts]]
 name = "bn-test"            # unique; how commands and the cockpit name this account

@@ -537,6 +537,9 @@ func (m *Model) askCancel(c views.CancelOrder) tea.Cmd {
 			fmt.Sprintf("Order     %s", id),
 		},
 	}
+	if o := c.Order; o.Side != "" {
+		m.dialog.lines = append(m.dialog.lines, "Side      "+orderWhat(o.Side, o.Type, o.Qty, o.Price, o.Symbol))
+	}
 	return nil
 }
 
@@ -551,6 +554,10 @@ func (m *Model) askCancelAll(c views.CancelAll) tea.Cmd {
 			fmt.Sprintf("Account   %s [%s]", a.info.Name, strings.ToUpper(string(a.info.Network))),
 			"Every open order on this account, as the venue lists them now.",
 		},
+	}
+	if c.Open > 0 {
+		m.dialog.title = fmt.Sprintf("Cancel ALL %d open orders?", c.Open)
+		m.dialog.lines = append(m.dialog.lines, fmt.Sprintf("The blotter shows %d open on %s.", c.Open, a.info.Name))
 	}
 	return nil
 }
@@ -580,7 +587,8 @@ func (m *Model) confirm(d *dialog) tea.Cmd {
 			m.deliver(views.OrderEventMsg{Event: exchange.OrderEvent{
 				Account: a.info.Name, Kind: exchange.EventSnapshot, Order: pending, Time: now,
 			}}),
-			m.log(views.LevelInfo, a.info.Name, fmt.Sprintf("placing %s %s %s %s", req.Side, req.Qty, req.Symbol, req.ClientID), ""),
+			m.log(views.LevelInfo, a.info.Name, "placing "+orderWhat(req.Side, req.Type, req.Qty, req.Price, req.Symbol)+" "+req.ClientID, ""),
+			m.flash("order sent: "+orderWhat(req.Side, req.Type, req.Qty, req.Price, req.Symbol)),
 			placeCmd(m.desk, a.info.Name, req, m.deps.OrderTimeout),
 		)
 	case dialogCancel:
@@ -602,6 +610,7 @@ func (m *Model) placed(r placeResult) tea.Cmd {
 		return tea.Batch(
 			m.deliver(orderEvent(r.account, r.order)),
 			m.log(views.LevelInfo, r.account, fmt.Sprintf("placed %s %s: %s", r.req.Symbol, r.order.ClientID, r.order.Status), ""),
+			m.flash(fmt.Sprintf("order placed: %s %s", r.req.Symbol, r.order.Status)),
 		)
 	}
 	o := exchange.Order{
@@ -617,6 +626,7 @@ func (m *Model) placed(r placeResult) tea.Cmd {
 		)
 	}
 	o.Status = exchange.StatusRejected
+	m.flash("order refused: see Events")
 	return tea.Batch(
 		m.deliver(views.OrderEventMsg{Event: exchange.OrderEvent{Account: r.account, Kind: exchange.EventReject, Order: o, Time: o.Updated}}),
 		m.log(views.LevelError, r.account, "place "+r.req.Symbol+" refused: "+describeErr(r.err), exchange.AdviceOf(r.err)),
@@ -628,8 +638,10 @@ func (m *Model) canceled(r cancelResult) tea.Cmd {
 		return tea.Batch(
 			m.deliver(orderEvent(r.account, r.order)),
 			m.log(views.LevelInfo, r.account, fmt.Sprintf("canceled %s %s", r.order.Symbol, r.order.ClientID), ""),
+			m.flash("order cancelled"),
 		)
 	}
+	m.flash("cancel failed: see Events")
 	level := views.LevelError
 	if exchange.KindOf(r.err) == exchange.KindNotFound {
 		level = views.LevelWarn // already filled or gone: the poll will say which
@@ -642,10 +654,39 @@ func (m *Model) canceledAll(r cancelAllResult) tea.Cmd {
 		return m.log(views.LevelError, r.account, "cancel all: listing open orders failed: "+describeErr(r.err), exchange.AdviceOf(r.err))
 	}
 	cmds := []tea.Cmd{m.log(views.LevelInfo, r.account, fmt.Sprintf("cancel all: %d open orders", len(r.results)), "")}
+	done := 0
 	for _, c := range r.results {
 		cmds = append(cmds, m.canceled(c))
+		if c.err == nil {
+			done++
+		}
 	}
+	msg := fmt.Sprintf("%d orders cancelled", done)
+	if done == 1 {
+		msg = "1 order cancelled"
+	}
+	if failed := len(r.results) - done; failed > 0 {
+		msg += fmt.Sprintf(", %d failed: see Events", failed)
+	}
+	m.flash(msg)
 	return tea.Batch(cmds...)
+}
+
+// flash shows text in the status line for a few seconds. It returns nil
+// so it can sit in a tea.Batch beside the log line it goes with.
+func (m *Model) flash(text string) tea.Cmd {
+	m.status.Flash(text, m.clock())
+	return nil
+}
+
+// orderWhat is "BUY LIMIT 0.001 BTCUSDT @ 50000" ("… @ MKT" for a market
+// order), for the log, the status line and the cancel dialog.
+func orderWhat(side exchange.Side, typ exchange.OrderType, qty, price decimal.Decimal, symbol string) string {
+	s := fmt.Sprintf("%s %s %s %s", side, typ, qty, symbol)
+	if typ == exchange.MarketOrder || !price.IsPositive() {
+		return s + " @ MKT"
+	}
+	return s + " @ " + price.String()
 }
 
 // refText names an order for the log: its client id, else the venue's id.

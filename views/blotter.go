@@ -267,13 +267,13 @@ func (p *Blotter) key(msg tea.KeyPressMsg) tea.Cmd {
 		case !ok:
 			p.note = "no order selected"
 		case o.Status.Open():
-			return intent(CancelOrder{Account: o.Account, Ref: exchange.OrderRef{Symbol: o.Symbol, ClientID: o.ClientID, OrderID: o.OrderID}})
+			return intent(CancelOrder{Account: o.Account, Ref: exchange.OrderRef{Symbol: o.Symbol, ClientID: o.ClientID, OrderID: o.OrderID}, Order: o})
 		default:
 			p.note = fmt.Sprintf("nothing to cancel: %s is already %s", orderName(o), o.Status)
 		}
 	case key.Matches(msg, p.keys.CancelAll):
 		if o, ok := p.Selected(); ok {
-			return intent(CancelAll{Account: o.Account})
+			return intent(CancelAll{Account: o.Account, Open: p.openOf(o.Account)})
 		}
 	default:
 		if sel, ok := p.keys.move(msg, p.sel, len(p.vis), p.page()); ok {
@@ -521,6 +521,17 @@ func (p *Blotter) trim() bool {
 // openCount is the number of open rows, which sort first.
 func (p *Blotter) openCount() int {
 	return sort.Search(len(p.rows), func(i int) bool { return !p.rows[i].o.Status.Open() })
+}
+
+// openOf is how many open orders account has in the blotter.
+func (p *Blotter) openOf(account string) int {
+	n := 0
+	for _, r := range p.rows {
+		if r.o.Account == account && r.o.Status.Open() {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *Blotter) passes(r *blotRow) bool {

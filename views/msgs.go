@@ -113,10 +113,15 @@ type SubmitOrder struct {
 type CancelOrder struct {
 	Account string
 	Ref     exchange.OrderRef
+	Order   exchange.Order // as the blotter shows it, so the dialog can say side, qty and price; may be zero
 }
 
-// CancelAll asks ui to cancel every open order of an account.
-type CancelAll struct{ Account string }
+// CancelAll asks ui to cancel every open order of an account. Open is how
+// many the blotter shows open for it (0: not known).
+type CancelAll struct {
+	Account string
+	Open    int
+}
 
 // ResyncClock asks ui to re-sync an account's clock now (or all, when empty).
 type ResyncClock struct{ Account string }

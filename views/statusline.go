@@ -27,7 +27,24 @@ type StatusLine struct {
 	balErr map[string]bool
 	line   string
 	unwell []string
+
+	flash   string    // a short-lived message about an action
+	flashAt time.Time // when it was said; it goes FlashFor later
 }
+
+// FlashFor is how long a Flash message stays in the status line.
+const FlashFor = 5 * time.Second
+
+// Flash shows text ("order sent", "3 orders cancelled") until FlashFor
+// after at; a later Flash replaces it. Time comes from the caller and from
+// TickMsg, never from the wall clock.
+func (s *StatusLine) Flash(text string, at time.Time) {
+	s.flash, s.flashAt = text, at
+	s.render()
+}
+
+// Flashing is the short-lived message shown now, or "".
+func (s *StatusLine) Flashing() string { return s.flash }
 
 // NewStatusLine returns a status line for a locked vault.
 func NewStatusLine(st *Styles) *StatusLine {
@@ -77,6 +94,9 @@ func (s *StatusLine) Update(msg tea.Msg) tea.Cmd {
 		s.balErr[msg.Account] = msg.Err != nil
 	case TickMsg:
 		s.now = msg.Now
+		if s.flash != "" && !s.now.Before(s.flashAt.Add(FlashFor)) {
+			s.flash = ""
+		}
 	default:
 		return nil
 	}
@@ -126,6 +146,9 @@ func (s *StatusLine) render() {
 	parts = append(parts, h)
 	if !s.now.IsZero() {
 		parts = append(parts, s.now.UTC().Format("15:04:05 UTC"))
+	}
+	if s.flash != "" {
+		parts = append(parts, s.st.Title.Render("» "+s.flash))
 	}
 	hint := "? help"
 	if s.focus != "" {

@@ -74,7 +74,7 @@ func TestBlotterCancelSelected(t *testing.T) {
 		t.Fatalf("open orders must sort first, got %s", o.Status)
 	}
 	got, ok := findMsg[CancelOrder](p.Update(press(t, p.keys.Cancel)))
-	want := CancelOrder{Account: o.Account, Ref: exchange.OrderRef{Symbol: o.Symbol, ClientID: o.ClientID, OrderID: o.OrderID}}
+	want := CancelOrder{Account: o.Account, Ref: exchange.OrderRef{Symbol: o.Symbol, ClientID: o.ClientID, OrderID: o.OrderID}, Order: o}
 	if !ok || got != want {
 		t.Fatalf("c: got %+v, want %+v", got, want)
 	}

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/feed/feedtest"
+	"github.com/vigil-trade/vigil/views"
+)
+
+// eventsCockpit is the cockpit with its real panes, NO_COLOR, one testnet
+// account, at w×h.
+func eventsCockpit(t *testing.T, w, h int) (*Model, *feedtest.Venue) {
+	t.Helper()
+	v := feedtest.New(acctInfo("alpha", exchange.Testnet), fixedNow)
+	m := New(Deps{Venues: []exchange.Venue{v}, Now: fixedNow, NoColor: true, Dark: true})
+	m.Update(tickMsg(t0))
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m, v
+}
+
+func evScreen(m *Model) string { return ansi.Strip(m.Render()) }
+
+// statusLine is the last line of the screen.
+func evStatusLine(m *Model) string {
+	ls := strings.Split(strings.TrimRight(evScreen(m), "\n"), "\n")
+	return ls[len(ls)-1]
+}
+
+// Issue 14: events said "placing BUY 0.001 BTCUSDT", without type or
+// price; cancel dialogs named only the symbol and id; cancel-all did not say
+// how many; nothing in the status line said an action had happened.
+func TestCockpitActionsSayWhatAndFlashInStatusLine(t *testing.T) {
+	m, _ := eventsCockpit(t, 160, 48)
+	place := func(qty, price string) {
+		t.Helper()
+		m.Update(views.SubmitOrder{Account: "alpha", Req: limitBuy(qty, price)})
+		if _, ok := m.Dialog(); !ok {
+			t.Fatalf("no place dialog:\n%s", evScreen(m))
+		}
+		run(t, m, press(t, m, m.dkeys.Yes))
+	}
+	place("0.001", "50000")
+	if s := evScreen(m); !strings.Contains(s, "placing BUY LIMIT 0.001 BTCUSDT @ 50000") {
+		t.Fatalf("the event does not say type and price:\n%s", s)
+	}
+	if sl := evStatusLine(m); !strings.Contains(sl, "order placed") {
+		t.Fatalf("status line says nothing of the order: %q", sl)
+	}
+	m.Update(tickMsg(t0.Add(views.FlashFor + time.Second)))
+	if sl := evStatusLine(m); strings.Contains(sl, "order placed") {
+		t.Fatalf("status message did not expire: %q", sl)
+	}
+
+	if m.Focused() != PaneBlotter {
+		press(t, m, m.keys.Focus[PaneBlotter])
+	}
+	run(t, m, func() tea.Cmd { _, c := m.Update(keyMsg(t, "c")); return c }())
+	title, ok := m.Dialog()
+	if !ok || !strings.Contains(title, "Cancel") {
+		t.Fatalf("c: no cancel dialog:\n%s", evScreen(m))
+	}
+	if s := evScreen(m); !strings.Contains(s, "BUY LIMIT 0.001 BTCUSDT @ 50000") {
+		t.Fatalf("cancel dialog does not say side, quantity and price:\n%s", s)
+	}
+	run(t, m, press(t, m, m.dkeys.Yes))
+	if sl := evStatusLine(m); !strings.Contains(sl, "order cancelled") {
+		t.Fatalf("status line after cancel: %q", sl)
+	}
+
+	place("0.001", "40000")
+	place("0.002", "41000")
+	run(t, m, func() tea.Cmd { _, c := m.Update(keyMsg(t, "C")); return c }())
+	title, ok = m.Dialog()
+	if !ok || !strings.Contains(title, "ALL 2 open orders") {
+		t.Fatalf("cancel-all dialog does not say how many (%q):\n%s", title, evScreen(m))
+	}
+	run(t, m, press(t, m, m.dkeys.Yes))
+	if sl := evStatusLine(m); !strings.Contains(sl, "2 orders cancelled") {
+		t.Fatalf("status line after cancel all: %q\n%s", sl, evScreen(m))
+	}
+}

@@ -607,10 +607,7 @@ func (p *OrderEntry) render() {
 		fields = append(fields, fit(mark+padRight(fieldLabel[fl], 9)+" "+val, p.w))
 	}
 	var bottom []string
-	if l := p.marketLine(); l != "" {
-		// Wrapped under the value column: a cut reason reads as nothing.
-		bottom = append(bottom, wrapIndented("  "+padRight("market", 9)+" ", l, p.w, 12)...)
-	}
+	bottom = append(bottom, p.marketLines()...)
 	if p.notional != "" {
 		bottom = append(bottom, fit("  notional  "+p.notional, p.w))
 	}
@@ -676,15 +673,15 @@ func (p *OrderEntry) fmtPrice(rm RulesMsg, d decimal.Decimal) string {
 	return rm.Rules.FormatPrice(d)
 }
 
-// marketLine is the symbol's best bid, best ask and last price, with their
-// age once they are old and why when the refresh failed; "" before any
-// prices for the symbol arrived.
-func (p *OrderEntry) marketLine() string {
+// marketLines are the symbol's best bid and ask and its last price, in
+// the form's label column, with their age once they are old and why when
+// the refresh failed; none before any prices for the symbol arrived.
+func (p *OrderEntry) marketLines() []string {
 	acct := p.Account()
 	sym := strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
 	q, ok := p.quotes[acct+"\x00"+sym]
 	if !ok || sym == "" {
-		return ""
+		return nil
 	}
 	rm := p.rules[acct+"\x00"+sym]
 	px := func(d decimal.Decimal) string {
@@ -693,20 +690,22 @@ func (p *OrderEntry) marketLine() string {
 		}
 		return p.fmtPrice(rm, d)
 	}
-	var s string
+	var out []string
 	if !q.At.IsZero() {
-		s = "bid " + px(q.Quote.Bid) + " · ask " + px(q.Quote.Ask) + " · last " + px(q.Quote.Last)
+		last := px(q.Quote.Last)
 		if age := p.now.Sub(q.At); !p.now.IsZero() && age >= 10*time.Second {
-			s += " · " + shortDur(age) + " old"
+			last += " · " + shortDur(age) + " old"
 		}
+		out = append(out,
+			fit("  "+padRight("bid / ask", 9)+" "+px(q.Quote.Bid)+" / "+px(q.Quote.Ask), p.w),
+			fit("  "+padRight("last", 9)+" "+last, p.w))
 	}
 	if q.Err != "" {
-		if s != "" {
-			s += " · "
+		for _, l := range wrapIndented("  ", "⚠ prices not refreshed: "+q.Err, p.w, 4) {
+			out = append(out, p.st.Warn.Render(l))
 		}
-		s += "prices not refreshed: " + q.Err
 	}
-	return s
+	return out
 }
 
 // shortFunds says what an order needs against what is free on the

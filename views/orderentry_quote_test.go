@@ -26,12 +26,12 @@ func TestOrderEntryQuoteLine(t *testing.T) {
 	if !ok || acct != acctNames[0] || sym != "BTCUSDT" {
 		t.Fatalf("WantQuote = %q %q %v", acct, sym, ok)
 	}
-	if v := ansi.Strip(p.View()); strings.Contains(v, "market") {
+	if v := ansi.Strip(p.View()); strings.Contains(v, "bid / ask") {
 		t.Fatalf("a market line before any prices arrived:\n%s", v)
 	}
 	p.Update(QuoteMsg{Account: acctNames[0], Symbol: "BTCUSDT", At: t0,
 		Quote: exchange.Quote{Symbol: "BTCUSDT", Bid: d("61000.5"), Ask: d("61001"), Last: d("61000.75")}})
-	if v := ansi.Strip(p.View()); !strings.Contains(v, "market    bid 61000.50 · ask 61001.00 · last 61000.75") {
+	if v := ansi.Strip(p.View()); !strings.Contains(v, "  bid / ask 61000.50 / 61001.00\n") || !strings.Contains(v, "  last      61000.75\n") {
 		t.Fatalf("no bid/ask/last:\n%s", v)
 	}
 
@@ -51,7 +51,7 @@ func TestOrderEntryQuoteLine(t *testing.T) {
 	p.Update(TickMsg{Now: t0.Add(14 * time.Second)})
 	p.Update(QuoteMsg{Account: acctNames[0], Symbol: "BTCUSDT", Err: "timed out (venue not answering)"})
 	v := ansi.Strip(p.View())
-	if !strings.Contains(v, "last 61000.75 · 14s old") || !strings.Contains(strings.Join(strings.Fields(v), " "), "prices not refreshed: timed out (venue not answering)") {
+	if !strings.Contains(v, "last      61000.75 · 14s old") || !strings.Contains(strings.Join(strings.Fields(v), " "), "prices not refreshed: timed out (venue not answering)") {
 		t.Fatalf("a failed refresh hides the prices' age or the reason:\n%s", v)
 	}
 

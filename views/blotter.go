@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 )
 
@@ -21,6 +22,11 @@ type BlotterKeys struct {
 	Apply       key.Binding
 	Cancel      key.Binding
 	CancelAll   key.Binding
+	OpenOnly    key.Binding
+	Sort        key.Binding
+	Reverse     key.Binding
+	CopyClient  key.Binding
+	CopyOrder   key.Binding
 }
 
 // Blotter lists open and recent orders across accounts.
@@ -62,6 +68,20 @@ type Blotter struct {
 	filter    textinput.Model
 	filtering bool
 	query     string
+	// openOnly hides every order that is not open (a toggle).
+	openOnly bool
+	// sortBy and desc are the order the user chose (s, S); the default,
+	// open first and newest first, is sortTime descending. Any other order
+	// is a comparator with the default as tie-break, so vis stays sorted
+	// by it and events still insert by binary search: the only full sort
+	// is the one when the user changes the order.
+	sortBy sortCol
+	desc   bool
+	// info confirms what the last key did ("copied …"); shown in the
+	// footer until the next key, like note, but not as a warning.
+	info string
+	// zone is the zone times are shown in; a nil Loc is UTC.
+	zone TimeZoneMsg
 
 	cols   []blotCol
 	header string
@@ -114,7 +134,13 @@ func NewBlotter(st *Styles) *Blotter {
 			Apply:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 			Cancel:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel order")),
 			CancelAll:   key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "cancel all (account)")),
+			OpenOnly:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "open only / all")),
+			Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by next column")),
+			Reverse:     key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "reverse sort")),
+			CopyClient:  key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy client id")),
+			CopyOrder:   key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy venue order id")),
 		},
+		desc: true,
 	}
 }
 
@@ -147,11 +173,12 @@ func (p *Blotter) ShortHelp() []key.Binding {
 	if p.filtering {
 		return []key.Binding{p.keys.Apply, p.keys.ClearFilter}
 	}
-	return []key.Binding{p.keys.Filter, p.keys.Cancel, p.keys.CancelAll}
+	return []key.Binding{p.keys.Filter, p.keys.Cancel, p.keys.CancelAll, p.keys.OpenOnly, p.keys.Sort, p.keys.CopyClient}
 }
 
 func (p *Blotter) FullHelp() [][]key.Binding {
-	return [][]key.Binding{p.keys.bindings(), {p.keys.Filter, p.keys.ClearFilter, p.keys.Cancel, p.keys.CancelAll}}
+	return [][]key.Binding{p.keys.bindings(), {p.keys.Filter, p.keys.ClearFilter, p.keys.Cancel, p.keys.CancelAll},
+		{p.keys.OpenOnly, p.keys.Sort, p.keys.Reverse, p.keys.CopyClient, p.keys.CopyOrder}}
 }
 
 func (p *Blotter) SetSize(w, h int) {
@@ -187,7 +214,7 @@ func rowKey(account string, o exchange.Order) string {
 // layoutCols sizes the columns for the width and the content seen.
 func (p *Blotter) layoutCols() {
 	p.cols = blotColumns(p.w, p.content)
-	p.header = " " + p.st.Header.Render(fit(renderCells(p.cols, nil, nil), p.w-1))
+	p.renderHeader()
 	p.gen++
 	p.ver++
 }
@@ -202,7 +229,7 @@ func (p *Blotter) measure(o exchange.Order) bool {
 	}
 	grow(colAccount, len(o.Account))
 	grow(colSymbol, len(o.Symbol))
-	grow(colPrice, len(o.Price.String()))
+	grow(colPrice, len(priceCell(o)))
 	grow(colQty, len(o.Qty.String()))
 	grow(colFilled, len(o.Filled.String()))
 	return grew
@@ -220,6 +247,10 @@ func (p *Blotter) Update(msg tea.Msg) tea.Cmd {
 		}
 	case OrdersMsg:
 		p.replace(msg)
+	case TimeZoneMsg:
+		p.zone = msg
+		p.gen++ // every cached row renders its time again
+		p.ver++
 	case OrderEventMsg:
 		o := msg.Event.Order
 		if o.Account == "" {
@@ -236,7 +267,7 @@ func (p *Blotter) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *Blotter) key(msg tea.KeyPressMsg) tea.Cmd {
-	p.note = ""
+	p.note, p.info = "", ""
 	if p.filtering {
 		switch {
 		case key.Matches(msg, p.keys.ClearFilter):
@@ -274,6 +305,34 @@ func (p *Blotter) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, p.keys.CancelAll):
 		if o, ok := p.Selected(); ok {
 			return intent(CancelAll{Account: o.Account, Open: p.openOf(o.Account)})
+		}
+	case key.Matches(msg, p.keys.OpenOnly):
+		p.openOnly = !p.openOnly
+		p.resort()
+	case key.Matches(msg, p.keys.Sort):
+		p.sortBy = (p.sortBy + 1) % nSortCols
+		// Times and prices read newest / highest first, names A to Z.
+		p.desc = p.sortBy == sortTime || p.sortBy == sortPrice
+		p.resort()
+	case key.Matches(msg, p.keys.Reverse):
+		p.desc = !p.desc
+		p.resort()
+	case key.Matches(msg, p.keys.CopyClient), key.Matches(msg, p.keys.CopyOrder):
+		o, ok := p.Selected()
+		what, id := "client id", o.ClientID
+		if key.Matches(msg, p.keys.CopyOrder) {
+			what, id = "venue order id", o.OrderID
+		}
+		switch {
+		case !ok:
+			p.note = "no order selected"
+		case id == "":
+			p.note = fmt.Sprintf("%s has no %s", orderName(o), what)
+		default:
+			// OSC 52: the terminal sets the clipboard, over SSH too
+			// (tmux needs set -g set-clipboard on).
+			p.info = fmt.Sprintf("copied %s %s", what, id)
+			return tea.SetClipboard(id)
 		}
 	default:
 		if sel, ok := p.keys.move(msg, p.sel, len(p.vis), p.page()); ok {
@@ -352,7 +411,7 @@ func (p *Blotter) apply(o exchange.Order) {
 	if p.measure(o) && p.w > 0 {
 		p.layoutCols()
 	}
-	filtered := p.query != ""
+	filtered := p.separate()
 	k := rowKey(o.Account, o)
 	r, ok := p.byKey[k]
 	if !ok {
@@ -361,9 +420,9 @@ func (p *Blotter) apply(o exchange.Order) {
 		r.set(o)
 		p.byKey[k] = r
 		p.tally(r, 1)
-		p.rows = insertRow(p.rows, r)
+		p.rows = insertRow(p.rows, r, cmpRows)
 		if filtered && p.passes(r) {
-			p.vis = insertRow(p.vis, r)
+			p.vis = insertRow(p.vis, r, p.vcmp())
 		}
 		p.syncVis()
 		p.trim()
@@ -384,33 +443,34 @@ func (p *Blotter) apply(o exchange.Order) {
 		sel = nil
 	}
 	wasVis := filtered && p.passes(r)
-	if moves {
+	vcmp := p.vcmp()
+	// A sort the user chose may move the row when rows keep their
+	// default order (a price filled in), so vis always takes it out and
+	// puts it back when it is its own slice: two binary searches.
+	visAt := -1
+	if wasVis {
 		// Taken out under its old place in the order, before it changes.
-		p.rows = removeRow(p.rows, r)
-		if wasVis {
-			p.vis = removeRow(p.vis, r)
-		}
+		visAt = indexRow(p.vis, r, vcmp)
+		p.vis = removeRow(p.vis, r, vcmp)
+	}
+	if moves {
+		p.rows = removeRow(p.rows, r, cmpRows)
 	}
 	p.tally(r, -1)
 	r.set(next)
 	p.tally(r, 1)
 	nowVis := filtered && p.passes(r)
 	if moves {
-		p.rows = insertRow(p.rows, r)
-		if nowVis {
-			p.vis = insertRow(p.vis, r)
-		}
-	} else if wasVis != nowVis {
-		// Its place in the order is unchanged, so the search still finds it.
-		if nowVis {
-			p.vis = insertRow(p.vis, r)
-		} else {
-			p.vis = removeRow(p.vis, r)
-		}
+		p.rows = insertRow(p.rows, r, cmpRows)
+	}
+	visMoved := false
+	if nowVis {
+		p.vis = insertRow(p.vis, r, vcmp)
+		visMoved = indexRow(p.vis, r, vcmp) != visAt
 	}
 	p.syncVis()
 	trimmed := p.trim()
-	if moves || wasVis != nowVis || trimmed || p.onScreen(r) {
+	if moves || wasVis != nowVis || visMoved || trimmed || p.onScreen(r) {
 		p.ver++
 	}
 	p.reselect(sel)
@@ -443,26 +503,121 @@ func cmpRows(a, b *blotRow) int {
 	return strings.Compare(a.key, b.key)
 }
 
-func insertRow(rows []*blotRow, r *blotRow) []*blotRow {
-	i, _ := slices.BinarySearchFunc(rows, r, cmpRows)
+// rowCmp is an order of rows; every one breaks ties by cmpRows, so no two
+// rows compare equal and a binary search finds a row.
+type rowCmp func(a, b *blotRow) int
+
+func insertRow(rows []*blotRow, r *blotRow, cmp rowCmp) []*blotRow {
+	i, _ := slices.BinarySearchFunc(rows, r, cmp)
 	return slices.Insert(rows, i, r)
 }
 
 // removeRow takes r out of rows, which must hold it at the place its
-// current fields sort to.
-func removeRow(rows []*blotRow, r *blotRow) []*blotRow {
-	if i := indexRow(rows, r); i >= 0 {
+// current fields sort to by cmp.
+func removeRow(rows []*blotRow, r *blotRow, cmp rowCmp) []*blotRow {
+	if i := indexRow(rows, r, cmp); i >= 0 {
 		return slices.Delete(rows, i, i+1)
 	}
 	return rows
 }
 
-// indexRow is r's index in rows, or -1.
-func indexRow(rows []*blotRow, r *blotRow) int {
-	if i, ok := slices.BinarySearchFunc(rows, r, cmpRows); ok && rows[i] == r {
+// indexRow is r's index in rows, sorted by cmp, or -1.
+func indexRow(rows []*blotRow, r *blotRow, cmp rowCmp) int {
+	if i, ok := slices.BinarySearchFunc(rows, r, cmp); ok && rows[i] == r {
 		return i
 	}
 	return -1
+}
+
+// Sorting ---------------------------------------------------------------
+
+type sortCol int
+
+// The columns s cycles through; sortTime descending is the default order.
+const (
+	sortTime sortCol = iota
+	sortSymbol
+	sortSide
+	sortPrice
+	sortStatus
+	nSortCols
+)
+
+// sortColumn is the blotter column a sort shows its arrow on.
+var sortColumn = [nSortCols]int{sortTime: colTime, sortSymbol: colSymbol, sortSide: colSide, sortPrice: colPrice, sortStatus: colStatus}
+
+// custom reports whether the user chose an order other than the default.
+func (p *Blotter) custom() bool { return p.sortBy != sortTime || !p.desc }
+
+// vcmp is the order of vis: the default one, or the one the user chose.
+func (p *Blotter) vcmp() rowCmp {
+	if !p.custom() {
+		return cmpRows
+	}
+	by, desc := p.sortBy, p.desc
+	return func(a, b *blotRow) int {
+		c := 0
+		switch by {
+		case sortTime:
+			c = cmpInt(orderTime(a.o), orderTime(b.o))
+		case sortSymbol:
+			c = strings.Compare(a.o.Symbol, b.o.Symbol)
+		case sortSide:
+			c = strings.Compare(string(a.o.Side), string(b.o.Side))
+		case sortPrice:
+			c = shownPrice(a.o).Cmp(shownPrice(b.o))
+		case sortStatus:
+			c = cmpInt(a.o.Status.Rank(), b.o.Status.Rank())
+			if c == 0 {
+				c = strings.Compare(string(a.o.Status), string(b.o.Status))
+			}
+		}
+		if desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+		return cmpRows(a, b)
+	}
+}
+
+func cmpInt[T int | int64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// separate reports whether vis is its own slice rather than rows: a
+// filter, open only or a sort of the user's.
+func (p *Blotter) separate() bool { return p.query != "" || p.openOnly || p.custom() }
+
+// resort rebuilds vis after the filter, open-only or the sort changed,
+// and puts the cursor back on the top row.
+func (p *Blotter) resort() {
+	p.refilter()
+	p.sel, p.off, p.top = 0, 0, true
+	p.renderHeader()
+	p.ver++
+}
+
+// renderHeader lays out the column names; under a sort the user chose,
+// the sorted one marked ▲/▼. The default order (open first, then newest
+// first) is not one column's, so it has no arrow.
+func (p *Blotter) renderHeader() {
+	cols := slices.Clone(p.cols)
+	if c := sortColumn[p.sortBy]; p.custom() && c < len(cols) {
+		arrow := "▲"
+		if p.desc {
+			arrow = "▼"
+		}
+		cols[c].name += arrow
+	}
+	p.header = " " + p.st.Header.Render(fit(renderCells(cols, nil, nil), p.w-1))
 }
 
 // mergeRows merges two sorted runs.
@@ -507,9 +662,12 @@ func (p *Blotter) trim() bool {
 	}
 	first := p.rows[from]
 	gone := func(r *blotRow) bool { return p.byKey[r.key] != r }
-	if p.query != "" {
-		// vis keeps rows' order, so what went is at or after first there too.
-		at, _ := slices.BinarySearchFunc(p.vis, first, cmpRows)
+	if p.separate() {
+		at := 0
+		if !p.custom() {
+			// vis keeps rows' order, so what went is at or after first there too.
+			at, _ = slices.BinarySearchFunc(p.vis, first, cmpRows)
+		}
 		p.vis = p.vis[:at+len(slices.DeleteFunc(p.vis[at:], gone))]
 	}
 	p.rows = p.rows[:from+len(slices.DeleteFunc(p.rows[from:], gone))]
@@ -535,19 +693,20 @@ func (p *Blotter) openOf(account string) int {
 }
 
 func (p *Blotter) passes(r *blotRow) bool {
-	return p.query == "" || strings.Contains(r.hay, p.query)
+	return (p.query == "" || strings.Contains(r.hay, p.query)) && (!p.openOnly || r.o.Status.Open())
 }
 
-// syncVis keeps vis the same slice as rows while there is no filter.
+// syncVis keeps vis the same slice as rows while it shows all of them in
+// their default order.
 func (p *Blotter) syncVis() {
-	if p.query == "" {
+	if !p.separate() {
 		p.vis = p.rows
 	}
 }
 
 // onScreen reports whether r is in the window of visible rows.
 func (p *Blotter) onScreen(r *blotRow) bool {
-	i := indexRow(p.vis, r)
+	i := indexRow(p.vis, r, p.vcmp())
 	off := clampOff(p.off, len(p.vis), p.page())
 	return i >= 0 && i >= off && i < off+p.page()
 }
@@ -593,6 +752,9 @@ func merge(cur, next exchange.Order) exchange.Order {
 	if next.Qty.IsZero() {
 		next.Qty = cur.Qty
 	}
+	if next.QuoteFilled.IsZero() && next.Filled.Equal(cur.Filled) {
+		next.QuoteFilled = cur.QuoteFilled
+	}
 	return next
 }
 
@@ -606,8 +768,8 @@ func (r *blotRow) set(o exchange.Order) {
 	if s, ok := shortStatus[o.Status]; ok {
 		hay = append(hay, s)
 	}
-	if o.Type == exchange.MarketOrder && o.Price.IsZero() {
-		hay = append(hay, "MKT")
+	if c := priceCell(o); c != o.Price.String() {
+		hay = append(hay, c, strings.TrimPrefix(c, "≈"))
 	}
 	r.hay = strings.ToLower(strings.Join(hay, "\x00"))
 }
@@ -649,7 +811,7 @@ func (p *Blotter) selectedRow() *blotRow {
 // stays at the same place.
 func (p *Blotter) reselect(sel *blotRow) {
 	if sel != nil && p.byKey[sel.key] == sel {
-		if i := indexRow(p.vis, sel); i >= 0 {
+		if i := indexRow(p.vis, sel, p.vcmp()); i >= 0 {
 			p.sel = i
 		}
 	}
@@ -664,10 +826,10 @@ func (p *Blotter) setQuery(q string) {
 	}
 	prev := p.query
 	p.query = q
-	if prev != "" && strings.Contains(q, prev) {
+	if prev != "" && strings.Contains(q, prev) && p.separate() {
 		// Typing on narrows what the filter shows: every row that passes
 		// the longer query passed the shorter one.
-		p.vis = slices.DeleteFunc(p.vis, func(r *blotRow) bool { return !strings.Contains(r.hay, q) })
+		p.vis = slices.DeleteFunc(p.vis, func(r *blotRow) bool { return !p.passes(r) })
 	} else {
 		p.refilter()
 	}
@@ -675,15 +837,19 @@ func (p *Blotter) setQuery(q string) {
 }
 
 func (p *Blotter) refilter() {
-	if p.query == "" {
+	if !p.separate() {
 		p.vis = p.rows
+		p.sel = min(p.sel, max(0, len(p.vis)-1))
 		return
 	}
 	p.vis = make([]*blotRow, 0, len(p.vis))
 	for _, r := range p.rows {
-		if strings.Contains(r.hay, p.query) {
+		if p.passes(r) {
 			p.vis = append(p.vis, r)
 		}
+	}
+	if p.custom() {
+		slices.SortFunc(p.vis, p.vcmp())
 	}
 	p.sel = min(p.sel, max(0, len(p.vis)-1))
 }
@@ -699,8 +865,11 @@ func (p *Blotter) View() string {
 	}
 	if len(p.vis) == 0 {
 		msg := "no orders"
-		if p.query != "" {
+		switch {
+		case p.query != "":
 			msg = "no orders match " + p.query
+		case p.openOnly && len(p.rows) > 0:
+			msg = "no open orders (a: show all)"
 		}
 		lines = append(lines, fit(" "+p.st.Muted.Render(msg), p.w))
 	}
@@ -745,7 +914,13 @@ func (p *Blotter) footer() string {
 	if p.note != "" {
 		return p.st.Warn.Render(fit(s+p.note, p.w))
 	}
+	if p.info != "" {
+		return p.st.Muted.Render(fit(s+"✓ "+p.info, p.w))
+	}
 	s += fmt.Sprintf("%d orders  %d open", len(p.rows), p.openCount())
+	if p.openOnly {
+		s += "  open only (a: all)"
+	}
 	if p.capped {
 		s += "  older in the journal"
 	}
@@ -894,9 +1069,9 @@ func (p *Blotter) renderRow(r *blotRow) {
 		t = o.Updated
 	}
 	if p.cols[colTime].w >= 14 {
-		cells[colTime] = t.UTC().Format("01-02 15:04:05")
+		cells[colTime] = inZone(t, p.zone.Loc).Format("01-02 15:04:05")
 	} else {
-		cells[colTime] = t.UTC().Format("15:04:05")
+		cells[colTime] = inZone(t, p.zone.Loc).Format("15:04:05")
 	}
 	cells[colAccount] = o.Account
 	cells[colSymbol] = o.Symbol
@@ -909,11 +1084,7 @@ func (p *Blotter) renderRow(r *blotRow) {
 		cells[colSide] = string(o.Side)
 	}
 	cells[colType] = string(o.Type)
-	if o.Type == exchange.MarketOrder && o.Price.IsZero() {
-		cells[colPrice] = "MKT"
-	} else {
-		cells[colPrice] = o.Price.String()
-	}
+	cells[colPrice] = priceCell(o)
 	cells[colQty] = o.Qty.String()
 	cells[colFilled] = o.Filled.String()
 	cells[colStatus] = string(o.Status)
@@ -966,4 +1137,39 @@ func orderName(o exchange.Order) string {
 		return o.ClientID
 	}
 	return "#" + o.OrderID
+}
+
+// avgPrice is the average fill price, when the venue told the quote
+// quantity filled.
+func avgPrice(o exchange.Order) (decimal.Decimal, bool) {
+	if o.Filled.IsPositive() && o.QuoteFilled.IsPositive() {
+		return o.QuoteFilled.DivRound(o.Filled, 8), true
+	}
+	return decimal.Zero, false
+}
+
+// priceCell is what the price column shows: the limit price; for an order
+// with no price of its own (market) the average fill price, ≈60012.5,
+// and MKT until something fills.
+func priceCell(o exchange.Order) string {
+	if !o.Price.IsZero() {
+		return o.Price.String()
+	}
+	if avg, ok := avgPrice(o); ok {
+		return "≈" + avg.String()
+	}
+	if o.Type == exchange.MarketOrder {
+		return "MKT"
+	}
+	return o.Price.String()
+}
+
+// shownPrice is the price the price sort uses: the one the column shows.
+func shownPrice(o exchange.Order) decimal.Decimal {
+	if o.Price.IsZero() {
+		if avg, ok := avgPrice(o); ok {
+			return avg
+		}
+	}
+	return o.Price
 }

@@ -155,6 +155,7 @@ type blotterModel struct {
 	filtering bool
 	text      []rune // the filter input and its cursor
 	cur       int
+	openOnly  bool // a: open orders only
 
 	lastSel     string // selected row key after the previous step
 	lastSelOpen bool   // and whether its order was open then
@@ -245,6 +246,9 @@ func rowBefore(a, b exchange.Order) bool {
 func (m *blotterModel) query() string { return strings.ToLower(strings.TrimSpace(string(m.text))) }
 
 func (m *blotterModel) matches(o exchange.Order) bool {
+	if m.openOnly && !o.Status.Open() {
+		return false
+	}
 	q := m.query()
 	if q == "" {
 		return true
@@ -257,7 +261,12 @@ func (m *blotterModel) matches(o exchange.Order) bool {
 		hay = append(hay, "partial")
 	}
 	if o.Type == exchange.MarketOrder && o.Price.IsZero() {
-		hay = append(hay, "mkt")
+		// MKT, or the average fill price once the venue gave one.
+		if avg, ok := avgPrice(o); ok {
+			hay = append(hay, "≈"+avg.String())
+		} else {
+			hay = append(hay, "mkt")
+		}
 	}
 	return strings.Contains(strings.ToLower(strings.Join(hay, "\x00")), q)
 }
@@ -354,6 +363,9 @@ func (m *blotterModel) key(s tea.KeyPressMsg, cmd tea.Cmd) error {
 		m.filtering = true
 	case "esc":
 		m.text, m.cur = nil, 0
+	case "a":
+		m.openOnly = !m.openOnly
+		m.top = true
 	case "up", "down", "home", "end", "pgup", "pgdown", "k", "j", "g", "G":
 		m.top = m.p.sel == 0
 	case "c":

@@ -49,7 +49,8 @@ type Model struct {
 	byName map[string]*account
 	now    time.Time
 
-	orderOff string // why order entry is refused everywhere; "" when it is not
+	orderOff string    // why order entry is refused everywhere; "" when it is not
+	quote    quotePoll // the order form's prices, refreshed while it has the keyboard
 	quitting bool
 
 	frame frameCache // the last frame Render built, and what from
@@ -139,7 +140,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.now = time.Time(msg)
 		cmd := m.broadcast(views.TickMsg{Now: m.now})
 		m.refresh()
-		return m, tea.Batch(cmd, tick())
+		return m, tea.Batch(cmd, m.pollQuote(), tick())
+	case quoteResult:
+		m.quote.inflight = false
+		return m.Update(msg.dataMsg)
 	case feed.Envelope:
 		return m, m.fromFeed(msg)
 	case feed.Batch:

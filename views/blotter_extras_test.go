@@ -248,3 +248,30 @@ func TestBlotterCopiesIDs(t *testing.T) {
 		t.Fatalf("confirmation outlived the next key: %q", f)
 	}
 }
+
+// Under a sort the user chose, an event at 100k orders still costs a
+// binary search and a slice insert, not a sort.
+func BenchmarkBlotterHeldSorted(b *testing.B) {
+	p := NewBlotter(testStyles())
+	p.maxFinal = 0
+	feed(p, fixtureOrders(5, 20_000))
+	p.SetSize(160, 48)
+	p.Focus()
+	for range 3 {
+		p.Update(keyMsg("s")) // price, highest first
+	}
+	if p.sortBy != sortPrice {
+		b.Fatalf("sort %d", p.sortBy)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		o := fixtureOrder(acctNames[1], 200_000+i)
+		o.Status, o.Filled = exchange.StatusNew, d("0")
+		o.Created = t0.Add(time.Duration(i) * time.Second)
+		o.Updated = o.Created
+		p.Update(OrderEventMsg{Event: eventOf(o)})
+		_ = p.View()
+	}
+}

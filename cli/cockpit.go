@@ -71,7 +71,7 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer j.Close()
-	return runUI(ctx, env, venues, desk, false, retainer(j, cfg.JournalRetentionDays, env.Now))
+	return runUI(ctx, env, venues, desk, false, cfg.TimeZone, retainer(j, cfg.JournalRetentionDays, env.Now))
 }
 
 // openDesk opens the order journal under dataDir and a desk over venues:
@@ -104,9 +104,11 @@ func deskOptions(cfg *config.Config) []orders.Option {
 }
 
 // runUI is the one way the cockpit starts, for real accounts and the demo;
-// extra producers run beside the cockpit's own.
-func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool, extra ...ui.Producer) int {
+// extra producers run beside the cockpit's own. timeZone is the config's
+// time_zone ("" is utc).
+func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool, timeZone string, extra ...ui.Producer) int {
 	deps, opts := cockpit(env.Now, venues, desk, demo)
+	deps.LocalTime = timeZone == config.TimeZoneLocal
 	opts.Producers = append(opts.Producers, extra...)
 	if err := ui.Run(ctx, deps, opts); err != nil {
 		return env.Fail(err)

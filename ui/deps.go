@@ -49,6 +49,11 @@ type Deps struct {
 	// RequestTimeout bounds every request a command makes (default 10s);
 	// OrderTimeout bounds place and cancel (default 15s).
 	RequestTimeout, OrderTimeout time.Duration
+	// LocalTime shows times in Local instead of UTC at start (config
+	// time_zone = "local"); the TimeZone key toggles it. Local nil is
+	// time.Local (tests pass a fixed zone).
+	LocalTime bool
+	Local     *time.Location
 }
 
 // DirectDesk sends straight to the venues and remembers what it saw, in

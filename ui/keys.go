@@ -13,6 +13,7 @@ type GlobalKeys struct {
 	Focus      [NumPanes]key.Binding
 	Order      key.Binding
 	Help       key.Binding
+	TimeZone   key.Binding
 	Quit       key.Binding
 	ForceQuit  key.Binding
 	HelpScroll HelpScrollKeys
@@ -36,6 +37,7 @@ func newGlobalKeys() GlobalKeys {
 		Prev:      key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane, from any pane")),
 		Order:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "order entry")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		TimeZone:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "times in UTC / local (status line names the zone)")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (types q in a text field)")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit, always")),
 		HelpScroll: HelpScrollKeys{

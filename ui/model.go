@@ -35,6 +35,7 @@ type Model struct {
 	dkeys  DialogKeys
 	panes  [NumPanes]views.Pane
 	status *views.StatusLine
+	local  bool // times in local time, not UTC (TimeZone key, config time_zone)
 
 	focus    PaneID
 	back     PaneID // where esc from order entry returns
@@ -96,6 +97,8 @@ func New(deps Deps) *Model {
 		m.byName[info.Name] = a
 	}
 	m.broadcast(accountsMsg(deps.Venues))
+	m.local = deps.LocalTime
+	m.broadcast(m.timeZone())
 	m.panes[m.focus].Focus()
 	m.status.SetFocus(m.panes[m.focus].Title())
 	m.back = m.focus
@@ -434,6 +437,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Help):
 		m.showHelp = true
 		m.helpTop = 0
+	case key.Matches(msg, m.keys.TimeZone):
+		m.local = !m.local
+		return m.broadcast(m.timeZone())
 	case msg.String() == "o":
 		// Matched by key, not key.Matches: a disabled binding does not
 		// match, and the user must learn why, not get silence.

@@ -308,7 +308,7 @@ func (m *Model) helpSections() []helpSection {
 	global := []helpEntry{
 		{b: g.Next}, {b: g.Prev}, {b: digits},
 		{b: g.Order, reason: m.orderOff},
-		{b: g.Help}, {b: g.Quit}, {b: g.ForceQuit},
+		{b: g.Help}, {b: g.TimeZone}, {b: g.Quit}, {b: g.ForceQuit},
 		{b: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave order entry, close help"))},
 		{b: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑↓ pgup pgdn", "scroll this help (home/end: top/bottom)"))},
 	}

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"time"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -32,6 +34,8 @@ type EventLog struct {
 	shown shown
 	none  []string // "no events yet", at width noneW
 	noneW int
+
+	loc *time.Location // times shown in; nil is UTC (TimeZoneMsg)
 }
 
 // NewEventLog returns an empty log.
@@ -55,12 +59,17 @@ func (p *EventLog) SetSize(w, h int) {
 	widthChanged := w != p.w
 	p.w, p.h = w, h
 	if widthChanged {
-		p.entries = p.entries[:0]
-		for i := 0; i < p.n; i++ {
-			p.entries = append(p.entries, p.renderEntry(p.ring[(p.start+i)%LogCapacity]))
-		}
+		p.rerender()
 	}
 	p.flatten()
+}
+
+// rerender renders every entry again (new width or time zone).
+func (p *EventLog) rerender() {
+	p.entries = p.entries[:0]
+	for i := 0; i < p.n; i++ {
+		p.entries = append(p.entries, p.renderEntry(p.ring[(p.start+i)%LogCapacity]))
+	}
 }
 
 func (p *EventLog) Update(msg tea.Msg) tea.Cmd {
@@ -79,6 +88,10 @@ func (p *EventLog) Update(msg tea.Msg) tea.Cmd {
 			p.entries = p.entries[1:]
 		}
 		p.entries = append(p.entries, p.renderEntry(msg))
+		p.flatten()
+	case TimeZoneMsg:
+		p.loc = msg.Loc
+		p.rerender()
 		p.flatten()
 	case tea.KeyPressMsg:
 		if !p.focused {
@@ -132,7 +145,7 @@ func (p *EventLog) renderEntry(m LogMsg) []string {
 	case LevelError:
 		lvl = p.st.Error.Render("ERR ")
 	}
-	prefix := m.Time.UTC().Format("15:04:05") + " " + lvl + " "
+	prefix := inZone(m.Time, p.loc).Format("15:04:05") + " " + lvl + " "
 	if m.Account != "" {
 		prefix += p.st.Title.Render(m.Account) + " "
 	}

@@ -30,6 +30,8 @@ type StatusLine struct {
 
 	flash   string    // a short-lived message about an action
 	flashAt time.Time // when it was said; it goes FlashFor later
+
+	loc *time.Location // the zone the time is said in; nil is UTC (TimeZoneMsg)
 }
 
 // FlashFor is how long a Flash message stays in the status line.
@@ -92,6 +94,8 @@ func (s *StatusLine) Update(msg tea.Msg) tea.Cmd {
 		s.stream[msg.Account] = msg.State
 	case BalancesMsg:
 		s.balErr[msg.Account] = msg.Err != nil
+	case TimeZoneMsg:
+		s.loc = msg.Loc
 	case TickMsg:
 		s.now = msg.Now
 		if s.flash != "" && !s.now.Before(s.flashAt.Add(FlashFor)) {
@@ -145,7 +149,8 @@ func (s *StatusLine) render() {
 	}
 	parts = append(parts, h)
 	if !s.now.IsZero() {
-		parts = append(parts, s.now.UTC().Format("15:04:05 UTC"))
+		// The zone is named: "04:35:29 UTC" or "05:35:29 CET".
+		parts = append(parts, inZone(s.now, s.loc).Format("15:04:05 MST"))
 	}
 	if s.flash != "" {
 		parts = append(parts, s.st.Title.Render("» "+s.flash))

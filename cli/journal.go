@@ -115,7 +115,8 @@ func openJournalCmd(env *Env) (*store.Journal, int, error) {
 	j, err := store.Open(path)
 	if errors.Is(err, store.ErrInUse) {
 		return nil, 0, &exitError{code: ExitFailure, err: err,
-			advice: "the cockpit or a 'vigil order' has the journal open; close it or try again when it is done"}
+			advice: "the cockpit or a 'vigil order' has the journal open, and it cannot be read beside its writer: " +
+				"close it or try again when it is done; meanwhile 'vigil order list --account NAME' shows the venue's open orders"}
 	}
 	return j, cfg.JournalRetentionDays, err
 }

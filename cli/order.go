@@ -129,6 +129,9 @@ const orderListUsage = `usage: vigil order list --account NAME [--open] [--symbo
 Lists the orders journaled for ACCOUNT, newest first, after reconciling the
 journal with the venue. With --open it asks the venue for the orders open
 now instead (those placed outside vigil too; IN JOURNAL says which are ours).
+While the cockpit (or another vigil) holds the journal, it lists the
+venue's open orders instead and says so: the journal cannot be read beside
+its writer.
 
 Flags:
   --open           the venue's open orders instead of the journal's history
@@ -177,6 +180,9 @@ type orderResult struct {
 	Reconcile  *reconcileJSON  `json:"reconcile,omitempty"`
 	Error      string          `json:"error,omitempty"`
 	Advice     string          `json:"advice,omitempty"`
+	// Note says the result is partial and why ("journal in use by the
+	// cockpit (pid N): showing the venue's view only").
+	Note string `json:"note,omitempty"`
 }
 
 // Outcomes, one per result.
@@ -315,6 +321,10 @@ type orderSession struct {
 	journal *store.Journal
 	rec     *reconcileJSON
 	closers []func()
+	// venueOnly says why the journal is not open ('order list' beside a
+	// running cockpit): the session reads the venue alone; desk and
+	// journal are nil.
+	venueOnly string
 }
 
 func (s *orderSession) close() {
@@ -370,6 +380,16 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 	s.venue = venues[0]
 	s.info = s.venue.Info()
 	j, desk, err := openDesk(cfg.DataDir, venues, deskOptions(cfg)...)
+	if err != nil && cmd == "list" && errors.Is(err, store.ErrInUse) {
+		// Reading must work beside a running cockpit, but bbolt's lock
+		// is all or nothing: list what the venue says, and say so.
+		s.venueOnly = journalInUseNote(err)
+		fmt.Fprintln(env.Stderr, "vigil: "+s.venueOnly)
+		if err := s.venue.SyncClock(ctx); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(env.Stderr, "vigil: %s: clock sync failed (continuing with the local clock): %v\n", name, err)
+		}
+		return s, nil
+	}
 	if err != nil {
 		s.close()
 		if errors.Is(err, store.ErrInUse) {
@@ -1087,17 +1107,20 @@ func runOrderList(ctx context.Context, env *Env, args []string) int {
 	defer s.close()
 
 	rows := []orderJSON{}
-	if open {
+	venueOnly := s.venueOnly != ""
+	if open || venueOnly {
 		list, err := s.venue.OpenOrders(ctx, strings.ToUpper(f.symbol))
 		if err != nil {
-			return s.report(orderResult{}, exchange.Order{}, err, "list")
+			return s.report(orderResult{Note: s.venueOnly}, exchange.Order{}, err, "list")
 		}
 		for _, o := range list {
-			_, gerr := s.journal.Get(s.name, o.ClientID)
-			in := o.ClientID != "" && gerr == nil
 			oj := toJSON(o, "venue")
 			oj.Account = s.name
-			oj.InJournal = &in
+			if !venueOnly {
+				_, gerr := s.journal.Get(s.name, o.ClientID)
+				in := o.ClientID != "" && gerr == nil
+				oj.InJournal = &in
+			}
 			rows = append(rows, oj)
 		}
 	} else {
@@ -1109,9 +1132,12 @@ func runOrderList(ctx context.Context, env *Env, args []string) int {
 			rows = append(rows, toJSON(o, "journal"))
 		}
 	}
-	return s.finish(orderResult{Outcome: outcomeOK, ExitCode: ExitOK, Orders: &rows}, func(w io.Writer) {
+	return s.finish(orderResult{Outcome: outcomeOK, ExitCode: ExitOK, Orders: &rows, Note: s.venueOnly}, func(w io.Writer) {
+		if venueOnly {
+			fmt.Fprintf(w, "%s's open orders, as the venue reports them (the journal is in use: no history)\n", s.name)
+		}
 		if len(rows) == 0 {
-			if open {
+			if open || venueOnly {
 				fmt.Fprintf(w, "no open orders on %s\n", s.name)
 			} else {
 				fmt.Fprintf(w, "no orders in the journal for %s\n", s.name)
@@ -1188,4 +1214,16 @@ func writeOrders(w io.Writer, rows []orderJSON, withSource bool) {
 			fmt.Fprintf(w, "%s: %s\n", dash(r.ClientID), r.Reason)
 		}
 	}
+}
+
+var heldByRE = regexp.MustCompile(`held by (pid \d+)`)
+
+// journalInUseNote says that the journal is held (by whom, when /proc
+// tells) and that only the venue's view is shown.
+func journalInUseNote(err error) string {
+	who := "the cockpit or another vigil"
+	if m := heldByRE.FindStringSubmatch(err.Error()); m != nil {
+		who += ", " + m[1]
+	}
+	return "journal in use (" + who + "): showing the venue's view only (open orders; no history)"
 }

@@ -84,3 +84,73 @@ func TestCockpitActionsSayWhatAndFlashInStatusLine(t *testing.T) {
 		t.Fatalf("status line after cancel all: %q\n%s", sl, evScreen(m))
 	}
 }
+
+// Issue 14: Events had no search and no level filter.
+func TestCockpitEventsSearchAndLevelFilter(t *testing.T) {
+	m, _ := eventsCockpit(t, 120, 40)
+	lines := []struct {
+		lvl  views.Level
+		text string
+	}{
+		{views.LevelInfo, "placing BUY LIMIT 0.001 BTCUSDT @ 50000 c1"},
+		{views.LevelWarn, "stream connection closed by the venue (EOF)"},
+		{views.LevelInfo, "placed BTCUSDT c1: NEW"},
+		{views.LevelError, "place BTCUSDT refused: insufficient balance"},
+		{views.LevelWarn, "stream connection closed by the venue again (EOF)"},
+	}
+	for i, l := range lines {
+		m.Update(views.LogMsg{Time: t0.Add(time.Duration(i) * time.Second), Level: l.lvl, Account: "alpha", Text: l.text})
+	}
+	press(t, m, m.keys.Focus[PaneLog])
+	if m.Focused() != PaneLog {
+		t.Fatalf("focus %v", m.Focused())
+	}
+	m.Update(keyMsg(t, "/"))
+	typeText(t, m, "eof")
+	s := evScreen(m)
+	if !strings.Contains(s, "/eof▏") {
+		t.Fatalf("the search being typed is not shown:\n%s", s)
+	}
+	m.Update(keyMsg(t, "enter"))
+	s = evScreen(m)
+	if !strings.Contains(s, "/eof: match 2 of 2 (n/N)") || !strings.Contains(s, "Events · /eof") {
+		t.Fatalf("no match count in the footer or title:\n%s", s)
+	}
+	if !lineWith(s, "▶ ", "again (EOF)") || !lineWith(s, "• ", "venue (EOF)") {
+		t.Fatalf("matches are not marked (▶ current, • other):\n%s", s)
+	}
+	m.Update(keyMsg(t, "N"))
+	s = evScreen(m)
+	if !strings.Contains(s, "match 1 of 2") || !lineWith(s, "▶ ", "venue (EOF)") {
+		t.Fatalf("N did not move to the previous match:\n%s", s)
+	}
+	m.Update(keyMsg(t, "esc"))
+	m.Update(keyMsg(t, "l"))
+	s = evScreen(m)
+	if !strings.Contains(s, "level warn+ (l)") || strings.Contains(s, "placed BTCUSDT c1: NEW") || !strings.Contains(s, "insufficient balance") {
+		t.Fatalf("l did not hide INFO lines:\n%s", s)
+	}
+	m.Update(keyMsg(t, "l"))
+	s = evScreen(m)
+	if !strings.Contains(s, "level error (l)") || strings.Contains(s, "closed by the venue") || !strings.Contains(s, "insufficient balance") {
+		t.Fatalf("second l did not leave only errors:\n%s", s)
+	}
+	m.Update(keyMsg(t, "l"))
+	if s = evScreen(m); strings.Contains(s, "level ") || !strings.Contains(s, "placed BTCUSDT c1: NEW") {
+		t.Fatalf("third l did not show all again:\n%s", s)
+	}
+	m.Update(keyMsg(t, "?"))
+	if s = evScreen(m); !strings.Contains(s, "level: all → warn+ → error") || !strings.Contains(s, "next match") {
+		t.Fatalf("help does not list the search and level keys:\n%s", s)
+	}
+}
+
+// lineWith reports whether one line of s holds both a and b, a first.
+func lineWith(s, a, b string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if i := strings.Index(l, a); i >= 0 && strings.Contains(l[i:], b) {
+			return true
+		}
+	}
+	return false
+}

@@ -12,7 +12,10 @@ import (
 const LogCapacity = 500
 
 // EventLogKeys is the keymap of the event log.
-type EventLogKeys struct{ ScrollKeys }
+type EventLogKeys struct {
+	ScrollKeys
+	searchKeys
+}
 
 // EventLog shows LogMsg lines, newest at the bottom. It follows new entries
 // while scrolled to the bottom and holds still while the user reads above.
@@ -35,25 +38,29 @@ type EventLog struct {
 	none  []string // "no events yet", at width noneW
 	noneW int
 
+	logSearch // search and level filter (eventlog_search.go)
+
 	loc *time.Location // times shown in; nil is UTC (TimeZoneMsg)
 }
 
 // NewEventLog returns an empty log.
 func NewEventLog(st *Styles) *EventLog {
-	return &EventLog{st: st, keys: EventLogKeys{newScrollKeys()}, ring: make([]LogMsg, LogCapacity), follow: true}
+	return &EventLog{st: st, keys: EventLogKeys{newScrollKeys(), newSearchKeys()}, ring: make([]LogMsg, LogCapacity), follow: true}
 }
 
-func (p *EventLog) Title() string { return "Events" }
+func (p *EventLog) Title() string { return "Events" + p.titleNote() }
 func (p *EventLog) Focus()        { p.focused = true }
-func (p *EventLog) Blur()         { p.focused = false }
+func (p *EventLog) Blur()         { p.focused = false; p.stopTyping() }
 
 // Len is the number of entries held.
 func (p *EventLog) Len() int { return p.n }
 
 func (p *EventLog) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Up, p.keys.Down, p.keys.End}
+	return []key.Binding{p.keys.Up, p.keys.Down, p.keys.End, p.keys.Search, p.keys.Level}
 }
-func (p *EventLog) FullHelp() [][]key.Binding { return [][]key.Binding{p.keys.bindings()} }
+func (p *EventLog) FullHelp() [][]key.Binding {
+	return [][]key.Binding{p.keys.bindings(), p.keys.searchBindings()}
+}
 
 func (p *EventLog) SetSize(w, h int) {
 	widthChanged := w != p.w
@@ -97,8 +104,12 @@ func (p *EventLog) Update(msg tea.Msg) tea.Cmd {
 		if !p.focused {
 			return nil
 		}
-		last := max(0, len(p.lines)-p.h)
-		if off, ok := p.keys.move(msg, p.off, last+1, p.h); ok {
+		if p.searchKey(msg) {
+			return nil
+		}
+		bh := p.bodyH()
+		last := max(0, len(p.lines)-bh)
+		if off, ok := p.keys.move(msg, p.off, last+1, bh); ok {
 			p.off = off
 			p.follow = p.off >= last
 		}
@@ -108,13 +119,18 @@ func (p *EventLog) Update(msg tea.Msg) tea.Cmd {
 
 func (p *EventLog) flatten() {
 	p.lines = p.lines[:0]
-	for _, e := range p.entries {
-		p.lines = append(p.lines, e...)
+	if p.filtered() {
+		p.flattenFiltered()
+	} else {
+		for _, e := range p.entries {
+			p.lines = append(p.lines, e...)
+		}
 	}
+	bh := p.bodyH()
 	if p.follow {
-		p.off = max(0, len(p.lines)-p.h)
+		p.off = max(0, len(p.lines)-bh)
 	}
-	p.off = clampOff(p.off, len(p.lines), p.h)
+	p.off = clampOff(p.off, len(p.lines), bh)
 }
 
 func (p *EventLog) View() string { return p.shown.view(p.window()) }
@@ -123,6 +139,9 @@ func (p *EventLog) View() string { return p.shown.view(p.window()) }
 func (p *EventLog) Version() uint64 { return p.shown.version(p.window()) }
 
 func (p *EventLog) window() []string {
+	if p.footerShown() {
+		return p.searchWindow()
+	}
 	if len(p.lines) == 0 && p.h > 0 {
 		if p.none == nil || p.noneW != p.w {
 			p.none, p.noneW = []string{fit(p.st.Muted.Render("no events yet"), p.w)}, p.w
@@ -149,9 +168,10 @@ func (p *EventLog) renderEntry(m LogMsg) []string {
 	if m.Account != "" {
 		prefix += p.st.Title.Render(m.Account) + " "
 	}
-	out := wrapIndented(prefix, m.Text, p.w, 2)
+	w := p.textW()
+	out := wrapIndented(prefix, m.Text, w, 2)
 	if m.Advice != "" {
-		out = append(out, wrapIndented("  → ", m.Advice, p.w, 4)...)
+		out = append(out, wrapIndented("  → ", m.Advice, w, 4)...)
 	}
 	return out
 }

@@ -783,12 +783,21 @@ func (m *eventLogModel) check() error {
 			return fmt.Errorf("entry %d is %q, model %q", i, got.Text, want.Text)
 		}
 	}
-	if err := m.scrolled(p.lines, p.View()); err != nil {
+	view := p.View()
+	if p.footerShown() {
+		// The search and level footer is under the lines.
+		body := splitLines(view)[:p.h-1]
+		for len(body) > 1 && body[len(body)-1] == "" {
+			body = body[:len(body)-1] // padding above the footer
+		}
+		view = joinLines(body)
+	}
+	if err := m.scrolled(p.lines, view); err != nil && !p.typing { // typing, G and g are text
 		return err
 	}
 	if p.follow && m.h > 0 && m.w > 0 && len(p.lines) > 0 {
 		// Following, the newest line is the last one shown.
-		v := splitLines(p.View())
+		v := splitLines(view)
 		if v[len(v)-1] != p.lines[len(p.lines)-1] {
 			return fmt.Errorf("following, but the last line shown is %q", ansi.Strip(v[len(v)-1]))
 		}

@@ -203,7 +203,7 @@ func (p *poller) call(ctx context.Context) (context.Context, context.CancelFunc)
 func (p *poller) log(level views.Level, text string, err error) {
 	m := views.LogMsg{Time: p.opts.Now(), Level: level, Account: p.name, Text: text}
 	if err != nil {
-		m.Text = text + ": " + err.Error()
+		m.Text = text + ": " + exchange.Humanize(err) // plain words, the raw chain after them
 		m.Advice = exchange.AdviceOf(err)
 	}
 	p.bridge.Event(p.name, p.gen, m)
@@ -439,8 +439,5 @@ func errText(err error) string {
 // describe makes a deadline readable: "timed out" says more to a trader than
 // "context deadline exceeded".
 func describe(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timed out (venue not answering)"
-	}
-	return err.Error()
+	return exchange.Humanize(err) // "timed out (venue not answering)" for a deadline
 }

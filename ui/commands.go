@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -157,10 +156,9 @@ func resyncCmd(f FeedControl, account string) tea.Cmd {
 }
 
 func describeErr(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timed out (venue not answering)"
-	}
-	return err.Error()
+	// Plain words for transport errors ("connection closed by the venue
+	// (… EOF)"), "timed out (venue not answering)" for a deadline.
+	return exchange.Humanize(err)
 }
 
 // orderEvent turns a venue's answer into the event the blotter applies.

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +155,19 @@ func lineWith(s, a, b string) bool {
 		}
 	}
 	return false
+}
+
+// Issue 14: Events showed raw Go error chains such as "failed to get
+// reader: failed to read frame header: EOF".
+func TestCockpitEventsSayTransportErrorsInPlainWords(t *testing.T) {
+	m, _ := eventsCockpit(t, 160, 48)
+	eof := fmt.Errorf("failed to get reader: failed to read frame header: %w", io.EOF)
+	m.Update(placeResult{account: "alpha", req: limitBuy("0.001", "50000"), err: &exchange.AmbiguousError{Op: "place", Err: eof}})
+	s := evScreen(m)
+	if !strings.Contains(strings.Join(strings.Fields(s), " "), "outcome unknown (will ask the venue): connection closed by the venue (") {
+		t.Fatalf("the EOF is not said in plain words:\n%s", s)
+	}
+	if !strings.Contains(s, "failed to read frame header") {
+		t.Fatalf("the raw chain is not kept after the plain words:\n%s", s)
+	}
 }

@@ -1,17 +1,14 @@
 package binance
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/venuefuzz"
 )
 
 // Replies of binancetest, the fake, as the seeds of every REST target.
@@ -24,37 +21,15 @@ const (
 	fuzzCanceled     = `{"symbol":"BTCUSDT","origClientOrderId":"cap1","orderId":9007199254740993,"orderListId":-1,"clientOrderId":"G7UtCLSz0p2bIp29uTOVsD","transactTime":1796439396879,"price":"50000.00000000","origQty":"0.00100000","executedQty":"0.00000000","origQuoteOrderQty":"0.00000000","cummulativeQuoteQty":"0.00000000","status":"CANCELED","timeInForce":"GTC","type":"LIMIT","side":"BUY","selfTradePreventionMode":"EXPIRE_MAKER"}`
 )
 
-// fuzzReply is one canned HTTP answer.
-type fuzzReply struct {
-	status int
-	body   []byte
-}
-
-// fuzzRoutes answers by path, in memory; a path it does not know gets a
-// 404 as Binance words it.
-type fuzzRoutes map[string]fuzzReply
-
-func (r fuzzRoutes) RoundTrip(req *http.Request) (*http.Response, error) {
-	rp, ok := r[req.URL.Path]
-	if !ok {
-		rp = fuzzReply{http.StatusNotFound, []byte(`{"code":-1000,"msg":"no route"}`)}
-	}
-	return &http.Response{StatusCode: rp.status, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(bytes.NewReader(rp.body)), ContentLength: int64(len(rp.body)), Request: req}, nil
-}
-
 // fuzzClient answers time and exchangeInfo as the fake does, and each of
 // the given paths with (status, body). A fresh client per input keeps the
 // budget, the clock and the rule cache from carrying over.
 func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client {
 	t.Helper()
-	routes := fuzzRoutes{
-		"/api/v3/time":         {200, []byte(fuzzTime)},
-		"/api/v3/exchangeInfo": {200, []byte(fuzzExchangeInfo)},
-	}
-	for _, p := range paths {
-		routes[p] = fuzzReply{status, body}
-	}
+	routes := venuefuzz.NewRoutes(`{"code":-1000,"msg":"no route"}`, map[string]string{
+		"/api/v3/time":         fuzzTime,
+		"/api/v3/exchangeInfo": fuzzExchangeInfo,
+	}, status, body, paths...)
 	c, err := New(WithBaseURL("http://binance.fuzz"), WithAPIKey("k"), WithSecret(crypto.NewSecret([]byte("s"))),
 		WithHTTPClient(&http.Client{Transport: routes}),
 		// Far above what one input sends: a budget wait would stall the fuzzer.
@@ -65,28 +40,14 @@ func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client 
 	return c
 }
 
-func fuzzCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// garbageAccepted fails when a reply that is not JSON decoded as a success.
-func garbageAccepted(t *testing.T, body []byte, err error) {
-	t.Helper()
-	if err == nil && !json.Valid(body) {
-		t.Fatalf("reply %q is not JSON, yet decoded without error", body)
-	}
-}
-
 func FuzzTimeReply(f *testing.F) {
 	for _, s := range []string{fuzzTime, `{"serverTime":0}`, `{"serverTime":-1}`, `{"serverTime":"1"}`, `{}`, `[]`, ``} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, 200, body, "/api/v3/time")
-		err := c.SyncClock(fuzzCtx(t))
-		garbageAccepted(t, body, err)
+		err := c.SyncClock(venuefuzz.Ctx(t))
+		venuefuzz.GarbageAccepted(t, body, err)
 	})
 }
 
@@ -96,8 +57,8 @@ func FuzzBalancesReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, 200, body, "/api/v3/account")
-		_, err := c.Balances(fuzzCtx(t))
-		garbageAccepted(t, body, err)
+		_, err := c.Balances(venuefuzz.Ctx(t))
+		venuefuzz.GarbageAccepted(t, body, err)
 	})
 }
 
@@ -107,8 +68,8 @@ func FuzzRulesReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, 200, body, "/api/v3/exchangeInfo")
-		r, err := c.Rules(fuzzCtx(t), "BTCUSDT")
-		garbageAccepted(t, body, err)
+		r, err := c.Rules(venuefuzz.Ctx(t), "BTCUSDT")
+		venuefuzz.GarbageAccepted(t, body, err)
 		if err != nil {
 			return
 		}
@@ -132,36 +93,7 @@ func FuzzOrderReply(f *testing.F) {
 	f.Add(uint8(3), []byte(`[{}]`))
 	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
 		c := fuzzClient(t, 200, body, "/api/v3/order", "/api/v3/openOrders")
-		ctx := fuzzCtx(t)
-		ref := exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "cap1"}
-		var orders []exchange.Order
-		var err error
-		switch op % 4 {
-		case 0:
-			var o exchange.Order
-			o, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
-				TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
-			orders = append(orders, o)
-		case 1:
-			var o exchange.Order
-			o, err = c.Query(ctx, ref)
-			orders = append(orders, o)
-		case 2:
-			var o exchange.Order
-			o, err = c.Cancel(ctx, ref)
-			orders = append(orders, o)
-		case 3:
-			orders, err = c.OpenOrders(ctx, "BTCUSDT")
-		}
-		garbageAccepted(t, body, err)
-		if err != nil {
-			return
-		}
-		for _, o := range orders {
-			if err := exchange.CheckOrder(o); err != nil {
-				t.Fatalf("accepted %+v: %v", o, err)
-			}
-		}
+		venuefuzz.OrderOp(t, c, "BTCUSDT", op, body)
 	})
 }
 
@@ -176,28 +108,13 @@ func FuzzErrorReply(f *testing.F) {
 	f.Add(uint16(429), []byte(`{"code":-1003,"msg":"Too many requests."}`))
 	f.Add(uint16(503), []byte(`{"code":-1007,"msg":"Timeout waiting for response from backend server."}`))
 	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
-		code := 300 + int(status)%300
-		// A client per call, and a short wait: a rate-limit or clock
-		// refusal holds the client's next requests back, which is right
-		// but would stall the fuzzer.
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
+		code := venuefuzz.ErrorStatus(status)
+		ctx := venuefuzz.ErrorCtx(t) // a client per call: a refusal holds its next requests back
 		_, err := fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order").Balances(ctx)
-		errorReply(t, code, body, err)
-		_, err = fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order").Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
-			TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
-		errorReply(t, code, body, err)
+		venuefuzz.ErrorReply(t, code, body, err)
+		_, err = fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order").Place(ctx, venuefuzz.LimitBuy("BTCUSDT"))
+		venuefuzz.ErrorReply(t, code, body, err)
 	})
-}
-
-func errorReply(t *testing.T, status int, body []byte, err error) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("HTTP %d %q decoded without error", status, body)
-	}
-	if n := len(err.Error()) + len(exchange.AdviceOf(err)); n > 4096 {
-		t.Fatalf("HTTP %d: error and advice are %d bytes: a body is echoed whole", status, n)
-	}
 }
 
 // Events of the fake's user data stream.
@@ -215,7 +132,7 @@ func FuzzStreamEvent(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ev, err := parseEvent("acct", raw)
-		garbageAccepted(t, raw, err)
+		venuefuzz.GarbageAccepted(t, raw, err)
 		if err != nil || ev == nil || ev.Order == nil {
 			return
 		}

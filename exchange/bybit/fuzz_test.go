@@ -1,17 +1,12 @@
 package bybit
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
-	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/venuefuzz"
 )
 
 // Replies of bybittest, the fake, as the seeds of every REST target.
@@ -24,36 +19,15 @@ const (
 	fuzzCanceled    = `{"retCode":0,"retMsg":"OK","result":{"orderId":"9007199254740993","orderLinkId":"cap1"},"retExtInfo":{},"time":1796439396884}`
 )
 
-// fuzzReply is one canned HTTP answer.
-type fuzzReply struct {
-	status int
-	body   []byte
-}
-
-// fuzzRoutes answers by path, in memory.
-type fuzzRoutes map[string]fuzzReply
-
-func (r fuzzRoutes) RoundTrip(req *http.Request) (*http.Response, error) {
-	rp, ok := r[req.URL.Path]
-	if !ok {
-		rp = fuzzReply{http.StatusNotFound, []byte(`{"retCode":10001,"retMsg":"no route","result":{},"time":1796439396883}`)}
-	}
-	return &http.Response{StatusCode: rp.status, Header: http.Header{"Content-Type": {"application/json"}},
-		Body: io.NopCloser(bytes.NewReader(rp.body)), ContentLength: int64(len(rp.body)), Request: req}, nil
-}
-
 // fuzzClient answers time and instruments as the fake does, and each of
 // the given paths with (status, body). A fresh client per input keeps the
 // rate counts, the clock and the rule cache from carrying over.
 func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client {
 	t.Helper()
-	routes := fuzzRoutes{
-		"/v5/market/time":             {200, []byte(fuzzTime)},
-		"/v5/market/instruments-info": {200, []byte(fuzzInstruments)},
-	}
-	for _, p := range paths {
-		routes[p] = fuzzReply{status, body}
-	}
+	routes := venuefuzz.NewRoutes(`{"retCode":10001,"retMsg":"no route","result":{},"time":1796439396883}`, map[string]string{
+		"/v5/market/time":             fuzzTime,
+		"/v5/market/instruments-info": fuzzInstruments,
+	}, status, body, paths...)
 	c, err := New(WithBaseURL("http://bybit.fuzz"), WithNetwork(exchange.Testnet),
 		WithKey("k", crypto.NewSecret([]byte("s"))),
 		WithHTTPClient(&http.Client{Transport: routes}))
@@ -63,28 +37,14 @@ func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client 
 	return c
 }
 
-func fuzzCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// garbageAccepted fails when a reply that is not JSON decoded as a success.
-func garbageAccepted(t *testing.T, body []byte, err error) {
-	t.Helper()
-	if err == nil && !json.Valid(body) {
-		t.Fatalf("reply %q is not JSON, yet decoded without error", body)
-	}
-}
-
 func FuzzTimeReply(f *testing.F) {
 	for _, s := range []string{fuzzTime, `{"retCode":0,"retMsg":"OK","result":{}}`, `{"retCode":0,"result":{"timeNano":"-1"}}`, `{"retCode":0,"result":{"timeNano":"x"}}`, `{}`, ``} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, 200, body, "/v5/market/time")
-		err := c.SyncClock(fuzzCtx(t))
-		garbageAccepted(t, body, err)
+		err := c.SyncClock(venuefuzz.Ctx(t))
+		venuefuzz.GarbageAccepted(t, body, err)
 	})
 }
 
@@ -94,8 +54,8 @@ func FuzzBalancesReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, 200, body, "/v5/account/wallet-balance")
-		_, err := c.Balances(fuzzCtx(t))
-		garbageAccepted(t, body, err)
+		_, err := c.Balances(venuefuzz.Ctx(t))
+		venuefuzz.GarbageAccepted(t, body, err)
 	})
 }
 
@@ -105,8 +65,8 @@ func FuzzRulesReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, 200, body, "/v5/market/instruments-info")
-		r, err := c.Rules(fuzzCtx(t), "BTCUSDT")
-		garbageAccepted(t, body, err)
+		r, err := c.Rules(venuefuzz.Ctx(t), "BTCUSDT")
+		venuefuzz.GarbageAccepted(t, body, err)
 		if err != nil {
 			return
 		}
@@ -130,36 +90,7 @@ func FuzzOrderReply(f *testing.F) {
 	f.Add(uint8(0), []byte(`{"retCode":0,"retMsg":"OK","result":{"orderId":""}}`))
 	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
 		c := fuzzClient(t, 200, body, "/v5/order/create", "/v5/order/realtime", "/v5/order/history", "/v5/order/cancel")
-		ctx := fuzzCtx(t)
-		ref := exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "cap1"}
-		var orders []exchange.Order
-		var err error
-		switch op % 4 {
-		case 0:
-			var o exchange.Order
-			o, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
-				TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
-			orders = append(orders, o)
-		case 1:
-			var o exchange.Order
-			o, err = c.Query(ctx, ref)
-			orders = append(orders, o)
-		case 2:
-			var o exchange.Order
-			o, err = c.Cancel(ctx, ref)
-			orders = append(orders, o)
-		case 3:
-			orders, err = c.OpenOrders(ctx, "BTCUSDT")
-		}
-		garbageAccepted(t, body, err)
-		if err != nil {
-			return
-		}
-		for _, o := range orders {
-			if err := exchange.CheckOrder(o); err != nil {
-				t.Fatalf("accepted %+v: %v", o, err)
-			}
-		}
+		venuefuzz.OrderOp(t, c, "BTCUSDT", op, body)
 	})
 }
 
@@ -176,28 +107,13 @@ func FuzzErrorReply(f *testing.F) {
 	f.Add(uint16(103), []byte(`{"retCode":10006,"retMsg":"Too many visits!","result":{}}`))
 	f.Add(uint16(203), []byte(`{"retCode":10016,"retMsg":"Server error.","result":{}}`))
 	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
-		code := 300 + int(status)%300
-		// A client per call, and a short wait: a rate-limit or clock
-		// refusal holds the client's next requests back, which is right
-		// but would stall the fuzzer.
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
+		code := venuefuzz.ErrorStatus(status)
+		ctx := venuefuzz.ErrorCtx(t) // a client per call: a refusal holds its next requests back
 		_, err := fuzzClient(t, code, body, "/v5/account/wallet-balance", "/v5/order/create").Balances(ctx)
-		errorReply(t, code, body, err)
-		_, err = fuzzClient(t, code, body, "/v5/account/wallet-balance", "/v5/order/create").Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder,
-			TIF: exchange.GTC, Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "cap1"})
-		errorReply(t, code, body, err)
+		venuefuzz.ErrorReply(t, code, body, err)
+		_, err = fuzzClient(t, code, body, "/v5/account/wallet-balance", "/v5/order/create").Place(ctx, venuefuzz.LimitBuy("BTCUSDT"))
+		venuefuzz.ErrorReply(t, code, body, err)
 	})
-}
-
-func errorReply(t *testing.T, status int, body []byte, err error) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("HTTP %d %q decoded without error", status, body)
-	}
-	if n := len(err.Error()) + len(exchange.AdviceOf(err)); n > 4096 {
-		t.Fatalf("HTTP %d: error and advice are %d bytes: a body is echoed whole", status, n)
-	}
 }
 
 // Pushes of the fake's private topics.
@@ -216,7 +132,7 @@ func FuzzStreamMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// A fresh decoder per input: it keeps each order's fills so far.
 		_, evs, err := classifier("acct")(raw)
-		garbageAccepted(t, raw, err)
+		venuefuzz.GarbageAccepted(t, raw, err)
 		if err != nil {
 			return
 		}
@@ -248,8 +164,8 @@ func FuzzQuoteReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, 200, body, "/v5/market/tickers")
-		q, err := c.Quote(fuzzCtx(t), "BTCUSDT")
-		garbageAccepted(t, body, err)
+		q, err := c.Quote(venuefuzz.Ctx(t), "BTCUSDT")
+		venuefuzz.GarbageAccepted(t, body, err)
 		if err != nil {
 			return
 		}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/okx"
@@ -42,17 +41,7 @@ func TestSignedRequestsFollowNoRedirect(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ctx := context.Background()
-				if err := c.SyncClock(ctx); err != nil {
-					t.Fatal(err)
-				}
-				_, err = c.Balances(ctx)
-				p.Refused(t, "balances", err)
-				_, err = c.Place(ctx, exchange.OrderRequest{
-					Symbol: "BTC-USDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
-					Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "redir1",
-				})
-				p.Refused(t, "place", err)
+				p.RefusedSigned(t, c, "BTC-USDT")
 			})
 		}
 	}

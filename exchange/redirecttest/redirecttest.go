@@ -4,6 +4,7 @@
 package redirecttest
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/exchange"
 )
@@ -88,4 +91,23 @@ func (p *Pair) Refused(t testing.TB, what string, err error) {
 	if len(p.seen) > 0 {
 		t.Errorf("%s: the redirect target received %d request(s): %q", what, len(p.seen), p.seen)
 	}
+}
+
+// RefusedSigned checks v, built on p.Front, the way every venue test
+// does: its clock syncs (that request is not signed and does not
+// redirect), then a signed read and a signed order are both refused and
+// reach nothing past the redirect.
+func (p *Pair) RefusedSigned(t testing.TB, v exchange.Venue, symbol string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := v.SyncClock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err := v.Balances(ctx)
+	p.Refused(t, "balances", err)
+	_, err = v.Place(ctx, exchange.OrderRequest{
+		Symbol: symbol, Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+		Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "redir1",
+	})
+	p.Refused(t, "place", err)
 }

@@ -6,6 +6,30 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// SymbolRules are the trading rules of one symbol, all decimal. A zero bound
+// is disabled, as on the venues.
+type SymbolRules struct {
+	Symbol       string
+	Base, Quote  string
+	Trading      bool
+	TickSize     decimal.Decimal
+	MinPrice     decimal.Decimal
+	MaxPrice     decimal.Decimal
+	StepSize     decimal.Decimal
+	MinQty       decimal.Decimal
+	MaxQty       decimal.Decimal
+	MarketStep   decimal.Decimal // zero: same as StepSize
+	MarketMinQty decimal.Decimal
+	MarketMaxQty decimal.Decimal
+	MinNotional  decimal.Decimal
+	MaxNotional  decimal.Decimal
+	// NotionalAppliesToMarket mirrors the venue flag; market orders use a
+	// reference price for the check.
+	NotionalAppliesToMarket bool
+	PriceDecimals           int32 // digits the venue accepts; derived from TickSize
+	QtyDecimals             int32
+}
+
 // Violation is one symbol rule an order would break, found before sending so
 // the user sees a fix instead of a venue error code.
 type Violation struct {

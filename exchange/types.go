@@ -219,30 +219,6 @@ const (
 	RuleStatus   = "STATUS"
 )
 
-// SymbolRules are the trading rules of one symbol, all decimal. A zero bound
-// is disabled, as on the venues.
-type SymbolRules struct {
-	Symbol       string
-	Base, Quote  string
-	Trading      bool
-	TickSize     decimal.Decimal
-	MinPrice     decimal.Decimal
-	MaxPrice     decimal.Decimal
-	StepSize     decimal.Decimal
-	MinQty       decimal.Decimal
-	MaxQty       decimal.Decimal
-	MarketStep   decimal.Decimal // zero: same as StepSize
-	MarketMinQty decimal.Decimal
-	MarketMaxQty decimal.Decimal
-	MinNotional  decimal.Decimal
-	MaxNotional  decimal.Decimal
-	// NotionalAppliesToMarket mirrors the venue flag; market orders use a
-	// reference price for the check.
-	NotionalAppliesToMarket bool
-	PriceDecimals           int32 // digits the venue accepts; derived from TickSize
-	QtyDecimals             int32
-}
-
 // Bucket is one rate-limit budget.
 type Bucket struct {
 	Name    string // e.g. "weight/1m", "orders/10s", "orders/1d"

@@ -98,6 +98,7 @@ func parseSymbol(s symbolResp) exchange.SymbolRules {
 		Base:    s.BaseAsset,
 		Quote:   s.QuoteAsset,
 		Trading: s.Status == "TRADING",
+		Kind:    exchange.KindSpot,
 	}
 	for _, f := range s.Filters {
 		switch f.FilterType {

@@ -185,6 +185,7 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 		Base:     w.BaseCoin,
 		Quote:    w.QuoteCoin,
 		Trading:  w.Status == "Trading",
+		Kind:     exchange.KindSpot,
 		TickSize: d("tickSize", w.PriceFilter.TickSize),
 		// basePrecision is the quantity step for spot.
 		StepSize:                d("basePrecision", lf.BasePrecision),

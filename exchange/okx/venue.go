@@ -159,6 +159,7 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 		Base:     w.BaseCcy,
 		Quote:    w.QuoteCcy,
 		Trading:  w.State == "live",
+		Kind:     exchange.KindSpot,
 		TickSize: d("tickSz", w.TickSz),
 		StepSize: d("lotSz", w.LotSz),
 		MinQty:   d("minSz", w.MinSz),

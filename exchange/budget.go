@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -19,12 +20,60 @@ const (
 	LimitRaw                     // raw requests
 )
 
+// Shape is how a venue counts a limit down and back up.
+type Shape uint8
+
+const (
+	// ShapeWindow counts in windows of Limit.Window, fixed or rolling.
+	ShapeWindow Shape = iota
+	// ShapeDecay is a counter that each request raises by its cost and
+	// that falls by Rate per second; the venue refuses a request that
+	// would take it past Limit.
+	ShapeDecay
+	// ShapeCredits is a balance of Limit credits that each request spends
+	// and that refills by Rate per second up to Limit. Running dry may cost
+	// more than a refusal (a venue may end the session), so Background
+	// callers stop at a reserve well above zero (Limit.Reserve; default a
+	// quarter of the cap). Counted as credits spent, Limit minus balance:
+	// the same arithmetic as ShapeDecay.
+	ShapeCredits
+	// ShapeReported is an allowance the venue reports with its answers
+	// (remaining, limit, reset: Budget.Report). Nothing is modelled between
+	// reports beyond our own charges and the reset the venue named.
+	ShapeReported
+)
+
+func (s Shape) String() string {
+	switch s {
+	case ShapeDecay:
+		return "decay"
+	case ShapeCredits:
+		return "credits"
+	case ShapeReported:
+		return "reported"
+	}
+	return "window"
+}
+
 // Limit is one venue rate limit.
 type Limit struct {
-	Name   string // "weight/1m", "orders/10s", "orders/1d"; unique within a Budget
-	Kind   LimitKind
-	Limit  int
+	Name  string // "weight/1m", "orders/10s", "orders/1d"; unique within a Budget
+	Kind  LimitKind
+	Limit int // most a window, counter or credit pool holds
+	// Window of a ShapeWindow limit. Of a ShapeReported one: when the
+	// venue names no reset, how long after the last request one more may
+	// go once the allowance is spent (a venue's trickle, such as one
+	// request per 10 s); 0: none until the venue reports again.
 	Window time.Duration
+	Shape  Shape
+	// Rate is how many units a ShapeDecay counter falls, or a
+	// ShapeCredits pool refills, per second. A count of requests, not
+	// money: a float is exact enough, and the budget rounds it down.
+	Rate float64
+	// Reserve, when above zero, is what Background callers leave of this
+	// limit (Interactive callers leave half of it) in place of the
+	// budget's default (SetReserve); it applies to order limits too.
+	Reserve int
 	// Scope, when set, limits the bucket to costs with the same Scope: the
 	// per-endpoint limits of Bybit ("order/create": 20/s) and OKX ("N per
 	// 2 s" per endpoint, or per endpoint and instrument). Empty: every
@@ -56,6 +105,11 @@ type Cost struct {
 // ErrCostTooLarge is returned (wrapped) when one request costs more than a
 // bucket lets its priority use in a whole window: waiting cannot help.
 var ErrCostTooLarge = errors.New("request costs more than the rate limit allows")
+
+// ErrAllowanceSpent is returned (wrapped) when a venue-reported allowance
+// is used up and nothing says when it comes back (no reset, no trickle), or
+// a counter that never decays is full: only the venue's next report helps.
+var ErrAllowanceSpent = errors.New("allowance used up, and the venue named no time it comes back")
 
 const (
 	defaultReserveFrac = 0.10
@@ -177,13 +231,25 @@ func (b *Budget) EnsureLimit(l Limit) {
 
 func (b *Budget) keep(old []*bucket, l Limit, now time.Time) *bucket {
 	for _, o := range old {
-		if o.Name == l.Name && o.Scope == l.Scope && o.Window == l.Window && o.Rolling == l.Rolling {
-			o.Limit = l
-			return o
+		if o.Name != l.Name || o.Scope != l.Scope || o.Shape != l.Shape {
+			continue
 		}
+		if l.Shape == ShapeWindow && (o.Window != l.Window || o.Rolling != l.Rolling) {
+			continue
+		}
+		if l.Shape == ShapeReported && l.Limit <= 0 {
+			l.Limit = o.Limit.Limit // the venue's, from its last report
+		}
+		if l.Shape == ShapeDecay || l.Shape == ShapeCredits {
+			// The level so far fell at the old rate.
+			o.settle(now)
+			o.decayTo(now, o.rateMicro())
+		}
+		o.Limit = l
+		return o
 	}
-	nb := &bucket{Limit: l}
-	if l.Window > 0 {
+	nb := &bucket{Limit: l, at: now}
+	if l.Shape == ShapeWindow && l.Window > 0 {
 		nb.start = alignStart(now, l.Window)
 	}
 	return nb
@@ -249,28 +315,30 @@ func (b *Budget) Acquire(ctx context.Context, c Cost) error {
 	}
 }
 
+// Wait is how long a request of cost c would wait for room if sent now (0:
+// it would go at once), charging nothing: for a caller that would rather do
+// something else than wait. A ban counts as a wait until it ends. The
+// errors are Acquire's: waiting cannot help.
+func (b *Budget) Wait(c Cost) (time.Duration, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock()
+	if now.Before(b.bannedUntil) {
+		return b.bannedUntil.Sub(now), nil
+	}
+	wake, _, err := b.room(now, c)
+	if err != nil || wake.IsZero() {
+		return 0, err
+	}
+	return wake.Sub(now), nil
+}
+
 // tryCharge charges every bucket c touches if all have room. Otherwise it
 // charges nothing and returns when the fullest bucket next frees up.
 func (b *Budget) tryCharge(now time.Time, c Cost) (time.Time, string, error) {
-	var wake time.Time
-	var full string
-	for _, k := range b.buckets {
-		a := k.amount(c)
-		if a == 0 {
-			continue
-		}
-		k.roll(now)
-		allow := b.allowed(k, c.Priority)
-		if a > allow {
-			return time.Time{}, "", fmt.Errorf("%s: %s costs %d, at most %d per %v: %w",
-				b.account, k.Name, a, allow, k.Window, ErrCostTooLarge)
-		}
-		if ok, w := k.fits(now, a, allow); !ok && w.After(wake) {
-			wake, full = w, k.Name
-		}
-	}
-	if !wake.IsZero() {
-		return wake, full, nil
+	wake, full, err := b.room(now, c)
+	if err != nil || !wake.IsZero() {
+		return wake, full, err
 	}
 	for _, k := range b.buckets {
 		if a := k.amount(c); a > 0 {
@@ -280,12 +348,48 @@ func (b *Budget) tryCharge(now time.Time, c Cost) (time.Time, string, error) {
 	return time.Time{}, "", nil
 }
 
+// room is when every bucket c touches has room for it: zero if now.
+func (b *Budget) room(now time.Time, c Cost) (time.Time, string, error) {
+	var wake time.Time
+	var full string
+	for _, k := range b.buckets {
+		a := k.amount(c)
+		if a == 0 || !k.active() {
+			continue
+		}
+		k.roll(now, b.guardFor(k))
+		allow := b.allowed(k, c.Priority)
+		if a > allow {
+			return time.Time{}, "", fmt.Errorf("%s: %s costs %d, at most %d %s: %w",
+				b.account, k.Name, a, allow, k.per(), ErrCostTooLarge)
+		}
+		ok, w := k.fits(now, a, allow, b.guardFor(k))
+		if !ok && w.IsZero() {
+			return time.Time{}, "", fmt.Errorf("%s: %s: %w", b.account, k.Name, ErrAllowanceSpent)
+		}
+		if !ok && w.After(wake) {
+			wake, full = w, k.Name
+		}
+	}
+	return wake, full, nil
+}
+
 // allowed is the part of k that callers of priority p may fill.
 func (b *Budget) allowed(k *bucket, p Priority) int {
-	if k.Kind == LimitOrders || p >= Trading {
+	if p >= Trading {
 		return k.Limit.Limit
 	}
-	reserve := max(int(math.Ceil(float64(k.Limit.Limit)*b.reserveFrac)), b.reserveMin)
+	var reserve int
+	switch {
+	case k.Reserve > 0:
+		reserve = k.Reserve
+	case k.Shape == ShapeCredits:
+		reserve = k.Limit.Limit / 4
+	case k.Kind == LimitOrders:
+		return k.Limit.Limit
+	default:
+		reserve = max(int(math.Ceil(float64(k.Limit.Limit)*b.reserveFrac)), b.reserveMin)
+	}
 	reserve = min(reserve, k.Limit.Limit/2)
 	if p == Interactive {
 		reserve /= 2
@@ -293,7 +397,12 @@ func (b *Budget) allowed(k *bucket, p Priority) int {
 	return k.Limit.Limit - reserve
 }
 
-func (b *Budget) guardFor(k *bucket) time.Duration { return min(b.guard, k.Window/10) }
+func (b *Budget) guardFor(k *bucket) time.Duration {
+	if k.Shape == ShapeWindow {
+		return min(b.guard, k.Window/10)
+	}
+	return b.guard
+}
 
 // Charge counts a request that was sent without Acquire (or whose real cost
 // is known only from the reply), even past the limit: the venue counted it.
@@ -303,7 +412,7 @@ func (b *Budget) Charge(c Cost) {
 	now := b.clock()
 	for _, k := range b.buckets {
 		if a := k.amount(c); a > 0 {
-			k.roll(now)
+			k.roll(now, b.guardFor(k))
 			k.charge(now, a, b.guardFor(k))
 		}
 	}
@@ -320,8 +429,8 @@ func (b *Budget) Observe(name string, used int) {
 	defer b.mu.Unlock()
 	now := b.clock()
 	for _, k := range b.buckets {
-		if k.Name == name && k.Window > 0 {
-			k.roll(now)
+		if k.Name == name && k.Shape == ShapeWindow && k.Window > 0 {
+			k.roll(now, b.guardFor(k))
 			at := now
 			if !k.Rolling {
 				at = now.Add(-b.guardFor(k))
@@ -341,10 +450,59 @@ func (b *Budget) ObserveAt(name string, used int, at time.Time) {
 	now := b.clock()
 	at = at.Round(0)
 	for _, k := range b.buckets {
-		if k.Name == name && k.Window > 0 {
-			k.roll(now)
+		if k.Name == name && k.Shape == ShapeWindow && k.Window > 0 {
+			k.roll(now, b.guardFor(k))
 			k.observe(at, now, used, b.guardFor(k))
 		}
+	}
+}
+
+// ObserveLevel reconciles a ShapeDecay counter with the level the venue
+// reported as of at (on the budget's clock), or a ShapeCredits pool with
+// the credits spent (its Limit minus the balance the venue reported). A
+// refusal for the limit says the counter is full: report Limit.
+//
+// The level only ever rises to the venue's: our own charges still in
+// flight may be missing from its count, so they stay on top of it (erring
+// high until they decay).
+func (b *Budget) ObserveLevel(name string, level float64, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock()
+	at = minTime(at.Round(0), now)
+	for _, k := range b.buckets {
+		if k.Name != name || (k.Shape != ShapeDecay && k.Shape != ShapeCredits) {
+			continue
+		}
+		k.roll(now, b.guardFor(k))
+		r := k.rateMicro()
+		k.decayTo(now, r)
+		k.level = max(k.level, decayed(toMicro(level), r, now.Sub(at)))
+	}
+}
+
+// Report takes a ShapeReported allowance from the venue's answer: remaining
+// of limit, renewed at reset (zero: the venue did not say), counted as of
+// at on the budget's clock. Pass for at when the request whose answer
+// carries the count was sent: the venue counted no earlier, and our
+// charges sent within the guard before it may be missing from its count,
+// so they stay on top of it. A limit of 0 keeps the one known. A name the
+// budget has no ShapeReported bucket for is ignored (add one with
+// EnsureLimit first).
+func (b *Budget) Report(name string, remaining, limit int, reset, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.clock()
+	at = minTime(at.Round(0), now)
+	for _, k := range b.buckets {
+		if k.Name != name || k.Shape != ShapeReported {
+			continue
+		}
+		if limit > 0 {
+			k.Limit.Limit = limit
+		}
+		k.roll(now, b.guardFor(k))
+		k.reported(now, at, max(k.Limit.Limit-remaining, 0), reset.Round(0), b.guardFor(k))
 	}
 }
 
@@ -369,31 +527,113 @@ func (b *Budget) Snapshot() BudgetSnapshot {
 		s.BannedUntil, s.BanReason = b.bannedUntil, b.banReason
 	}
 	for _, k := range b.buckets {
-		if k.Window <= 0 {
+		if !k.active() {
 			continue
 		}
-		k.roll(now)
-		s.Buckets = append(s.Buckets, Bucket{
-			Name: k.Name, Used: k.used(), Limit: k.Limit.Limit, Window: k.Window, ResetAt: k.resetAt(now),
-		})
+		k.roll(now, b.guardFor(k))
+		bk := Bucket{Name: k.Name, Used: k.used(now), Limit: k.Limit.Limit, ResetAt: k.resetAt(now), Shape: k.Shape}
+		switch k.Shape {
+		case ShapeWindow:
+			bk.Window = k.Window
+		case ShapeDecay, ShapeCredits:
+			bk.Rate = k.Rate
+		}
+		s.Buckets = append(s.Buckets, bk)
 	}
 	return s
 }
 
-// bucket is one limit's count. A fixed bucket counts in intervals aligned to
-// the epoch, as Binance counts per calendar minute; a rolling one keeps a
-// log of charges.
+// bucket is one limit's count. A fixed window counts in intervals aligned
+// to the epoch, as Binance counts per calendar minute; a rolling one keeps
+// a log of charges. A decaying counter (a credit pool is one, counting what
+// was spent) keeps a level settled up to a time plus the charges that may
+// still be on their way to the venue; a reported allowance keeps the
+// venue's count plus our charges since.
 type bucket struct {
 	Limit
 	start time.Time // fixed: start of the current window
 	count int       // fixed: charged in the current window
 	carry int       // fixed: charged near this window's end, counted in the next as well
-	log   []charge  // rolling: charges within the window, oldest first
+	// rolling: charges within the window, oldest first; reported: charges
+	// the venue's last count may not hold, at their sending.
+	log []charge
+
+	// Decay and credits, in millionths of a unit so that rates such as
+	// 2.34/s need no float in the comparisons.
+	level   int64     // settled as of at
+	at      time.Time //
+	pending []charge  // charged, not yet in level: each joins it at its at
+
+	// Reported.
+	repUsed int       // the venue's count as of repAt
+	repAt   time.Time //
+	reset   time.Time // when the venue renews the allowance; zero: not said
+	last    time.Time // when the latest request may have reached the venue
 }
 
 type charge struct {
 	at time.Time
 	n  int
+}
+
+const micro = 1_000_000
+
+// toMicro rounds up: a level the venue reports is never taken lower.
+func toMicro(x float64) int64 {
+	if !(x > 0) {
+		return 0
+	}
+	return int64(math.Ceil(min(x*micro, 1<<61)))
+}
+
+// rateMicro rounds down: our counter never falls faster than the venue's.
+func (k *bucket) rateMicro() int64 {
+	if !(k.Rate > 0) {
+		return 0
+	}
+	return int64(min(k.Rate*micro, 1<<61))
+}
+
+// decayed is level after falling at rate (millionths per second) for d,
+// rounded up.
+func decayed(level, rate int64, d time.Duration) int64 {
+	if level <= 0 || rate <= 0 || d <= 0 {
+		return level
+	}
+	hi, lo := bits.Mul64(uint64(rate), uint64(d))
+	if hi >= uint64(time.Second) {
+		return 0
+	}
+	q, _ := bits.Div64(hi, lo, uint64(time.Second))
+	if q >= uint64(level) {
+		return 0
+	}
+	return level - int64(q)
+}
+
+// never is a drain time too long to wait for.
+const never = time.Duration(1 << 62)
+
+// drainTime is the shortest d with decayed(x, rate, d) <= x-excess.
+func drainTime(excess, rate int64) time.Duration {
+	if excess <= 0 {
+		return 0
+	}
+	if rate <= 0 {
+		return never
+	}
+	hi, lo := bits.Mul64(uint64(excess), uint64(time.Second))
+	if hi >= uint64(rate) {
+		return never
+	}
+	q, r := bits.Div64(hi, lo, uint64(rate))
+	if r > 0 {
+		q++
+	}
+	if q >= uint64(never) {
+		return never
+	}
+	return time.Duration(q)
 }
 
 func alignStart(t time.Time, w time.Duration) time.Time {
@@ -404,8 +644,15 @@ func alignStart(t time.Time, w time.Duration) time.Time {
 	return t.Add(-r)
 }
 
+// active: a window needs a length; a reported allowance limits requests
+// from the venue's first report of its limit, and counts them before it
+// (see amount).
+func (k *bucket) active() bool {
+	return k.Limit.Limit > 0 && (k.Shape != ShapeWindow || k.Window > 0)
+}
+
 func (k *bucket) amount(c Cost) int {
-	if k.Limit.Limit <= 0 || k.Window <= 0 || (k.Scope != "" && k.Scope != c.Scope) {
+	if !k.active() && k.Shape != ShapeReported || (k.Scope != "" && k.Scope != c.Scope) {
 		return 0
 	}
 	switch k.Kind {
@@ -417,7 +664,31 @@ func (k *bucket) amount(c Cost) int {
 	return 1
 }
 
-func (k *bucket) roll(now time.Time) {
+// per says what a limit's size is per, for ErrCostTooLarge.
+func (k *bucket) per() string {
+	switch k.Shape {
+	case ShapeDecay:
+		return "on the counter"
+	case ShapeCredits:
+		return "credits at once"
+	case ShapeReported:
+		return "of the allowance"
+	}
+	return fmt.Sprintf("per %v", k.Window)
+}
+
+func (k *bucket) roll(now time.Time, guard time.Duration) {
+	switch k.Shape {
+	case ShapeDecay, ShapeCredits:
+		k.settle(now)
+		return
+	case ShapeReported:
+		if !k.reset.IsZero() && !now.Before(k.reset) {
+			// Renewed: what counts now is what we sent since.
+			k.reported(now, k.reset, 0, time.Time{}, guard)
+		}
+		return
+	}
 	if k.Rolling {
 		i := 0
 		for i < len(k.log) && !k.log[i].at.After(now.Add(-k.Window)) {
@@ -437,7 +708,56 @@ func (k *bucket) roll(now time.Time) {
 	}
 }
 
-func (k *bucket) used() int {
+// settle moves the charges that have surely reached the venue into the
+// level, each decaying only from then on. The level is not brought to now:
+// decaying from one anchor rounds once, where decaying at every look would
+// round down at each.
+func (k *bucket) settle(now time.Time) {
+	r := k.rateMicro()
+	i := 0
+	for ; i < len(k.pending) && !k.pending[i].at.After(now); i++ {
+		k.decayTo(k.pending[i].at, r)
+		k.level += int64(k.pending[i].n) * micro
+	}
+	k.pending = slices.Delete(k.pending, 0, i)
+}
+
+// levelAt is the settled level at t.
+func (k *bucket) levelAt(t time.Time) int64 {
+	if !t.After(k.at) {
+		return k.level
+	}
+	return decayed(k.level, k.rateMicro(), t.Sub(k.at))
+}
+
+func (k *bucket) decayTo(t time.Time, r int64) {
+	if t.After(k.at) {
+		k.level = decayed(k.level, r, t.Sub(k.at))
+		k.at = t
+	}
+	// Else our clock moved back: keep the level, erring high.
+}
+
+func (k *bucket) pendingMicro() int64 {
+	var p int64
+	for _, c := range k.pending {
+		p += int64(c.n) * micro
+	}
+	return p
+}
+
+func (k *bucket) used(now time.Time) int {
+	switch k.Shape {
+	case ShapeDecay, ShapeCredits:
+		l := k.levelAt(now) + k.pendingMicro()
+		return int((l + micro - 1) / micro)
+	case ShapeReported:
+		n := k.repUsed
+		for _, c := range k.log {
+			n += c.n
+		}
+		return n
+	}
 	if !k.Rolling {
 		return k.count
 	}
@@ -448,9 +768,29 @@ func (k *bucket) used() int {
 	return n
 }
 
-// fits reports whether a more fits under allow, and if not when to look again.
-func (k *bucket) fits(now time.Time, a, allow int) (bool, time.Time) {
-	used := k.used()
+// fits reports whether a more fits under allow, and if not when to look
+// again; no time at all when waiting cannot help.
+func (k *bucket) fits(now time.Time, a, allow int, guard time.Duration) (bool, time.Time) {
+	switch k.Shape {
+	case ShapeDecay, ShapeCredits:
+		return k.decayFits(now, a, allow)
+	case ShapeReported:
+		if k.used(now)+a <= allow {
+			return true, time.Time{}
+		}
+		if !k.reset.IsZero() {
+			return false, k.reset
+		}
+		if k.Window > 0 && allow >= k.Limit.Limit {
+			// The venue's trickle, for callers that may spend it all.
+			if next := k.last.Add(k.Window); next.After(now) {
+				return false, next
+			}
+			return true, time.Time{}
+		}
+		return false, time.Time{}
+	}
+	used := k.used(now)
 	if used+a <= allow {
 		return true, time.Time{}
 	}
@@ -467,11 +807,61 @@ func (k *bucket) fits(now time.Time, a, allow int) (bool, time.Time) {
 	return false, now.Add(k.Window) // unreachable: a <= allow was checked
 }
 
+// decayFits finds the first moment the counter, settled as of now, has
+// room for a under allow. Between the moments pending charges settle the
+// level falls at the rate and the pending sum stays, so each such span
+// has a closed form.
+func (k *bucket) decayFits(now time.Time, a, allow int) (bool, time.Time) {
+	r := k.rateMicro()
+	room := int64(allow-a) * micro
+	p := k.pendingMicro()
+	s, t := k.levelAt(now), now
+	for i := 0; ; i++ {
+		if s+p <= room {
+			if i == 0 {
+				return true, time.Time{}
+			}
+			return false, t
+		}
+		if target := room - p; target >= 0 {
+			if d := drainTime(s-target, r); d < never {
+				w := t.Add(d)
+				if i == len(k.pending) || !w.After(k.pending[i].at) {
+					return false, w
+				}
+			}
+		}
+		if i == len(k.pending) {
+			return false, time.Time{} // does not decay: waiting cannot help
+		}
+		c := k.pending[i]
+		if c.at.After(t) {
+			s = decayed(s, r, c.at.Sub(t))
+			t = c.at
+		}
+		s += int64(c.n) * micro
+		p -= int64(c.n) * micro
+	}
+}
+
 func (k *bucket) charge(now time.Time, a int, guard time.Duration) {
+	switch k.Shape {
+	case ShapeDecay, ShapeCredits:
+		// Counted in full until it has surely reached the venue: the
+		// venue's counter cannot have decayed any of it before then.
+		k.pending = insertCharge(k.pending, charge{at: now.Add(guard), n: a})
+		return
+	case ShapeReported:
+		k.log = insertCharge(k.log, charge{at: now, n: a})
+		if t := now.Add(guard); t.After(k.last) {
+			k.last = t
+		}
+		return
+	}
 	if k.Rolling {
 		// Held as if it reached the venue at the latest expected moment, so
 		// it does not expire here before it does there.
-		k.insert(charge{at: now.Add(guard), n: a})
+		k.log = insertCharge(k.log, charge{at: now.Add(guard), n: a})
 		return
 	}
 	k.count += a
@@ -480,12 +870,29 @@ func (k *bucket) charge(now time.Time, a int, guard time.Duration) {
 	}
 }
 
-func (k *bucket) insert(c charge) {
-	i := len(k.log)
-	for i > 0 && k.log[i-1].at.After(c.at) {
+func insertCharge(log []charge, c charge) []charge {
+	i := len(log)
+	for i > 0 && log[i-1].at.After(c.at) {
 		i--
 	}
-	k.log = slices.Insert(k.log, i, c)
+	return slices.Insert(log, i, c)
+}
+
+// reported takes the venue's count used as of at. Charges sent more than
+// the guard before at are in it; later ones may not be, and stay on top.
+func (k *bucket) reported(now, at time.Time, used int, reset time.Time, guard time.Duration) {
+	if at.Before(k.repAt) {
+		return // an answer older than the one we have
+	}
+	i := 0
+	for i < len(k.log) && !k.log[i].at.After(at.Add(-guard)) {
+		i++
+	}
+	k.log = slices.Delete(k.log, 0, i)
+	k.repUsed, k.repAt, k.reset = used, at, time.Time{}
+	if reset.After(now) {
+		k.reset = reset
+	}
 }
 
 func (k *bucket) observe(at, now time.Time, used int, guard time.Duration) {
@@ -504,7 +911,7 @@ func (k *bucket) observe(at, now time.Time, used int, guard time.Duration) {
 			}
 		}
 		if used > mine {
-			k.insert(charge{at: at, n: used - mine})
+			k.log = insertCharge(k.log, charge{at: at, n: used - mine})
 		}
 		return
 	}
@@ -519,6 +926,12 @@ func (k *bucket) observe(at, now time.Time, used int, guard time.Duration) {
 }
 
 func (k *bucket) resetAt(now time.Time) time.Time {
+	switch k.Shape {
+	case ShapeDecay, ShapeCredits:
+		return time.Time{}
+	case ShapeReported:
+		return k.reset
+	}
 	if !k.Rolling {
 		return k.start.Add(k.Window)
 	}

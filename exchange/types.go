@@ -4,7 +4,9 @@
 package exchange
 
 import (
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,13 +221,42 @@ const (
 	RuleStatus   = "STATUS"
 )
 
-// Bucket is one rate-limit budget.
+// Bucket is one rate-limit budget. Used/Limit is how full it is, whatever
+// its shape: a window's count, a decaying counter's level, the credits spent
+// from a pool (its cap minus the balance), or the venue-reported allowance
+// spent.
 type Bucket struct {
 	Name    string // e.g. "weight/1m", "orders/10s", "orders/1d"
 	Used    int
 	Limit   int
-	Window  time.Duration
-	ResetAt time.Time
+	Window  time.Duration // ShapeWindow only
+	ResetAt time.Time     // when a window or a reported allowance renews; zero: not known
+	Shape   Shape
+	Rate    float64 // per second: how fast a decaying counter falls or a credit pool refills
+}
+
+// Caption says how the bucket frees up, for shapes where a reset time does
+// not: "decays 0.33/s", "refills 10000/s"; "" for the others, whose ResetAt
+// says it.
+func (b Bucket) Caption() string {
+	verb := ""
+	switch b.Shape {
+	case ShapeDecay:
+		verb = "decays "
+	case ShapeCredits:
+		verb = "refills "
+	default:
+		return ""
+	}
+	return verb + strconv.FormatFloat(math.Round(b.Rate*100)/100, 'f', -1, 64) + "/s"
+}
+
+// Fill is Used/Limit (0 without a limit), the share a gauge draws.
+func (b Bucket) Fill() float64 {
+	if b.Limit <= 0 {
+		return 0
+	}
+	return float64(b.Used) / float64(b.Limit)
 }
 
 // BudgetSnapshot is what the budgets pane shows for one account.
@@ -289,4 +320,8 @@ type AccountInfo struct {
 	// Demo marks an account served by an in-process fake venue (vigil --demo):
 	// panes badge it so nobody mistakes it for a real one.
 	Demo bool
+	// ClientID is the venue's rule for client order ids, which every id
+	// sent to this account is made by and checked against; the zero value
+	// is vigil's 24-character base36 id, checked as 1-32 letters and digits.
+	ClientID ClientIDPolicy
 }

@@ -2,53 +2,20 @@ package binancetest
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/shopspring/decimal"
-	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simtest"
 )
-
-// testClock is a settable base clock for the sim.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // The fake's own tests sign with this tiny signer, written from the Binance
 // docs and independent of exchange/binance.
 func hmacHex(secret, payload string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(payload))
-	return hex.EncodeToString(m.Sum(nil))
+	return hex.EncodeToString(simtest.HMACSHA256(secret, payload))
 }
 
 const (
@@ -60,24 +27,17 @@ const (
 type fixture struct {
 	t     *testing.T
 	srv   *Server
-	clock *testClock
+	clock *simtest.Clock
 	http  *http.Client
 }
 
 func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
-	clk := &testClock{t: time.UnixMilli(testStart)}
-	x := sim.New(sim.WithClock(clk.Now))
-	must(t, x.AddSymbols(DefaultSymbols()...))
+	x, clk := simtest.Exchange(t, DefaultSymbols(), DefaultAccount, "USDT", "100000", "BTC", "2", "LTC", "100")
 	srv := NewServer(append([]Option{WithSim(x)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddHMACKey(testKey, testSecret, TradePerms(DefaultAccount))
-	for asset, amt := range map[string]string{"USDT": "100000", "BTC": "2", "LTC": "100"} {
-		if err := x.Deposit(DefaultAccount, asset, decimal.RequireFromString(amt)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &fixture{t: t, srv: srv, clock: clk, http: srv.front.Client()}
+	return &fixture{t: t, srv: srv, clock: clk, http: srv.Client()}
 }
 
 type resp struct {
@@ -90,11 +50,7 @@ type resp struct {
 
 func (r resp) decode(t *testing.T, v any) {
 	t.Helper()
-	d := json.NewDecoder(strings.NewReader(string(r.body)))
-	d.UseNumber()
-	if err := d.Decode(v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
+	simtest.Response{Body: r.body}.Decode(t, v)
 }
 
 // raw sends exactly query and body (no signing).
@@ -103,30 +59,20 @@ func (f *fixture) raw(ctx context.Context, method, path, query, body string, hdr
 	if query != "" {
 		u += "?" + query
 	}
-	var rd io.Reader
 	if body != "" {
-		rd = strings.NewReader(body)
+		// A header of the caller's own overrides the form's.
+		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+		for k, v := range hdr {
+			h[http.CanonicalHeaderKey(k)] = v
+		}
+		hdr = h
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	r, err := simtest.Do(ctx, f.http, method, u, body, hdr)
 	if err != nil {
 		return resp{}, err
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := f.http.Do(req)
-	if err != nil {
-		return resp{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return resp{}, err
-	}
-	out := resp{status: res.StatusCode, header: res.Header, body: b}
+	b := r.Body
+	out := resp{status: r.Status, header: r.Header, body: b}
 	var e struct {
 		Code int    `json:"code"`
 		Msg  string `json:"msg"`

@@ -14,14 +14,12 @@
 package binancetest
 
 import (
-	"context"
 	"crypto/ed25519"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
@@ -131,18 +129,15 @@ type Request struct {
 // Server is the fake. Construct with NewServer (listening on loopback) or
 // New (handler only).
 type Server struct {
-	// URL is the base URL of the listening server ("" from New).
-	URL string
-	// WSURL is the WebSocket API endpoint of the listening server.
-	WSURL string
+	// Fake holds what every venue's fake has: URL and WSURL (here the
+	// WebSocket API's), Sim, Close, Client, Handler, and the stream faults.
+	simhttp.Fake[int]
 
 	mode     Mode
 	sim      *sim.Exchange
 	limits   RateLimits
 	clientIP func(*http.Request) string
 	routes   map[string]*route
-	front    *simhttp.Front[int]
-	closed   <-chan struct{}
 
 	mu       sync.Mutex
 	keys     map[string]*apiKey
@@ -153,7 +148,6 @@ type Server struct {
 	nextCID  uint64
 
 	pingEvery time.Duration
-	stream    sim.WSHub
 }
 
 // New returns a fake that does not listen; mount Handler where needed (an
@@ -170,17 +164,8 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	if s.sim == nil {
-		s.sim = sim.New()
-		if err := s.sim.AddSymbols(DefaultSymbols()...); err != nil {
-			panic(err) // DefaultSymbols is static
-		}
-	}
-	if s.clientIP == nil {
-		s.clientIP = simhttp.RemoteIP
-	}
 	s.routes = s.buildRoutes()
-	s.front = simhttp.New(simhttp.Config[int]{
+	s.Init(simhttp.Config[int]{
 		Sim:         s.sim,
 		ClientIP:    s.clientIP,
 		Serves:      func(op string) bool { return s.routes[op] != nil },
@@ -193,55 +178,16 @@ func New(opts ...Option) *Server {
 			return rp.Status == http.StatusTooManyRequests || rp.Status == http.StatusTeapot
 		},
 		GarbleStub: `{"code":`,
+		Symbols:    DefaultSymbols,
+		WSPath:     WSPath,
+		ServeWS:    s.serveWS,
 	})
-	s.closed = s.front.Done()
+	s.sim = s.Sim()
 	return s
 }
 
 // NewServer starts a fake on a loopback port.
-func NewServer(opts ...Option) *Server {
-	s := New(opts...)
-	s.URL = s.front.Listen(s)
-	s.WSURL = simhttp.WSURL(s.URL, WSPath)
-	return s
-}
-
-// Handler is the fake as an http.Handler.
-func (s *Server) Handler() http.Handler { return s }
-
-// Sim is the simulated exchange behind the fake.
-func (s *Server) Sim() *sim.Exchange { return s.sim }
-
-// Close releases hanging requests and stops the listener, if any.
-func (s *Server) Close() { s.front.Close() }
-
-// DefaultSymbols are listed by a fake built without WithSim, with rules like
-// the testnet's.
-func DefaultSymbols() []sim.SymbolSpec {
-	d := decimal.RequireFromString
-	return []sim.SymbolSpec{
-		{Rules: exchange.SymbolRules{
-			Symbol: "BTCUSDT", Base: "BTC", Quote: "USDT", Trading: true,
-			TickSize: d("0.01"), MinPrice: d("0.01"), MaxPrice: d("1000000"),
-			StepSize: d("0.00001"), MinQty: d("0.00001"), MaxQty: d("9000"),
-			MarketMinQty: d("0"), MarketMaxQty: d("120"),
-			MinNotional: d("5"), MaxNotional: d("9000000"), NotionalAppliesToMarket: true,
-		}, Price: d("65000"), Walk: d("15")},
-		{Rules: exchange.SymbolRules{
-			Symbol: "ETHUSDT", Base: "ETH", Quote: "USDT", Trading: true,
-			TickSize: d("0.01"), MinPrice: d("0.01"), MaxPrice: d("1000000"),
-			StepSize: d("0.0001"), MinQty: d("0.0001"), MaxQty: d("9000"),
-			MarketMinQty: d("0"), MarketMaxQty: d("2000"),
-			MinNotional: d("5"), MaxNotional: d("9000000"), NotionalAppliesToMarket: true,
-		}, Price: d("3200"), Walk: d("1.5")},
-		{Rules: exchange.SymbolRules{
-			Symbol: "LTCBTC", Base: "LTC", Quote: "BTC", Trading: true,
-			TickSize: d("0.000001"), MinPrice: d("0.000001"), MaxPrice: d("100000"),
-			StepSize: d("0.001"), MinQty: d("0.001"), MaxQty: d("100000"),
-			MinNotional: d("0.0001"), NotionalAppliesToMarket: true,
-		}, Price: d("0.0013"), Walk: d("0.000003")},
-	}
-}
+func NewServer(opts ...Option) *Server { return simhttp.Listening(New(opts...)) }
 
 // AddHMACKey registers an HMAC-SHA256 key.
 func (s *Server) AddHMACKey(apiKeyID, secret string, perms Perms) {
@@ -293,7 +239,7 @@ func (s *Server) SetAccountFlags(account string, canTrade, canWithdraw, canDepos
 
 // Requests returns every request seen so far, oldest first.
 func (s *Server) Requests() []Request {
-	log := s.front.Log()
+	log := s.Log()
 	out := make([]Request, len(log))
 	for i, r := range log {
 		out[i] = Request{Time: r.Time, Method: r.Method, Path: r.Path, IP: r.IP, Status: r.Status,
@@ -309,7 +255,7 @@ func (s *Server) Count429() int { return s.countStatus(http.StatusTooManyRequest
 func (s *Server) Count418() int { return s.countStatus(http.StatusTeapot) }
 
 func (s *Server) countStatus(status int) int {
-	return s.front.Count(func(r simhttp.Record[int]) bool { return r.Status == status })
+	return s.CountLog(func(r simhttp.Record[int]) bool { return r.Status == status })
 }
 
 // UsedWeight is the weight ip has used in the current minute of server time.
@@ -342,14 +288,6 @@ type apiError struct {
 func (r *reply) err(status, code int, msg string) *reply {
 	r.Code = code
 	return r.json(status, apiError{Code: code, Msg: msg})
-}
-
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == WSPath {
-		s.serveWS(w, r)
-		return
-	}
-	s.front.ServeHTTP(w, r)
 }
 
 func (s *Server) handle(c *simhttp.Call) *simhttp.Reply[int] {
@@ -401,9 +339,6 @@ func (s *Server) run(q *call, rp *reply) *reply {
 	}
 	return rp
 }
-
-// sleep waits d unless the request or the server ends first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool { return s.front.Sleep(ctx, d) }
 
 func notFound() *simhttp.Reply[int] {
 	return simhttp.Text[int](http.StatusNotFound, "text/html", "<html><body><h2>404 Not found</h2></body></html>")

@@ -17,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simtest"
 )
 
 // Vectors from /work/shared/vectors/signing.json, copied so the test runs
@@ -68,7 +69,7 @@ func TestEd25519VectorAccepted(t *testing.T) {
 	must(t, err)
 	pub := k.(ed25519.PrivateKey).Public().(ed25519.PublicKey)
 
-	clk := &testClock{t: time.UnixMilli(1668481559918)}
+	clk := simtest.NewClock(time.UnixMilli(1668481559918))
 	x := sim.New(sim.WithClock(clk.Now))
 	d := decimal.RequireFromString
 	must(t, x.AddSymbol(sim.SymbolSpec{Rules: exchange.SymbolRules{
@@ -79,7 +80,7 @@ func TestEd25519VectorAccepted(t *testing.T) {
 	srv := NewServer(WithSim(x))
 	defer srv.Close()
 	srv.AddEd25519Key(keyID, pub, TradePerms("ed"))
-	f := &fixture{t: t, srv: srv, clock: clk, http: srv.front.Client()}
+	f := &fixture{t: t, srv: srv, clock: clk, http: srv.Client()}
 	hdr := map[string]string{"X-MBX-APIKEY": keyID}
 
 	r := f.mustRaw("POST", "/api/v3/order", "", body+"&signature="+url.QueryEscape(sig), hdr)

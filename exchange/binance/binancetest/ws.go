@@ -44,18 +44,6 @@ const (
 // connection that leaves a ping unanswered for a minute is closed.
 func WithPingInterval(d time.Duration) Option { return func(s *Server) { s.pingEvery = d } }
 
-// SetStreamFault applies a fault to the WebSocket API.
-func (s *Server) SetStreamFault(f StreamFault, delay time.Duration) { s.stream.SetFault(f, delay) }
-
-// ClearStreamFaults ends lasting stream faults.
-func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
-
-// StreamConns is how many WebSocket API connections are open.
-func (s *Server) StreamConns() int { return s.stream.Conns() }
-
-// StreamHistory is every WebSocket API connection's steps so far.
-func (s *Server) StreamHistory() []sim.WSConnEvent { return s.stream.History() }
-
 // wsConn is one connection's Binance state; the hub owns the socket.
 type wsConn struct {
 	s         *Server
@@ -85,11 +73,10 @@ type wsResponse struct {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	ip, connected := s.clientIP(r), s.sim.Now()
-	s.stream.Serve(w, r, sim.WSServe{
-		Closed: s.closed,
+	ip, connected := s.ClientIP(r), s.sim.Now()
+	s.ServeWS(w, r, sim.WSServe{
 		Accept: &websocket.AcceptOptions{
-			OnPingReceived: func(context.Context, []byte) bool { return s.stream.AnswerPings() },
+			OnPingReceived: func(context.Context, []byte) bool { return s.Hub().AnswerPings() },
 		},
 		Open: func(c *sim.WSConn) func([]byte) {
 			wc := &wsConn{s: s, c: c, ip: ip, connected: connected, subs: map[int]func(){}}
@@ -120,7 +107,7 @@ func (wc *wsConn) pinger() {
 			return
 		case <-t.C:
 		}
-		if !wc.s.stream.AnswerPings() {
+		if !wc.s.Hub().AnswerPings() {
 			continue
 		}
 		pctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -206,7 +193,7 @@ func (wc *wsConn) handle(data []byte) {
 		case sim.FaultHang:
 			return
 		case sim.FaultSlow:
-			if !wc.s.sleep(wc.c.Context(), f.Delay) {
+			if !wc.s.Sleep(wc.c.Context(), f.Delay) {
 				return
 			}
 		case sim.FaultDropAfterAccept:

@@ -10,19 +10,23 @@
 // /work/shared/vectors decide who is right when the client and the fake
 // disagree.
 //
+// Stream faults (SetStreamFault): under sim.StreamNoPong {"op":"ping"} goes
+// unanswered; sim.StreamExpire closes each connection normally, as when
+// max_active_time runs out; under sim.StreamNotice Bybit sends nothing first
+// (it documents no notice of a planned disconnect): the connections just
+// close after the delay.
+//
 // Not modelled: categories other than spot, RSA keys, amend, batch
 // endpoints, PostOnly, the per-IP 600/5 s limit (HTTP 403), WS order entry
 // and public streams.
 package bybittest
 
 import (
-	"context"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
@@ -90,27 +94,22 @@ type Request struct {
 // Server is the fake. Construct with NewServer (listening on loopback) or
 // New (handler only).
 type Server struct {
-	// URL is the base URL of the listening server ("" from New); WSURL is
-	// the private WebSocket's URL.
-	URL   string
-	WSURL string
+	// Fake holds what every venue's fake has: URL and WSURL, Sim, Close,
+	// Client, Handler, and the stream faults (SetStreamFault: see the
+	// package doc for Bybit's expiry).
+	simhttp.Fake[int]
 
 	sim      *sim.Exchange
 	limits   Limits
 	clientIP func(*http.Request) string
 	routes   map[string]*route
-	front    *simhttp.Front[int]
-	closed   <-chan struct{}
 	windows  simhttp.Rolling
 
-	mu       sync.Mutex
-	keys     map[string]*apiKey
-	uids     map[string]int64
-	nextUID  int64
-	nextKey  int64
-	wsConns  map[*wsConn]bool
-	stream   streamState
-	nextConn uint64
+	mu      sync.Mutex
+	keys    map[string]*apiKey
+	uids    map[string]int64
+	nextUID int64
+	nextKey int64
 }
 
 // New returns a fake that does not listen; mount Handler where needed.
@@ -121,22 +120,12 @@ func New(opts ...Option) *Server {
 		uids:    map[string]int64{},
 		nextUID: 100245000,
 		nextKey: 13770000,
-		wsConns: map[*wsConn]bool{},
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	if s.sim == nil {
-		s.sim = sim.New()
-		if err := s.sim.AddSymbols(DefaultSymbols()...); err != nil {
-			panic(err) // DefaultSymbols is static
-		}
-	}
-	if s.clientIP == nil {
-		s.clientIP = simhttp.RemoteIP
-	}
 	s.routes = buildRoutes()
-	s.front = simhttp.New(simhttp.Config[int]{
+	s.Init(simhttp.Config[int]{
 		Sim:         s.sim,
 		ClientIP:    s.clientIP,
 		Serves:      func(op string) bool { return s.routes[op] != nil },
@@ -148,51 +137,16 @@ func New(opts ...Option) *Server {
 		GarbledCode: -1,
 		DroppedCode: -1,
 		GarbleStub:  `{"retCode":`,
+		Symbols:     DefaultSymbols,
+		WSPath:      WSPath,
+		ServeWS:     s.serveWS,
 	})
-	s.closed = s.front.Done()
+	s.sim = s.Sim()
 	return s
 }
 
 // NewServer starts a fake on a loopback port.
-func NewServer(opts ...Option) *Server {
-	s := New(opts...)
-	s.URL = s.front.Listen(s)
-	s.WSURL = simhttp.WSURL(s.URL, WSPath)
-	return s
-}
-
-// Handler is the fake as an http.Handler.
-func (s *Server) Handler() http.Handler { return s }
-
-// Sim is the simulated exchange behind the fake.
-func (s *Server) Sim() *sim.Exchange { return s.sim }
-
-// Client is an HTTP client for the listening server (nil from New).
-func (s *Server) Client() *http.Client { return s.front.Client() }
-
-// Close releases hanging requests, closes WebSockets and stops the listener.
-func (s *Server) Close() { s.front.Close() }
-
-// DefaultSymbols are listed by a fake built without WithSim, with rules like
-// the testnet's spot instruments. StepSize is basePrecision; MinNotional
-// and MaxNotional are minOrderAmt and maxOrderAmt.
-func DefaultSymbols() []sim.SymbolSpec {
-	d := decimal.RequireFromString
-	return []sim.SymbolSpec{
-		{Rules: exchange.SymbolRules{
-			Symbol: "BTCUSDT", Base: "BTC", Quote: "USDT", Trading: true,
-			TickSize: d("0.01"), StepSize: d("0.000001"), MinQty: d("0.000048"), MaxQty: d("71.73956243"),
-			MarketMaxQty: d("35.86978121"), MinNotional: d("1"), MaxNotional: d("2000000"),
-			NotionalAppliesToMarket: true, PriceDecimals: 2, QtyDecimals: 6,
-		}, Price: d("65000"), Walk: d("15")},
-		{Rules: exchange.SymbolRules{
-			Symbol: "ETHUSDT", Base: "ETH", Quote: "USDT", Trading: true,
-			TickSize: d("0.01"), StepSize: d("0.00001"), MinQty: d("0.00062"), MaxQty: d("1229.2336343"),
-			MarketMaxQty: d("614.61681715"), MinNotional: d("1"), MaxNotional: d("2000000"),
-			NotionalAppliesToMarket: true, PriceDecimals: 2, QtyDecimals: 5,
-		}, Price: d("3200"), Walk: d("1.5")},
-	}
-}
+func NewServer(opts ...Option) *Server { return simhttp.Listening(New(opts...)) }
 
 // AddKey registers an HMAC key.
 func (s *Server) AddKey(apiKeyID, secret string, perms Perms) {
@@ -237,7 +191,7 @@ func (s *Server) uidLocked(account string) int64 {
 
 // Requests returns every REST request seen so far, oldest first.
 func (s *Server) Requests() []Request {
-	log := s.front.Log()
+	log := s.Log()
 	out := make([]Request, len(log))
 	for i, r := range log {
 		out[i] = Request{Time: r.Time, Method: r.Method, Path: r.Path, IP: r.IP, Status: r.Status,
@@ -248,7 +202,7 @@ func (s *Server) Requests() []Request {
 
 // CountRateLimited is how many 10006 replies were served.
 func (s *Server) CountRateLimited() int {
-	return s.front.Count(func(r simhttp.Record[int]) bool { return r.Code == codeRateLimit })
+	return s.CountLog(func(r simhttp.Record[int]) bool { return r.Code == codeRateLimit })
 }
 
 // reply is the venue's view of a simhttp.Reply, with Bybit's envelope.
@@ -272,14 +226,6 @@ func (r *reply) env(status, code int, msg string, result any, now time.Time) *re
 	r.SetJSON(status, "application/json; charset=utf-8", envelope{RetCode: code, RetMsg: msg, Result: result, Time: now.UnixMilli()})
 	r.Code = code
 	return r
-}
-
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == WSPath {
-		s.serveWS(w, r)
-		return
-	}
-	s.front.ServeHTTP(w, r)
 }
 
 func (s *Server) handle(c *simhttp.Call) *simhttp.Reply[int] {
@@ -315,9 +261,6 @@ func (s *Server) run(q *call, rp *reply) {
 	}
 	rp.env(http.StatusOK, 0, "OK", result, q.s.sim.Now())
 }
-
-// sleep waits d unless the request or the server ends first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool { return s.front.Sleep(ctx, d) }
 
 func notFound() *simhttp.Reply[int] {
 	rp := simhttp.Text[int](http.StatusNotFound, "text/plain", "404 page not found")

@@ -1,81 +1,54 @@
 package bybittest
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simtest"
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // bySign is the tests' own signer, written from the Bybit docs and
 // independent of exchange/bybit.
 func bySign(secret, payload string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(payload))
-	return hex.EncodeToString(m.Sum(nil))
+	return hex.EncodeToString(simtest.HMACSHA256(secret, payload))
 }
 
 const (
 	testKey    = "XbTestKey0123456789"
 	testSecret = "XbTestSecret0123456789abcdefghijklmn"
-	testStart  = int64(1_700_000_000_000)
+	testStart  = int64(1_700_000_000_000) // simtest.Start
 )
 
 type fixture struct {
 	t     *testing.T
 	srv   *Server
-	clock *testClock
+	clock *simtest.Clock
 	http  *http.Client
+}
+
+// exchangeForTest is the sim every fixture trades on: the account funded,
+// the clock stopped at testStart.
+func exchangeForTest(t *testing.T) (*sim.Exchange, *simtest.Clock) {
+	return simtest.Exchange(t, DefaultSymbols(), DefaultAccount, "USDT", "100000", "BTC", "2")
 }
 
 func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
-	clk := &testClock{t: time.UnixMilli(testStart)}
-	x := sim.New(sim.WithClock(clk.Now))
-	must(t, x.AddSymbols(DefaultSymbols()...))
+	x, clk := exchangeForTest(t)
 	srv := NewServer(append([]Option{WithSim(x)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddKey(testKey, testSecret, TradePerms(DefaultAccount))
-	for asset, amt := range map[string]string{"USDT": "100000", "BTC": "2"} {
-		must(t, x.Deposit(DefaultAccount, asset, decimal.RequireFromString(amt)))
-	}
 	return &fixture{t: t, srv: srv, clock: clk, http: srv.Client()}
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+var must = simtest.Must
 
 type resp struct {
 	status int
@@ -92,21 +65,9 @@ func (f *fixture) raw(method, path, query, body string, hdr map[string]string) r
 	if query != "" {
 		u += "?" + query
 	}
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	must(f.t, err)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := f.http.Do(req)
-	must(f.t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	must(f.t, err)
-	out := resp{status: res.StatusCode, header: res.Header, body: b, code: -1}
+	r := simtest.MustDo(f.t, f.http, method, u, body, hdr)
+	b := r.Body
+	out := resp{status: r.Status, header: r.Header, body: b, code: -1}
 	var env struct {
 		RetCode int            `json:"retCode"`
 		RetMsg  string         `json:"retMsg"`

@@ -14,29 +14,6 @@ import (
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
-// streamState is the Server's private WebSocket hub: its connections and
-// faults.
-type streamState = sim.WSHub
-
-// SetStreamFault applies a fault to the private WebSocket: sim.StreamDrop
-// and sim.StreamExpire act on the connections open now; the others last
-// until // ClearStreamFaults. Under sim.StreamNoPong {"op":"ping"} goes
-// unanswered; sim.StreamExpire closes each connection normally, as when
-// max_active_time runs out.
-func (s *Server) SetStreamFault(f sim.StreamFault, delay time.Duration) { s.stream.SetFault(f, delay) }
-
-// ClearStreamFaults ends lasting stream faults.
-func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
-
-// StreamConns is how many private WebSocket connections are open.
-func (s *Server) StreamConns() int { return s.stream.Conns() }
-
-// StreamHistory is every private WebSocket connection's steps so far.
-// Under sim.StreamNotice Bybit sends nothing first (it documents no
-// notice of a planned disconnect): the connections just close after the
-// delay.
-func (s *Server) StreamHistory() []sim.WSConnEvent { return s.stream.History() }
-
 // wsConn is one connection's Bybit state; the hub owns the socket.
 type wsConn struct {
 	s  *Server
@@ -69,14 +46,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		active = d
 	}
-	s.mu.Lock()
-	s.nextConn++
-	id := fmt.Sprintf("d%07xbybit%04x-%d", s.nextConn*2654435761%(1<<28), s.nextConn, s.nextConn)
-	s.mu.Unlock()
-	ip := s.clientIP(r)
-	s.stream.Serve(w, r, sim.WSServe{
-		Closed: s.closed,
-		Idle:   active,
+	n := s.NextConn()
+	id := fmt.Sprintf("d%07xbybit%04x-%d", n*2654435761%(1<<28), n, n)
+	ip := s.ClientIP(r)
+	s.ServeWS(w, r, sim.WSServe{
+		Idle: active,
 		Open: func(c *sim.WSConn) func([]byte) {
 			wc := &wsConn{s: s, c: c, id: id, ip: ip}
 			return wc.handle

@@ -2,7 +2,6 @@ package bybittest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -10,11 +9,13 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simtest"
 )
 
+// wsClient speaks Bybit's auth over a raw connection, without deadlines.
 type wsClient struct {
+	ws  *simtest.WS
 	t   *testing.T
 	ctx context.Context
 	c   *websocket.Conn
@@ -23,25 +24,13 @@ type wsClient struct {
 func (f *fixture) dial(t *testing.T) *wsClient {
 	t.Helper()
 	ctx := context.Background()
-	c, _, err := websocket.Dial(ctx, f.srv.WSURL, &websocket.DialOptions{HTTPClient: f.http})
-	must(t, err)
-	t.Cleanup(func() { c.CloseNow() })
-	return &wsClient{t: t, ctx: ctx, c: c}
+	ws := simtest.Dial(ctx, t, f.http, f.srv.WSURL)
+	return &wsClient{ws: ws, t: t, ctx: ctx, c: ws.C}
 }
 
-func (w *wsClient) send(s string) {
-	w.t.Helper()
-	must(w.t, w.c.Write(w.ctx, websocket.MessageText, []byte(s)))
-}
+func (w *wsClient) send(s string) { w.t.Helper(); w.ws.Send(w.ctx, s) }
 
-func (w *wsClient) recv() map[string]any {
-	w.t.Helper()
-	_, b, err := w.c.Read(w.ctx)
-	must(w.t, err)
-	var m map[string]any
-	must(w.t, json.Unmarshal(b, &m))
-	return m
-}
+func (w *wsClient) recv() map[string]any { w.t.Helper(); return w.ws.Recv(w.ctx) }
 
 func (w *wsClient) auth(secret string, expires int64) map[string]any {
 	w.t.Helper()
@@ -111,20 +100,13 @@ func TestWSAuthSubscribePush(t *testing.T) {
 // bubble: synctest.Wait then means every push in flight has been handled.
 func newMemFixture(t *testing.T) *fixture {
 	t.Helper()
-	clk := &testClock{t: time.UnixMilli(testStart)}
-	x := sim.New(sim.WithClock(clk.Now))
-	for _, s := range DefaultSymbols() {
-		must(t, x.AddSymbol(s))
-	}
+	x, clk := exchangeForTest(t)
 	srv := New(WithSim(x), WithClientIP(func(*http.Request) string { return "127.0.0.1" }))
 	srv.URL, srv.WSURL = "http://bybit.fake", "ws://bybit.fake"+WSPath
 	mem := sim.NewMemNet(srv.Handler())
 	t.Cleanup(mem.Close)
 	t.Cleanup(srv.Close)
 	srv.AddKey(testKey, testSecret, TradePerms(DefaultAccount))
-	for asset, amt := range map[string]string{"USDT": "100000", "BTC": "2"} {
-		must(t, x.Deposit(DefaultAccount, asset, decimal.RequireFromString(amt)))
-	}
 	return &fixture{t: t, srv: srv, clock: clk, http: mem.Client()}
 }
 

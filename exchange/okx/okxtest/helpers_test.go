@@ -1,44 +1,20 @@
 package okxtest
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
+	"maps"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simtest"
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // okSign is the tests' own signer, written from the OKX docs and
 // independent of exchange/okx.
 func okSign(secret, prehash string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(prehash))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return base64.StdEncoding.EncodeToString(simtest.HMACSHA256(secret, prehash))
 }
 
 const (
@@ -47,36 +23,25 @@ const (
 	testPass   = "demo-Pass#1"
 )
 
-// testStart is the vectors' first timestamp, 2023-11-14T22:13:20.000Z.
-var testStart = time.UnixMilli(1_700_000_000_000).UTC()
+var testStart = simtest.Start
 
 type fixture struct {
 	t     *testing.T
 	srv   *Server
-	clock *testClock
+	clock *simtest.Clock
 	http  *http.Client
 }
 
 func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
-	clk := &testClock{t: testStart}
-	x := sim.New(sim.WithClock(clk.Now))
-	must(t, x.AddSymbols(DefaultSymbols()...))
+	x, clk := simtest.Exchange(t, DefaultSymbols(), DefaultAccount, "USDT", "100000", "BTC", "2")
 	srv := NewServer(append([]Option{WithSim(x)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.AddKey(testKey, testSecret, testPass, TradePerms(DefaultAccount))
-	for asset, amt := range map[string]string{"USDT": "100000", "BTC": "2"} {
-		must(t, x.Deposit(DefaultAccount, asset, decimal.RequireFromString(amt)))
-	}
 	return &fixture{t: t, srv: srv, clock: clk, http: srv.Client()}
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+var must = simtest.Must
 
 type resp struct {
 	status int
@@ -88,24 +53,16 @@ type resp struct {
 
 func (f *fixture) raw(method, pathQuery, body string, hdr map[string]string) resp {
 	f.t.Helper()
-	var rd io.Reader
 	if body != "" {
-		rd = strings.NewReader(body)
+		hdr = maps.Clone(hdr)
+		if hdr == nil {
+			hdr = map[string]string{}
+		}
+		hdr["Content-Type"] = "application/json"
 	}
-	req, err := http.NewRequest(method, f.srv.URL+pathQuery, rd)
-	must(f.t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := f.http.Do(req)
-	must(f.t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	must(f.t, err)
-	out := resp{status: res.StatusCode, body: b}
+	r := simtest.MustDo(f.t, f.http, method, f.srv.URL+pathQuery, body, hdr)
+	b := r.Body
+	out := resp{status: r.Status, body: b}
 	var env struct {
 		Code string           `json:"code"`
 		Msg  string           `json:"msg"`

@@ -13,6 +13,11 @@
 // Instruments are named as OKX names them (BTC-USDT); the sim symbol is the
 // instId. Only SPOT in cash mode is modelled.
 //
+// Stream faults (SetStreamFault): under sim.StreamNoPong the text "ping"
+// goes unanswered; sim.StreamExpire sends OKX's 64008 notice (a service
+// upgrade) and closes the connection; sim.StreamNotice sends it and keeps
+// the connection open for the fault's delay (OKX: about 30 s).
+//
 // Not modelled: amend, batch cancel, algo orders, post_only and
 // optimal_limit_ioc, tgtCcy=base_ccy for market buys is honoured but
 // quote_ccy for sells is not, margin modes, sub-account rate caps (50061),
@@ -20,13 +25,11 @@
 package okxtest
 
 import (
-	"context"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
@@ -98,29 +101,24 @@ type Request struct {
 // Server is the fake. Construct with NewServer (listening on loopback) or
 // New (handler only).
 type Server struct {
-	// URL is the base URL of the listening server ("" from New); WSURL is
-	// the private WebSocket's URL.
-	URL   string
-	WSURL string
+	// Fake holds what every venue's fake has: URL and WSURL, Sim, Close,
+	// Client, Handler, and the stream faults (SetStreamFault: see the
+	// package doc for OKX's notice and expiry).
+	simhttp.Fake[string]
 
 	sim      *sim.Exchange
 	limits   Limits
 	clientIP func(*http.Request) string
 	idle     time.Duration
 	routes   map[string]*route
-	front    *simhttp.Front[string]
-	closed   <-chan struct{}
 	windows  simhttp.Rolling
 
-	mu       sync.Mutex
-	keys     map[string]*apiKey
-	removed  map[string]bool
-	uids     map[string]string
-	nextUID  int64
-	wsConns  map[*wsConn]bool
-	stream   streamState
-	nextConn uint64
-	quoteSz  map[string]string // market buys sized in quote: ordId → sz as sent
+	mu      sync.Mutex
+	keys    map[string]*apiKey
+	removed map[string]bool
+	uids    map[string]string
+	nextUID int64
+	quoteSz map[string]string // market buys sized in quote: ordId → sz as sent
 }
 
 // New returns a fake that does not listen; mount Handler where needed (an
@@ -133,23 +131,13 @@ func New(opts ...Option) *Server {
 		removed: map[string]bool{},
 		uids:    map[string]string{},
 		nextUID: 448012345678901248,
-		wsConns: map[*wsConn]bool{},
 		quoteSz: map[string]string{},
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	if s.sim == nil {
-		s.sim = sim.New()
-		if err := s.sim.AddSymbols(DefaultSymbols()...); err != nil {
-			panic(err) // DefaultSymbols is static
-		}
-	}
-	if s.clientIP == nil {
-		s.clientIP = simhttp.RemoteIP
-	}
 	s.routes = buildRoutes()
-	s.front = simhttp.New(simhttp.Config[string]{
+	s.Init(simhttp.Config[string]{
 		Sim:         s.sim,
 		ClientIP:    s.clientIP,
 		Serves:      func(op string) bool { return s.routes[op] != nil },
@@ -160,53 +148,16 @@ func New(opts ...Option) *Server {
 		// OKX's error bodies carry no server time, so its Date header is a
 		// client's only independent view of the venue's clock on a 50102.
 		ClockDate: true,
+		Symbols:   DefaultSymbols,
+		WSPath:    WSPath,
+		ServeWS:   s.serveWS,
 	})
-	s.closed = s.front.Done()
+	s.sim = s.Sim()
 	return s
 }
 
 // NewServer starts a fake on a loopback port.
-func NewServer(opts ...Option) *Server {
-	s := New(opts...)
-	s.URL = s.front.Listen(s)
-	s.WSURL = simhttp.WSURL(s.URL, WSPath)
-	return s
-}
-
-// Handler is the fake as an http.Handler.
-func (s *Server) Handler() http.Handler { return s }
-
-// Sim is the simulated exchange behind the fake.
-func (s *Server) Sim() *sim.Exchange { return s.sim }
-
-// Client is an HTTP client for the listening server (nil from New).
-func (s *Server) Client() *http.Client { return s.front.Client() }
-
-// Close releases hanging requests, closes WebSockets and stops the listener.
-func (s *Server) Close() { s.front.Close() }
-
-// DefaultSymbols are listed by a fake built without WithSim, with rules like
-// OKX's spot instruments.
-func DefaultSymbols() []sim.SymbolSpec {
-	d := decimal.RequireFromString
-	return []sim.SymbolSpec{
-		{Rules: exchange.SymbolRules{
-			Symbol: "BTC-USDT", Base: "BTC", Quote: "USDT", Trading: true,
-			TickSize: d("0.1"), StepSize: d("0.00000001"), MinQty: d("0.00001"),
-			MaxQty: d("9999999999"), MarketMaxQty: d("1000000"),
-		}, Price: d("65000"), Walk: d("15")},
-		{Rules: exchange.SymbolRules{
-			Symbol: "ETH-USDT", Base: "ETH", Quote: "USDT", Trading: true,
-			TickSize: d("0.01"), StepSize: d("0.000001"), MinQty: d("0.0001"),
-			MaxQty: d("9999999999"), MarketMaxQty: d("1000000"),
-		}, Price: d("3200"), Walk: d("1.5")},
-		{Rules: exchange.SymbolRules{
-			Symbol: "OKB-USDT", Base: "OKB", Quote: "USDT", Trading: true,
-			TickSize: d("0.001"), StepSize: d("0.0001"), MinQty: d("0.01"),
-			MaxQty: d("9999999999"), MarketMaxQty: d("1000000"),
-		}, Price: d("48.5"), Walk: d("0.05")},
-	}
-}
+func NewServer(opts ...Option) *Server { return simhttp.Listening(New(opts...)) }
 
 // AddKey registers an API key with its secret and passphrase.
 func (s *Server) AddKey(apiKeyID, secret, passphrase string, perms Perms) {
@@ -252,7 +203,7 @@ func (s *Server) uidLocked(account string) string {
 
 // Requests returns every REST request seen so far, oldest first.
 func (s *Server) Requests() []Request {
-	log := s.front.Log()
+	log := s.Log()
 	out := make([]Request, len(log))
 	for i, r := range log {
 		out[i] = Request{Time: r.Time, Method: r.Method, Path: r.Path, IP: r.IP, Status: r.Status,
@@ -263,7 +214,7 @@ func (s *Server) Requests() []Request {
 
 // CountRateLimited is how many 50011 replies were served.
 func (s *Server) CountRateLimited() int {
-	return s.front.Count(func(r simhttp.Record[string]) bool { return r.Code == codeRateLimit })
+	return s.CountLog(func(r simhttp.Record[string]) bool { return r.Code == codeRateLimit })
 }
 
 // reply is the venue's view of a simhttp.Reply, with OKX's envelope.
@@ -295,14 +246,6 @@ func (r *reply) fail(e *wireErr) *reply {
 	return r.json(e.status, envelope{Code: e.code, Msg: e.msg, Data: []any{}})
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == WSPath {
-		s.serveWS(w, r)
-		return
-	}
-	s.front.ServeHTTP(w, r)
-}
-
 func (s *Server) handle(c *simhttp.Call) *simhttp.Reply[string] {
 	rp := newReply()
 	switch {
@@ -331,9 +274,6 @@ func (s *Server) run(q *call, rp *reply) {
 	}
 	q.rt.handle(q, rp)
 }
-
-// sleep waits d unless the request or the server ends first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool { return s.front.Sleep(ctx, d) }
 
 func notFound() *simhttp.Reply[string] {
 	return simhttp.Text[string](http.StatusNotFound, "text/html", "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center></body></html>")

@@ -14,27 +14,6 @@ import (
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
-// streamState is the Server's private WebSocket hub: its connections and
-// faults.
-type streamState = sim.WSHub
-
-// SetStreamFault applies a fault to the private WebSocket: sim.StreamDrop
-// and sim.StreamExpire act on the connections open now; the others last
-// until // ClearStreamFaults. Under sim.StreamNoPong the text "ping" goes
-// unanswered; sim.StreamExpire sends OKX's 64008 notice (a service
-// upgrade) and closes the connection; sim.StreamNotice sends it and keeps
-// the connection open for the fault's delay (OKX: about 30 s).
-func (s *Server) SetStreamFault(f sim.StreamFault, delay time.Duration) { s.stream.SetFault(f, delay) }
-
-// ClearStreamFaults ends lasting stream faults.
-func (s *Server) ClearStreamFaults() { s.stream.ClearFaults() }
-
-// StreamConns is how many private WebSocket connections are open.
-func (s *Server) StreamConns() int { return s.stream.Conns() }
-
-// StreamHistory is every private WebSocket connection's steps so far.
-func (s *Server) StreamHistory() []sim.WSConnEvent { return s.stream.History() }
-
 type channelArg struct {
 	Channel     string `json:"channel"`
 	InstType    string `json:"instType,omitempty"`
@@ -67,13 +46,9 @@ type wsEvent struct {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.nextConn++
-	id := fmt.Sprintf("%08x", s.nextConn*2654435761%(1<<32))
-	s.mu.Unlock()
-	ip := s.clientIP(r)
-	s.stream.Serve(w, r, sim.WSServe{
-		Closed: s.closed,
+	id := fmt.Sprintf("%08x", s.NextConn()*2654435761%(1<<32))
+	ip := s.ClientIP(r)
+	s.ServeWS(w, r, sim.WSServe{
 		// OKX closes a connection that sends nothing for 30 s; protocol
 		// pings do not count, only messages.
 		Idle: s.idle,

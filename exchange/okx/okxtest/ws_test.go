@@ -2,7 +2,6 @@ package okxtest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -10,38 +9,26 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simtest"
 )
 
+// wsClient speaks OKX's login and ping over a raw connection.
 type wsClient struct {
+	*simtest.WS
 	t *testing.T
 	c *websocket.Conn
 }
 
 func (f *fixture) dial(ctx context.Context) *wsClient {
 	f.t.Helper()
-	c, _, err := websocket.Dial(ctx, f.srv.WSURL, &websocket.DialOptions{HTTPClient: f.http})
-	must(f.t, err)
-	f.t.Cleanup(func() { c.CloseNow() })
-	return &wsClient{t: f.t, c: c}
+	ws := simtest.Dial(ctx, f.t, f.http, f.srv.WSURL)
+	return &wsClient{WS: ws, t: f.t, c: ws.C}
 }
 
-func (w *wsClient) send(ctx context.Context, s string) {
-	w.t.Helper()
-	must(w.t, w.c.Write(ctx, websocket.MessageText, []byte(s)))
-}
+func (w *wsClient) send(ctx context.Context, s string) { w.t.Helper(); w.Send(ctx, s) }
 
-func (w *wsClient) recv(ctx context.Context) map[string]any {
-	w.t.Helper()
-	_, b, err := w.c.Read(ctx)
-	must(w.t, err)
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		w.t.Fatalf("not JSON: %s", b)
-	}
-	return m
-}
+func (w *wsClient) recv(ctx context.Context) map[string]any { w.t.Helper(); return w.Recv(ctx) }
 
 // login logs in and subscribes to args (a JSON list's items).
 func (w *wsClient) login(ctx context.Context, now time.Time, args string) {
@@ -160,20 +147,13 @@ func TestWSLoginSubscribePush(t *testing.T) {
 // bubble: synctest.Wait then means every push in flight has been handled.
 func newMemFixture(t *testing.T) *fixture {
 	t.Helper()
-	clk := &testClock{t: testStart}
-	x := sim.New(sim.WithClock(clk.Now))
-	for _, s := range DefaultSymbols() {
-		must(t, x.AddSymbol(s))
-	}
+	x, clk := simtest.Exchange(t, DefaultSymbols(), DefaultAccount, "USDT", "100000", "BTC", "2")
 	srv := New(WithSim(x), WithClientIP(func(*http.Request) string { return "127.0.0.1" }))
 	srv.URL, srv.WSURL = "http://okx.fake", "ws://okx.fake"+WSPath
 	mem := sim.NewMemNet(srv.Handler())
 	t.Cleanup(mem.Close)
 	t.Cleanup(srv.Close)
 	srv.AddKey(testKey, testSecret, testPass, TradePerms(DefaultAccount))
-	for asset, amt := range map[string]string{"USDT": "100000", "BTC": "2"} {
-		must(t, x.Deposit(DefaultAccount, asset, decimal.RequireFromString(amt)))
-	}
 	return &fixture{t: t, srv: srv, clock: clk, http: mem.Client()}
 }
 

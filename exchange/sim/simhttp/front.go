@@ -118,6 +118,12 @@ type Config[C comparable] struct {
 	// whose error bodies carry no time (net/http's own Date reads this
 	// machine's clock, not the sim's).
 	ClockDate bool
+
+	// For Fake.Init: Symbols are listed on the fresh exchange made when
+	// Sim is nil; ServeWS answers WSPath, the front every other path.
+	Symbols func() []sim.SymbolSpec
+	WSPath  string
+	ServeWS http.HandlerFunc
 }
 
 // Front serves a venue's REST operations. It is an http.Handler; a fake

@@ -71,7 +71,29 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer j.Close()
-	return runUI(ctx, env, venues, desk, false, cfg.TimeZone, retainer(j, cfg.JournalRetentionDays, env.Now))
+	return runUI(ctx, env, venues, desk, false, cfg.TimeZone, retainer(j, cfg.JournalRetentionDays, env.Now), journalCopies(j, env.Now))
+}
+
+// journalCopies serves consistent copies of the journal while the cockpit
+// holds it, so 'vigil journal stats' and 'journal export' work beside it
+// (store.ServeCopies says why a served copy, not a shared lock or a file
+// copy). A cockpit that cannot serve says so in Events and runs on.
+func journalCopies(j *store.Journal, now func() time.Time) ui.Producer {
+	return func(ctx context.Context, emit func(string, tea.Msg)) {
+		warn := func(err error) {
+			emit("", views.LogMsg{Time: now(), Level: views.LevelWarn,
+				Text:   "journal: cannot serve copies to 'vigil journal stats' and 'export' while the cockpit runs: " + err.Error(),
+				Advice: "the cockpit and its journal are unaffected; those commands work once it is closed"})
+		}
+		wait, err := j.ServeCopies(ctx)
+		if err != nil {
+			warn(err)
+			return
+		}
+		if err := wait(); err != nil {
+			warn(err)
+		}
+	}
 }
 
 // openDesk opens the order journal under dataDir and a desk over venues:

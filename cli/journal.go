@@ -30,9 +30,10 @@ Counts the orders in the journal (data_dir/journal.db) per account: open,
 final, and how many are old enough for 'vigil journal archive'; the file's
 size and the archives beside it. Reads every order once.
 
-The journal is opened as every vigil command opens it, holding its lock:
-while the cockpit or a 'vigil order' runs, this waits a second and then
-fails naming the process that holds it.
+Beside a running cockpit, which holds the journal, this reads a
+consistent copy the cockpit serves on a socket beside the journal
+(data_dir/journal.db.sock, 0600) and says so on stderr. Beside a running
+'vigil order', it waits a second and then fails naming the process.
 
 Examples:
   vigil journal stats
@@ -73,6 +74,9 @@ journaled; times are UTC, RFC 3339.
   --account NAME only this account's orders
   --out FILE     write to FILE (replaced when complete) instead of stdout
 
+Beside a running cockpit it reads the consistent copy the cockpit serves,
+as 'vigil journal stats' does.
+
 Examples:
   vigil journal export --format csv --out orders.csv
   vigil journal export --format jsonl --archived --account bn-test
@@ -101,8 +105,11 @@ func init() {
 }
 
 // openJournalCmd opens the journal of the config in effect; a missing one
-// is an error rather than a new empty file.
-func openJournalCmd(env *Env) (*store.Journal, int, error) {
+// is an error rather than a new empty file. Beside a running cockpit,
+// which holds the journal's lock, a reader (copyOK) gets the consistent
+// copy the cockpit serves (store.OpenCopy) and a line on stderr saying so;
+// commands that write, or must see the file itself, still refuse.
+func openJournalCmd(ctx context.Context, env *Env, copyOK bool) (*store.Journal, int, error) {
 	cfg, err := env.LoadConfig("")
 	if err != nil {
 		return nil, 0, err
@@ -113,13 +120,27 @@ func openJournalCmd(env *Env) (*store.Journal, int, error) {
 			advice: "vigil writes it with the first order; data_dir in the config says where"}
 	}
 	j, err := store.Open(path)
-	if errors.Is(err, store.ErrInUse) {
-		return nil, 0, &exitError{code: ExitFailure, err: err,
-			advice: "the cockpit or a 'vigil order' has the journal open, and it cannot be read beside its writer: " +
-				"close it or try again when it is done; meanwhile 'vigil order list --account NAME' shows the venue's open orders"}
+	if !errors.Is(err, store.ErrInUse) {
+		return j, cfg.JournalRetentionDays, err
 	}
-	return j, cfg.JournalRetentionDays, err
+	advice := "the cockpit or a 'vigil order' has the journal open, and it cannot be read beside its writer: " +
+		"close it or try again when it is done; meanwhile 'vigil order list --account NAME' shows the venue's open orders"
+	if copyOK {
+		cctx, cancel := context.WithTimeout(ctx, copyWait)
+		c, cerr := store.OpenCopy(cctx, path)
+		cancel()
+		if cerr == nil {
+			fmt.Fprintf(env.Stderr, "vigil: %v\nvigil: reading a consistent copy the running cockpit served just now (what it journals from now on is not in it)\n", err)
+			return c, cfg.JournalRetentionDays, nil
+		}
+		advice = "no copy was served either (" + cerr.Error() + "): a cockpit serves one to 'journal stats' and 'journal export'; " +
+			"a 'vigil order' does not. " + advice
+	}
+	return nil, 0, &exitError{code: ExitFailure, err: err, advice: advice}
 }
+
+// copyWait bounds the wait for the cockpit's copy of the journal.
+const copyWait = 2 * time.Minute
 
 // journalProgress shows a spinner with a count on a terminal's stderr while a
 // long run works; count is safe to call from the working goroutine.
@@ -139,7 +160,7 @@ func runJournalStats(ctx context.Context, env *Env, args []string) int {
 	if _, err := ParseArgs(fs, args); err != nil {
 		return env.Fail(err)
 	}
-	j, days, err := openJournalCmd(env)
+	j, days, err := openJournalCmd(ctx, env, true)
 	if err != nil {
 		return env.Fail(err)
 	}
@@ -223,7 +244,7 @@ func runJournalArchive(ctx context.Context, env *Env, args []string) int {
 	if *days < 0 || *days > 36500 {
 		return env.Fail(usagef("journal archive", "--days %d is out of range (1..36500)", *days))
 	}
-	j, cfgDays, err := openJournalCmd(env)
+	j, cfgDays, err := openJournalCmd(ctx, env, false)
 	if err != nil {
 		return env.Fail(err)
 	}
@@ -285,7 +306,7 @@ func runJournalExport(ctx context.Context, env *Env, args []string) int {
 	if *format != "csv" && *format != "jsonl" {
 		return env.Fail(usagef("journal export", "--format must be csv or jsonl"))
 	}
-	j, _, err := openJournalCmd(env)
+	j, _, err := openJournalCmd(ctx, env, true)
 	if err != nil {
 		return env.Fail(err)
 	}
@@ -414,7 +435,7 @@ func runJournalCheck(ctx context.Context, env *Env, args []string) int {
 	if _, err := ParseArgs(fs, args); err != nil {
 		return env.Fail(err)
 	}
-	j, _, err := openJournalCmd(env)
+	j, _, err := openJournalCmd(ctx, env, false)
 	if err != nil {
 		return env.Fail(err)
 	}

@@ -124,6 +124,9 @@ type ArchiveResult struct {
 // journal, in the archive, or in both (export then shows the journal's).
 // progress, if not nil, is called as orders are written.
 func (j *Journal) Archive(cutoff, now time.Time, progress func(n int)) (ArchiveResult, error) {
+	if j.copyDir != "" {
+		return ArchiveResult{}, ErrReadOnly
+	}
 	type key struct {
 		account, id string
 		seq         uint64

@@ -181,6 +181,9 @@ type Journal struct {
 	// damaged: a read met a corrupt page or record, so Close must not
 	// mark the file as sound.
 	damaged atomic.Bool
+	// copyDir holds a copy served by the journal's holder (serve.go):
+	// read-only, removed on Close; shown is the journal it copies.
+	copyDir, shown string
 }
 
 // Bucket layout (schema 2):
@@ -368,6 +371,9 @@ func (j *Journal) view(fn func(*bolt.Tx) error) error {
 }
 
 func (j *Journal) update(fn func(*bolt.Tx) error) error {
+	if j.copyDir != "" {
+		return ErrReadOnly
+	}
 	return j.noteDamage(guarded(func() error { return j.db.Update(fn) }))
 }
 
@@ -379,13 +385,21 @@ func (j *Journal) noteDamage(err error) error {
 }
 
 // Path is the file the journal lives in.
-func (j *Journal) Path() string { return j.path }
+func (j *Journal) Path() string {
+	if j.shown != "" {
+		return j.shown
+	}
+	return j.path
+}
 
 // Close releases the file, and marks it as vigil left it so the next Open
 // need not walk it.
 func (j *Journal) Close() error {
 	if err := j.db.Close(); err != nil {
 		return err
+	}
+	if j.copyDir != "" {
+		return os.RemoveAll(j.copyDir)
 	}
 	if j.damaged.Load() {
 		os.Remove(j.path + markSuffix)

@@ -1,24 +1,30 @@
 package orders
 
-import "fmt"
+import (
+	"fmt"
+	"time"
 
-// Client id rules of the venues vigil trades on (venues.md): Binance
-// newClientOrderId ^[.A-Z:/a-z0-9_-]{1,36}$, OKX clOrdId up to 32 letters
-// and digits, Bybit orderLinkId up to 36 characters. Their intersection is
-// 1-32 ASCII letters and digits.
-const maxClientID = 32
+	"github.com/vigil-trade/vigil/exchange"
+)
 
-// ValidClientID reports whether every supported venue accepts id, so an
-// intent can be sent to any account with the same id.
-func ValidClientID(id string) error {
-	if len(id) == 0 || len(id) > maxClientID {
-		return fmt.Errorf("client id %q: venues accept 1-%d characters (OKX's limit)", id, maxClientID)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return fmt.Errorf("client id %q: only letters and digits are accepted everywhere (OKX)", id)
-		}
+// CheckClientID checks a caller's id for an intent to info's account
+// against that venue's rule (AccountInfo.ClientID). An intent goes to one
+// account, so no other venue's rule matters: a 0x-hex cloid need not be
+// letters and digits, a 36-character id need not fit a 32-character limit.
+func CheckClientID(info exchange.AccountInfo, id string) error {
+	if err := info.ClientID.Check(id); err != nil {
+		return fmt.Errorf("%s: %w: nothing sent", info.Name, err)
 	}
 	return nil
 }
+
+// NewClientID makes the id for a new intent to info's account, in its
+// venue's form: unique across restarts (a millisecond timestamp and random
+// bits), so an order found under it was sent by that intent.
+func NewClientID(info exchange.AccountInfo, now time.Time) string {
+	return info.ClientID.New(now)
+}
+
+// ValidClientID checks id against the default policy, the one of an
+// account whose venue states no rule: 1-32 letters and digits.
+func ValidClientID(id string) error { return exchange.ClientIDPolicy{}.Check(id) }

@@ -7,9 +7,10 @@
 // Why a query by client id finds our order and no other: Binance keeps a
 // newClientOrderId unique only among open orders, so a filled or cancelled
 // order's id may be reused and a query by that id can return an older
-// order. vigil never reuses an id: exchange.NewClientID gives every intent a
-// millisecond timestamp plus 64 random bits, so an order found under that id
-// was sent by this intent. As a guard against ids supplied by a caller (or a
+// order. vigil never reuses an id: NewClientID gives every intent, in its
+// venue's form, a millisecond timestamp plus at least 46 random bits (64 in
+// the default form), so an order found under that id was sent by this
+// intent. As a guard against ids supplied by a caller (or a
 // copied journal), an order the venue created well before the intent is
 // refused, not adopted, and the intent stays UNKNOWN for a human.
 //
@@ -458,11 +459,11 @@ func (d *Desk) Place(ctx context.Context, account string, req exchange.OrderRequ
 		if e, err := d.j.Get(account, req.ClientID); err == nil {
 			return d.existing(ctx, v, e)
 		}
-		if err := ValidClientID(req.ClientID); err != nil {
+		if err := CheckClientID(v.Info(), req.ClientID); err != nil {
 			return exchange.Order{}, err
 		}
 	} else {
-		req.ClientID = exchange.NewClientID(now)
+		req.ClientID = NewClientID(v.Info(), now)
 	}
 	in := store.Intent{Account: account, ClientID: req.ClientID, Req: req, Created: now, Binding: BindingOf(v)}
 	if err := d.j.RecordIntent(in); err != nil {

@@ -201,8 +201,8 @@ func TestKeysAddOKXFromStdin(t *testing.T) {
 	h.mustRun("22582BD0CFF14C41EDBF1AB98506286D\nDemo Pass 1!\n", []string{pass},
 		"keys", "add", "--venue", "okx", "--label", "okx-demo", "--key-id", "985d5b66-57ce-40fb-b714-afc0b9787083", "--secret-stdin")
 	k, _ := h.open().Get("okx-demo")
-	if string(k.Secret.Bytes()) != "22582BD0CFF14C41EDBF1AB98506286D" || string(k.Passphrase.Bytes()) != "Demo Pass 1!" {
-		t.Fatalf("stored %q %q", k.Secret.Bytes(), k.Passphrase.Bytes())
+	if string(k.Secret.Bytes()) != "22582BD0CFF14C41EDBF1AB98506286D" || string(k.Field("passphrase").Bytes()) != "Demo Pass 1!" {
+		t.Fatalf("stored %q %q", k.Secret.Bytes(), k.Field("passphrase").Bytes())
 	}
 	// OKX without the passphrase line is refused before anything is written.
 	r := h.run("SECRETSECRET\n", []string{pass}, "keys", "add", "--venue", "okx", "--label", "okx-2", "--key-id", "id", "--secret-stdin")
@@ -281,14 +281,14 @@ func TestKeysAddEd25519(t *testing.T) {
 func TestKeysListRotateRm(t *testing.T) {
 	h := newHarness(t)
 	h.init()
-	h.mustRun("SECRET-ONE-0123456789\n", []string{pass}, "keys", "add", "--venue", "binance", "--label", "bn-test",
+	h.mustRun("SECRET-ONE-0123456789\n", []string{pass}, "keys", "add", "--venue", "binance", "--label", "binance-test",
 		"--key-id", "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A", "--secret-stdin")
 	h.mustRun("SECRET-TWO-0123456789\n", []string{pass}, "keys", "add", "--venue", "bybit", "--label", "by-test",
 		"--key-id", "XXYYZZ001122", "--secret-stdin")
 
 	h.now = h.now.Add(100 * 24 * time.Hour)
 	r := h.mustRun("", []string{pass}, "keys", "list")
-	for _, want := range []string{"LABEL", "bn-test", "binance", "hmac", "vmPU…Eh8A", "XXYY…1122", "2026-03-01", "never", "100d", "rotate: older than 90 days"} {
+	for _, want := range []string{"LABEL", "binance-test", "binance", "hmac", "vmPU…Eh8A", "XXYY…1122", "2026-03-01", "never", "100d", "rotate: older than 90 days"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("list lacks %q:\n%s", want, r.stdout)
 		}
@@ -296,13 +296,13 @@ func TestKeysListRotateRm(t *testing.T) {
 	if strings.Contains(r.stdout, "SECRET-") || strings.Contains(r.stdout, "vmPUZE6") {
 		t.Fatal("list shows secrets or full ids")
 	}
-	// The example config's account uses bn-test, which exists: no warning.
+	// The example config's account uses binance-test, which exists: no warning.
 	if strings.Contains(r.stdout, "not in the vault") {
 		t.Fatalf("false missing-key warning:\n%s", r.stdout)
 	}
 
-	h.mustRun("SECRET-NEW-0123456789\n", []string{pass}, "keys", "rotate", "bn-test", "--key-id", "NEWID-0123456789", "--secret-stdin")
-	k, _ := h.open().Get("bn-test")
+	h.mustRun("SECRET-NEW-0123456789\n", []string{pass}, "keys", "rotate", "binance-test", "--key-id", "NEWID-0123456789", "--secret-stdin")
+	k, _ := h.open().Get("binance-test")
 	if string(k.Secret.Bytes()) != "SECRET-NEW-0123456789" || k.KeyID != "NEWID-0123456789" || !k.Rotated.Equal(h.now) || k.Created.Equal(h.now) {
 		t.Fatalf("rotate: %+v", k)
 	}
@@ -312,15 +312,15 @@ func TestKeysListRotateRm(t *testing.T) {
 	}
 
 	// rm asks; a wrong answer removes nothing.
-	r = h.run("", []string{pass, "no"}, "keys", "rm", "bn-test")
+	r = h.run("", []string{pass, "no"}, "keys", "rm", "binance-test")
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "nothing removed") {
 		t.Fatalf("%d %s", r.code, r.stderr)
 	}
-	if _, ok := h.open().Get("bn-test"); !ok {
+	if _, ok := h.open().Get("binance-test"); !ok {
 		t.Fatal("removed without confirmation")
 	}
-	r = h.mustRun("", []string{pass, "bn-test"}, "keys", "rm", "bn-test")
-	if _, ok := h.open().Get("bn-test"); ok {
+	r = h.mustRun("", []string{pass, "binance-test"}, "keys", "rm", "binance-test")
+	if _, ok := h.open().Get("binance-test"); ok {
 		t.Fatal("not removed")
 	}
 	h.mustRun("", []string{pass}, "keys", "rm", "by-test", "--yes")
@@ -328,7 +328,7 @@ func TestKeysListRotateRm(t *testing.T) {
 		t.Fatal("rm --yes did not remove")
 	}
 	r = h.mustRun("", []string{pass}, "keys", "list")
-	if !strings.Contains(r.stdout, "holds no keys") || !strings.Contains(r.stdout, `uses key "bn-test", which is not in the vault`) {
+	if !strings.Contains(r.stdout, "holds no keys") || !strings.Contains(r.stdout, `uses key "binance-test", which is not in the vault`) {
 		t.Fatalf("empty list:\n%s", r.stdout)
 	}
 }

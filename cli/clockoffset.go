@@ -2,16 +2,15 @@ package cli
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/vigil-trade/vigil/config"
 	"github.com/vigil-trade/vigil/demo"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 // clockOffsets is the --clock-offset flag of `vigil demo` and `vigil demo
-// serve`: "12s" for every fake venue, "okx=+12s" for one, several joined
+// serve`: "12s" for every fake venue, "VENUE=+12s" for one, several joined
 // by commas or given as repeated flags. Positive: the venue's clock is
 // ahead of this machine's.
 type clockOffsets struct {
@@ -29,12 +28,12 @@ func (c *clockOffsets) Set(v string) error {
 			venue, dur = "", item
 		}
 		venue = strings.ToLower(strings.TrimSpace(venue))
-		if named && !slices.Contains(config.KnownVenues(), venue) {
-			return fmt.Errorf("%q: unknown venue %q (allowed: %s)", item, venue, strings.Join(config.KnownVenues(), ", "))
+		if _, known := venues.Lookup(venue); named && !known {
+			return fmt.Errorf("%q: unknown venue %q (allowed: %s)", item, venue, strings.Join(venues.Names(), ", "))
 		}
 		d, err := time.ParseDuration(strings.TrimSpace(dur))
 		if err != nil {
-			return fmt.Errorf("%q: want a duration such as 12s, -1.8s or okx=+35s", item)
+			return fmt.Errorf("%q: want a duration such as 12s, -1.8s or %s=+35s", item, venues.Names()[0])
 		}
 		c.opts = append(c.opts, demo.WithClockOffset(venue, d))
 		c.seen = append(c.seen, item)

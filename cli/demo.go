@@ -9,11 +9,11 @@ import (
 	"github.com/vigil-trade/vigil/demo"
 )
 
-const demoUsage = `usage: vigil demo [--seed N] [--no-faults] [--clock-offset [VENUE=]D]
+var demoUsage = venueHelp(`usage: vigil demo [--seed N] [--no-faults] [--clock-offset [VENUE=]D]
 
-Opens the cockpit against fake venues running inside this process (Binance,
-OKX and Bybit look-alikes over one simulated exchange): generated keys, no
-passphrase, no network. Prices walk, the fake clocks drift, some resting
+Opens the cockpit against fake venues running inside this process
+({TITLES} look-alikes over one simulated exchange): generated keys,
+no passphrase, no network. Prices walk, the fake clocks drift, some resting
 orders fill, and now and then a venue answers slowly, fails, or drops its
 stream, so you can see how the cockpit shows it. Everything is badged DEMO;
 the order journal lives in a temporary directory removed on exit.
@@ -23,14 +23,14 @@ Flags:
   --no-faults   no injected slow responses, errors or stream drops
   --clock-offset [VENUE=]D
                 push the fake venues' clocks D ahead of this machine
-                (negative: behind), e.g. 12s, -1.8s, okx=+35s; without
+                (negative: behind), e.g. 12s, -1.8s, {V2}=+35s; without
                 VENUE= for every venue; repeat or join with commas
 
 Examples:
   vigil demo
   vigil demo --seed 7 --no-faults
   vigil demo --clock-offset 35s
-`
+`)
 
 func init() {
 	Register(Command{Name: "demo", Summary: "the cockpit against simulated venues (no keys needed)", Usage: demoUsage, Run: runDemo})

@@ -21,9 +21,9 @@ import (
 	"github.com/vigil-trade/vigil/store"
 )
 
-const demoServeUsage = `usage: vigil demo serve [--dir DIR] [--seed N] [--accounts N] [--faults] [--quiet] [--clock-offset [VENUE=]D]
+var demoServeUsage = venueHelp(`usage: vigil demo serve [--dir DIR] [--seed N] [--accounts N] [--faults] [--quiet] [--clock-offset [VENUE=]D]
 
-Runs the demo's fake venues (Binance, OKX and Bybit look-alikes on
+Runs the demo's fake venues ({TITLES} look-alikes on
 loopback) until ctrl+c, and writes into DIR what a separate vigil needs to
 reach them: config.toml (one account per demo key, rest_url and ws_url
 pointing at the fakes), vault.age (the demo keys) and passphrase (the
@@ -45,16 +45,15 @@ Flags:
               ~/.local/state/vigil/demo, or a new temporary directory)
   --seed N    seed for prices and fills (default: from the clock)
   --accounts N
-              how many accounts, 4 to 100 (default 4: demo-binance,
-              demo-binance-ed, demo-okx, demo-bybit); more are further
-              keys on the same three fakes, dealt in turn: demo-binance-2,
-              demo-okx-2, demo-bybit-2, demo-binance-3, … The config lists
-              them all: how to see the cockpit carry many accounts.
+              how many accounts, {DEMO_N} to 100 (default {DEMO_N}: {DEMO_ACCOUNTS});
+              more are further keys on the same fakes, dealt in turn:
+              {DEMO_EXTRA}, … The config lists them all: how to
+              see the cockpit carry many accounts.
   --faults    inject the demo's slow answers, 5xx and stream drops
   --quiet     no resting orders of the demo's own on the accounts
   --clock-offset [VENUE=]D
               push the fakes' clocks D ahead of this machine (negative:
-              behind), e.g. 12s, -1.8s, okx=+35s; without VENUE= for every
+              behind), e.g. 12s, -1.8s, {V2}=+35s; without VENUE= for every
               venue; repeat or join with commas for several. vigil reads
               each venue's clock before it signs anything, so nothing it
               sends should be refused for its timestamp.
@@ -63,8 +62,8 @@ Examples:
   vigil demo serve
   vigil demo serve --dir /tmp/vd --seed 7
   vigil demo serve --accounts 20 --quiet
-  vigil demo serve --clock-offset 12s --clock-offset binance=-1.8s
-`
+  vigil demo serve --clock-offset 12s --clock-offset {V1}=-1.8s
+`)
 
 // demoWorkFactor is the demo vault's scrypt cost. The keys in it open only
 // fakes that die with the serve process, so a second of scrypt per `vigil
@@ -85,7 +84,7 @@ func runDemoServe(ctx context.Context, env *Env, args []string) int {
 	fs := env.Flags(cmd)
 	dir := fs.String("dir", "", "")
 	seedFlag := fs.String("seed", "", "")
-	nAccounts := fs.Int("accounts", demo.DefaultAccounts, "")
+	nAccounts := fs.Int("accounts", demo.DefaultAccounts(), "")
 	faults := fs.Bool("faults", false, "")
 	quiet := fs.Bool("quiet", false, "")
 	var offsets clockOffsets
@@ -105,8 +104,8 @@ func runDemoServe(ctx context.Context, env *Env, args []string) int {
 		}
 		seed = n
 	}
-	if *nAccounts < demo.DefaultAccounts || *nAccounts > demo.MaxAccounts {
-		return env.Fail(usagef(cmd, "--accounts %d: want %d to %d", *nAccounts, demo.DefaultAccounts, demo.MaxAccounts))
+	if def := demo.DefaultAccounts(); *nAccounts < def || *nAccounts > demo.MaxAccounts {
+		return env.Fail(usagef(cmd, "--accounts %d: want %d to %d", *nAccounts, def, demo.MaxAccounts))
 	}
 	d, err := demoServeDir(env, *dir)
 	if err != nil {
@@ -127,8 +126,7 @@ func runDemoServe(ctx context.Context, env *Env, args []string) int {
 	accounts := dm.Accounts()
 	defer func() {
 		for _, a := range accounts {
-			a.Secret.Wipe()
-			a.Passphrase.Wipe()
+			a.Wipe()
 		}
 	}()
 	files, moved, err := writeDemoFiles(env, d, accounts)
@@ -226,8 +224,11 @@ func writeDemoFiles(env *Env, dir string, accounts []demo.Account) (demoFiles, s
 	for _, a := range accounts {
 		k := crypto.Key{Label: a.Name, Venue: a.Venue, Scheme: string(a.Scheme), KeyID: a.KeyID,
 			Secret: crypto.NewSecret(a.Secret.Bytes()), Created: a.Created, Note: "vigil demo serve: opens only the fake venue"}
-		if !a.Passphrase.IsZero() {
-			k.Passphrase = crypto.NewSecret(a.Passphrase.Bytes())
+		for name, f := range a.Fields {
+			if k.Fields == nil {
+				k.Fields = map[string]crypto.Secret{}
+			}
+			k.Fields[name] = crypto.NewSecret(f.Bytes())
 		}
 		if err := v.Add(k); err != nil {
 			return f, "", err
@@ -289,7 +290,7 @@ func printDemoServe(env *Env, f demoFiles, moved string, accounts []demo.Account
 	}
 	self, note := selfCommand(env)
 	base := self + " --config " + shQuote(f.config) + " --passphrase-file " + shQuote(f.passphrase)
-	acct, sym := demo.BinanceHMAC, "BTCUSDT"
+	acct, sym := accounts[0].Name, accounts[0].Symbols[0]
 	fmt.Fprintln(w, "\nFrom another shell:")
 	if note != "" {
 		fmt.Fprintln(w, "  "+note)

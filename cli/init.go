@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vigil-trade/vigil/config"
 	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 func init() {
@@ -76,7 +78,8 @@ func runInit(ctx context.Context, env *Env, args []string) int {
 	} else {
 		return env.Fail(&exitError{code: ExitUnreadable, err: err})
 	}
-	fmt.Fprintf(env.Stdout, "\nNext:\n  vigil keys add --venue binance --label bn-test   # store an API key\n  edit %s to point accounts at key labels\n", path)
+	fmt.Fprintf(env.Stdout, "\nNext:\n  vigil keys add --venue %s --label %s-test   # store an API key (venues: %s)\n  edit %s to point accounts at key labels\n",
+		venues.Names()[0], venues.Names()[0], strings.Join(venues.Names(), ", "), path)
 	return ExitOK
 }
 

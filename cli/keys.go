@@ -14,20 +14,22 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/vigil-trade/vigil/config"
 	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 // rotateAfter is when keys list starts warning that a key is old.
 const rotateAfter = 90 * 24 * time.Hour
 
 func init() {
-	Register(Command{Name: "keys add", Summary: "store an API key in the vault", Usage: keysAddUsage, Run: runKeysAdd})
+	Register(Command{Name: "keys add", Summary: "store an API key in the vault", Usage: keysAddUsage(), Run: runKeysAdd})
 	Register(Command{Name: "keys list", Summary: "list the keys in the vault (ids masked, no secrets)", Usage: `usage: vigil keys list
 
 Lists every key in the vault: label, venue, scheme, masked key id, when it
@@ -77,40 +79,80 @@ Example:
 `, Run: runKeysSetID})
 }
 
-const keysAddUsage = `usage: vigil keys add --venue VENUE --label LABEL [--key-id ID] [--scheme hmac|ed25519]
+// keysAddUsage is written from the venue list, so each venue's schemes and
+// extra credentials are told where they apply.
+func keysAddUsage() string {
+	var b strings.Builder
+	b.WriteString(`usage: vigil keys add --venue VENUE --label LABEL [--key-id ID] [--scheme SCHEME]
                       [--secret-stdin | --private-key-file PEM | --generate] [--note TEXT]
 
 Stores an API key in the vault. Whatever is not given as a flag is asked
 on the terminal; secrets are never echoed and never taken from arguments.
 
-  --venue V            binance, okx or bybit
+  --venue V            ` + strings.Join(venues.Names(), ", ") + `
   --label L            unique name; config accounts refer to it with key = "L"
   --key-id ID          the API key the venue shows (not secret)
-  --scheme S           hmac (default) or ed25519 (binance)
-  --secret-stdin       read the secret from stdin: line 1 the secret, line 2 the
-                       API passphrase (okx); for ed25519 the PKCS#8 PEM
-  --private-key-file F an Ed25519 private key, PKCS#8 PEM
+  --scheme S           how the key signs (default: the venue's first):
+`)
+	for _, d := range venues.All() {
+		fmt.Fprintf(&b, "                         %-9s %s\n", d.Name, strings.Join(d.SchemeNames(), ", "))
+	}
+	b.WriteString(`  --secret-stdin       read the key from stdin: the secret on line 1 (a PEM key:
+                       the whole block), then one line per extra field:
+`)
+	for _, d := range venues.All() {
+		for _, f := range d.Fields {
+			fmt.Fprintf(&b, "                         %-9s %s\n", d.Name, f.Prompt)
+		}
+	}
+	b.WriteString(`  --private-key-file F a private key in PEM (Ed25519 PKCS#8, or the venue's EC key)
   --generate           make a new Ed25519 key pair and print the public key to
-                       register with the venue
+                       register with the venue (venues whose schemes include ed25519)
   --note TEXT          a note for yourself (permissions, IP whitelist, ...)
 
 Examples:
-  vigil keys add --venue binance --label bn-test
-  vigil keys add --venue okx --label okx-demo --key-id 985d5b66-57ce-40fb-b714-afc0b9787083
-  printf '%s\n%s\n' "$SECRET" "$PASSPHRASE" | vigil keys add --venue okx --label okx-demo --key-id ID --secret-stdin
-  vigil keys add --venue binance --label bn-ed --generate
-  vigil keys add --venue binance --label bn-ed --key-id ID --private-key-file ./test-prv-key.pem
-`
-
-// schemes lists what vigil can sign with for each venue, default first.
-var schemes = map[string][]string{
-	"binance": {"hmac", "ed25519"},
-	"okx":     {"hmac"},
-	"bybit":   {"hmac"},
+`)
+	for _, d := range venues.All() {
+		label := d.Name + "-test"
+		fmt.Fprintf(&b, "  vigil keys add --venue %s --label %s\n", d.Name, label)
+		if len(d.Fields) > 0 {
+			var lines, vars []string
+			lines = append(lines, "%s")
+			vars = append(vars, `"$SECRET"`)
+			for _, f := range d.Fields {
+				lines = append(lines, "%s")
+				vars = append(vars, `"$`+strings.ToUpper(f.Name)+`"`)
+			}
+			fmt.Fprintf(&b, "  printf '%s\\n' %s | vigil keys add --venue %s --label %s --key-id ID --secret-stdin\n",
+				strings.Join(lines, "\\n"), strings.Join(vars, " "), d.Name, label)
+		}
+		for _, sc := range d.Schemes {
+			if sc.Material == kit.Ed25519PEM {
+				fmt.Fprintf(&b, "  vigil keys add --venue %s --label %s-ed --generate\n", d.Name, d.Name)
+				fmt.Fprintf(&b, "  vigil keys add --venue %s --label %s-ed --key-id ID --private-key-file ./test-prv-key.pem\n", d.Name, d.Name)
+			}
+		}
+	}
+	return b.String()
 }
 
-// needsPassphrase: venues whose API keys come with a passphrase.
-func needsPassphrase(venue string) bool { return venue == "okx" }
+// venueFor looks up a venue by name for a keys command.
+func venueFor(cmd, name string) (*kit.Descriptor, error) {
+	d, ok := venues.Lookup(name)
+	if !ok {
+		return nil, usagef(cmd, "unknown venue %q (allowed: %s)", name, strings.Join(venues.Names(), ", "))
+	}
+	return d, nil
+}
+
+// schemeFor checks that venue d signs with scheme.
+func schemeFor(cmd string, d *kit.Descriptor, scheme string) (kit.Scheme, error) {
+	sc, ok := d.Scheme(exchange.Scheme(scheme))
+	if !ok {
+		return kit.Scheme{}, usagef(cmd, "%s keys cannot use scheme %q (allowed: %s)", d.Name, scheme, strings.Join(d.SchemeNames(), ", "))
+	}
+	return sc, nil
+}
 
 var labelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
@@ -140,82 +182,166 @@ func (m material) check(cmd string) error {
 	return nil
 }
 
-// defaultScheme: a PEM or a generated key can only be Ed25519.
-func (m material) defaultScheme(venue string) string {
+// defaultScheme: a generated key can only be Ed25519; a PEM file is the
+// venue's first PEM scheme.
+func (m material) defaultScheme(d *kit.Descriptor) string {
 	if m.generate || m.pemFile != "" {
-		return "ed25519"
+		for _, sc := range d.Schemes {
+			if sc.Material == kit.Ed25519PEM || (sc.Material == kit.ECPEM && !m.generate) {
+				return string(sc.Scheme)
+			}
+		}
 	}
-	return schemes[venue][0]
+	return string(d.DefaultScheme().Scheme)
 }
 
-// read gets the secret (and API passphrase) for a key of venue and scheme.
-// For Ed25519 it also returns the public key PEM.
-func (m material) read(ctx context.Context, env *Env, cmd, venue, scheme string) (secret, pass crypto.Secret, pub string, err error) {
-	switch scheme {
-	case "hmac":
-		if m.pemFile != "" || m.generate {
-			return secret, pass, "", usagef(cmd, "--private-key-file and --generate are for ed25519 keys")
-		}
-		var s, p []byte
-		if m.secretStdin {
-			s, p, err = readStdinLines(env.Stdin, needsPassphrase(venue))
-		} else {
-			s, p, err = promptSecret(ctx, env, venue)
-		}
-		if err != nil {
-			return secret, pass, "", err
-		}
-		secret, pass = crypto.NewSecret(s), crypto.NewSecret(p)
-		clear(s)
-		clear(p)
-		return secret, pass, "", nil
-	case "ed25519":
-		var der []byte
-		switch {
-		case m.generate:
-			_, priv, err := ed25519.GenerateKey(rand.Reader)
-			if err != nil {
-				return secret, pass, "", err
-			}
-			der, err = x509.MarshalPKCS8PrivateKey(priv)
-			clear(priv)
-			if err != nil {
-				return secret, pass, "", err
-			}
-		case m.pemFile != "":
-			b, err := os.ReadFile(m.pemFile)
-			if err != nil {
-				return secret, pass, "", &exitError{code: ExitUsage, err: err}
-			}
-			der, err = parseEd25519PEM(b, m.pemFile)
-			clear(b)
-			if err != nil {
-				return secret, pass, "", err
-			}
-		case m.secretStdin:
-			var buf bytes.Buffer
-			if _, err := io.Copy(&buf, io.LimitReader(env.Stdin, 1<<16)); err != nil {
-				return secret, pass, "", err
-			}
-			der, err = parseEd25519PEM(buf.Bytes(), "stdin")
-			clear(buf.Bytes())
-			if err != nil {
-				return secret, pass, "", err
-			}
-		default:
-			return secret, pass, "", usagef(cmd, "an ed25519 key needs --generate, --private-key-file PEM or --secret-stdin")
-		}
-		defer clear(der)
-		pub, err := publicPEM(der)
-		if err != nil {
-			return secret, pass, "", err
-		}
-		block := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-		secret = crypto.NewSecret(block)
-		clear(block)
-		return secret, pass, pub, nil
+// keyMaterial is what `keys add` and `keys rotate` read for one key.
+type keyMaterial struct {
+	secret crypto.Secret
+	fields map[string]crypto.Secret
+	pub    string // for a generated or given Ed25519 key: the public key PEM to register
+}
+
+func (k keyMaterial) wipe() {
+	k.secret.Wipe()
+	for _, f := range k.fields {
+		f.Wipe()
 	}
-	return secret, pass, "", usagef(cmd, "unknown scheme %q (allowed: hmac, ed25519)", scheme)
+}
+
+// read gets the signing material for a key of venue d and scheme sc, then
+// the venue's extra fields: from stdin (secret first, then one line per
+// field), a file, a fresh key pair, or the terminal.
+func (m material) read(ctx context.Context, env *Env, cmd string, d *kit.Descriptor, sc kit.Scheme) (keyMaterial, error) {
+	var (
+		km  keyMaterial
+		err error
+		in  *bufio.Reader
+	)
+	if m.secretStdin {
+		in = bufio.NewReader(io.LimitReader(env.Stdin, 1<<16))
+	}
+	switch sc.Material {
+	case kit.HMACSecret, kit.Secp256k1Hex:
+		if m.pemFile != "" || m.generate {
+			return km, usagef(cmd, "--private-key-file and --generate are for keys in PEM (%s %s signs with a secret)", d.Name, sc.Scheme)
+		}
+		var s []byte
+		if in != nil {
+			s, err = stdinLine(in, "secret")
+		} else {
+			s, err = promptLine(ctx, env, "API secret (not shown): ", "secret")
+		}
+		if err != nil {
+			return km, err
+		}
+		s = bytes.TrimSpace(s)
+		if sc.Material == kit.Secp256k1Hex {
+			if err := checkSecp256k1Hex(s); err != nil {
+				clear(s)
+				return km, &exitError{code: ExitUsage, err: err, advice: "the wallet's private key: 64 hex digits, with or without 0x"}
+			}
+		}
+		km.secret = crypto.NewSecret(s)
+		clear(s)
+	case kit.Ed25519PEM, kit.ECPEM:
+		km.secret, km.pub, err = m.readPEM(ctx, env, cmd, in, sc)
+		if err != nil {
+			return km, err
+		}
+	default:
+		return km, usagef(cmd, "unknown key material %q", sc.Material)
+	}
+	for _, f := range d.Fields {
+		var v []byte
+		if in != nil {
+			v, err = stdinLine(in, f.Prompt+" (the line after the secret)")
+		} else {
+			v, err = promptLine(ctx, env, f.Prompt+" (not shown): ", f.Prompt)
+		}
+		if err != nil {
+			km.wipe()
+			return keyMaterial{}, err
+		}
+		if km.fields == nil {
+			km.fields = map[string]crypto.Secret{}
+		}
+		km.fields[f.Name] = crypto.NewSecret(v)
+		clear(v)
+	}
+	return km, nil
+}
+
+// readPEM gets a private key in PEM: generated, from a file, from stdin, or
+// pasted on the terminal (up to its END line).
+func (m material) readPEM(ctx context.Context, env *Env, cmd string, in *bufio.Reader, sc kit.Scheme) (crypto.Secret, string, error) {
+	var zero crypto.Secret
+	var raw []byte
+	name := "stdin"
+	switch {
+	case m.generate:
+		if sc.Material != kit.Ed25519PEM {
+			return zero, "", usagef(cmd, "--generate makes Ed25519 keys; a %s key is issued by the venue", sc.Scheme)
+		}
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return zero, "", err
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(priv)
+		clear(priv)
+		if err != nil {
+			return zero, "", err
+		}
+		raw = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+		clear(der)
+		name = "generated key"
+	case m.pemFile != "":
+		b, err := os.ReadFile(m.pemFile)
+		if err != nil {
+			return zero, "", &exitError{code: ExitUsage, err: err}
+		}
+		raw, name = b, m.pemFile
+	case in != nil:
+		b, err := readPEMBlock(in)
+		if err != nil {
+			return zero, "", err
+		}
+		raw = b
+	default:
+		if sc.Material == kit.Ed25519PEM {
+			return zero, "", usagef(cmd, "an ed25519 key needs --generate, --private-key-file PEM or --secret-stdin")
+		}
+		b, err := promptPEM(ctx, env)
+		if err != nil {
+			return zero, "", err
+		}
+		raw, name = b, "the pasted key"
+	}
+	defer clear(raw)
+	if sc.Material == kit.ECPEM {
+		if err := checkPrivatePEM(raw, name); err != nil {
+			return zero, "", err
+		}
+		block, _ := pem.Decode(raw)
+		out := pem.EncodeToMemory(block)
+		clear(block.Bytes)
+		s := crypto.NewSecret(out)
+		clear(out)
+		return s, "", nil
+	}
+	der, err := parseEd25519PEM(raw, name)
+	if err != nil {
+		return zero, "", err
+	}
+	defer clear(der)
+	pub, err := publicPEM(der)
+	if err != nil {
+		return zero, "", err
+	}
+	block := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	s := crypto.NewSecret(block)
+	clear(block)
+	return s, pub, nil
 }
 
 // parseEd25519PEM returns the PKCS#8 DER of an Ed25519 private key PEM.
@@ -253,64 +379,119 @@ func publicPEM(der []byte) (string, error) {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki})), nil
 }
 
-// readStdinLines reads the secret from line 1 and, when wanted, the API
-// passphrase from line 2.
-func readStdinLines(r io.Reader, wantPass bool) (secret, pass []byte, err error) {
-	br := bufio.NewReader(r)
-	line := func(what string) ([]byte, error) {
-		b, err := br.ReadBytes('\n')
-		if err != nil && !(errors.Is(err, io.EOF) && len(b) > 0) {
-			clear(b)
-			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("stdin: no %s line", what)}
-		}
-		t := bytes.TrimRight(b, "\r\n")
-		if len(t) == 0 {
-			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("stdin: the %s line is empty", what)}
-		}
-		return t, nil
+// stdinLine reads one non-empty line of a secret from stdin.
+func stdinLine(in *bufio.Reader, what string) ([]byte, error) {
+	b, err := in.ReadBytes('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && len(b) > 0) {
+		clear(b)
+		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("stdin: no %s line", what)}
 	}
-	if secret, err = line("secret"); err != nil {
-		return nil, nil, err
+	t := bytes.TrimRight(b, "\r\n")
+	if len(t) == 0 {
+		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("stdin: the %s line is empty", what)}
 	}
-	secret = bytes.TrimSpace(secret)
-	if wantPass {
-		if pass, err = line("API passphrase (line 2)"); err != nil {
-			clear(secret)
-			return nil, nil, err
-		}
-	}
-	return secret, pass, nil
+	return t, nil
 }
 
-func promptSecret(ctx context.Context, env *Env, venue string) (secret, pass []byte, err error) {
+// readPEMBlock reads stdin up to the END line of the first PEM block, so
+// extra fields may follow it line by line.
+func readPEMBlock(in *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		line, err := in.ReadBytes('\n')
+		end := bytes.HasPrefix(bytes.TrimSpace(line), []byte("-----END "))
+		buf = append(buf, line...)
+		clear(line)
+		if end {
+			return buf, nil
+		}
+		if err != nil {
+			if len(bytes.TrimSpace(buf)) == 0 {
+				return nil, &exitError{code: ExitUsage, err: errors.New("stdin: no private key")}
+			}
+			// A single-line secret (a base64 key) has no END line.
+			return buf, nil
+		}
+	}
+}
+
+func promptLine(ctx context.Context, env *Env, prompt, what string) ([]byte, error) {
 	if env.TTY == nil {
-		return nil, nil, &exitError{code: ExitUsage, err: errors.New("no terminal to ask for the secret"),
+		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("no terminal to ask for the %s", what),
 			advice: "pipe it in with --secret-stdin"}
 	}
-	secret, err = env.TTY.ReadPassword(ctx, "API secret (not shown): ")
+	b, err := env.TTY.ReadPassword(ctx, prompt)
 	if err != nil {
-		return nil, nil, ttyErr(err)
+		return nil, ttyErr(err)
 	}
-	if t := bytes.TrimSpace(secret); len(t) != len(secret) {
-		s := bytes.Clone(t)
-		clear(secret)
-		secret = s
+	if len(bytes.TrimSpace(b)) == 0 {
+		clear(b)
+		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("empty %s", what)}
 	}
-	if len(secret) == 0 {
-		return nil, nil, &exitError{code: ExitUsage, err: errors.New("empty secret")}
+	return b, nil
+}
+
+// promptPEM reads a pasted multi-line private key without echo, a line at
+// a time, up to its END line.
+func promptPEM(ctx context.Context, env *Env) ([]byte, error) {
+	if env.TTY == nil {
+		return nil, &exitError{code: ExitUsage, err: errors.New("no terminal to paste the private key on"),
+			advice: "pipe it in with --secret-stdin, or give --private-key-file"}
 	}
-	if needsPassphrase(venue) {
-		pass, err = env.TTY.ReadPassword(ctx, "API passphrase, chosen when the key was created (not shown): ")
+	fmt.Fprintln(env.Stderr, "Paste the private key (-----BEGIN … to -----END …; not shown):")
+	var buf []byte
+	for range 64 {
+		line, err := env.TTY.ReadPassword(ctx, "")
 		if err != nil {
-			clear(secret)
-			return nil, nil, ttyErr(err)
+			clear(buf)
+			return nil, ttyErr(err)
 		}
-		if len(pass) == 0 {
-			clear(secret)
-			return nil, nil, &exitError{code: ExitUsage, err: fmt.Errorf("%s keys need their API passphrase", venue)}
+		buf = append(buf, line...)
+		buf = append(buf, '\n')
+		done := bytes.HasPrefix(bytes.TrimSpace(line), []byte("-----END "))
+		clear(line)
+		if done {
+			return buf, nil
 		}
 	}
-	return secret, pass, nil
+	clear(buf)
+	return nil, &exitError{code: ExitUsage, err: errors.New("no -----END line after 64 lines")}
+}
+
+// checkPrivatePEM accepts a PEM block holding an EC or Ed25519 private key
+// (PKCS#8 or SEC 1), as venues that issue keys hand them out.
+func checkPrivatePEM(raw []byte, name string) error {
+	block, _ := pem.Decode(raw)
+	if block == nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%s holds no PEM block", name),
+			advice: "expected -----BEGIN EC PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----, as the venue issued it"}
+	}
+	defer clear(block.Bytes)
+	if _, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
+		return nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%s is not an EC or PKCS#8 private key: %v", name, err)}
+	}
+	if priv, ok := k.(ed25519.PrivateKey); ok {
+		clear(priv)
+	}
+	return nil
+}
+
+// checkSecp256k1Hex accepts 32 bytes in hex, with or without 0x.
+func checkSecp256k1Hex(s []byte) error {
+	h := bytes.TrimPrefix(bytes.TrimPrefix(s, []byte("0x")), []byte("0X"))
+	if len(h) != 64 {
+		return fmt.Errorf("a wallet private key is 64 hex digits; got %d characters", len(h))
+	}
+	for _, c := range h {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(c)) {
+			return errors.New("a wallet private key is hex digits only")
+		}
+	}
+	return nil
 }
 
 // ask returns value or, when empty, asks on the terminal.
@@ -354,17 +535,19 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return env.Fail(err)
 	}
-	if venue, err = ask(ctx, env, venue, "Venue ("+strings.Join(config.KnownVenues(), ", ")+"): ", "--venue"); err != nil {
+	if venue, err = ask(ctx, env, venue, "Venue ("+strings.Join(venues.Names(), ", ")+"): ", "--venue"); err != nil {
 		return env.Fail(err)
 	}
-	if _, ok := schemes[venue]; !ok {
-		return env.Fail(usagef(cmd, "unknown venue %q (allowed: %s)", venue, strings.Join(config.KnownVenues(), ", ")))
+	d, err := venueFor(cmd, venue)
+	if err != nil {
+		return env.Fail(err)
 	}
 	if scheme == "" {
-		scheme = m.defaultScheme(venue)
+		scheme = m.defaultScheme(d)
 	}
-	if !slices.Contains(schemes[venue], scheme) {
-		return env.Fail(usagef(cmd, "%s keys cannot use scheme %q (allowed: %s)", venue, scheme, strings.Join(schemes[venue], ", ")))
+	sc, err := schemeFor(cmd, d, scheme)
+	if err != nil {
+		return env.Fail(err)
 	}
 	if label != "" {
 		if err := checkLabel(cmd, label); err != nil {
@@ -388,21 +571,21 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(usagef(cmd, "a key labelled %q is already in the vault", label))
 	}
 	if !m.generate {
-		if keyID, err = ask(ctx, env, keyID, "API key (the id the venue shows): ", "--key-id"); err != nil {
+		if keyID, err = ask(ctx, env, keyID, "API key id (the venue shows it: "+d.KeyID+"): ", "--key-id"); err != nil {
 			return env.Fail(err)
 		}
 		if keyID == "" {
 			return env.Fail(usagef(cmd, "the API key id is empty"))
 		}
 	}
-	secret, pass, pub, err := m.read(ctx, env, cmd, venue, scheme)
+	km, err := m.read(ctx, env, cmd, d, sc)
 	if err != nil {
 		return env.Fail(err)
 	}
 	k := crypto.Key{Label: label, Venue: venue, Scheme: scheme, KeyID: keyID,
-		Secret: secret, Passphrase: pass, Created: env.Now().UTC(), Note: note}
+		Secret: km.secret, Fields: km.fields, Created: env.Now().UTC(), Note: note}
 	if m.generate {
-		fmt.Fprintf(env.Stdout, "Generated an Ed25519 key pair. Register this public key with %s:\n\n%s\n", venue, pub)
+		fmt.Fprintf(env.Stdout, "Generated an Ed25519 key pair. Register this public key with %s:\n\n%s\n", d.Title, km.pub)
 		if k.KeyID == "" && env.TTY != nil {
 			id, err := env.TTY.ReadLine(ctx, "API key the venue assigned (Enter to set it later): ")
 			if err != nil {
@@ -474,7 +657,7 @@ func runKeysList(ctx context.Context, env *Env, args []string) int {
 	}
 	defer v.Wipe()
 	if len(v.Keys) == 0 {
-		fmt.Fprintf(env.Stdout, "The vault %s holds no keys.\nAdd one: vigil keys add --venue binance --label bn-test\n", cfg.Vault)
+		fmt.Fprintf(env.Stdout, "The vault %s holds no keys.\nAdd one: vigil keys add --venue %s --label %s-test\n", cfg.Vault, venues.Names()[0], venues.Names()[0])
 	} else {
 		now := env.Now()
 		tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
@@ -541,8 +724,13 @@ func runKeysRotate(ctx context.Context, env *Env, args []string) int {
 			scheme = "ed25519"
 		}
 	}
-	if !slices.Contains(schemes[old.Venue], scheme) {
-		return env.Fail(usagef(cmd, "%s keys cannot use scheme %q (allowed: %s)", old.Venue, scheme, strings.Join(schemes[old.Venue], ", ")))
+	d, err := venueFor(cmd, old.Venue)
+	if err != nil {
+		return env.Fail(err)
+	}
+	sc, err := schemeFor(cmd, d, scheme)
+	if err != nil {
+		return env.Fail(err)
 	}
 	if keyID == "" && !m.generate && env.TTY != nil {
 		s, err := env.TTY.ReadLine(ctx, fmt.Sprintf("New API key id (Enter keeps %s): ", displayID(old.KeyID)))
@@ -551,17 +739,17 @@ func runKeysRotate(ctx context.Context, env *Env, args []string) int {
 		}
 		keyID = strings.TrimSpace(s)
 	}
-	secret, pass, pub, err := m.read(ctx, env, cmd, old.Venue, scheme)
+	km, err := m.read(ctx, env, cmd, d, sc)
 	if err != nil {
 		return env.Fail(err)
 	}
 	k := old
-	k.Scheme, k.Secret, k.Passphrase, k.Rotated = scheme, secret, pass, env.Now().UTC()
+	k.Scheme, k.Secret, k.Fields, k.Rotated = scheme, km.secret, km.fields, env.Now().UTC()
 	if keyID != "" {
 		k.KeyID = keyID
 	}
 	if m.generate {
-		fmt.Fprintf(env.Stdout, "Generated a new Ed25519 key pair. Register this public key with %s:\n\n%s\n", old.Venue, pub)
+		fmt.Fprintf(env.Stdout, "Generated a new Ed25519 key pair. Register this public key with %s:\n\n%s\n", d.Title, km.pub)
 		if keyID == "" && env.TTY != nil {
 			id, err := env.TTY.ReadLine(ctx, "API key the venue assigned (Enter to set it later): ")
 			if err != nil {
@@ -577,7 +765,7 @@ func runKeysRotate(ctx context.Context, env *Env, args []string) int {
 			return usagef(cmd, "no key labelled %q in the vault any more: another vigil removed it", label)
 		}
 		nk := cur
-		nk.Scheme, nk.Secret, nk.Passphrase, nk.Rotated = k.Scheme, k.Secret, k.Passphrase, k.Rotated
+		nk.Scheme, nk.Secret, nk.Fields, nk.Rotated = k.Scheme, k.Secret, k.Fields, k.Rotated
 		if k.KeyID != old.KeyID {
 			nk.KeyID = k.KeyID
 		}

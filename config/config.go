@@ -21,9 +21,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/exchange"
-	"github.com/vigil-trade/vigil/exchange/binance"
-	"github.com/vigil-trade/vigil/exchange/bybit"
-	"github.com/vigil-trade/vigil/exchange/okx"
+	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 // Config is a loaded, validated configuration.
@@ -96,7 +95,7 @@ const DefaultRecvWindowMS = 5000
 const DefaultOrderGraceMS = 2000
 
 // KnownVenues lists the venues an account may name.
-func KnownVenues() []string { return []string{"binance", "okx", "bybit"} }
+func KnownVenues() []string { return venues.Names() }
 
 // Error is one problem in a config file, with where it is.
 type Error struct {
@@ -296,11 +295,17 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 		default:
 			seen[a.Name] = line("name")
 		}
-		if !slices.Contains(KnownVenues(), a.Venue) {
+		d, known := venues.Lookup(a.Venue)
+		if !known {
 			add(line("venue"), field("venue"), "%q is not a known venue (allowed: %s)", a.Venue, strings.Join(KnownVenues(), ", "))
 		}
-		if a.Network != exchange.Testnet && a.Network != exchange.Mainnet {
+		switch {
+		case a.Network != exchange.Testnet && a.Network != exchange.Mainnet:
 			add(line("network"), field("network"), "%q is not allowed (allowed: testnet, mainnet)", ra.Network)
+		case known:
+			if _, ok := d.Network(a.Network); !ok {
+				add(line("network"), field("network"), "%s has no %s (allowed: %s)", d.Title, a.Network, networkNames(d))
+			}
 		}
 		if a.Key == "" {
 			add(line("key"), field("key"), "is required: the label of a key in the vault (vigil keys list)")
@@ -360,19 +365,6 @@ func parseNotional(v any) (decimal.Decimal, string) {
 	}
 }
 
-// mainnetHosts name each venue's production hosts. The account's label is
-// what the cockpit shows and what arms the mainnet guards, so a host
-// that moves real money must not sit under network = "testnet"; any
-// venue's, since another venue's production is no testnet either.
-var mainnetHosts = [...]struct {
-	venue string
-	is    func(host string) bool
-}{
-	{"Binance", binance.MainnetHost},
-	{"OKX", okx.MainnetHost},
-	{"Bybit", bybit.MainnetHost},
-}
-
 // checkURL checks an override URL: its scheme (plain only on loopback,
 // where nothing crosses a network) and, under a testnet label, that its
 // host is no venue's production.
@@ -392,13 +384,23 @@ func checkURL(s string, network exchange.Network, plain, secure string) string {
 		return fmt.Sprintf("%q: plain %s:// is allowed only for loopback addresses (127.0.0.0/8, ::1, localhost): elsewhere it would carry the key id and signed requests in clear text; use %s://", s, plain, secure)
 	}
 	if network == exchange.Testnet {
-		for _, m := range mainnetHosts {
-			if m.is(host) {
-				return fmt.Sprintf("%s is %s mainnet but network = \"testnet\": real money behind a TESTNET label skips every mainnet guard; use the venue's testnet URL, or set network = \"mainnet\"", host, m.venue)
+		// Any venue's production, since another venue's is no testnet
+		// either.
+		for _, d := range venues.All() {
+			if d.MainnetHost(host) {
+				return fmt.Sprintf("%s is %s mainnet but network = \"testnet\": real money behind a TESTNET label skips every mainnet guard; use the venue's testnet URL, or set network = \"mainnet\"", host, d.Title)
 			}
 		}
 	}
 	return ""
+}
+
+func networkNames(d *kit.Descriptor) string {
+	names := make([]string, len(d.Networks))
+	for i, n := range d.Networks {
+		names[i] = string(n.Network)
+	}
+	return strings.Join(names, ", ")
 }
 
 // loopback reports whether host never leaves this machine. localhost is

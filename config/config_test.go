@@ -41,7 +41,7 @@ func TestExampleParses(t *testing.T) {
 		t.Fatalf("accounts: %+v", c.Accounts)
 	}
 	a := c.Accounts[0]
-	if a.Name != "bn-test" || a.Venue != "binance" || a.Network != exchange.Testnet || a.Key != "bn-test" ||
+	if a.Name != "binance-test" || a.Venue != "binance" || a.Network != exchange.Testnet || a.Key != "binance-test" ||
 		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 22 || c.TimeZone != TimeZoneUTC {
 		t.Fatalf("account: %+v", a)
 	}

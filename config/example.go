@@ -1,8 +1,39 @@
 package config
 
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/venues"
+)
+
 // Example is the commented configuration `vigil init` writes. The repo's
-// config.example.toml is the same text (a test keeps them identical).
-const Example = `# vigil configuration.
+// config.example.toml is the same text (a test keeps them identical). The
+// venues in it are the first two of the venue list, so it names no venue
+// this package has to know.
+var Example = example()
+
+func example() string {
+	all := venues.All()
+	first, second := all[0], all[1]
+	note := second.Title + " test network"
+	if n, ok := second.Network(exchange.Testnet); ok && n.Note != "" {
+		note, _, _ = strings.Cut(n.Note, ":")
+	}
+	col := func(s string) string { return fmt.Sprintf("%-28s", s) }
+	return strings.NewReplacer(
+		"{NAME}", col(`name = "`+first.Name+`-test"`),
+		"{VENUE}", col(`venue = "`+first.Name+`"`),
+		"{KEY}", col(`key = "`+first.Name+`-test"`),
+		"{VENUES}", strings.Join(venues.Names(), " | "),
+		"{V1}", first.Name,
+		"{V2}", second.Name,
+		"{V2NOTE}", note,
+	).Replace(exampleText)
+}
+
+const exampleText = `# vigil configuration.
 # Default location: $XDG_CONFIG_HOME/vigil/config.toml (~/.config/vigil/config.toml);
 # another file with: vigil --config PATH ...
 
@@ -24,10 +55,10 @@ const Example = `# vigil configuration.
 
 # One [[accounts]] table per exchange account.
 [[accounts]]
-name = "bn-test"            # unique; how commands and the cockpit name this account
-venue = "binance"           # binance | okx | bybit
+{NAME}# unique; how commands and the cockpit name this account
+{VENUE}# {VENUES}
 network = "testnet"         # testnet | mainnet
-key = "bn-test"             # label of the API key in the vault (vigil keys list)
+{KEY}# label of the API key in the vault (vigil keys list)
 rest_url = ""               # optional: override the venue's REST base URL (https; http only on loopback)
 ws_url = ""                 # optional: override the venue's WebSocket URL (wss; ws only on loopback)
 recv_window_ms = 5000       # how late a signed request may arrive (1..60000)
@@ -36,9 +67,9 @@ max_order_notional = "100"  # fat-finger guard in quote currency, a decimal stri
 allow_mainnet_orders = false # order entry on mainnet stays off until this is true
 
 # [[accounts]]
-# name = "okx-demo"
-# venue = "okx"
-# network = "testnet"        # OKX demo trading
-# key = "okx-demo"
+# name = "{V2}-test"
+# venue = "{V2}"
+# network = "testnet"        # {V2NOTE}
+# key = "{V2}-test"
 # max_order_notional = "50"
 `

@@ -17,17 +17,17 @@ func TestMainnetHostUnderTestnetLabel(t *testing.T) {
 	for _, tc := range []struct {
 		venue, key, url, names string
 	}{
-		{"binance", "rest_url", "https://api.binance.com", "api.binance.com is Binance mainnet"},
-		{"binance", "rest_url", "https://api1.binance.com/", "api1.binance.com is Binance mainnet"},
-		{"binance", "rest_url", "https://api4.binance.com", "Binance mainnet"},
-		{"binance", "rest_url", "https://api-gcp.binance.com", "Binance mainnet"},
-		{"binance", "rest_url", "https://API.Binance.COM", "Binance mainnet"},
-		{"binance", "rest_url", "https://api.binance.com.:443", "Binance mainnet"},
-		{"binance", "rest_url", "https://testnet.binance.vision@api.binance.com", "api.binance.com is Binance mainnet"},
-		{"binance", "rest_url", "https://data-api.binance.vision", "Binance mainnet"},
-		{"binance", "ws_url", "wss://ws-api.binance.com:443/ws-api/v3", "ws-api.binance.com is Binance mainnet"},
-		{"binance", "ws_url", "wss://ws-api.binance.com:9443/ws-api/v3", "Binance mainnet"},
-		{"binance", "ws_url", "wss://stream.binance.com:9443/ws", "Binance mainnet"},
+		{"binance", "rest_url", "https://api.binance.com", "api.binance.com is Binance Spot mainnet"},
+		{"binance", "rest_url", "https://api1.binance.com/", "api1.binance.com is Binance Spot mainnet"},
+		{"binance", "rest_url", "https://api4.binance.com", "Binance Spot mainnet"},
+		{"binance", "rest_url", "https://api-gcp.binance.com", "Binance Spot mainnet"},
+		{"binance", "rest_url", "https://API.Binance.COM", "Binance Spot mainnet"},
+		{"binance", "rest_url", "https://api.binance.com.:443", "Binance Spot mainnet"},
+		{"binance", "rest_url", "https://testnet.binance.vision@api.binance.com", "api.binance.com is Binance Spot mainnet"},
+		{"binance", "rest_url", "https://data-api.binance.vision", "Binance Spot mainnet"},
+		{"binance", "ws_url", "wss://ws-api.binance.com:443/ws-api/v3", "ws-api.binance.com is Binance Spot mainnet"},
+		{"binance", "ws_url", "wss://ws-api.binance.com:9443/ws-api/v3", "Binance Spot mainnet"},
+		{"binance", "ws_url", "wss://stream.binance.com:9443/ws", "Binance Spot mainnet"},
 		{"bybit", "rest_url", "https://api.bybit.com", "api.bybit.com is Bybit mainnet"},
 		{"bybit", "rest_url", "https://api.bytick.com", "Bybit mainnet"},
 		{"bybit", "rest_url", "https://api.bybit.nl", "Bybit mainnet"},
@@ -41,7 +41,7 @@ func TestMainnetHostUnderTestnetLabel(t *testing.T) {
 		{"okx", "ws_url", "wss://wsaws.okx.com:8443/ws/v5/private", "OKX mainnet"},
 		{"okx", "ws_url", "wss://wsus.okx.com:8443/ws/v5/private", "OKX mainnet"},
 		// Another venue's mainnet is no testnet either.
-		{"okx", "rest_url", "https://api.binance.com", "Binance mainnet"},
+		{"okx", "rest_url", "https://api.binance.com", "Binance Spot mainnet"},
 	} {
 		t.Run(tc.key+"="+tc.url, func(t *testing.T) {
 			src := account(tc.venue, "testnet", tc.key, tc.url)

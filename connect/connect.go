@@ -1,7 +1,6 @@
 // Package connect turns configuration into live venue clients: one
 // exchange.Venue per [[accounts]] entry, with its key taken from the
-// unlocked vault. It is the only place outside exchange/<venue> that knows
-// venue names.
+// unlocked vault, each built by its venue's descriptor (package venues).
 package connect
 
 import (
@@ -10,14 +9,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vigil-trade/vigil/config"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
-	"github.com/vigil-trade/vigil/exchange/binance"
-	"github.com/vigil-trade/vigil/exchange/bybit"
-	"github.com/vigil-trade/vigil/exchange/okx"
+	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 // Option configures Open.
@@ -136,16 +135,24 @@ func accountNames(cfg *config.Config) string {
 // RecommendedScheme is the key type vigil advises for venue, and why; ""
 // when the venue offers no better choice than what it has.
 func RecommendedScheme(venue string) (exchange.Scheme, string) {
-	switch venue {
-	case "binance":
-		return exchange.SchemeEd25519, "Binance recommends Ed25519 keys: the secret never leaves this machine (Binance holds only the public key) and signatures are faster"
+	d, ok := venues.Lookup(venue)
+	if !ok {
+		return "", ""
 	}
-	return "", ""
+	s, ok := d.Recommended()
+	if !ok {
+		return "", ""
+	}
+	return s.Scheme, s.Recommended
 }
 
 func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue, error) {
 	fail := func(fix, format string, args ...any) error {
 		return &Error{Account: a.Name, Line: a.Line, Err: fmt.Errorf(format, args...), Fix: fix}
+	}
+	d, ok := venues.Lookup(a.Venue)
+	if !ok {
+		return nil, fail("venue = one of "+strings.Join(venues.Names(), ", "), "venue %q is not supported", a.Venue)
 	}
 	k, ok := vault.Get(a.Key)
 	if !ok {
@@ -164,7 +171,28 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 	}
 	scheme := exchange.Scheme(k.Scheme)
 	if scheme == "" {
-		scheme = exchange.SchemeHMAC
+		scheme = d.DefaultScheme().Scheme
+	}
+	if _, ok := d.Scheme(scheme); !ok {
+		return nil, fail(fmt.Sprintf("`vigil keys rotate %s --scheme %s`", a.Key, d.DefaultScheme().Scheme),
+			"key %q is a %s key; %s signs with %s", a.Key, scheme, d.Title, strings.Join(d.SchemeNames(), " or "))
+	}
+	creds := kit.Credentials{KeyID: k.KeyID, Scheme: scheme, Secret: k.Secret, Fields: k.Fields}
+	if f, missing := d.MissingField(creds); missing {
+		return nil, fail(fmt.Sprintf("%s: `vigil keys rotate %s` asks for it (with --secret-stdin: the secret on line 1, then one line per field)", f.Why, a.Key),
+			"%s key %q has no %s", d.Title, a.Key, f.Prompt)
+	}
+	network, _ := d.Network(a.Network)
+	rest, ws := a.RESTURL, a.WSURL
+	if rest == "" {
+		rest = network.REST
+	}
+	if ws == "" {
+		ws = network.WS
+	}
+	recv := a.RecvWindow()
+	if recv <= 0 {
+		recv = time.Duration(config.DefaultRecvWindowMS) * time.Millisecond
 	}
 	info := exchange.AccountInfo{
 		Name:             a.Name,
@@ -174,90 +202,15 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 		KeyID:            crypto.MaskID(k.KeyID),
 		MaxOrderNotional: a.MaxOrderNotional,
 		AllowMainnet:     a.AllowMainnetOrders,
+		ClientID:         d.ClientID,
 		// The venue issued a new key at the last rotation, so the current
 		// key is as old as its material, not as the label.
 		KeyCreated: k.LastChanged(),
 	}
-	recv := a.RecvWindow()
-	if recv <= 0 {
-		recv = time.Duration(config.DefaultRecvWindowMS) * time.Millisecond
-	}
-
-	var (
-		v   exchange.Venue
-		err error
-	)
-	switch a.Venue {
-	case "binance":
-		bo := []binance.Option{
-			binance.WithAccount(info),
-			binance.WithAPIKey(k.KeyID),
-			binance.WithScheme(scheme),
-			binance.WithSecret(k.Secret),
-			binance.WithRecvWindow(recv),
-		}
-		if a.RESTURL != "" {
-			bo = append(bo, binance.WithBaseURL(a.RESTURL))
-		}
-		if a.WSURL != "" {
-			bo = append(bo, binance.WithWSURL(a.WSURL))
-		}
-		if o.hc != nil {
-			bo = append(bo, binance.WithHTTPClient(o.hc))
-		}
-		if o.now != nil {
-			bo = append(bo, binance.WithNow(o.now))
-		}
-		if o.log != nil {
-			bo = append(bo, binance.WithLogger(o.log))
-		}
-		v, err = binance.New(bo...)
-	case "okx":
-		if k.Passphrase.IsZero() {
-			return nil, fail(fmt.Sprintf("OKX signs every request with the passphrase chosen when the key was made: `vigil keys rotate %s --secret-stdin` with the secret on line 1 and the passphrase on line 2", a.Key),
-				"OKX key %q has no API passphrase", a.Key)
-		}
-		oo := []okx.Option{
-			okx.WithAccount(info),
-			okx.WithNetwork(a.Network),
-			okx.WithKey(k.KeyID, k.Secret, k.Passphrase),
-		}
-		if a.RESTURL != "" {
-			oo = append(oo, okx.WithBaseURL(a.RESTURL))
-		}
-		if a.WSURL != "" {
-			oo = append(oo, okx.WithWSURL(a.WSURL))
-		}
-		if o.hc != nil {
-			oo = append(oo, okx.WithHTTPClient(o.hc))
-		}
-		if o.now != nil {
-			oo = append(oo, okx.WithNow(o.now))
-		}
-		v, err = okx.New(oo...)
-	case "bybit":
-		yo := []bybit.Option{
-			bybit.WithAccount(info),
-			bybit.WithNetwork(a.Network),
-			bybit.WithKey(k.KeyID, k.Secret),
-			bybit.WithRecvWindow(recv),
-		}
-		if a.RESTURL != "" {
-			yo = append(yo, bybit.WithBaseURL(a.RESTURL))
-		}
-		if a.WSURL != "" {
-			yo = append(yo, bybit.WithWSURL(a.WSURL))
-		}
-		if o.hc != nil {
-			yo = append(yo, bybit.WithHTTPClient(o.hc))
-		}
-		if o.now != nil {
-			yo = append(yo, bybit.WithNow(o.now))
-		}
-		v, err = bybit.New(yo...)
-	default:
-		return nil, fail("venue = one of binance, okx, bybit", "venue %q is not supported", a.Venue)
-	}
+	v, err := d.Open(kit.Params{
+		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv,
+		HTTPClient: o.hc, Now: o.now, Logger: o.log,
+	})
 	if err != nil {
 		return nil, fail(fmt.Sprintf("check the key with `vigil keys list`; replace it with `vigil keys rotate %s`", a.Key), "%v", err)
 	}

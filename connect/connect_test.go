@@ -67,7 +67,7 @@ func vault(t *testing.T, edPriv []byte) *crypto.Vault {
 		{Label: "bn-ed", Venue: "binance", Scheme: "ed25519", KeyID: edKeyID, Secret: crypto.NewSecret(edPriv),
 			Created: created, Rotated: created.Add(48 * time.Hour)},
 		{Label: "okx-demo", Venue: "okx", Scheme: "hmac", KeyID: "0a1b2c3d-4e5f-6789-abcd-ef0123456789", Secret: s("OKXSECRET0123456789"),
-			Passphrase: s("Passphrase1!"), Created: created},
+			Fields: map[string]crypto.Secret{"passphrase": s("Passphrase1!")}, Created: created},
 		{Label: "okx-nopass", Venue: "okx", Scheme: "hmac", KeyID: "0a1b2c3d-4e5f-6789-abcd-ef0123456780", Secret: s("OKXSECRET0123456789"), Created: created},
 		{Label: "by-test", Venue: "bybit", Scheme: "hmac", KeyID: "XXXXXXXXXXXXXXXXXX", Secret: s("YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY"), Created: created},
 	}

@@ -41,10 +41,12 @@ type Key struct {
 	Venue  string // "binance", "okx", ...
 	Scheme string // "hmac", "ed25519"
 	KeyID  string // the venue's API key id (not secret, but masked on screen)
-	// Secret is the HMAC secret, or the private key as PKCS#8 PEM.
+	// Secret is what the key's scheme signs with: an HMAC secret, or a
+	// private key (PEM, or hex for a wallet key).
 	Secret Secret
-	// Passphrase is the API passphrase some venues (OKX) require.
-	Passphrase Secret
+	// Fields are the other credentials a venue names (an API passphrase,
+	// say), by the field names of the venue's descriptor.
+	Fields map[string]Secret
 	Created    time.Time
 	Rotated    time.Time // zero until first rotation
 	Note       string
@@ -58,10 +60,15 @@ func (k Key) LastChanged() time.Time {
 	return k.Created
 }
 
+// Field returns the named credential field; a zero Secret when unset.
+func (k Key) Field(name string) Secret { return k.Fields[name] }
+
 // Wipe clears the key's secrets.
 func (k Key) Wipe() {
 	k.Secret.Wipe()
-	k.Passphrase.Wipe()
+	for _, f := range k.Fields {
+		f.Wipe()
+	}
 }
 
 // Vault is the decrypted content of the age file: every key, in memory only.
@@ -127,8 +134,10 @@ func (v *Vault) Replace(k Key) error {
 	if old.Secret.p != k.Secret.p {
 		old.Secret.Wipe()
 	}
-	if old.Passphrase.p != k.Passphrase.p {
-		old.Passphrase.Wipe()
+	for name, f := range old.Fields {
+		if f.p != k.Fields[name].p {
+			f.Wipe()
+		}
 	}
 	v.Keys[i] = k
 	return nil
@@ -333,7 +342,10 @@ type keyFile struct {
 	Scheme     string    `json:"scheme"`
 	KeyID      string    `json:"key_id"`
 	Secret     []byte    `json:"secret"`
-	Passphrase []byte    `json:"passphrase,omitempty"`
+	// Passphrase is how version 1 files before named fields kept the one
+	// extra credential; read as the field "passphrase".
+	Passphrase []byte            `json:"passphrase,omitempty"`
+	Fields     map[string][]byte `json:"fields,omitempty"`
 	Created    time.Time `json:"created"`
 	Rotated    time.Time `json:"rotated"`
 	Note       string    `json:"note,omitempty"`
@@ -360,9 +372,17 @@ func (v *Vault) marshal() *wipeBuffer {
 		b.jsonString(k.KeyID)
 		b.str(`,"secret":`)
 		b.base64(k.Secret.Bytes())
-		if !k.Passphrase.IsZero() {
-			b.str(`,"passphrase":`)
-			b.base64(k.Passphrase.Bytes())
+		if names := fieldNames(k.Fields); len(names) > 0 {
+			b.str(`,"fields":{`)
+			for j, name := range names {
+				if j > 0 {
+					b.str(",")
+				}
+				b.jsonString(name)
+				b.str(":")
+				b.base64(k.Fields[name].Bytes())
+			}
+			b.str("}")
 		}
 		b.str(`,"created":`)
 		b.jsonString(k.Created.UTC().Format(time.RFC3339Nano))
@@ -387,6 +407,9 @@ func unmarshalVault(data []byte) (*Vault, error) {
 		for _, k := range f.Keys {
 			clear(k.Secret)
 			clear(k.Passphrase)
+			for _, f := range k.Fields {
+				clear(f)
+			}
 		}
 	}()
 	if err != nil {
@@ -401,8 +424,13 @@ func unmarshalVault(data []byte) (*Vault, error) {
 			Label: kf.Label, Venue: kf.Venue, Scheme: kf.Scheme, KeyID: kf.KeyID,
 			Secret: NewSecret(kf.Secret), Created: kf.Created, Rotated: kf.Rotated, Note: kf.Note,
 		}
-		if len(kf.Passphrase) > 0 {
-			k.Passphrase = NewSecret(kf.Passphrase)
+		for name, f := range kf.Fields {
+			if len(f) > 0 {
+				k.setField(name, NewSecret(f))
+			}
+		}
+		if len(kf.Passphrase) > 0 && k.Field("passphrase").IsZero() {
+			k.setField("passphrase", NewSecret(kf.Passphrase))
 		}
 		if err := v.Add(k); err != nil {
 			v.Wipe()
@@ -410,6 +438,26 @@ func unmarshalVault(data []byte) (*Vault, error) {
 		}
 	}
 	return v, nil
+}
+
+func (k *Key) setField(name string, s Secret) {
+	if k.Fields == nil {
+		k.Fields = map[string]Secret{}
+	}
+	k.Fields[name] = s
+}
+
+// fieldNames lists the set fields in name order, so a saved vault does not
+// change with map order.
+func fieldNames(fields map[string]Secret) []string {
+	var names []string
+	for name, f := range fields {
+		if !f.IsZero() {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // wipeBuffer is a byte buffer that clears the old array whenever it grows,

@@ -22,7 +22,7 @@ func testVault(t *testing.T) *Vault {
 	must(t, v.Add(Key{Label: "bn-test", Venue: "binance", Scheme: "hmac", KeyID: "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
 		Secret: NewSecret([]byte("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j")), Created: created, Note: "testnet"}))
 	must(t, v.Add(Key{Label: "okx-demo", Venue: "okx", Scheme: "hmac", KeyID: "985d5b66-57ce-40fb-b714-afc0b9787083",
-		Secret: NewSecret([]byte("22582BD0CFF14C41EDBF1AB98506286D")), Passphrase: NewSecret([]byte("Demo-Pass-123!")),
+		Secret: NewSecret([]byte("22582BD0CFF14C41EDBF1AB98506286D")), Fields: map[string]Secret{"passphrase": NewSecret([]byte("Demo-Pass-123!"))},
 		Created: created, Rotated: created.Add(48 * time.Hour)}))
 	return v
 }
@@ -54,7 +54,7 @@ func TestVaultRoundTrip(t *testing.T) {
 	raw, err := os.ReadFile(path)
 	must(t, err)
 	for _, k := range v.Keys {
-		for _, s := range [][]byte{k.Secret.Bytes(), k.Passphrase.Bytes(), []byte(k.KeyID)} {
+		for _, s := range [][]byte{k.Secret.Bytes(), k.Field("passphrase").Bytes(), []byte(k.KeyID)} {
 			if len(s) > 0 && bytes.Contains(raw, s) {
 				t.Fatalf("vault file contains plaintext %q", s)
 			}
@@ -74,7 +74,7 @@ func TestVaultRoundTrip(t *testing.T) {
 		if g.Label != want.Label || g.Venue != want.Venue || g.Scheme != want.Scheme || g.KeyID != want.KeyID || g.Note != want.Note {
 			t.Errorf("key %d: got %+v want %+v", i, g, want)
 		}
-		if !bytes.Equal(g.Secret.Bytes(), want.Secret.Bytes()) || !bytes.Equal(g.Passphrase.Bytes(), want.Passphrase.Bytes()) {
+		if !bytes.Equal(g.Secret.Bytes(), want.Secret.Bytes()) || !bytes.Equal(g.Field("passphrase").Bytes(), want.Field("passphrase").Bytes()) {
 			t.Errorf("key %d: secrets differ after round trip", i)
 		}
 		if !g.Created.Equal(want.Created) || !g.Rotated.Equal(want.Rotated) {
@@ -128,7 +128,7 @@ func TestVaultEditing(t *testing.T) {
 	}
 	k, _ := v.Get("okx-demo")
 	v.Wipe()
-	if !k.Secret.IsZero() || !k.Passphrase.IsZero() || len(v.Keys) != 0 {
+	if !k.Secret.IsZero() || !k.Field("passphrase").IsZero() || len(v.Keys) != 0 {
 		t.Fatal("Wipe left secrets behind")
 	}
 }

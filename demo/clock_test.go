@@ -23,8 +23,8 @@ func TestClockOffsetNothingRefused(t *testing.T) {
 			}
 			defer d.Close()
 			for _, k := range d.kits {
-				if got := k.sim.Offset(); (got - k.skew - off).Abs() > time.Millisecond {
-					t.Errorf("%s: fake clock offset %v, want %v", k.venue, got, k.skew+off)
+				if got := k.Sim.Offset(); (got - k.Skew - off).Abs() > time.Millisecond {
+					t.Errorf("%s: fake clock offset %v, want %v", k.venue, got, k.Skew+off)
 				}
 				for _, v := range k.venues {
 					st, err := v.(exchange.Streamer).Stream(ctx)
@@ -34,7 +34,7 @@ func TestClockOffsetNothingRefused(t *testing.T) {
 					}
 					_ = st.Close()
 				}
-				if n := k.refusals(); n != 0 {
+				if n := k.Refusals(); n != 0 {
 					t.Errorf("%s refused %d requests for their timestamp", k.venue, n)
 				}
 			}

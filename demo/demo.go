@@ -14,12 +14,16 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 // Option configures Start.
@@ -85,19 +89,25 @@ func (o *options) clockOffset(venue string) time.Duration {
 }
 
 // DefaultAccounts is how many accounts the demo opens unless told
-// otherwise: two keys on the Binance fake (HMAC and Ed25519), one on OKX's,
-// one on Bybit's.
-const DefaultAccounts = 4
+// otherwise: the default demo keys of every venue (two on a venue that
+// signs two ways, so both show).
+func DefaultAccounts() int {
+	n := 0
+	for _, d := range venues.All() {
+		n += len(d.Demo)
+	}
+	return n
+}
 
 // MaxAccounts bounds WithAccounts: each account is a key, a client, a
 // private stream and a few resting orders.
 const MaxAccounts = 100
 
 // WithAccounts opens n accounts instead of DefaultAccounts, for seeing how
-// the cockpit carries many: the default four, then one more HMAC key at a
-// time on the Binance, OKX and Bybit fakes in turn (demo-binance-2,
-// demo-okx-2, demo-bybit-2, demo-binance-3, …), each its own funded
-// account. n below DefaultAccounts or above MaxAccounts makes Start fail.
+// the cockpit carries many: the defaults, then one more key at a time on
+// each venue's fake in turn (demo-<venue>-2 for every venue, then -3, …),
+// each its own funded account. n below DefaultAccounts or above
+// MaxAccounts makes Start fail.
 func WithAccounts(n int) Option { return func(o *options) { o.accounts = n } }
 
 // WithoutOrders skips the resting orders placed at startup and the
@@ -114,55 +124,47 @@ var Funding = map[string]decimal.Decimal{
 // Demo is a running set of fake venues and the clients talking to them.
 type Demo struct {
 	venues    []exchange.Venue
-	kits      []*kit
+	kits      []*fakeVenue
 	tr        *http.Transport
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 }
 
-// kit is one fake venue: its servers, simulated exchange, the accounts
-// opened on it and the venue's spelling of the demo's two markets.
-type kit struct {
-	sim      *sim.Exchange
-	venues   []exchange.Venue
-	btc, eth string
-	// dropStream cuts the venue's private streams, when it has any.
-	dropStream func()
-	close      func()
-	// accounts is how another process reaches the kit's accounts
-	// (Demo.Accounts, `vigil demo serve`).
-	accounts []Account
+// fakeVenue is one venue's fake with the accounts opened on it.
+type fakeVenue struct {
+	*kit.Fake
 	venue    string
-	skew     time.Duration // the fake's own clock offset, before WithClockOffset
-	// refusals counts the REST requests the fake refused for their
-	// timestamp.
-	refusals func() int
+	venues   []exchange.Venue
+	btc, eth string // the venue's spelling of the demo's two markets
+	// accounts is how another process reaches them (Demo.Accounts,
+	// `vigil demo serve`).
+	accounts []Account
 }
 
 // Start launches the fake venues, registers demo keys, funds the accounts,
 // builds the clients and starts the life goroutines, which end with ctx or
 // Close. Close must be called either way.
 func Start(ctx context.Context, opts ...Option) (*Demo, error) {
-	o := options{seed: 1, stepEvery: 750 * time.Millisecond, quote: 20 * time.Second, orders: true, accounts: DefaultAccounts}
+	o := options{seed: 1, stepEvery: 750 * time.Millisecond, quote: 20 * time.Second, orders: true, accounts: DefaultAccounts()}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.accounts < DefaultAccounts || o.accounts > MaxAccounts {
-		return nil, fmt.Errorf("demo: %d accounts: want %d to %d", o.accounts, DefaultAccounts, MaxAccounts)
+	if def := DefaultAccounts(); o.accounts < def || o.accounts > MaxAccounts {
+		return nil, fmt.Errorf("demo: %d accounts: want %d to %d", o.accounts, def, MaxAccounts)
 	}
 	life, cancel := context.WithCancel(ctx)
 	d := &Demo{tr: newTransport(), cancel: cancel}
 	hc := &http.Client{Transport: d.tr}
-	ss := starters()
-	for i, start := range ss {
-		k, err := start(venueSeed(o.seed, i), hc, extraAccounts(o.accounts-DefaultAccounts, i, len(ss)))
+	all := venues.All()
+	for i, desc := range all {
+		k, err := startVenue(desc, venueSeed(o.seed, i), hc, extraAccounts(o.accounts-DefaultAccounts(), i, len(all)))
 		if err != nil {
 			d.Close()
-			return nil, err
+			return nil, fmt.Errorf("demo: %s: %w", desc.Title, err)
 		}
 		if extra := o.clockOffset(k.venue); extra != 0 {
-			k.sim.SetSkew(k.skew + extra)
+			k.Sim.SetSkew(k.Skew + extra)
 		}
 		d.kits = append(d.kits, k)
 		d.venues = append(d.venues, k.venues...)
@@ -181,7 +183,7 @@ func Start(ctx context.Context, opts ...Option) (*Demo, error) {
 		}
 	}
 	for i, k := range d.kits {
-		d.wg.Go(func() { k.sim.Run(life, o.stepEvery) })
+		d.wg.Go(func() { k.Sim.Run(life, o.stepEvery) })
 		if o.orders {
 			qr := rand.New(rand.NewPCG(o.seed, 0xde770100+uint64(i)))
 			d.wg.Go(func() { requote(life, k, o.quote, qr) })
@@ -210,7 +212,7 @@ func (d *Demo) Close() {
 			}
 		}
 		for _, k := range d.kits {
-			k.close()
+			k.Close()
 		}
 		d.tr.CloseIdleConnections()
 	})
@@ -228,31 +230,7 @@ func newTransport() *http.Transport {
 	}
 }
 
-func countRequests[R any](reqs []R, match func(R) bool) int {
-	n := 0
-	for _, r := range reqs {
-		if match(r) {
-			n++
-		}
-	}
-	return n
-}
-
 func venueSeed(seed uint64, i int) uint64 { return seed*1_000_003 + uint64(i) }
-
-// demoSymbols keeps only the two markets the demo trades, whatever else
-// a fake lists by default.
-func demoSymbols(specs []sim.SymbolSpec, names ...string) []sim.SymbolSpec {
-	var out []sim.SymbolSpec
-	for _, n := range names {
-		for _, s := range specs {
-			if s.Rules.Symbol == n {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
 
 func fund(x *sim.Exchange, account string) error {
 	for asset, amt := range Funding {
@@ -266,7 +244,7 @@ func fund(x *sim.Exchange, account string) error {
 // seedOrders rests three orders for v: a buy and a sell close to the price,
 // which fill within a minute or so of walking, and a buy far below that
 // stays on the book.
-func seedOrders(ctx context.Context, v exchange.Venue, k *kit, rnd *rand.Rand) error {
+func seedOrders(ctx context.Context, v exchange.Venue, k *fakeVenue, rnd *rand.Rand) error {
 	legs := []struct {
 		symbol string
 		side   exchange.Side
@@ -305,14 +283,14 @@ func quote(ctx context.Context, v exchange.Venue, symbol string, side exchange.S
 	qty = qty.Div(r.StepSize).Floor().Mul(r.StepSize)
 	_, err = v.Place(ctx, exchange.OrderRequest{
 		Symbol: symbol, Side: side, Type: exchange.LimitOrder, TIF: exchange.GTC,
-		Qty: qty, Price: price, ClientID: exchange.NewClientID(time.Now()),
+		Qty: qty, Price: price, ClientID: v.Info().ClientID.New(time.Now()),
 	})
 	return err
 }
 
 // requote keeps a couple of orders near the price on each account, so the
 // blotter keeps moving after the startup orders have filled.
-func requote(ctx context.Context, k *kit, every time.Duration, rnd *rand.Rand) {
+func requote(ctx context.Context, k *fakeVenue, every time.Duration, rnd *rand.Rand) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -344,15 +322,15 @@ func requote(ctx context.Context, k *kit, every time.Duration, rnd *rand.Rand) {
 
 // scheduleFaults makes read requests now and then slow or failing, the
 // way a busy venue does. Orders are spared so the blotter stays readable.
-func scheduleFaults(k *kit) {
-	f := k.sim.Faults()
+func scheduleFaults(k *fakeVenue) {
+	f := k.Sim.Faults()
 	f.Add(sim.Fault{Kind: sim.FaultSlow, Op: "GET *", Prob: 0.03, Delay: 1500 * time.Millisecond})
 	f.Add(sim.Fault{Kind: sim.Fault5xx, Op: "GET *", Prob: 0.015, Status: http.StatusServiceUnavailable})
 }
 
 // dropStreams cuts the venue's private streams every two to five minutes.
-func dropStreams(ctx context.Context, k *kit, rnd *rand.Rand) {
-	if k.dropStream == nil {
+func dropStreams(ctx context.Context, k *fakeVenue, rnd *rand.Rand) {
+	if k.DropStreams == nil {
 		return
 	}
 	for {
@@ -363,14 +341,66 @@ func dropStreams(ctx context.Context, k *kit, rnd *rand.Rand) {
 			t.Stop()
 			return
 		case <-t.C:
-			k.dropStream()
+			k.DropStreams()
 		}
 	}
 }
 
-// A starter runs one fake venue with its default accounts and extra more
-// HMAC accounts named by extraName.
-type starter func(seed uint64, hc *http.Client, extra int) (*kit, error)
+// startVenue runs venue d's fake and opens its demo accounts on it, each
+// a key the fake accepts and a client built by the venue's own Open, as
+// connect builds one from a config: the demo exercises the same path.
+func startVenue(d *kit.Descriptor, seed uint64, hc *http.Client, extra int) (*fakeVenue, error) {
+	f, err := d.Fake(kit.FakeConfig{Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	k := &fakeVenue{Fake: f, venue: d.Name, btc: f.Markets[0], eth: f.Markets[1]}
+	keys := slices.Clone(d.Demo)
+	for j := range extra {
+		keys = append(keys, kit.DemoKey{Suffix: fmt.Sprintf("-%d", j+2), Scheme: d.Demo[0].Scheme, Age: d.Demo[0].Age})
+	}
+	for _, dk := range keys {
+		name := "demo-" + d.Name + dk.Suffix
+		created := time.Now().Add(-dk.Age).UTC()
+		creds, err := f.AddKey(name, dk.Scheme, created)
+		if err == nil {
+			err = fund(f.Sim, name)
+		}
+		if err != nil {
+			k.shut()
+			return nil, err
+		}
+		now := time.Now
+		if lag := dk.LocalClock; lag != 0 {
+			now = func() time.Time { return time.Now().Add(lag) }
+		}
+		v, err := d.Open(kit.Params{
+			Info: exchange.AccountInfo{
+				Name: name, Venue: d.Name, Network: exchange.Testnet, Scheme: dk.Scheme,
+				KeyID: crypto.MaskID(creds.KeyID), KeyCreated: created, Demo: true, ClientID: d.ClientID,
+			},
+			Creds: creds, REST: f.REST, WS: f.WS, HTTPClient: hc, Now: now,
+		})
+		if err != nil {
+			k.shut()
+			return nil, err
+		}
+		k.venues = append(k.venues, v)
+		k.accounts = append(k.accounts, Account{Name: name, Venue: d.Name, BaseURL: f.REST, WSURL: f.WS,
+			KeyID: creds.KeyID, Scheme: dk.Scheme, Secret: creds.Secret, Fields: creds.Fields, Created: created})
+	}
+	return k, nil
+}
+
+// shut closes what a half-started venue opened.
+func (k *fakeVenue) shut() {
+	for _, v := range k.venues {
+		if c, ok := v.(exchange.Closer); ok {
+			_ = c.Close()
+		}
+	}
+	k.Close()
+}
 
 // extraAccounts is venue i's share of extra accounts dealt round-robin
 // over n venues, the first venue first.
@@ -379,11 +409,4 @@ func extraAccounts(extra, i, n int) int {
 		return 0
 	}
 	return (extra-i-1)/n + 1
-}
-
-// extraName names a venue's j-th extra account (from 0): demo-okx-2, …
-func extraName(base string, j int) string { return fmt.Sprintf("%s-%d", base, j+2) }
-
-func starters() []starter {
-	return []starter{startBinance, startOKX, startBybit}
 }

@@ -92,7 +92,7 @@ func TestStartEveryVenueAnswers(t *testing.T) {
 	for _, v := range vs {
 		names[v.Info().Name] = true
 	}
-	for _, n := range []string{demo.BinanceHMAC, demo.BinanceEd25519, demo.OKXAccount, demo.BybitAccount} {
+	for _, n := range []string{"demo-binance", "demo-binance-ed", "demo-okx", "demo-bybit"} {
 		if !names[n] {
 			t.Errorf("no demo account %s in %v", n, names)
 		}
@@ -122,11 +122,11 @@ func TestClocksDiffer(t *testing.T) {
 		}
 		off[v.Info().Name] = v.Clock().Offset
 	}
-	gap := off[demo.BinanceEd25519] - off[demo.BinanceHMAC]
+	gap := off["demo-binance-ed"] - off["demo-binance"]
 	if gap < 200*time.Millisecond || gap > 300*time.Millisecond {
 		t.Fatalf("offsets %v: gap %v, want about 250ms", off, gap)
 	}
-	if h := off[demo.BinanceHMAC]; h < 20*time.Millisecond || h > 60*time.Millisecond {
+	if h := off["demo-binance"]; h < 20*time.Millisecond || h > 60*time.Millisecond {
 		t.Fatalf("binance skew %v, want about +40ms", h)
 	}
 }

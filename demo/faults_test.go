@@ -8,14 +8,15 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
 // The schedule hits reads now and then and never orders.
 func TestScheduleFaults(t *testing.T) {
-	k := &kit{sim: sim.New(sim.WithSeed(5))}
+	k := &fakeVenue{Fake: &kit.Fake{Sim: sim.New(sim.WithSeed(5))}}
 	scheduleFaults(k)
-	f := k.sim.Faults()
+	f := k.Sim.Faults()
 	for range 2000 {
 		if _, ok := f.Take("POST /api/v3/order"); ok {
 			t.Fatal("an order drew a fault")
@@ -33,7 +34,7 @@ func TestScheduleFaults(t *testing.T) {
 func TestDropStreams(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var drops atomic.Int32
-		k := &kit{dropStream: func() { drops.Add(1) }}
+		k := &fakeVenue{Fake: &kit.Fake{DropStreams: func() { drops.Add(1) }}}
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() {

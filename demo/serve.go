@@ -17,18 +17,26 @@ import (
 // fake venue it came from, and dies with it.
 type Account struct {
 	Name    string // the account name, also used as its vault label
-	Venue   string // "binance", "okx", "bybit"
+	Venue   string // the venue's config name
 	Network exchange.Network
 	BaseURL string // REST base URL of the fake
 	WSURL   string // WebSocket URL of the fake
 	Symbols []string
 	KeyID   string
 	Scheme  exchange.Scheme
-	// Secret is the HMAC secret, or the Ed25519 private key as PKCS#8 PEM.
-	Secret crypto.Secret
-	// Passphrase is the OKX API passphrase; zero elsewhere.
-	Passphrase crypto.Secret
-	Created    time.Time
+	// Secret is what the scheme signs with; Fields the venue's other
+	// credentials, by name.
+	Secret  crypto.Secret
+	Fields  map[string]crypto.Secret
+	Created time.Time
+}
+
+// Wipe clears the account's secrets.
+func (a Account) Wipe() {
+	a.Secret.Wipe()
+	for _, f := range a.Fields {
+		f.Wipe()
+	}
 }
 
 // Accounts lists every demo account with its credentials, in venue order.
@@ -40,9 +48,11 @@ func (d *Demo) Accounts() []Account {
 			a.Network = exchange.Testnet
 			a.Symbols = []string{k.btc, k.eth}
 			a.Secret = crypto.NewSecret(a.Secret.Bytes())
-			if !a.Passphrase.IsZero() {
-				a.Passphrase = crypto.NewSecret(a.Passphrase.Bytes())
+			fields := make(map[string]crypto.Secret, len(a.Fields))
+			for name, f := range a.Fields {
+				fields[name] = crypto.NewSecret(f.Bytes())
 			}
+			a.Fields = fields
 			out = append(out, a)
 		}
 	}

@@ -24,14 +24,13 @@ func TestAccountsReachTheFakes(t *testing.T) {
 			t.Errorf("%s: incomplete %+v", a.Name, a)
 		}
 	}
-	if len(as) != len(d.Venues()) || names[demo.OKXAccount].Passphrase.IsZero() ||
-		names[demo.BinanceEd25519].Scheme != "ed25519" || !strings.Contains(string(names[demo.BinanceEd25519].Secret.Bytes()), "PRIVATE KEY") {
+	if len(as) != len(d.Venues()) || names["demo-okx"].Fields["passphrase"].IsZero() ||
+		names["demo-binance-ed"].Scheme != "ed25519" || !strings.Contains(string(names["demo-binance-ed"].Secret.Bytes()), "PRIVATE KEY") {
 		t.Fatalf("accounts %v", names)
 	}
 	// The secrets are copies: wiping them leaves the demo's clients signing.
 	for _, a := range as {
-		a.Secret.Wipe()
-		a.Passphrase.Wipe()
+		a.Wipe()
 	}
 	for _, v := range d.Venues() {
 		if _, err := v.Balances(ctx); err != nil {
@@ -80,7 +79,7 @@ func TestWithAccountsDealsKeysOverTheFakes(t *testing.T) {
 			t.Errorf("%s: USDT %q, want the demo's 10000", v.Info().Name, usdt)
 		}
 	}
-	for _, n := range []int{demo.DefaultAccounts - 1, demo.MaxAccounts + 1} {
+	for _, n := range []int{demo.DefaultAccounts() - 1, demo.MaxAccounts + 1} {
 		if _, err := demo.Start(ctx, demo.WithAccounts(n)); err == nil {
 			t.Errorf("WithAccounts(%d) started", n)
 		}

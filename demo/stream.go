@@ -5,8 +5,8 @@ package demo
 // reconnecting, then live again with a resync line in the event log.
 func (d *Demo) DropStreams() {
 	for _, k := range d.kits {
-		if k.dropStream != nil {
-			k.dropStream()
+		if k.DropStreams != nil {
+			k.DropStreams()
 		}
 	}
 }

@@ -3,11 +3,13 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 // An order is one value under accounts/<account>/orders/<client id>: the
@@ -42,7 +44,8 @@ const (
 
 // wellKnown are the strings most records repeat, spelt as one byte. The
 // list is part of the file format: entries are only ever appended.
-var wellKnown = []string{
+// The first venues' names, frozen in the venue list, then "0" close it.
+var wellKnown = slices.Concat([]string{
 	"",
 	string(exchange.StatusPending), string(exchange.StatusNew), string(exchange.StatusPartiallyFilled),
 	string(exchange.StatusFilled), string(exchange.StatusCanceled), string(exchange.StatusRejected),
@@ -52,8 +55,7 @@ var wellKnown = []string{
 	string(exchange.GTC), string(exchange.IOC), string(exchange.FOK),
 	"place", "query", "cancel", "reconcile", "resend", "stream",
 	string(exchange.Testnet), string(exchange.Mainnet),
-	"binance", "okx", "bybit", "0",
-}
+}, venues.JournalWords[:], []string{"0"})
 
 var wellKnownIndex = func() map[string]uint64 {
 	m := make(map[string]uint64, len(wellKnown))

@@ -1,0 +1,96 @@
+package bybit
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
+	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/sim"
+)
+
+// Descriptor is Bybit for the rest of vigil (see package kit).
+var Descriptor = &kit.Descriptor{
+	Name:  "bybit",
+	Title: "Bybit",
+	Networks: []kit.Network{
+		{Network: exchange.Testnet, REST: TestnetURL, WS: TestnetPrivateWSURL, Note: "testnet.bybit.com: its own keys"},
+		{Network: exchange.Mainnet, REST: MainnetURL, WS: MainnetPrivateWSURL},
+	},
+	MainnetHost: MainnetHost,
+	Schemes:     []kit.Scheme{{Scheme: exchange.SchemeHMAC, Material: kit.HMACSecret}},
+	KeyID:       "18 letters and digits",
+	Kinds:       []exchange.InstrumentKind{exchange.KindSpot},
+	SymbolHint:  "BTCUSDT",
+	Open:        open,
+	Fake:        startFake,
+	Demo:        []kit.DemoKey{{Scheme: exchange.SchemeHMAC, Age: 45 * 24 * time.Hour}},
+}
+
+func open(p kit.Params) (exchange.Venue, error) {
+	opts := []Option{
+		WithAccount(p.Info),
+		WithNetwork(p.Info.Network),
+		WithKey(p.Creds.KeyID, p.Creds.Secret),
+	}
+	if p.REST != "" {
+		opts = append(opts, WithBaseURL(p.REST))
+	}
+	if p.WS != "" {
+		opts = append(opts, WithWSURL(p.WS))
+	}
+	if p.RecvWindow > 0 {
+		opts = append(opts, WithRecvWindow(p.RecvWindow))
+	}
+	if p.HTTPClient != nil {
+		opts = append(opts, WithHTTPClient(p.HTTPClient))
+	}
+	if p.Now != nil {
+		opts = append(opts, WithNow(p.Now))
+	}
+	return New(opts...)
+}
+
+// startFake runs bybittest over a fresh simulated exchange whose clock is
+// 15 ms ahead.
+func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
+	x := sim.New(sim.WithSeed(cfg.Seed))
+	markets := [2]string{"BTCUSDT", "ETHUSDT"}
+	if err := kit.AddMarkets(x, bybittest.DefaultSymbols(), markets[:]...); err != nil {
+		return nil, err
+	}
+	const skew = 15 * time.Millisecond
+	x.SetSkew(skew)
+	x.SetLatency(sim.LatencyConfig{
+		Request:  sim.Leg{Mean: 9 * time.Millisecond, Jitter: 4 * time.Millisecond},
+		Response: sim.Leg{Mean: 7 * time.Millisecond, Jitter: 4 * time.Millisecond},
+	})
+	srv := bybittest.NewServer(bybittest.WithSim(x))
+	return &kit.Fake{
+		Sim: x, REST: srv.URL, WS: srv.WSURL, Markets: markets, Skew: skew,
+		AddKey: func(account string, scheme exchange.Scheme, created time.Time) (kit.Credentials, error) {
+			if scheme != exchange.SchemeHMAC {
+				return kit.Credentials{}, fmt.Errorf("bybit fake: scheme %q", scheme)
+			}
+			id, secret := kit.RandomID(18), kit.RandomID(36)
+			perms := bybittest.TradePerms(account)
+			perms.Created = created
+			perms.Note = "vigil demo"
+			srv.AddKey(id, secret, perms)
+			return kit.Credentials{KeyID: id, Scheme: scheme, Secret: crypto.NewSecret([]byte(secret))}, nil
+		},
+		Refusals: func() int {
+			n := 0
+			for _, r := range srv.Requests() {
+				if r.RetCode == 10002 {
+					n++
+				}
+			}
+			return n
+		},
+		DropStreams: func() { srv.SetStreamFault(sim.StreamDrop, 0) },
+		Close:       srv.Close,
+	}, nil
+}

@@ -1,0 +1,25 @@
+package venues
+
+import "testing"
+
+func TestEveryDescriptorIsComplete(t *testing.T) {
+	if len(All()) < 3 {
+		t.Fatalf("venues: %v", Names())
+	}
+	seen := map[string]bool{}
+	for _, d := range All() {
+		if err := d.Check(); err != nil {
+			t.Error(err)
+		}
+		if seen[d.Name] {
+			t.Errorf("%q listed twice", d.Name)
+		}
+		seen[d.Name] = true
+		if got, ok := Lookup(d.Name); !ok || got != d {
+			t.Errorf("Lookup(%q) = %v, %v", d.Name, got, ok)
+		}
+	}
+	if _, ok := Lookup("nope"); ok {
+		t.Error("Lookup found an unlisted venue")
+	}
+}

@@ -26,18 +26,12 @@ const (
 // authTTL is how far in the future the auth's expiry is set.
 const authTTL = 10 * time.Second
 
-// Streamer opens the account's private stream: auth, then the order and
-// wallet topics.
-type Streamer struct {
-	c   *Client
-	cfg wsconn.Settings
-}
-
-// NewStreamer returns c's private streamer; the handshake goes through
-// c's HTTP client unless an option says otherwise.
-func NewStreamer(c *Client, opts ...wsconn.Option) *Streamer {
-	def := wsconn.Settings{HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
-	return &Streamer{c: c, cfg: wsconn.Apply(def, opts...)}
+// NewStreamer returns c's private stream: auth, then the order and
+// wallet topics. The handshake goes through c's HTTP client to c's
+// WebSocket URL unless an option says otherwise.
+func NewStreamer(c *Client, opts ...wsconn.Option) *wsconn.Streamer {
+	def := wsconn.Settings{URL: c.wsURL, HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
+	return wsconn.NewStreamer(def, c.protocol, opts...)
 }
 
 // Stream implements exchange.Streamer with the default heartbeat.
@@ -64,77 +58,31 @@ type (
 	}
 )
 
-// Stream connects, authenticates and subscribes; ctx bounds only that.
-// Bybit sends no snapshot on subscribe: the supervisor's REST resync is
-// the snapshot.
-func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
-	c := s.c
-	if c.signer == nil {
-		return nil, errors.New("bybit stream: the private stream needs an API key")
+// protocol is one connection of Bybit's private stream. Bybit answers a
+// command with its op; it sends no snapshot on subscribe (the supervisor's
+// REST resync is the snapshot) and documents no notice of a planned
+// disconnect (a closed connection is reconnected and resynced).
+func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
+	return wsconn.Protocol{
+		Name:     "bybit stream",
+		Settings: set,
+		Prepare: func(ctx context.Context) error {
+			if c.signer == nil {
+				return errors.New("the private stream needs an API key")
+			}
+			return c.clockReady(ctx)
+		},
+		Login: []wsconn.Request{{Op: "auth", Msg: func(int64) (any, error) {
+			expires, sign := c.signer.SignWS(c.clock.ServerNow().Add(authTTL).UnixMilli())
+			return wsOp{Op: "auth", Args: []any{c.signer.keyID, json.Number(expires), sign}}, nil
+		}}},
+		LoginRefused: c.loginRefused,
+		Subscribe: []wsconn.Request{{Op: "subscribe", Msg: func(int64) (any, error) {
+			return wsOp{Op: "subscribe", Args: []any{"order", "wallet"}}, nil
+		}}},
+		Heartbeat: wsconn.Heartbeat{Ping: []byte(`{"op":"ping"}`)},
+		Decode:    classifier(c.info.Name),
 	}
-	// Before dialling: the auth is stamped as soon as the socket is up.
-	if err := c.clockReady(ctx); err != nil {
-		return nil, fmt.Errorf("bybit stream: %w", err)
-	}
-	st, err := wsconn.Dial(ctx, c.wsURL, s.cfg.HTTPClient, wsconn.Config{
-		Name:      "bybit stream",
-		PingEvery: s.cfg.PingEvery,
-		PongWait:  s.cfg.PongWait,
-		Ping:      []byte(`{"op":"ping"}`),
-		Classify:  classifier(c.info.Name),
-		Late:      late,
-	})
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (exchange.Stream, error) {
-		_ = st.Close()
-		return nil, err
-	}
-	expires, sign := c.signer.SignWS(c.clock.ServerNow().Add(authTTL).UnixMilli())
-	if err := st.Send(ctx, wsOp{Op: "auth", Args: []any{c.signer.keyID, json.Number(expires), sign}}); err != nil {
-		return fail(fmt.Errorf("bybit stream: auth: %w", err))
-	}
-	if err := st.Await(ctx, expectReply("auth")); err != nil {
-		c.loginRefused(err)
-		return fail(err)
-	}
-	if err := st.Send(ctx, wsOp{Op: "subscribe", Args: []any{"order", "wallet"}}); err != nil {
-		return fail(fmt.Errorf("bybit stream: subscribe: %w", err))
-	}
-	if err := st.Await(ctx, expectReply("subscribe")); err != nil {
-		return fail(err)
-	}
-	st.Live()
-	return st, nil
-}
-
-func expectReply(op string) func([]byte) (bool, error) {
-	return func(b []byte) (bool, error) {
-		var in wsIn
-		if err := json.Unmarshal(b, &in); err != nil {
-			return false, fmt.Errorf("bybit stream: %s reply is not JSON: %w", op, err)
-		}
-		if in.Op != op || in.Success == nil {
-			return false, nil
-		}
-		if !*in.Success {
-			return false, wsRefusal(op, in.RetMsg)
-		}
-		return true, nil
-	}
-}
-
-// late ends a live stream when Bybit refuses something on it.
-func late(b []byte) error {
-	var in wsIn
-	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("bybit stream: message is not JSON: %w", err)
-	}
-	if in.Success != nil && !*in.Success {
-		return fmt.Errorf("bybit stream: %w", wsRefusal(in.Op, in.RetMsg))
-	}
-	return nil
 }
 
 var wsIPRe = regexp.MustCompile(`\bip\b`)
@@ -167,22 +115,26 @@ func wsRefusal(op, msg string) *exchange.APIError {
 
 // classifier sorts Bybit's messages: pongs (the private form
 // {"op":"pong"} and the public {"op":"ping","ret_msg":"pong"}), command
-// replies, and topic pushes decoded into events. It keeps, per
-// connection, each order's cumulative fill so far.
-func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEvent, error) {
+// replies (success false is a refusal), and topic pushes decoded into
+// events. It keeps, per connection, each order's cumulative fill so far.
+func classifier(account string) func([]byte) (wsconn.Frame, []exchange.StreamEvent, error) {
 	d := &decoder{account: account, cum: map[string]decimal.Decimal{}}
-	return func(b []byte) (wsconn.Kind, []exchange.StreamEvent, error) {
+	return func(b []byte) (wsconn.Frame, []exchange.StreamEvent, error) {
 		var in wsIn
 		if err := json.Unmarshal(b, &in); err != nil {
-			return 0, nil, fmt.Errorf("bybit stream: message is not JSON: %w", err)
+			return wsconn.Frame{}, nil, fmt.Errorf("message is not JSON: %w", err)
 		}
 		switch {
 		case in.Op == "pong" || in.Op == "ping" && in.RetMsg == "pong":
-			return wsconn.Pong, nil, nil
+			return wsconn.Frame{Kind: wsconn.Pong}, nil, nil
 		case in.Topic == "":
-			return wsconn.Reply, nil, nil
+			f := wsconn.Frame{Kind: wsconn.Reply, Op: in.Op}
+			if in.Success != nil && !*in.Success {
+				f.Refusal = wsRefusal(in.Op, in.RetMsg)
+			}
+			return f, nil, nil
 		case len(in.Data) == 0:
-			return wsconn.Push, nil, nil
+			return wsconn.Frame{}, nil, nil
 		}
 		var evs []exchange.StreamEvent
 		var err error
@@ -192,7 +144,7 @@ func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEven
 		case "wallet":
 			evs, err = d.wallet(in.Data, time.UnixMilli(in.CreationTime))
 		}
-		return wsconn.Push, evs, err
+		return wsconn.Frame{}, evs, err
 	}
 }
 
@@ -209,7 +161,7 @@ type decoder struct {
 func (d *decoder) orders(raw json.RawMessage) ([]exchange.StreamEvent, error) {
 	var data []wireOrder
 	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("bybit stream: order push: %w", err)
+		return nil, fmt.Errorf("order push: %w", err)
 	}
 	out := make([]exchange.StreamEvent, 0, len(data))
 	for _, w := range data {
@@ -258,7 +210,7 @@ func (d *decoder) wallet(raw json.RawMessage, at time.Time) ([]exchange.StreamEv
 		} `json:"coin"`
 	}
 	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("bybit stream: wallet push: %w", err)
+		return nil, fmt.Errorf("wallet push: %w", err)
 	}
 	var bals []exchange.Balance
 	for _, acct := range data {
@@ -268,11 +220,11 @@ func (d *decoder) wallet(raw json.RawMessage, at time.Time) ([]exchange.StreamEv
 		for _, c := range acct.Coin {
 			wb, err := dec(c.WalletBalance)
 			if err != nil {
-				return nil, fmt.Errorf("bybit stream: wallet %s walletBalance: %w", c.Coin, err)
+				return nil, fmt.Errorf("wallet %s walletBalance: %w", c.Coin, err)
 			}
 			locked, err := dec(c.Locked)
 			if err != nil {
-				return nil, fmt.Errorf("bybit stream: wallet %s locked: %w", c.Coin, err)
+				return nil, fmt.Errorf("wallet %s locked: %w", c.Coin, err)
 			}
 			bals = append(bals, exchange.Balance{Asset: c.Coin, Free: wb.Sub(locked), Locked: locked})
 		}

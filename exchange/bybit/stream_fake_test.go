@@ -6,14 +6,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/bybit"
 	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
-	"github.com/vigil-trade/vigil/exchange/sim"
 	"github.com/vigil-trade/vigil/exchange/streamtest"
 	"github.com/vigil-trade/vigil/exchange/wsconn"
 )
@@ -30,15 +28,7 @@ func TestPrivateStream(t *testing.T) {
 	c := loopbackClient(t, srv, bybit.WithAccount(exchange.AccountInfo{Name: "bybit-test", Network: exchange.Testnet}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.SyncClock(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Stream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	r := streamtest.NewReader(t, ctx, s, "bybit-test")
+	r := streamtest.Live(t, ctx, c, "bybit-test")
 	x := srv.Sim()
 
 	r.Lifecycle(c, x, bybittest.DefaultAccount, "BTCUSDT", decimal.NewFromInt(30000), false)
@@ -89,85 +79,39 @@ func TestPrivateStreamAuthRefused(t *testing.T) {
 	}
 }
 
-// streamEnv is the fake on an in-memory network (for a synctest bubble),
-// the real client and its streamer with a 1 s heartbeat, supervised.
-func streamEnv(t *testing.T, audit time.Duration) (*bybittest.Server, *bybit.Client, *streamtest.Env) {
-	t.Helper()
-	srv := bybittest.New(bybittest.WithClientIP(func(*http.Request) string { return "127.0.0.1" }))
-	mem := sim.NewMemNet(srv.Handler())
-	t.Cleanup(mem.Close)
-	t.Cleanup(srv.Close)
-	srv.AddKey(keyID, keySecret, bybittest.TradePerms(bybittest.DefaultAccount))
-	x := srv.Sim()
-	for asset, amt := range map[string]string{"USDT": "100000", "BTC": "2"} {
-		if err := x.Deposit(bybittest.DefaultAccount, asset, decimal.RequireFromString(amt)); err != nil {
+// suite is the stream suite against bybittest, with a 1 s heartbeat.
+var suite = streamtest.Suite{
+	Fake: func() streamtest.Fake {
+		srv := bybittest.New(bybittest.WithClientIP(func(*http.Request) string { return "127.0.0.1" }))
+		srv.AddKey(keyID, keySecret, bybittest.TradePerms(bybittest.DefaultAccount))
+		return srv
+	},
+	Connect: func(t *testing.T, hc *http.Client, account string) (exchange.Venue, exchange.Streamer) {
+		c, err := bybit.New(
+			bybit.WithBaseURL("http://bybit.fake"),
+			bybit.WithWSURL("ws://bybit.fake"+bybittest.WSPath),
+			bybit.WithAccount(exchange.AccountInfo{Name: account, Network: exchange.Testnet}),
+			bybit.WithKey(keyID, secret(keySecret)),
+			bybit.WithHTTPClient(hc),
+		)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	c, err := bybit.New(
-		bybit.WithBaseURL("http://bybit.fake"),
-		bybit.WithWSURL("ws://bybit.fake"+bybittest.WSPath),
-		bybit.WithAccount(exchange.AccountInfo{Name: "acct", Network: exchange.Testnet}),
-		bybit.WithKey(keyID, secret(keySecret)),
-		bybit.WithHTTPClient(mem.Client()),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := streamtest.Start(t, streamtest.Config{
-		Account: "acct", Venue: c, AuditEvery: audit,
-		Streamer: bybit.NewStreamer(c, wsconn.WithHeartbeat(time.Second, time.Second)),
-	})
-	return srv, c, env
+		return c, bybit.NewStreamer(c, wsconn.WithHeartbeat(time.Second, time.Second))
+	},
+	SimAccount: bybittest.DefaultAccount, Symbol: "BTCUSDT", Faults: 60, Seed: 5,
+	Expired: "connection lost",
 }
 
-// TestStreamSurvivesFaults trades through 60 random stream faults of every
-// kind; the supervisor's blotter and balances end equal to the venue's.
-func TestStreamSurvivesFaults(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, 0)
-		env.WaitLive(5 * time.Second)
-		env.RunFaults(streamtest.Run{Sim: srv.Sim(), SimAccount: bybittest.DefaultAccount, Symbol: "BTCUSDT", Faults: srv, Count: 60, Seed: 5})
-	})
-}
-
-// TestNoPongDetected: a connection that stops answering pings is declared
-// dead within PingEvery + PongWait (2 s here) and re-established.
-func TestNoPongDetected(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, time.Hour)
-		env.WaitLive(5 * time.Second)
-		env.ExpectNoPongDetected(srv, 2*time.Second)
-	})
-}
-
-// TestSilentStreamDetected: a stream that answers pings but delivers
-// nothing is declared dead by the supervisor's audit and resynced.
-func TestSilentStreamDetected(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, 3*time.Second)
-		env.WaitLive(5 * time.Second)
-		env.ExpectSilentDetected(srv.Sim(), bybittest.DefaultAccount, "BTCUSDT", srv)
-	})
-}
+func TestStreamSurvivesFaults(t *testing.T) { suite.SurvivesFaults(t) }
+func TestNoPongDetected(t *testing.T)       { suite.NoPongDetected(t) }
+func TestSilentStreamDetected(t *testing.T) { suite.SilentDetected(t) }
 
 // TestExpireReconnects: a connection Bybit closes (max_active_time) is
 // re-established at once.
-func TestExpireReconnects(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, time.Hour)
-		env.WaitLive(5 * time.Second)
-		env.ExpectReconnect(srv, sim.StreamExpire, "connection lost")
-	})
-}
+func TestExpireReconnects(t *testing.T) { suite.ExpireReconnects(t) }
 
 // TestPlannedCloseReconnects: Bybit documents no notice of a planned
 // disconnect, so a connection the venue closes is simply reconnected and
 // resynced.
-func TestPlannedCloseReconnects(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, time.Hour)
-		env.WaitLive(5 * time.Second)
-		env.ExpectReconnect(srv, sim.StreamNotice)
-	})
-}
+func TestPlannedCloseReconnects(t *testing.T) { suite.PlannedClose(t) }

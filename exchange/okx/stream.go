@@ -21,18 +21,12 @@ const (
 	defaultPongWait  = 10 * time.Second
 )
 
-// Streamer opens the account's private stream: login, then the orders
-// channel for SPOT and the account channel (balances).
-type Streamer struct {
-	c   *Client
-	cfg wsconn.Settings
-}
-
-// NewStreamer returns c's private streamer; the handshake goes through
-// c's HTTP client unless an option says otherwise.
-func NewStreamer(c *Client, opts ...wsconn.Option) *Streamer {
-	def := wsconn.Settings{HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
-	return &Streamer{c: c, cfg: wsconn.Apply(def, opts...)}
+// NewStreamer returns c's private stream: login, then the orders channel
+// for SPOT and the account channel (balances). The handshake goes through
+// c's HTTP client to c's WebSocket URL unless an option says otherwise.
+func NewStreamer(c *Client, opts ...wsconn.Option) *wsconn.Streamer {
+	def := wsconn.Settings{URL: c.wsURL, HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
+	return wsconn.NewStreamer(def, c.protocol, opts...)
 }
 
 // Stream implements exchange.Streamer with the default heartbeat.
@@ -78,88 +72,32 @@ var subscriptions = []any{
 	wsChannelArg{Channel: "account"},
 }
 
-// Stream connects, logs in and subscribes; ctx bounds only that.
-func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
-	c := s.c
-	if c.signer == nil {
-		return nil, errors.New("okx stream: the private stream needs an API key")
+// protocol is one connection of OKX's private stream. OKX answers by
+// event name, echoing no id; the text "ping" is answered by "pong".
+func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
+	return wsconn.Protocol{
+		Name:     "okx stream",
+		Settings: set,
+		Prepare: func(ctx context.Context) error {
+			if c.signer == nil {
+				return errors.New("the private stream needs an API key")
+			}
+			return c.clockReady(ctx)
+		},
+		Login: []wsconn.Request{{Op: "login", Msg: func(int64) (any, error) {
+			ts, sign := c.signer.SignWSLogin(c.clock.ServerNow().Unix())
+			return wsOp{Op: "login", Args: []any{wsLoginArg{
+				APIKey: c.signer.keyID, Passphrase: string(c.signer.passphrase.Bytes()), Timestamp: ts, Sign: sign,
+			}}}, nil
+		}}},
+		LoginRefused: c.loginRefused,
+		// One confirmation per channel.
+		Subscribe: []wsconn.Request{{Op: "subscribe", Answers: len(subscriptions), Msg: func(int64) (any, error) {
+			return wsOp{Op: "subscribe", Args: subscriptions}, nil
+		}}},
+		Heartbeat: wsconn.Heartbeat{Ping: []byte("ping")},
+		Decode:    classifier(c.info.Name),
 	}
-	// Before dialling: the login is stamped as soon as the socket is up.
-	if err := c.clockReady(ctx); err != nil {
-		return nil, fmt.Errorf("okx stream: %w", err)
-	}
-	st, err := wsconn.Dial(ctx, c.wsURL, s.cfg.HTTPClient, wsconn.Config{
-		Name:      "okx stream",
-		PingEvery: s.cfg.PingEvery,
-		PongWait:  s.cfg.PongWait,
-		Ping:      []byte("ping"),
-		Classify:  classifier(c.info.Name),
-		Late:      late,
-	})
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (exchange.Stream, error) {
-		_ = st.Close()
-		return nil, err
-	}
-	ts, sign := c.signer.SignWSLogin(c.clock.ServerNow().Unix())
-	login := wsOp{Op: "login", Args: []any{wsLoginArg{
-		APIKey: c.signer.keyID, Passphrase: string(c.signer.passphrase.Bytes()), Timestamp: ts, Sign: sign,
-	}}}
-	if err := st.Send(ctx, login); err != nil {
-		return fail(fmt.Errorf("okx stream: login: %w", err))
-	}
-	if err := st.Await(ctx, expectEvent("login", 1)); err != nil {
-		c.loginRefused(err)
-		return fail(err)
-	}
-	if err := st.Send(ctx, wsOp{Op: "subscribe", Args: subscriptions}); err != nil {
-		return fail(fmt.Errorf("okx stream: subscribe: %w", err))
-	}
-	// One confirmation per channel.
-	if err := st.Await(ctx, expectEvent("subscribe", len(subscriptions))); err != nil {
-		return fail(err)
-	}
-	st.Live()
-	return st, nil
-}
-
-// expectEvent waits for n replies of event op; an "error" event fails with
-// OKX's code, which for login means the same as REST's.
-func expectEvent(op string, n int) func([]byte) (bool, error) {
-	return func(b []byte) (bool, error) {
-		var in wsIn
-		if err := json.Unmarshal(b, &in); err != nil {
-			return false, fmt.Errorf("okx stream: %s reply is not JSON: %w", op, err)
-		}
-		switch in.Event {
-		case op:
-			n--
-			return n == 0, nil
-		case "error":
-			return false, wsLoginError(in.Code, in.Msg)
-		}
-		return false, nil
-	}
-}
-
-// late ends a live stream on OKX's error event. A notice that OKX is about
-// to close the connection (64008, a service upgrade, sent about 30 s
-// ahead) does not end it: the supervisor opens a new connection and
-// closes this one once the new one is live.
-func late(b []byte) error {
-	var in wsIn
-	if err := json.Unmarshal(b, &in); err != nil {
-		return fmt.Errorf("okx stream: message is not JSON: %w", err)
-	}
-	switch in.Event {
-	case "error":
-		return fmt.Errorf("okx stream: %w", wsLoginError(in.Code, in.Msg))
-	case "notice":
-		return fmt.Errorf("okx stream: OKX is closing the connection (%s %s): %w", in.Code, in.Msg, exchange.ErrGoingAway)
-	}
-	return nil
 }
 
 // wsLoginError classifies a WebSocket error event. The login codes are the
@@ -186,22 +124,31 @@ func wsLoginError(code, msg string) *exchange.APIError {
 	return ae
 }
 
-// classifier sorts OKX's messages: the text "pong", event replies, and
-// channel pushes decoded into events.
-func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEvent, error) {
-	return func(b []byte) (wsconn.Kind, []exchange.StreamEvent, error) {
+// classifier sorts OKX's messages: the text "pong", event replies (an
+// error event is a refusal; the notice 64008, a service upgrade sent about
+// 30 s ahead, is the planned close: the supervisor opens a new connection
+// and closes this one once the new one is live), and channel pushes
+// decoded into events.
+func classifier(account string) func([]byte) (wsconn.Frame, []exchange.StreamEvent, error) {
+	return func(b []byte) (wsconn.Frame, []exchange.StreamEvent, error) {
 		if string(b) == "pong" {
-			return wsconn.Pong, nil, nil
+			return wsconn.Frame{Kind: wsconn.Pong}, nil, nil
 		}
 		var in wsIn
 		if err := json.Unmarshal(b, &in); err != nil {
-			return 0, nil, fmt.Errorf("okx stream: message is not JSON: %w", err)
+			return wsconn.Frame{}, nil, fmt.Errorf("message is not JSON: %w", err)
 		}
-		if in.Event != "" {
-			return wsconn.Reply, nil, nil
+		switch in.Event {
+		case "":
+		case "error":
+			return wsconn.Frame{Kind: wsconn.Reply, Refusal: wsLoginError(in.Code, in.Msg)}, nil, nil
+		case "notice":
+			return wsconn.Frame{}, nil, fmt.Errorf("OKX is closing the connection (%s %s): %w", in.Code, in.Msg, exchange.ErrGoingAway)
+		default:
+			return wsconn.Frame{Kind: wsconn.Reply, Op: in.Event}, nil, nil
 		}
 		if len(in.Data) == 0 {
-			return wsconn.Push, nil, nil
+			return wsconn.Frame{}, nil, nil
 		}
 		var evs []exchange.StreamEvent
 		var err error
@@ -214,7 +161,7 @@ func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEven
 				evs[i].Snapshot = in.EventType == "snapshot"
 			}
 		}
-		return wsconn.Push, evs, err
+		return wsconn.Frame{}, evs, err
 	}
 }
 
@@ -222,7 +169,7 @@ func classifier(account string) func([]byte) (wsconn.Kind, []exchange.StreamEven
 func decodeOrders(account string, raw json.RawMessage) ([]exchange.StreamEvent, error) {
 	var data []wireOrder
 	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("okx stream: orders push: %w", err)
+		return nil, fmt.Errorf("orders push: %w", err)
 	}
 	out := make([]exchange.StreamEvent, 0, len(data))
 	for _, w := range data {
@@ -238,7 +185,7 @@ func decodeOrders(account string, raw json.RawMessage) ([]exchange.StreamEvent, 
 			ev.LastQty = fill
 			ev.LastPrice, _ = dec(w.FillPx)
 			if ev.LastPrice.IsNegative() {
-				return nil, fmt.Errorf("okx stream: order %s: fill price %s", w.OrdID, w.FillPx)
+				return nil, fmt.Errorf("order %s: fill price %s", w.OrdID, w.FillPx)
 			}
 			if t := msTime(w.FillTime); !t.IsZero() {
 				ev.Time = t
@@ -274,7 +221,7 @@ type wireAccount struct {
 func decodeAccount(account string, raw json.RawMessage) ([]exchange.StreamEvent, error) {
 	var data []wireAccount
 	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("okx stream: account push: %w", err)
+		return nil, fmt.Errorf("account push: %w", err)
 	}
 	var out []exchange.StreamEvent
 	for _, a := range data {
@@ -283,7 +230,7 @@ func decodeAccount(account string, raw json.RawMessage) ([]exchange.StreamEvent,
 		for _, d := range a.Details {
 			locked, err := dec(d.FrozenBal)
 			if err != nil {
-				return nil, fmt.Errorf("okx stream: balance %s frozenBal: %w", d.Ccy, err)
+				return nil, fmt.Errorf("balance %s frozenBal: %w", d.Ccy, err)
 			}
 			free, err := dec(d.AvailBal)
 			if d.AvailBal == "" {
@@ -291,7 +238,7 @@ func decodeAccount(account string, raw json.RawMessage) ([]exchange.StreamEvent,
 				free, err = cash.Sub(locked), cerr
 			}
 			if err != nil {
-				return nil, fmt.Errorf("okx stream: balance %s: %w", d.Ccy, err)
+				return nil, fmt.Errorf("balance %s: %w", d.Ccy, err)
 			}
 			bals = append(bals, exchange.Balance{Asset: d.Ccy, Free: free, Locked: locked})
 			if t := msTime(d.UTime); t.After(at) {

@@ -6,14 +6,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/okx"
 	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
-	"github.com/vigil-trade/vigil/exchange/sim"
 	"github.com/vigil-trade/vigil/exchange/streamtest"
 	"github.com/vigil-trade/vigil/exchange/wsconn"
 )
@@ -30,15 +28,7 @@ func TestPrivateStream(t *testing.T) {
 	c := loopbackClient(t, srv, okx.WithAccount(exchange.AccountInfo{Name: "okx-demo", Network: exchange.Testnet}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.SyncClock(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Stream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	r := streamtest.NewReader(t, ctx, s, "okx-demo")
+	r := streamtest.Live(t, ctx, c, "okx-demo")
 	x := srv.Sim()
 	r.BalancesMatch(x, okxtest.DefaultAccount) // the account channel's first push
 
@@ -82,89 +72,39 @@ func TestPrivateStreamLoginRefused(t *testing.T) {
 	}
 }
 
-// streamEnv is the fake on an in-memory network (for a synctest bubble),
-// the real client and its streamer with a 1 s heartbeat, supervised.
-func streamEnv(t *testing.T, audit time.Duration) (*okxtest.Server, *okx.Client, *streamtest.Env) {
-	t.Helper()
-	srv := okxtest.New(okxtest.WithClientIP(func(*http.Request) string { return "127.0.0.1" }))
-	mem := sim.NewMemNet(srv.Handler())
-	t.Cleanup(mem.Close)
-	t.Cleanup(srv.Close)
-	srv.AddKey(keyID, keySecret, passphrase, okxtest.TradePerms(okxtest.DefaultAccount))
-	x := srv.Sim()
-	for asset, amt := range map[string]string{"USDT": "100000", "BTC": "2"} {
-		if err := x.Deposit(okxtest.DefaultAccount, asset, decimal.RequireFromString(amt)); err != nil {
+// suite is the stream suite against okxtest, with a 1 s heartbeat.
+var suite = streamtest.Suite{
+	Fake: func() streamtest.Fake {
+		srv := okxtest.New(okxtest.WithClientIP(func(*http.Request) string { return "127.0.0.1" }))
+		srv.AddKey(keyID, keySecret, passphrase, okxtest.TradePerms(okxtest.DefaultAccount))
+		return srv
+	},
+	Connect: func(t *testing.T, hc *http.Client, account string) (exchange.Venue, exchange.Streamer) {
+		c, err := okx.New(
+			okx.WithBaseURL("http://okx.fake"),
+			okx.WithWSURL("ws://okx.fake"+okxtest.WSPath),
+			okx.WithAccount(exchange.AccountInfo{Name: account, Network: exchange.Testnet}),
+			okx.WithKey(keyID, secret(keySecret), secret(passphrase)),
+			okx.WithHTTPClient(hc),
+		)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	c, err := okx.New(
-		okx.WithBaseURL("http://okx.fake"),
-		okx.WithWSURL("ws://okx.fake"+okxtest.WSPath),
-		okx.WithAccount(exchange.AccountInfo{Name: "acct", Network: exchange.Testnet}),
-		okx.WithKey(keyID, secret(keySecret), secret(passphrase)),
-		okx.WithHTTPClient(mem.Client()),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := streamtest.Start(t, streamtest.Config{
-		Account: "acct", Venue: c, AuditEvery: audit,
-		Streamer: okx.NewStreamer(c, wsconn.WithHeartbeat(time.Second, time.Second)),
-	})
-	return srv, c, env
+		return c, okx.NewStreamer(c, wsconn.WithHeartbeat(time.Second, time.Second))
+	},
+	SimAccount: okxtest.DefaultAccount, Symbol: "BTC-USDT", Faults: 60, Seed: 3,
+	Expired: "64008", Notice: "64008",
 }
 
-// TestStreamSurvivesFaults trades through 60 random stream faults of every
-// kind; the supervisor's blotter and balances end equal to the venue's.
-func TestStreamSurvivesFaults(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, 0)
-		env.WaitLive(5 * time.Second)
-		env.RunFaults(streamtest.Run{Sim: srv.Sim(), SimAccount: okxtest.DefaultAccount, Symbol: "BTC-USDT", Faults: srv, Count: 60, Seed: 3})
-	})
-}
+func TestStreamSurvivesFaults(t *testing.T) { suite.SurvivesFaults(t) }
+func TestNoPongDetected(t *testing.T)       { suite.NoPongDetected(t) }
+func TestSilentStreamDetected(t *testing.T) { suite.SilentDetected(t) }
 
-// TestNoPongDetected: a connection that stops answering pings is declared
-// dead within PingEvery + PongWait (2 s here) and re-established.
-func TestNoPongDetected(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, time.Hour)
-		env.WaitLive(5 * time.Second)
-		env.ExpectNoPongDetected(srv, 2*time.Second)
-	})
-}
+// TestExpireReconnects: OKX's 64008 notice followed by a close ends the
+// stream at once.
+func TestExpireReconnects(t *testing.T) { suite.ExpireReconnects(t) }
 
-// TestSilentStreamDetected: a stream that answers pings but delivers
-// nothing is declared dead by the supervisor's audit and resynced.
-func TestSilentStreamDetected(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, 3*time.Second)
-		env.WaitLive(5 * time.Second)
-		env.ExpectSilentDetected(srv.Sim(), okxtest.DefaultAccount, "BTC-USDT", srv)
-	})
-}
-
-// TestExpireReconnects: OKX's 64008 notice ends the stream at once.
-func TestExpireReconnects(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, time.Hour)
-		env.WaitLive(5 * time.Second)
-		env.ExpectReconnect(srv, sim.StreamExpire, "64008")
-	})
-}
-
-// TestNoticeHandover: on OKX's 64008 notice the supervisor opens, logs in
-// and subscribes a new connection while the old one keeps delivering, then
-// closes the old one itself with a close frame; no event is lost or
-// applied twice across the switch (the new connection's account snapshot
-// included).
-func TestNoticeHandover(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _, env := streamEnv(t, time.Hour)
-		env.WaitLive(5 * time.Second)
-		env.ExpectHandover(srv, srv.Sim(), okxtest.DefaultAccount, "BTC-USDT")
-		if !env.Logged("64008") {
-			t.Errorf("the notice is not logged: %q", env.Logs())
-		}
-	})
-}
+// TestNoticeHandover: on OKX's 64008 notice the new connection takes over
+// before the old one closes (the new connection's account snapshot
+// included, no event is lost or applied twice).
+func TestNoticeHandover(t *testing.T) { suite.PlannedClose(t) }

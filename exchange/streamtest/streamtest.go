@@ -607,6 +607,25 @@ func NewReader(t *testing.T, ctx context.Context, s exchange.Stream, account str
 	return &Reader{t: t, ctx: ctx, s: s, account: account, bals: map[string]exchange.Balance{}}
 }
 
+// Live measures v's clock, opens its private stream (ctx bounds that and
+// every read), and reads it until the test ends. The events must all
+// carry account.
+func Live(t *testing.T, ctx context.Context, v interface {
+	exchange.Venue
+	exchange.Streamer
+}, account string) *Reader {
+	t.Helper()
+	if err := v.SyncClock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, err := v.Stream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return NewReader(t, ctx, s, account)
+}
+
 // Balance is the last streamed balance of asset.
 func (r *Reader) Balance(asset string) exchange.Balance { return r.bals[asset] }
 

@@ -1,13 +1,23 @@
-// Package wsconn runs one private-stream WebSocket for venues whose
-// heartbeat is an application message (OKX's text "ping", Bybit's
-// {"op":"ping"}): it reads every message in one goroutine that never waits
-// on the consumer, so pongs keep being read while events queue; routes the
-// handshake's replies to the venue code that waits for them; pings on a
-// schedule and declares the connection dead when a pong does not come back
-// in time; and hands decoded events out in order as an exchange.Stream.
+// Package wsconn is the one private-stream loop every venue runs on: it
+// waits for the venue clock, dials (refusing redirects), logs in,
+// subscribes, keeps the connection proven alive, answers the venue's own
+// heartbeats, hands decoded events out in order as an exchange.Stream, and
+// turns the venue's notice of a planned close into exchange.GoingAway so
+// the supervisor can hand over make-before-break. Reconnecting with
+// backoff is the supervisor's (exchange.Supervisor): a Stream is one
+// connection.
 //
-// What the messages mean stays with the venue: it supplies the ping, how to
-// recognise a pong, and a decoder from a message to events.
+// What the messages say stays with the venue, as a Protocol: the URL, the
+// login (signed when sent), the subscriptions, the heartbeat's form, and
+// a decoder from a message to a Frame and events. The shapes it has to
+// fit: a signed login message (OKX, Bybit, Binance's session.logon,
+// Deribit's public/auth), a login folded into a signed subscribe (Binance
+// HMAC), a REST-issued token in every subscribe (Kraken: fetched in
+// Prepare), a fresh JWT per subscribe (Coinbase: built in Msg at sending),
+// no login at all (Hyperliquid); replies matched by echoed id (Binance,
+// Deribit's JSON-RPC, Kraken's req_id) or by op in order (OKX, Bybit);
+// pings as text messages or as WebSocket ping frames; heartbeats the venue
+// sends and wants answered (Deribit's test_request, via Frame.Answer).
 package wsconn
 
 import (
@@ -17,6 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,53 +42,226 @@ import (
 // small for it.
 const readLimit = 1 << 20
 
-// Kind says what a message is, as the venue's Classify decides.
+// Kind says what a message is, as the venue's decoder decides.
 type Kind int
 
 const (
 	// Push carries events (possibly none: a push the cockpit does not use).
 	Push Kind = iota
-	// Reply answers a request (login, subscribe): during the handshake it
-	// goes to Await; afterwards to Config.Late.
+	// Reply answers a request (login, subscribe, a check).
 	Reply
 	// Pong answers our ping.
 	Pong
 )
 
-// Config is one venue's conventions.
-type Config struct {
-	// Name prefixes errors ("okx stream").
-	Name string
-	// PingEvery is how often the ping is sent, busy or not; PongWait how
-	// long its pong may take before the connection is declared dead. A
-	// connection that sends nothing at all is therefore dead within
-	// PingEvery + PongWait.
-	PingEvery time.Duration
-	PongWait  time.Duration
-	// Ping is the venue's heartbeat message, sent as a text frame.
-	Ping []byte
-	// Classify decodes one message. For a Push it returns the events; an
-	// error ends the stream with that error.
-	Classify func(msg []byte) (Kind, []exchange.StreamEvent, error)
-	// Late sees replies that arrive after the handshake (a venue's error
-	// or notice event); an error ends the stream, except one wrapping
-	// exchange.ErrGoingAway: the venue's notice of a planned disconnect,
-	// after which the stream keeps delivering (exchange.GoingAway). Nil
-	// ignores them.
-	Late func(msg []byte) error
+// Frame is what one message is, beyond the events it carries.
+type Frame struct {
+	Kind Kind
+	// ID is the request id a Reply echoes, as text; "" when the venue
+	// echoes none.
+	ID string
+	// Op is what a Reply without an id answers (OKX "login", Bybit
+	// "auth"): it is matched against Request.Op, in the order sent.
+	Op string
+	// Refusal is a Reply that refuses the request: it fails the request
+	// it answers; one that answers nothing awaited (no id: OKX's error
+	// event, Bybit's success:false) ends the stream.
+	Refusal error
+	// Body is what Request.Result reads (Binance's result object); the
+	// whole message when the decoder leaves it empty.
+	Body []byte
+	// Answer is sent back at once: a heartbeat the venue sends and
+	// expects answered (Deribit's test_request → public/test).
+	Answer []byte
 }
 
-// Stream is a connected WebSocket being read. It implements
-// exchange.Stream once the venue's handshake has succeeded and Live was
-// called.
+// Request is one message of the handshake (or a check) and the answers
+// that complete it.
+type Request struct {
+	// Op names the request in errors, and is what an answer without an
+	// id must say (Frame.Op).
+	Op string
+	// Msg builds the message when it is sent, so a stamp, a signature or
+	// a token is fresh; id is the request's id on this connection for
+	// venues whose answers echo one. A []byte is sent as is; anything else
+	// as JSON, HTML characters unescaped (a passphrase is sent as typed).
+	Msg func(id int64) (any, error)
+	// Answers is how many replies complete it (OKX confirms each channel
+	// of one subscribe); 0 means 1.
+	Answers int
+	// Result reads the last answer (Binance's subscriptionId); its error
+	// fails the request.
+	Result func(Frame) error
+}
+
+// Heartbeat is how a connection is proven alive.
+type Heartbeat struct {
+	// Ping is the venue's ping, a text message whose answer the decoder
+	// calls Pong (OKX "ping", Bybit {"op":"ping"}, Kraken and Hyperliquid
+	// {"method":"ping"}); nil sends a WebSocket ping frame, whose pong the
+	// library reads (Binance, Coinbase). Either goes out every PingEvery
+	// and must be answered within PongWait.
+	Ping []byte
+	// Check, every CheckEvery, asks the venue whether the subscription
+	// still stands (Binance's session.subscriptions): a connection can
+	// keep answering pings after the venue dropped what it streams. Its
+	// error ends the stream.
+	Check *Request
+}
+
+// Protocol is one venue's private stream, for one connection.
+type Protocol struct {
+	// Name prefixes errors ("okx stream").
+	Name string
+	Settings
+	// Prepare runs before dialing: it holds until the venue's clock has a
+	// sample (exchange.Clock.Ready), since the login is stamped as soon as
+	// the socket is up, and fetches what a connection needs first (a
+	// Kraken WebSocket token). Nothing is dialed when it fails.
+	Prepare func(ctx context.Context) error
+	// Login authenticates the connection, in order; none for a venue
+	// whose subscriptions are unsigned (Hyperliquid).
+	Login []Request
+	// LoginRefused hears a refused login before it is returned: a
+	// refusal for the timestamp makes the venue measure its clock again.
+	LoginRefused func(error)
+	// Subscribe asks for the private channels, in order.
+	Subscribe []Request
+	Heartbeat Heartbeat
+	// Decode reads one message: what it is and the events it carries. An
+	// error wrapping exchange.ErrGoingAway is the venue's notice of a
+	// planned close (the stream keeps delivering; exchange.GoingAway);
+	// any other error ends the stream.
+	Decode func(msg []byte) (Frame, []exchange.StreamEvent, error)
+}
+
+// Settings are what a venue's streamer lets its caller tune.
+type Settings struct {
+	URL string
+	// HTTPClient carries the WebSocket handshake (an in-memory network in
+	// tests); venues default it to their REST client's. Go's transport
+	// speaks HTTP/1.1 for an upgrade whatever it would otherwise
+	// negotiate.
+	HTTPClient *http.Client
+	// PingEvery is how often the ping goes out, busy or not; PongWait how
+	// long its pong, or a request's answer, may take. A connection whose
+	// far end is gone is dead within PingEvery + PongWait.
+	PingEvery time.Duration
+	PongWait  time.Duration
+	// CheckEvery is how often Heartbeat.Check runs (a venue with one
+	// supplies its default).
+	CheckEvery time.Duration
+}
+
+// Option tunes Settings.
+type Option func(*Settings)
+
+// WithURL sets the stream's URL; default: the venue client's.
+func WithURL(u string) Option { return func(s *Settings) { s.URL = u } }
+
+// WithHTTPClient sets the client the handshake goes through.
+func WithHTTPClient(hc *http.Client) Option { return func(s *Settings) { s.HTTPClient = hc } }
+
+// WithHeartbeat sets how often the ping is sent and how long its pong may
+// take; zero keeps the venue's default.
+func WithHeartbeat(pingEvery, pongWait time.Duration) Option {
+	return func(s *Settings) {
+		if pingEvery > 0 {
+			s.PingEvery = pingEvery
+		}
+		if pongWait > 0 {
+			s.PongWait = pongWait
+		}
+	}
+}
+
+// WithCheckEvery sets how often a venue with a subscription check runs
+// it; zero keeps the default.
+func WithCheckEvery(d time.Duration) Option {
+	return func(s *Settings) {
+		if d > 0 {
+			s.CheckEvery = d
+		}
+	}
+}
+
+// Apply returns def with opts applied.
+func Apply(def Settings, opts ...Option) Settings {
+	for _, o := range opts {
+		o(&def)
+	}
+	return def
+}
+
+// Streamer is a venue's exchange.Streamer: tuned Settings, and the
+// venue's protocol built afresh for each connection (a decoder may keep
+// per-connection state).
+type Streamer struct {
+	settings Settings
+	protocol func(Settings) Protocol
+}
+
+// NewStreamer applies opts to the venue's defaults.
+func NewStreamer(def Settings, protocol func(Settings) Protocol, opts ...Option) *Streamer {
+	return &Streamer{settings: Apply(def, opts...), protocol: protocol}
+}
+
+// Stream implements exchange.Streamer.
+func (s *Streamer) Stream(ctx context.Context) (exchange.Stream, error) {
+	st, err := Open(ctx, s.protocol(s.settings))
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+var _ exchange.Streamer = (*Streamer)(nil)
+
+// Open prepares, dials, logs in and subscribes; ctx bounds only that.
+// The stream lives until it fails or is closed.
+func Open(ctx context.Context, p Protocol) (*Stream, error) {
+	if p.PingEvery <= 0 || p.PongWait <= 0 || p.Decode == nil || p.Heartbeat.Check != nil && p.CheckEvery <= 0 {
+		return nil, errors.New("wsconn: Protocol needs PingEvery, PongWait, Decode (and CheckEvery with a Check)")
+	}
+	if p.Prepare != nil {
+		if err := p.Prepare(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.Name, err)
+		}
+	}
+	s, err := dial(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range p.Login {
+		if err := s.Call(ctx, r); err != nil {
+			_ = s.Close()
+			if p.LoginRefused != nil {
+				p.LoginRefused(err)
+			}
+			return nil, err
+		}
+	}
+	for _, r := range p.Subscribe {
+		if err := s.Call(ctx, r); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
+	s.wg.Go(s.heartbeat)
+	return s, nil
+}
+
+// Stream is one connected WebSocket being read. It implements
+// exchange.Stream and exchange.GoingAway.
 type Stream struct {
-	cfg  Config
+	p    Protocol
 	conn *websocket.Conn
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	events chan exchange.StreamEvent
 	pongs  chan struct{}
+	ended  chan struct{} // closed when the reader stops
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
@@ -84,109 +270,156 @@ type Stream struct {
 	closed  chan struct{} // closed by Close
 	away    chan struct{} // closed on the venue's going-away notice
 	notice  error
-	live    bool
-	replies [][]byte
+	nextID  int64
+	calls   []*call // in the order sent
 	queue   []exchange.StreamEvent
-	ended   bool
 	wake    chan struct{} // the pump: queue grew or the reader ended
-	replied chan struct{} // Await: replies grew or the reader ended
 }
 
-// Dial connects to url through hc (nil: http.DefaultClient; Go's transport
-// speaks HTTP/1.1 for an upgrade whatever it would otherwise negotiate)
-// and starts reading. Nothing is sent: the venue logs in and subscribes
-// with Send and Await, then calls Live.
-func Dial(ctx context.Context, url string, hc *http.Client, cfg Config) (*Stream, error) {
-	if cfg.PingEvery <= 0 || cfg.PongWait <= 0 || cfg.Classify == nil || len(cfg.Ping) == 0 {
-		return nil, errors.New("wsconn: Config needs PingEvery, PongWait, Ping and Classify")
-	}
+// call is a request awaiting its answers.
+type call struct {
+	id, op  string
+	left    int
+	answers chan Frame // buffered for every answer: the reader never waits
+}
+
+func dial(ctx context.Context, p Protocol) (*Stream, error) {
 	// A followed redirect would take the login that comes next to
 	// whatever host it names.
-	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: exchange.RefuseRedirects(cfg.Name, hc)})
+	conn, _, err := websocket.Dial(ctx, p.URL, &websocket.DialOptions{HTTPClient: exchange.RefuseRedirects(p.Name, p.HTTPClient)})
 	if err != nil {
-		return nil, fmt.Errorf("%s: dial: %w", cfg.Name, err)
+		return nil, fmt.Errorf("%s: dial: %w", p.Name, withoutQuery(err))
 	}
 	conn.SetReadLimit(readLimit)
 	rctx, cancel := context.WithCancel(context.Background())
 	s := &Stream{
-		cfg: cfg, conn: conn, ctx: rctx, cancel: cancel,
-		events:  make(chan exchange.StreamEvent),
-		pongs:   make(chan struct{}, 1),
-		wake:    make(chan struct{}, 1),
-		replied: make(chan struct{}, 1),
-		closed:  make(chan struct{}),
-		away:    make(chan struct{}),
+		p: p, conn: conn, ctx: rctx, cancel: cancel,
+		events: make(chan exchange.StreamEvent),
+		pongs:  make(chan struct{}, 1),
+		ended:  make(chan struct{}),
+		wake:   make(chan struct{}, 1),
+		closed: make(chan struct{}),
+		away:   make(chan struct{}),
 	}
 	s.wg.Go(s.read)
 	s.wg.Go(s.pump)
 	return s, nil
 }
 
-// Send writes one JSON message (HTML characters unescaped: a passphrase is
-// sent as typed).
-func (s *Stream) Send(ctx context.Context, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+// withoutQuery keeps a URL's query (a listen key, a token) out of an
+// error that may be logged.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) || !strings.Contains(ue.URL, "?") {
 		return err
 	}
-	return s.SendRaw(ctx, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	u, _, _ := strings.Cut(ue.URL, "?")
+	return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
 }
 
-// SendRaw writes one text message as is.
-func (s *Stream) SendRaw(ctx context.Context, b []byte) error {
-	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		if e := s.Err(); e != nil {
-			return e
+// Call sends r and waits for its answers; the error names the stream and
+// r.Op.
+func (s *Stream) Call(ctx context.Context, r Request) error {
+	n := max(r.Answers, 1)
+	s.mu.Lock()
+	s.nextID++
+	id := s.nextID
+	c := &call{id: strconv.FormatInt(id, 10), op: r.Op, left: n, answers: make(chan Frame, n)}
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+	defer s.forget(c)
+	fail := func(err error) error { return fmt.Errorf("%s: %s: %w", s.p.Name, r.Op, err) }
+	msg, err := r.Msg(id)
+	if err != nil {
+		return fail(err)
+	}
+	if err := s.send(ctx, msg); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		var f Frame
+		select {
+		case f = <-c.answers:
+		case <-ctx.Done():
+			return fail(fmt.Errorf("no answer: %w", ctx.Err()))
+		case <-s.ended:
+			select {
+			case f = <-c.answers:
+			default:
+				if err := s.Err(); err != nil {
+					return err
+				}
+				return fail(errors.New("connection closed before the answer"))
+			}
 		}
-		return fmt.Errorf("%s: write: %w", s.cfg.Name, err)
+		if f.Refusal != nil {
+			return fail(f.Refusal)
+		}
+		if i == n-1 && r.Result != nil {
+			if err := r.Result(f); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	return nil
 }
 
-// Await reads replies in arrival order until match says the awaited one
-// has come (done) or refuses (err). Replies match does not want are
-// discarded.
-func (s *Stream) Await(ctx context.Context, match func(reply []byte) (done bool, err error)) error {
-	for {
-		s.mu.Lock()
-		var r []byte
-		if len(s.replies) > 0 {
-			r = s.replies[0]
-			s.replies = s.replies[1:]
-		}
-		ended := s.ended
-		s.mu.Unlock()
-		if r != nil {
-			done, err := match(r)
-			if err != nil || done {
-				return err
-			}
-			continue
-		}
-		if ended {
-			if err := s.Err(); err != nil {
-				return err
-			}
-			return fmt.Errorf("%s: connection closed during the handshake", s.cfg.Name)
-		}
-		select {
-		case <-s.replied:
-		case <-ctx.Done():
-			return fmt.Errorf("%s: no answer: %w", s.cfg.Name, ctx.Err())
+func (s *Stream) forget(c *call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.calls {
+		if x == c {
+			s.calls = append(s.calls[:i], s.calls[i+1:]...)
+			return
 		}
 	}
 }
 
-// Live ends the handshake: later replies go to Config.Late, and the
-// heartbeat starts.
-func (s *Stream) Live() {
+// answer hands f to the call it answers; false when it answers none.
+func (s *Stream) answer(f Frame) bool {
 	s.mu.Lock()
-	s.live = true
-	s.replies = nil
-	s.mu.Unlock()
-	s.wg.Go(s.heartbeat)
+	defer s.mu.Unlock()
+	for i, c := range s.calls {
+		var match bool
+		switch {
+		case f.ID != "":
+			match = f.ID == c.id
+		case f.Op != "":
+			match = f.Op == c.op
+		default:
+			match = f.Refusal != nil // refuses whatever was asked first
+		}
+		if !match {
+			continue
+		}
+		c.answers <- f
+		if c.left--; c.left == 0 {
+			s.calls = append(s.calls[:i], s.calls[i+1:]...)
+		}
+		return true
+	}
+	return false
+}
+
+// send writes one message: []byte as is, anything else as JSON.
+func (s *Stream) send(ctx context.Context, msg any) error {
+	b, ok := msg.([]byte)
+	if !ok {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(msg); err != nil {
+			return fmt.Errorf("%s: %w", s.p.Name, err)
+		}
+		b = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	}
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		if e := s.Err(); e != nil {
+			return e
+		}
+		return fmt.Errorf("%s: write: %w", s.p.Name, err)
+	}
+	return nil
 }
 
 // Events implements exchange.Stream.
@@ -219,9 +452,9 @@ func (s *Stream) Close() error {
 	return nil
 }
 
-// Fail ends the stream for a reason; the first reason sticks. After Close
+// fail ends the stream for a reason; the first reason sticks. After Close
 // there is nothing to report.
-func (s *Stream) Fail(err error) {
+func (s *Stream) fail(err error) {
 	s.mu.Lock()
 	if s.err == nil && s.ctx.Err() == nil && !s.closing {
 		s.err = err
@@ -260,59 +493,58 @@ func poke(ch chan struct{}) {
 	}
 }
 
-// read is the connection's only reader; it never blocks on anyone.
+// read is the connection's only reader; it never blocks on anyone, so
+// pongs keep being read while events queue.
 func (s *Stream) read() {
 	defer func() {
-		s.mu.Lock()
-		s.ended = true
-		s.mu.Unlock()
+		close(s.ended)
 		poke(s.wake)
-		poke(s.replied)
 	}()
 	for {
 		_, b, err := s.conn.Read(s.ctx)
 		if err != nil {
 			if s.ctx.Err() == nil {
-				s.Fail(fmt.Errorf("%s: connection lost: %w", s.cfg.Name, err))
+				s.fail(fmt.Errorf("%s: connection lost: %w", s.p.Name, err))
 			}
 			return
 		}
 		if err := s.dispatch(b); err != nil {
-			s.Fail(err)
+			s.fail(fmt.Errorf("%s: %w", s.p.Name, err))
 			return
 		}
 	}
 }
 
 func (s *Stream) dispatch(b []byte) error {
-	kind, evs, err := s.cfg.Classify(b)
+	f, evs, err := s.p.Decode(b)
+	if errors.Is(err, exchange.ErrGoingAway) {
+		s.goingAway(fmt.Errorf("%s: %w", s.p.Name, err))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	switch kind {
+	if len(f.Answer) > 0 {
+		s.wg.Go(func() {
+			ctx, cancel := context.WithTimeout(s.ctx, s.p.PongWait)
+			defer cancel()
+			if err := s.conn.Write(ctx, websocket.MessageText, f.Answer); err != nil && s.ctx.Err() == nil {
+				s.fail(fmt.Errorf("%s: answering the venue's heartbeat: %w", s.p.Name, err))
+			}
+		})
+	}
+	switch f.Kind {
 	case Pong:
 		poke(s.pongs)
 	case Reply:
-		s.mu.Lock()
-		live := s.live
-		if !live {
-			s.replies = append(s.replies, b)
+		if f.Body == nil {
+			f.Body = b
 		}
-		s.mu.Unlock()
-		if !live {
-			poke(s.replied)
-		} else if s.cfg.Late != nil {
-			err := s.cfg.Late(b)
-			if errors.Is(err, exchange.ErrGoingAway) {
-				s.goingAway(err)
-				return nil
-			}
-			return err
+		if !s.answer(f) && f.Refusal != nil && f.ID == "" {
+			return f.Refusal
 		}
-	case Push:
-		if len(evs) == 0 {
-			return nil
-		}
+	}
+	if len(evs) > 0 {
 		s.mu.Lock()
 		s.queue = append(s.queue, evs...)
 		s.mu.Unlock()
@@ -328,12 +560,17 @@ func (s *Stream) pump() {
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 {
-			ended := s.ended
 			s.mu.Unlock()
-			if ended {
-				return
+			select {
+			case <-s.ended:
+				s.mu.Lock()
+				empty := len(s.queue) == 0
+				s.mu.Unlock()
+				if empty {
+					return
+				}
+			case <-s.wake:
 			}
-			<-s.wake
 			continue
 		}
 		ev := s.queue[0]
@@ -350,43 +587,61 @@ func (s *Stream) pump() {
 	}
 }
 
-// heartbeat pings every PingEvery and waits PongWait for the pong: a
-// socket can look open long after its far end is gone, and only a reply
-// proves it is not.
+// heartbeat pings every PingEvery and waits PongWait for the pong, and
+// runs the venue's check every CheckEvery: a socket can look open long
+// after its far end is gone, and only an answer proves it is not.
 func (s *Stream) heartbeat() {
-	t := time.NewTimer(s.cfg.PingEvery)
-	defer t.Stop()
+	ping := time.NewTicker(s.p.PingEvery)
+	defer ping.Stop()
+	var check <-chan time.Time
+	if s.p.Heartbeat.Check != nil {
+		t := time.NewTicker(s.p.CheckEvery)
+		defer t.Stop()
+		check = t.C
+	}
 	for {
+		var err error
 		select {
 		case <-s.ctx.Done():
 			return
-		case <-t.C:
+		case <-ping.C:
+			err = s.ping()
+		case <-check:
+			ctx, cancel := context.WithTimeout(s.ctx, s.p.PongWait)
+			err = s.Call(ctx, *s.p.Heartbeat.Check)
+			cancel()
 		}
-		select { // a late pong from an earlier ping does not count
-		case <-s.pongs:
-		default:
-		}
-		wctx, cancel := context.WithTimeout(s.ctx, s.cfg.PongWait)
-		err := s.conn.Write(wctx, websocket.MessageText, s.cfg.Ping)
-		cancel()
 		if err != nil {
 			if s.ctx.Err() == nil {
-				s.Fail(fmt.Errorf("%s: ping: %w", s.cfg.Name, err))
+				s.fail(err)
 			}
 			return
 		}
-		wait := time.NewTimer(s.cfg.PongWait)
-		select {
-		case <-s.ctx.Done():
-			wait.Stop()
-			return
-		case <-s.pongs:
-			wait.Stop()
-		case <-wait.C:
-			s.Fail(fmt.Errorf("%s: %w within %v", s.cfg.Name, ErrNoPong, s.cfg.PongWait))
-			return
+	}
+}
+
+func (s *Stream) ping() error {
+	wait := s.p.PongWait
+	ctx, cancel := context.WithTimeout(s.ctx, wait)
+	defer cancel()
+	if s.p.Heartbeat.Ping == nil {
+		if err := s.conn.Ping(ctx); err != nil {
+			return fmt.Errorf("%s: %w within %v: %w", s.p.Name, ErrNoPong, wait, err)
 		}
-		t.Reset(s.cfg.PingEvery)
+		return nil
+	}
+	select { // a late pong from an earlier ping does not count
+	case <-s.pongs:
+	default:
+	}
+	if err := s.conn.Write(ctx, websocket.MessageText, s.p.Heartbeat.Ping); err != nil {
+		return fmt.Errorf("%s: ping: %w", s.p.Name, err)
+	}
+	select {
+	case <-s.pongs:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w within %v", s.p.Name, ErrNoPong, wait)
 	}
 }
 
@@ -397,39 +652,3 @@ var (
 	_ exchange.Stream    = (*Stream)(nil)
 	_ exchange.GoingAway = (*Stream)(nil)
 )
-
-// Settings are what a venue's streamer lets its caller tune.
-type Settings struct {
-	// HTTPClient carries the WebSocket handshake (an in-memory network in
-	// tests); venues default it to their REST client's.
-	HTTPClient *http.Client
-	PingEvery  time.Duration
-	PongWait   time.Duration
-}
-
-// Option tunes Settings.
-type Option func(*Settings)
-
-// WithHeartbeat sets how often the ping is sent and how long its pong may
-// take; zero keeps the venue's default.
-func WithHeartbeat(pingEvery, pongWait time.Duration) Option {
-	return func(s *Settings) {
-		if pingEvery > 0 {
-			s.PingEvery = pingEvery
-		}
-		if pongWait > 0 {
-			s.PongWait = pongWait
-		}
-	}
-}
-
-// WithHTTPClient sets the client the handshake goes through.
-func WithHTTPClient(hc *http.Client) Option { return func(s *Settings) { s.HTTPClient = hc } }
-
-// Apply returns def with opts applied.
-func Apply(def Settings, opts ...Option) Settings {
-	for _, o := range opts {
-		o(&def)
-	}
-	return def
-}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // syncSamples is how many /api/v3/time probes one SyncClock takes: enough
@@ -19,11 +20,11 @@ const syncSamples = 5
 
 var (
 	epTime            = endpoint{method: http.MethodGet, path: "/api/v3/time", weight: 1, prio: exchange.Interactive}
-	epAccount         = endpoint{method: http.MethodGet, path: "/api/v3/account", signed: true, weight: 20, prio: exchange.Interactive, retryClock: true}
-	epAPIRestrictions = endpoint{method: http.MethodGet, path: "/sapi/v1/account/apiRestrictions", signed: true, weight: 1, prio: exchange.Interactive, retryClock: true}
+	epAccount         = endpoint{method: http.MethodGet, path: "/api/v3/account", signed: true, weight: 20, prio: exchange.Interactive}
+	epAPIRestrictions = endpoint{method: http.MethodGet, path: "/sapi/v1/account/apiRestrictions", signed: true, weight: 1, prio: exchange.Interactive}
 	// order/test is validated like an order but never reaches the matching
 	// engine, and does not count toward the order limits.
-	epOrderTest = endpoint{method: http.MethodPost, path: "/api/v3/order/test", signed: true, weight: 1, prio: exchange.Interactive, retryClock: true}
+	epOrderTest = endpoint{method: http.MethodPost, path: "/api/v3/order/test", signed: true, weight: 1, prio: exchange.Interactive}
 )
 
 // SyncClock samples GET /api/v3/time and feeds the estimator.
@@ -39,7 +40,7 @@ func (c *Client) serverTime(ctx context.Context) (time.Time, error) {
 	var out struct {
 		ServerTime int64 `json:"serverTime"`
 	}
-	if err := c.send(ctx, &call{ep: epTime, out: &out}); err != nil {
+	if err := c.do(ctx, &call{ep: epTime, out: &out}); err != nil {
 		return time.Time{}, err
 	}
 	if out.ServerTime <= 0 {
@@ -65,7 +66,7 @@ type balanceResp struct {
 }
 
 // balancesResp is the part of the account Balances reads; the fields it
-// leaves out are skipped, not decoded. It decodes with decodeFast when it
+// leaves out are skipped, not decoded. It decodes with DecodeFast when it
 // can. Its elements are exchange.Balance itself, which encoding/json fills
 // from "asset", "free" and "locked" by its case-insensitive field match, so
 // Balances filters in place instead of copying;
@@ -80,10 +81,10 @@ type balancesResp struct {
 var accountQuery = func() []byte {
 	var p params
 	p.add("omitZeroBalances", "true")
-	return slices.Clip(p.b)
+	return slices.Clip(p.bytes())
 }()
 
-func accountParams() params { return params{b: accountQuery} }
+func accountParams() params { return params{rest.ParamsOf(accountQuery)} }
 
 func (c *Client) account(ctx context.Context) (accountResp, error) {
 	var out accountResp

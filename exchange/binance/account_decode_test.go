@@ -107,7 +107,7 @@ func FuzzDecodeFast(f *testing.F) {
 func checkDecodeFast(t *testing.T, in []byte) {
 	t.Helper()
 	var fast balancesResp
-	ok := fast.decodeFast(in)
+	ok := fast.DecodeFast(in)
 	var want balancesResp
 	err := json.Unmarshal(in, &want)
 	if !ok {
@@ -133,7 +133,7 @@ func checkDecodeFast(t *testing.T, in []byte) {
 
 // balancesResp decodes into exchange.Balance by encoding/json's
 // case-insensitive field match; a field added there would be filled from a
-// key of its name by encoding/json but not by decodeFast.
+// key of its name by encoding/json but not by DecodeFast.
 func TestBalanceFieldsAreTheWireFields(t *testing.T) {
 	typ := reflect.TypeFor[exchange.Balance]()
 	var names []string
@@ -141,7 +141,7 @@ func TestBalanceFieldsAreTheWireFields(t *testing.T) {
 		names = append(names, f.Name+" "+f.Type.String())
 	}
 	if got := strings.Join(names, ", "); got != "Asset string, Free decimal.Decimal, Locked decimal.Decimal" {
-		t.Fatalf("exchange.Balance is now {%s}: teach decodeFast the new fields (and their keys) first", got)
+		t.Fatalf("exchange.Balance is now {%s}: teach DecodeFast the new fields (and their keys) first", got)
 	}
 }
 
@@ -149,7 +149,7 @@ func TestBalanceFieldsAreTheWireFields(t *testing.T) {
 func TestDecodeFastTakesCommonReplies(t *testing.T) {
 	for _, in := range []string{benchAccountJSON, fullAccountJSON, `{"balances":[]}`} {
 		var r balancesResp
-		if !r.decodeFast([]byte(in)) {
+		if !r.DecodeFast([]byte(in)) {
 			t.Errorf("%.40q: fell back to encoding/json", in)
 		}
 	}
@@ -164,13 +164,13 @@ func TestDecodeFastAllocations(t *testing.T) {
 	raw := []byte(benchAccountJSON)
 	n := testing.AllocsPerRun(100, func() {
 		var r balancesResp
-		if !r.decodeFast(raw) {
+		if !r.DecodeFast(raw) {
 			t.Fatal("fell back")
 		}
 	})
 	// 1 slice + 2 assets + 4 decimals × (string + big.Int + its words)
 	if n > 15 {
-		t.Errorf("decodeFast allocates %v times", n)
+		t.Errorf("DecodeFast allocates %v times", n)
 	}
 }
 
@@ -180,7 +180,7 @@ func BenchmarkDecodeBalances(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var r balancesResp
-			if !r.decodeFast(raw) {
+			if !r.DecodeFast(raw) {
 				b.Fatal("fell back")
 			}
 		}
@@ -238,7 +238,7 @@ func TestDecodeFastManyBalances(t *testing.T) {
 		in := []byte(b.String())
 		checkDecodeFast(t, in)
 		var r balancesResp
-		if !r.decodeFast(in) || len(r.Balances) != n || cap(r.Balances) > n+1 {
+		if !r.DecodeFast(in) || len(r.Balances) != n || cap(r.Balances) > n+1 {
 			t.Fatalf("%d balances: decoded %d (cap %d)", n, len(r.Balances), cap(r.Balances))
 		}
 	}
@@ -249,7 +249,7 @@ func TestDecodeFastManyBalances(t *testing.T) {
 func TestDecodeFastZeroIsShared(t *testing.T) {
 	in := []byte(`{"balances":[{"asset":"A","free":"0.0","locked":"0.00000000"},{"asset":"B","free":"-0","locked":"0"}]}`)
 	var r balancesResp
-	if !r.decodeFast(in) {
+	if !r.DecodeFast(in) {
 		t.Fatal("fell back")
 	}
 	one := decimal.RequireFromString("1.5")

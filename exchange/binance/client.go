@@ -1,25 +1,20 @@
 package binance
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/textproto"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // Base URLs of Binance Spot REST.
@@ -33,8 +28,12 @@ const (
 const aheadLimit = time.Second
 
 const (
-	defaultRecvWindow = 5 * time.Second
-	maxRecvWindow     = 60 * time.Second
+	// defaultRequestTimeout bounds a request, body included, whose ctx has
+	// no deadline. Long enough for a multi-megabyte exchangeInfo on a slow
+	// link.
+	defaultRequestTimeout = 30 * time.Second
+	defaultRecvWindow     = 5 * time.Second
+	maxRecvWindow         = 60 * time.Second
 	// exchangeInfo without a symbol filter is several MB on mainnet.
 	maxBody = 32 << 20
 )
@@ -52,26 +51,17 @@ var defaultLimits = []exchange.Limit{
 type Client struct {
 	info       exchange.AccountInfo
 	base       string
-	wsURL      string  // "" derives it from base
-	baseURL    url.URL // base, parsed once; each request copies it
+	wsURL      string // "" derives it from base
 	keyID      string
-	keyHeader  []string // X-MBX-APIKEY's value, shared read-only by every request
 	signer     *Signer
 	recvWindow time.Duration
-	hc         *http.Client
-	direct     http.RoundTripper // hc's transport when hc adds nothing to it; see roundTrip
+	path       *rest.Path
 	now        func() time.Time
 	log        *slog.Logger
 	clock      *exchange.Clock
 	budget     *exchange.Budget
-	limits     []exchange.Limit // nil: defaults, then exchangeInfo's
-	deadlines  *deadlines
+	limits     []exchange.Limit          // nil: defaults, then exchangeInfo's
 	counters   atomic.Pointer[[]counter] // the budget's buckets Binance reports on
-
-	// queryHeader and formHeader are shared read-only by every request when
-	// sharedHeaders; see header.
-	queryHeader, formHeader http.Header
-	sharedHeaders           bool
 
 	book exchange.RuleBook // exchangeInfo's symbols
 }
@@ -194,7 +184,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	cfg.info.Scheme = cfg.scheme
 	if cfg.info.KeyID == "" {
-		cfg.info.KeyID = maskKey(cfg.keyID)
+		cfg.info.KeyID = rest.MaskKey(cfg.keyID)
 	}
 	if cfg.base == "" {
 		cfg.base = TestnetURL
@@ -208,43 +198,16 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.log == nil {
 		cfg.log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.hc == nil {
-		// No overall Timeout: callers bound each request with ctx, and
-		// deadlines bounds those whose ctx has none.
-		cfg.hc = exchange.NewHTTPClient(venueName, 0)
-	}
-	bu, err := parseBase(cfg.base)
-	if err != nil {
-		return nil, err
-	}
 	cfg.info.REST = cfg.base
 	c := &Client{
 		info:       cfg.info,
 		base:       cfg.base,
 		wsURL:      cfg.wsURL,
-		baseURL:    bu,
 		keyID:      cfg.keyID,
 		recvWindow: cfg.recvWindow,
-		hc:         exchange.RefuseRedirects(venueName, cfg.hc),
 		now:        cfg.now,
 		log:        cfg.log.With("venue", venueName, "account", cfg.info.Name),
 		limits:     cfg.limits,
-		deadlines:  newDeadlines(cfg.timeout, cfg.hc.CloseIdleConnections),
-	}
-	if c.keyID != "" {
-		c.keyHeader = []string{c.keyID}
-	}
-	// hc's CheckRedirect is never used (the policy replaces it), and
-	// roundTrip refuses a redirect on the direct path itself.
-	if hc := cfg.hc; hc.Timeout == 0 && hc.Jar == nil {
-		c.direct = hc.Transport
-		if c.direct == nil {
-			c.direct = http.DefaultTransport
-		}
-		_, c.sharedHeaders = c.direct.(*http.Transport)
-	}
-	if c.sharedHeaders {
-		c.queryHeader, c.formHeader = c.buildHeader(false), c.buildHeader(true)
 	}
 	if !cfg.secret.IsZero() {
 		s, err := NewSigner(cfg.scheme, cfg.secret)
@@ -267,30 +230,26 @@ func New(opts ...Option) (*Client, error) {
 	// estimated server time.
 	c.budget = exchange.NewBudget(cfg.info.Name, c.clock.ServerNow, limits...)
 	c.setCounters(limits)
-	return c, nil
-}
-
-// parseBase checks the base URL once, so a bad one fails New instead of
-// every request, and requests need not parse a URL string again.
-func parseBase(base string) (url.URL, error) {
-	u, err := url.Parse(base)
+	rc := rest.Config{
+		// No overall HTTP Timeout by default: callers bound each request
+		// with ctx, and Timeout bounds those whose ctx has none.
+		Venue: venueName, BaseURL: cfg.base, HTTP: cfg.hc, Timeout: cfg.timeout,
+		Clock: c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
+		Budget: c.budget, Replies: replies{c}, MaxBody: maxBody, Now: cfg.now, Log: c.log,
+		NoKey: ErrNoSecret,
+	}
+	if c.keyID != "" {
+		rc.Header = http.Header{"X-MBX-APIKEY": {c.keyID}}
+	}
+	if c.signer != nil {
+		rc.Signer = wireSigner{c.signer, cfg.recvWindow.Milliseconds()}
+	}
+	p, err := rest.New(rc)
 	if err != nil {
-		return url.URL{}, fmt.Errorf("binance: base URL: %w", err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" {
-		return url.URL{}, fmt.Errorf("binance: base URL %q: want http(s)://host[/path]", base)
-	}
-	u.RawPath = "" // requests set Path; EscapedPath escapes it again
-	// As NewRequest does: "host:" means the scheme's default port.
-	u.Host = strings.TrimSuffix(u.Host, ":")
-	return *u, nil
-}
-
-func maskKey(k string) string {
-	if len(k) <= 8 {
-		return strings.Repeat("*", len(k))
-	}
-	return k[:4] + "…" + k[len(k)-4:]
+	c.path = p
+	return c, nil
 }
 
 // Info is static.
@@ -309,16 +268,12 @@ type endpoint struct {
 	signed bool
 	weight int
 	orders int
-	prio   exchange.Priority
 	// prio is the default; callers override it with exchange.WithPriority
 	// (pollers pass Background so they never eat the reserve for orders).
+	prio exchange.Priority
 	// op is "place" or "cancel" for requests that change orders: failures
 	// after sending are then ambiguous.
 	op string
-	// retryClock allows one re-stamped retry after -1021. Safe for every
-	// Binance request because -1021 is decided before the matching engine
-	// sees anything; see do.
-	retryClock bool
 }
 
 func (e endpoint) name() string { return e.method + " " + e.path }
@@ -331,53 +286,25 @@ type call struct {
 	ec  errContext
 }
 
-// do sends a call: charges the budget, stamps and signs, sends, reconciles
-// the budget with the venue's counters and decodes. On -1021 it invalidates
-// the clock, re-syncs at once and, when the endpoint allows, retries once
-// with a fresh stamp. That retry is safe even for placement: Binance checks
-// the timestamp before forwarding to the matching engine, so a -1021 order
-// never existed, and the retry carries the same client order id, so even a
-// misreading on our side could at worst be refused as a duplicate.
+// do sends a call through the request path: it charges the budget, stamps
+// and signs, sends, reconciles the budget with the venue's counters and
+// decodes; a -1021 re-syncs the clock and sends once more (see
+// rest.Path.Do). A POST or PUT carries its params as a form body, anything
+// else as the query.
 func (c *Client) do(ctx context.Context, cl *call) error {
-	err := c.send(ctx, cl)
-	if err == nil {
-		return nil
+	r := rest.Request{Method: cl.ep.method, Path: cl.ep.path, Signed: cl.ep.signed, Op: cl.ep.op,
+		Cost: exchange.Cost{Weight: cl.ep.weight, Orders: cl.ep.orders, Priority: cl.ep.prio}, Tag: cl}
+	if cl.ep.method == http.MethodPost || cl.ep.method == http.MethodPut {
+		r.Body, r.Kind = cl.p.Bytes(), rest.Form
+	} else {
+		r.Query = cl.p.Params
 	}
-	var ce *exchange.ClockError
-	if !errors.As(err, &ce) {
-		return err
-	}
-	c.clock.Invalidate("binance -1021 on " + cl.ep.name())
-	serr := c.SyncClock(ctx)
-	if serr != nil {
-		c.log.Warn("re-sync after -1021 failed", "err", serr)
-	}
-	c.explainClock(ce)
-	// Without a fresh sample the retry would not be sent (see send), and
-	// the refusal says more than that.
-	if !cl.ep.retryClock || serr != nil {
-		return err
-	}
-	c.log.Info("retrying after clock re-sync", "endpoint", cl.ep.name())
-	if err2 := c.send(ctx, cl); err2 != nil {
-		if errors.As(err2, &ce) {
-			c.explainClock(ce)
-		}
-		return err2
-	}
-	return nil
+	return c.path.Do(ctx, &r, cl.out)
 }
 
-// clockReady holds a signed request or login until the clock has a sample
-// since the last refusal, probing /api/v3/time once if it has none: stamped
-// with the raw local clock, the first request against a venue a second or
-// more off would be refused. Nothing is sent when the probe fails.
-func (c *Client) clockReady(ctx context.Context) error {
-	if err := c.clock.Ready(ctx, c.serverTime); err != nil {
-		return &exchange.ClockUnknownError{Venue: venueName, Err: err}
-	}
-	return nil
-}
+// clockReady holds a stream login until the clock has a sample; see
+// rest.Path.ClockReady.
+func (c *Client) clockReady(ctx context.Context) error { return c.path.ClockReady(ctx) }
 
 // loginRefused handles a stream login refused for its timestamp. No retry
 // re-syncs first there, as do does for REST, so the clock is invalidated:
@@ -392,255 +319,49 @@ func (c *Client) loginRefused(err error) {
 	ae.AdviceText = ae.Code + ": Binance refused the stream login's timestamp; vigil measures Binance's clock again before the next login (if this repeats, this machine's clock is unsteady: enable NTP)"
 }
 
-func (c *Client) explainClock(ce *exchange.ClockError) {
-	ce.Offset = c.clock.Offset()
-	ce.Ahead = ce.Ahead || ce.Offset < 0
-	ce.AdviceText = clockAdvice(ce.Offset, c.recvWindow, ce.Ahead)
+// wireSigner appends recvWindow, the stamp and the signature to whichever
+// part carries the params: the form body of a POST, else the query.
+type wireSigner struct {
+	s          *Signer
+	recvWindow int64 // ms
 }
 
-// Canonical forms of the header names the client sets, so setting them
-// directly in the map skips canonicalising (and allocating) per request.
-const (
-	headerAPIKey      = "X-Mbx-Apikey" // X-MBX-APIKEY
-	headerContentType = "Content-Type"
-)
-
-var formContentType = []string{"application/x-www-form-urlencoded"}
-
-// fastDecoder is a response type with a hand-written decoder for a hot
-// path. decodeFast reports false, leaving the value zero, for any input it
-// cannot decode exactly as encoding/json would; send then uses encoding/json,
-// so the fast path never changes a result or an error.
-type fastDecoder interface {
-	decodeFast(raw []byte) bool
-}
-
-func (c *Client) send(ctx context.Context, cl *call) error {
-	ep := cl.ep
-	cost := exchange.Cost{Weight: ep.weight, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.prio)}
-	if ep.signed && c.signer == nil {
-		return fmt.Errorf("binance %s: %w", ep.name(), ErrNoSecret)
+func (ws wireSigner) Sign(w *rest.Wire) error {
+	dst := &w.Query
+	if w.Kind == rest.Form {
+		dst = &w.Body
 	}
-	if ep.signed {
-		if err := c.clockReady(ctx); err != nil {
-			return err
-		}
-	}
-	if err := c.budget.Acquire(ctx, cost); err != nil {
-		return err
-	}
-	ctx, t := c.deadlines.guard(ctx)
-	defer c.deadlines.done(t)
-	req, err := c.newRequest(ctx, cl)
-	if err != nil {
-		return fmt.Errorf("binance %s: %w", ep.name(), redactURL(err))
-	}
-	debug := c.log.Enabled(ctx, slog.LevelDebug)
-	var start time.Time
-	if debug {
-		start = c.now()
-	}
-	resp, err := c.roundTrip(req)
-	if err != nil {
-		// Do's error quotes the URL, which carries the signature.
-		err = redactURL(c.deadlines.explain(ctx, err))
-		if ep.op != "" {
-			return &exchange.AmbiguousError{Op: ep.op, Err: fmt.Errorf("binance %s: %w", ep.name(), err)}
-		}
-		return fmt.Errorf("binance %s: %w", ep.name(), err)
-	}
-	defer resp.Body.Close()
-	c.observe(resp.Header)
-	buf := getBody()
-	defer putBody(buf)
-	raw, rerr := readBody((*buf)[:0], resp.Body, resp.ContentLength, maxBody)
-	*buf = raw // keep the grown buffer for the pool
-	if debug {
-		c.log.Debug("request", "endpoint", ep.name(), "status", resp.StatusCode, "took", c.now().Sub(start), "weight", ep.weight)
-	}
-	// raw is pooled: whatever is built from it below must copy, never alias it.
-	if rerr != nil {
-		rerr = fmt.Errorf("binance %s: HTTP %d: reading body: %w", ep.name(), resp.StatusCode, redactURL(c.deadlines.explain(ctx, rerr)))
-		if ep.op != "" {
-			return &exchange.AmbiguousError{Op: ep.op, Err: rerr}
-		}
-		return rerr
-	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusTeapot {
-		return c.rateLimited(resp, raw, cl)
-	}
-	if resp.StatusCode >= 300 {
-		return c.failure(resp.StatusCode, raw, cl)
-	}
-	if cl.out == nil {
-		return nil
-	}
-	if fd, ok := cl.out.(fastDecoder); ok && fd.decodeFast(raw) {
-		return nil
-	}
-	if err := json.Unmarshal(raw, cl.out); err != nil {
-		err = fmt.Errorf("binance %s: HTTP %d: undecodable response (%s): %w", ep.name(), resp.StatusCode, snippet(raw), err)
-		if ep.op != "" {
-			return &exchange.AmbiguousError{Op: ep.op, Err: err}
-		}
-		return err
-	}
+	p := params{rest.ParamsOf(*dst)}
+	p.addInt("recvWindow", ws.recvWindow)
+	p.addInt("timestamp", w.Stamp.UnixMilli())
+	b := p.Bytes()
+	*dst = ws.s.AppendSignature(b, b)
 	return nil
 }
 
-// roundTrip sends req once, following no redirect (see
-// exchange.RefuseRedirects): a 3xx is a *exchange.RedirectError. When hc
-// has a Timeout or a Jar, its Do is used so they apply; otherwise the
-// transport is called directly, which also skips the header copy Do makes
-// per request for redirects.
-func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
-	if c.direct == nil {
-		resp, err := c.hc.Do(req)
-		// Do's *url.Error around the refusal would quote the signed URL.
-		var re *exchange.RedirectError
-		if errors.As(err, &re) {
-			return nil, re
-		}
-		return resp, err
-	}
-	resp, err := c.direct.RoundTrip(req)
+// replies reads Binance's answers: the value itself on success, an error
+// body {code, msg} otherwise, and usage counters in the headers.
+type replies struct{ c *Client }
+
+func (v replies) Observe(_ *rest.Request, h http.Header, _ time.Time) { v.c.observe(h) }
+
+func (v replies) Unwrap(rep *rest.Reply) ([]byte, *rest.Refusal) {
+	cl := rep.Request.Tag.(*call)
 	switch {
-	case err != nil:
-		return nil, err
-	case resp == nil:
-		return nil, errors.New("http: RoundTripper returned a nil *Response with a nil error")
-	case resp.Body == nil:
-		resp.Body = http.NoBody
+	case rep.Status == http.StatusTooManyRequests || rep.Status == http.StatusTeapot:
+		return nil, v.c.rateLimited(rep, cl)
+	case rep.Status >= 300:
+		return nil, v.c.failure(rep, cl)
 	}
-	if re := exchange.Redirected(venueName, req, resp); re != nil {
-		resp.Body.Close()
-		return nil, re
-	}
-	return resp, nil
+	return rep.Body, nil
 }
 
-// newRequest stamps, signs and wraps the one buffer that is both signed and
-// sent. The URL is the base parsed in New with this path and query, not a
-// string parsed again per request.
-func (c *Client) newRequest(ctx context.Context, cl *call) (*http.Request, error) {
-	ep := cl.ep
-	// A form body may still be read by the transport after Do returns, so
-	// only a query, which is copied into a string, may use a pooled buffer.
-	form := ep.method == http.MethodPost || ep.method == http.MethodPut
-	var wire []byte
-	if form {
-		wire = make([]byte, 0, len(cl.p.b)+160)
-	} else {
-		bp := wirePool.Get().(*[]byte)
-		defer func() { *bp = wire[:0]; wirePool.Put(bp) }()
-		wire = (*bp)[:0]
-	}
-	wire = append(wire, cl.p.b...)
-	if ep.signed {
-		p := params{b: wire}
-		p.addInt("recvWindow", c.recvWindow.Milliseconds())
-		p.addInt("timestamp", c.clock.Stamp().UnixMilli())
-		wire = c.signer.AppendSignature(p.b, p.b)
-	}
-	if form {
-		// NewRequestWithContext sets ContentLength and GetBody, which the
-		// transport needs to replay a body on a fresh connection.
-		req, err := http.NewRequestWithContext(ctx, ep.method, "", bytes.NewReader(wire))
-		if err != nil {
-			return nil, err
-		}
-		c.setURL(req.URL, ep.path, "")
-		req.Host = req.URL.Host
-		req.Header = c.header(true)
-		return req, nil
-	}
-	// Without a body there is nothing NewRequestWithContext adds, and built
-	// here the request needs no URL parse and no header map of its own.
-	u := new(url.URL)
-	q := ""
-	if len(wire) > 0 {
-		q = string(wire)
-	}
-	c.setURL(u, ep.path, q)
-	r := http.Request{
-		Method: ep.method, URL: u, Host: u.Host, Header: c.header(false),
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-	}
-	return r.WithContext(ctx), nil
-}
-
-func (c *Client) setURL(u *url.URL, path, rawQuery string) {
-	*u = c.baseURL
-	u.Path = c.baseURL.Path + path
-	u.RawQuery = rawQuery
-}
-
-// header is a request's header map. The stdlib transport only ever reads a
-// request's Header, so when it is the one sending (see roundTrip) every
-// request shares one map per shape, built in New; any other path (a Jar
-// adds cookies to the map, a custom RoundTripper may write to it) gets a
-// map of its own.
-func (c *Client) header(form bool) http.Header {
-	switch {
-	case c.sharedHeaders && form:
-		return c.formHeader
-	case c.sharedHeaders:
-		return c.queryHeader
-	}
-	return c.buildHeader(form)
-}
-
-func (c *Client) buildHeader(form bool) http.Header {
-	h := make(http.Header, 2)
-	if form {
-		h[headerContentType] = formContentType
-	}
-	if c.keyHeader != nil {
-		h[headerAPIKey] = c.keyHeader
-	}
-	return h
-}
-
-// wirePool holds query buffers: a signed query is a few hundred bytes.
-var wirePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
-// bodyPool holds response buffers, so a poller reading balances every
-// second does not allocate and grow one per request. Buffers grown past
-// maxPooledBody (exchangeInfo) are left to the GC.
-var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-const maxPooledBody = 256 << 10
-
-func getBody() *[]byte { return bodyPool.Get().(*[]byte) }
-
-func putBody(b *[]byte) {
-	if cap(*b) <= maxPooledBody {
-		*b = (*b)[:0]
-		bodyPool.Put(b)
-	}
-}
-
-// readBody appends r to dst until EOF or limit bytes, like
-// io.ReadAll(io.LimitReader(r, limit)), growing dst at most once when the
-// length is known.
-func readBody(dst []byte, r io.Reader, length, limit int64) ([]byte, error) {
-	if length > 0 && length <= limit {
-		dst = slices.Grow(dst, int(length)+1) // +1: room to read EOF without growing
-	}
-	for int64(len(dst)) < limit {
-		if len(dst) == cap(dst) {
-			dst = slices.Grow(dst, min(max(cap(dst), 512), int(limit)-len(dst)))
-		}
-		n, err := r.Read(dst[len(dst):min(cap(dst), int(limit))])
-		dst = dst[:len(dst)+n]
-		if err == io.EOF {
-			return dst, nil
-		}
-		if err != nil {
-			return dst, err
-		}
-	}
-	return dst, nil
+// ExplainClock writes a -1021's advice once the re-sync has measured the
+// offset.
+func (v replies) ExplainClock(ce *exchange.ClockError) {
+	ce.Offset = v.c.clock.Offset()
+	ce.Ahead = ce.Ahead || ce.Offset < 0
+	ce.AdviceText = clockAdvice(ce.Offset, v.c.recvWindow, ce.Ahead)
 }
 
 // counter pairs a budget bucket with the header Binance reports its usage
@@ -690,72 +411,47 @@ func (c *Client) observe(h http.Header) {
 	}
 }
 
-func (c *Client) rateLimited(resp *http.Response, raw []byte, cl *call) error {
+func (c *Client) rateLimited(rep *rest.Reply, cl *call) *rest.Refusal {
 	retry := time.Minute // when Retry-After is missing, a minute covers the weight window
-	if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s >= 0 {
+	if s, err := strconv.Atoi(strings.TrimSpace(rep.Header.Get("Retry-After"))); err == nil && s >= 0 {
 		retry = time.Duration(s) * time.Second
 	}
-	banned := resp.StatusCode == http.StatusTeapot
+	ref := &rest.Refusal{Class: rest.Throttled, RetryAt: c.now().Add(retry)}
 	reason := "HTTP 429 rate limit"
-	if banned {
-		reason = "HTTP 418 IP ban"
+	if rep.Status == http.StatusTeapot {
+		ref.Class, reason = rest.Banned, "HTTP 418 IP ban"
 	}
-	c.budget.Ban(c.clock.ServerNow().Add(retry), reason)
-	ae := decodeAPIError(resp.StatusCode, raw, cl.ec)
-	if ae == nil {
-		ae = &exchange.APIError{Venue: venueName, HTTPStatus: resp.StatusCode, Code: strconv.Itoa(resp.StatusCode), Msg: reason}
+	ref.APIError = decodeAPIError(rep.Status, rep.Body, cl.ec)
+	if ref.APIError == nil {
+		ref.APIError = &exchange.APIError{Venue: venueName, HTTPStatus: rep.Status, Code: strconv.Itoa(rep.Status), Msg: reason}
 	}
-	ae.Kind = exchange.KindRateLimit
-	at := c.now().Add(retry)
-	ae.AdviceText = fmt.Sprintf("%s: Binance refuses this IP until %s (Retry-After %v); vigil sends nothing on this account until then", reason, at.Format("15:04:05"), retry)
-	c.log.Warn("rate limited", "endpoint", cl.ep.name(), "status", resp.StatusCode, "retry_after", retry)
-	return &exchange.RateLimitError{APIError: ae, RetryAt: at, Banned: banned}
+	ref.AdviceText = fmt.Sprintf("%s: Binance refuses this IP until %s (Retry-After %v); vigil sends nothing on this account until then", reason, ref.RetryAt.Format("15:04:05"), retry)
+	c.log.Warn("rate limited", "endpoint", cl.ep.name(), "status", rep.Status, "retry_after", retry)
+	return ref
 }
 
-func (c *Client) failure(status int, raw []byte, cl *call) error {
-	ep := cl.ep
-	ae := decodeAPIError(status, raw, cl.ec)
+// failure is Binance's error table applied to a non-2xx reply: a body
+// that is not Binance's error shape is read as the kit reads any such.
+func (c *Client) failure(rep *rest.Reply, cl *call) *rest.Refusal {
+	ae := decodeAPIError(rep.Status, rep.Body, cl.ec)
 	if ae == nil {
-		err := fmt.Errorf("binance %s: HTTP %d: unexpected response (%s)", ep.name(), status, snippet(raw))
-		if ep.op != "" && status >= 500 {
-			return &exchange.AmbiguousError{Op: ep.op, Err: err}
-		}
-		return err
+		return rep.NotJSON("Binance", nil)
 	}
+	ref := &rest.Refusal{APIError: ae}
 	switch {
 	case ae.Kind == exchange.KindClock:
-		return &exchange.ClockError{APIError: ae, Ahead: strings.Contains(strings.ToLower(ae.Msg), "ahead")}
+		ref.Class = rest.StampRefused
+		ref.Ahead = strings.Contains(strings.ToLower(ae.Msg), "ahead")
 	case ae.Kind == exchange.KindRateLimit:
-		return &exchange.RateLimitError{APIError: ae, RetryAt: c.now().Add(time.Minute)}
-	case ep.op != "" && (ae.Kind == exchange.KindUnknownStatus || status >= 500):
-		return &exchange.AmbiguousError{Op: ep.op, Err: ae}
+		ref.Class, ref.RetryAt = rest.Throttled, c.now().Add(time.Minute)
+	case ae.Kind == exchange.KindUnknownStatus || rep.Status >= 500:
+		ref.Class = rest.Ambiguous
 	}
-	return ae
+	return ref
 }
 
 // snippet quotes the start of a body for an error, never the whole thing.
-func snippet(b []byte) string {
-	const n = 64
-	s := strings.ToValidUTF8(string(b[:min(len(b), n)]), "?")
-	if len(b) > n {
-		s += "…"
-	}
-	if s == "" {
-		return "empty body"
-	}
-	return strconv.Quote(s)
-}
+func snippet(b []byte) string { return rest.Snippet(b) }
 
-// redactURL drops the signed query from a transport error's URL while
-// keeping the cause (and Timeout()) for errors.Is/As.
-func redactURL(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	u := ue.URL
-	if i := strings.IndexByte(u, '?'); i >= 0 {
-		u = u[:i]
-	}
-	return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
-}
+// redactURL drops the signed query from a transport error's URL.
+func redactURL(err error) error { return rest.RedactURL(err) }

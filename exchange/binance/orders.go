@@ -13,10 +13,10 @@ import (
 )
 
 var (
-	epPlace      = endpoint{method: http.MethodPost, path: "/api/v3/order", signed: true, weight: 1, orders: 1, prio: exchange.Trading, op: "place", retryClock: true}
-	epCancel     = endpoint{method: http.MethodDelete, path: "/api/v3/order", signed: true, weight: 1, prio: exchange.Trading, op: "cancel", retryClock: true}
-	epQuery      = endpoint{method: http.MethodGet, path: "/api/v3/order", signed: true, weight: 4, prio: exchange.Interactive, retryClock: true}
-	epOpenOrders = endpoint{method: http.MethodGet, path: "/api/v3/openOrders", signed: true, weight: 6, prio: exchange.Interactive, retryClock: true}
+	epPlace      = endpoint{method: http.MethodPost, path: "/api/v3/order", signed: true, weight: 1, orders: 1, prio: exchange.Trading, op: "place"}
+	epCancel     = endpoint{method: http.MethodDelete, path: "/api/v3/order", signed: true, weight: 1, prio: exchange.Trading, op: "cancel"}
+	epQuery      = endpoint{method: http.MethodGet, path: "/api/v3/order", signed: true, weight: 4, prio: exchange.Interactive}
+	epOpenOrders = endpoint{method: http.MethodGet, path: "/api/v3/openOrders", signed: true, weight: 6, prio: exchange.Interactive}
 )
 
 // orderResp covers order, cancel and query responses. Decimals arrive as

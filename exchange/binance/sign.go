@@ -14,7 +14,6 @@ package binance
 import (
 	stdcrypto "crypto"
 	"crypto/ed25519"
-	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -23,68 +22,24 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"hash"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // params is the one buffer that is both signed and sent: a query string or a
 // form body, in the order parameters were added, percent-encoded as Binance
-// expects. Signing it and transmitting it can never disagree because they are
-// the same bytes.
-type params struct {
-	b []byte
-}
+// expects (RFC 3986 unreserved characters as they are, a space as %20).
+// Signing it and transmitting it can never disagree because they are the
+// same bytes.
+type params struct{ rest.Params }
 
-// add appends key=value, percent-encoding both.
-func (p *params) add(key, value string) {
-	if len(p.b) > 0 {
-		p.b = append(p.b, '&')
-	}
-	p.b = appendEscaped(p.b, key)
-	p.b = append(p.b, '=')
-	p.b = appendEscaped(p.b, value)
-}
-
-// addInt appends key=decimal integer without an intermediate string.
-func (p *params) addInt(key string, v int64) {
-	if len(p.b) > 0 {
-		p.b = append(p.b, '&')
-	}
-	p.b = appendEscaped(p.b, key)
-	p.b = append(p.b, '=')
-	p.b = strconv.AppendInt(p.b, v, 10)
-}
-
-func (p *params) bytes() []byte  { return p.b }
-func (p *params) String() string { return string(p.b) }
-
-const upperHex = "0123456789ABCDEF"
-
-// appendEscaped percent-encodes everything but RFC 3986 unreserved
-// characters. Spaces become %20, never '+': the server decodes '+' as a plus
-// in some paths and a space in others, so the signature would not survive.
-func appendEscaped[T string | []byte](dst []byte, s T) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			dst = append(dst, c)
-			continue
-		}
-		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-	}
-	return dst
-}
-
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
+func (p *params) add(key, value string)      { p.Add(key, value) }
+func (p *params) addInt(key string, v int64) { p.AddInt(key, v) }
+func (p *params) bytes() []byte              { return p.Bytes() }
 
 // SchemeRSA is Binance's third key type (RSASSA-PKCS1-v1_5, SHA-256). The
 // venue-neutral schemes in exchange do not list it; only Binance has it.
@@ -93,17 +48,9 @@ const SchemeRSA exchange.Scheme = "rsa"
 // Signer signs Binance payloads with one key. It is safe for concurrent use.
 type Signer struct {
 	scheme exchange.Scheme
-	macs   sync.Pool // *macState keyed by this signer's secret
+	mac    *rest.MAC
 	ed     ed25519.PrivateKey
 	rsa    *rsa.PrivateKey
-}
-
-// macState is pooled so a signature costs no allocation: the keyed HMAC is
-// built once (hmac.New copies the key into its pads) and the sum has a home
-// on the heap already; a stack buffer would escape through hash.Hash.Sum.
-type macState struct {
-	mac hash.Hash
-	sum [sha256.Size]byte
 }
 
 // ErrNoSecret is returned when a signer is built without key material.
@@ -123,21 +70,11 @@ func NewSigner(scheme exchange.Scheme, secret crypto.Secret) (*Signer, error) {
 		if looksLikePEM(secret.Bytes()) {
 			return nil, errors.New("binance: the HMAC secret looks like a PEM private key; configure the key's scheme as ed25519")
 		}
-		// The pool may drop its states at any GC and build new ones long
-		// after the vault wiped the Secret, so new states are cloned from a
-		// keyed template (hmac.New copies the key into its pads) rather than
-		// keyed from the Secret's bytes, which by then are zeros.
-		tmpl, ok := hmac.New(sha256.New, secret.Bytes()).(hash.Cloner)
-		if !ok {
-			return nil, errors.New("binance: HMAC state cannot be cloned")
+		mac, err := rest.NewMAC(sha256.New, secret)
+		if err != nil {
+			return nil, fmt.Errorf("binance: %w", err)
 		}
-		s.macs.New = func() any {
-			h, err := tmpl.Clone()
-			if err != nil {
-				panic(err) // HMAC-SHA256 always clones
-			}
-			return &macState{mac: h}
-		}
+		s.mac = mac
 	case exchange.SchemeEd25519:
 		key, err := parseEd25519(secret.Bytes())
 		if err != nil {
@@ -213,19 +150,11 @@ func (s *Signer) AppendSignature(dst, payload []byte) []byte {
 	switch s.scheme {
 	case exchange.SchemeEd25519:
 		var sig [88]byte // base64 of 64 bytes
-		return appendEscaped(dst, s.appendEd25519(sig[:0], payload))
+		return rest.AppendEscaped(dst, s.appendEd25519(sig[:0], payload), "")
 	case SchemeRSA:
-		return appendEscaped(dst, s.appendRSA(nil, payload))
+		return rest.AppendEscaped(dst, s.appendRSA(nil, payload), "")
 	}
-	st := s.macs.Get().(*macState)
-	st.mac.Reset()
-	st.mac.Write(payload)
-	st.mac.Sum(st.sum[:0])
-	n := len(dst)
-	dst = append(dst, make([]byte, 2*sha256.Size)...)
-	hex.Encode(dst[n:], st.sum[:])
-	s.macs.Put(st)
-	return dst
+	return s.mac.AppendSumOf(dst, payload, hex.AppendEncode)
 }
 
 func (s *Signer) appendEd25519(dst, payload []byte) []byte {
@@ -253,11 +182,7 @@ func (s *Signer) Sign(payload []byte) string {
 	case SchemeRSA:
 		return string(s.appendRSA(nil, payload))
 	}
-	st := s.macs.Get().(*macState)
-	defer s.macs.Put(st)
-	st.mac.Reset()
-	st.mac.Write(payload)
-	return hex.EncodeToString(st.mac.Sum(st.sum[:0]))
+	return string(s.mac.AppendSumOf(nil, payload, hex.AppendEncode))
 }
 
 // SignWS signs WebSocket API params: every param but "signature", sorted by

@@ -9,6 +9,7 @@ import (
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // TestSignerSurvivesWipe: the vault may wipe the Secret after the client is
@@ -44,7 +45,7 @@ func TestSignerSurvivesWipe(t *testing.T) {
 				runtime.GC()
 				runtime.GC()
 				got := s.AppendSignature(append([]byte(nil), payload...), payload)
-				if string(got) != string(payload)+"&signature="+string(appendEscaped(nil, before)) {
+				if string(got) != string(payload)+"&signature="+string(rest.AppendEscaped(nil, before, "")) {
 					t.Fatalf("round %d: AppendSignature changed after Wipe: %s", round, got[len(payload):])
 				}
 			}

@@ -1,18 +1,17 @@
 package bybit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // Hosts. Testnet is a separate environment with its own keys.
@@ -84,6 +83,7 @@ type Client struct {
 	recvWindow string
 	clock      *exchange.Clock
 	rates      *rates
+	path       *rest.Path
 	now        func() time.Time
 
 	book exchange.RuleBook
@@ -123,19 +123,14 @@ func New(opts ...Option) (*Client, error) {
 			cfg.wsURL = TestnetPrivateWSURL
 		}
 	}
-	// An injected client gets the redirect policy too: connect passes one
-	// to every venue, and a followed redirect would carry the key headers.
 	if cfg.hc == nil {
 		cfg.hc = exchange.NewHTTPClient(venueName, 15*time.Second)
-	} else {
-		cfg.hc = exchange.RefuseRedirects(venueName, cfg.hc)
 	}
 	cfg.info.REST = cfg.baseURL
 	c := &Client{
 		info:       cfg.info,
 		base:       cfg.baseURL,
 		wsURL:      cfg.wsURL,
-		hc:         cfg.hc,
 		recvWindow: strconv.FormatInt(cfg.recvWindow.Milliseconds(), 10),
 		now:        cfg.now,
 	}
@@ -146,7 +141,7 @@ func New(opts ...Option) (*Client, error) {
 		}
 		c.signer = s
 		if c.info.KeyID == "" {
-			c.info.KeyID = maskKey(cfg.keyID)
+			c.info.KeyID = rest.MaskKey(cfg.keyID)
 		}
 	}
 	c.clock = exchange.NewClock(exchange.ClockConfig{
@@ -156,14 +151,24 @@ func New(opts ...Option) (*Client, error) {
 		Now:         cfg.now,
 	})
 	c.rates = newRates(cfg.info.Name, c.clock.ServerNow)
-	return c, nil
-}
-
-func maskKey(k string) string {
-	if len(k) <= 8 {
-		return "****"
+	rc := rest.Config{
+		Venue: venueName, BaseURL: cfg.baseURL, HTTP: cfg.hc,
+		Header: http.Header{"Accept": {"application/json"}},
+		Clock:  c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
+		Budget: c.rates, Replies: replies{c}, MaxBody: maxBody, Now: cfg.now,
+		NoKey: errors.New("no API key configured for this account"),
 	}
-	return k[:4] + "…" + k[len(k)-4:]
+	if c.signer != nil {
+		rc.Signer = wireSigner{c.signer, c.recvWindow}
+	}
+	p, err := rest.New(rc)
+	if err != nil {
+		return nil, err
+	}
+	// Streams dial through the same client: no redirect followed there
+	// either, as a followed one would carry the auth.
+	c.path, c.hc = p, p.HTTPClient()
+	return c, nil
 }
 
 // Info is static.
@@ -175,83 +180,47 @@ func (c *Client) Clock() exchange.ClockSnapshot { return c.clock.Snapshot() }
 // Budget is a snapshot of the rate counts.
 func (c *Client) Budget() exchange.BudgetSnapshot { return c.rates.Snapshot().SortByName() }
 
-// request is one REST call before it becomes bytes.
+// request is one REST call before it becomes bytes; it rides along as the
+// rest.Request's Tag for the rate headers and the error table.
 type request struct {
 	method string
 	path   string
-	query  query
+	query  rest.Params
 	body   []byte
 	signed bool
 	ep     endpoint
 	op     string // "place"/"cancel": a failure after sending is ambiguous
-
-	prehash []byte // set by build: what we signed, for the 10004 diff
 }
 
-// query is a query string in the order parameters are added, encoded once;
-// these bytes are both signed and sent.
-type query struct{ b []byte }
+// newQuery starts a query as Bybit's SDK sends it: ',' stays literal (lists
+// such as coin=BTC,USDT), and the shared vectors pin it. Bybit signs the
+// query as it arrives, so any encoding works if signed as sent.
+func newQuery() rest.Params { return rest.Params{Literal: ","} }
 
-func (q *query) add(k, v string) {
-	if len(q.b) > 0 {
-		q.b = append(q.b, '&')
-	}
-	q.b = appendEscaped(q.b, k)
-	q.b = append(q.b, '=')
-	q.b = appendEscaped(q.b, v)
+// wireSigner stamps and signs a request as Bybit wants: stamp, key, recv
+// window and the signature of stamp + key + recvWindow + payload in
+// headers, where payload is the query for GET and the JSON body for POST.
+type wireSigner struct {
+	s          *Signer
+	recvWindow string
 }
 
-const upperHex = "0123456789ABCDEF"
-
-// appendEscaped percent-encodes all but RFC 3986 unreserved characters and
-// ','. Bybit signs the query as it arrives, so any encoding works if signed
-// as sent; ',' stays literal because Bybit's own SDK sends lists
-// (coin=BTC,USDT) that way and the shared vectors pin it.
-func appendEscaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' || c == ',' {
-			dst = append(dst, c)
-			continue
-		}
-		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+func (ws wireSigner) Sign(w *rest.Wire) error {
+	ts := strconv.FormatInt(w.Stamp.UnixMilli(), 10)
+	payload := w.Query
+	if w.Body != nil {
+		payload = w.Body
 	}
-	return dst
-}
-
-// build is the one function that turns a request into the bytes sent and
-// signed: the query bytes are both the signed payload and the URL's raw
-// query; the body slice is both the signed payload and what is sent.
-func (c *Client) build(ctx context.Context, r *request, ts string) (*http.Request, error) {
-	u := c.base + r.path
-	if len(r.query.b) > 0 {
-		u += "?" + string(r.query.b)
-	}
-	var body io.Reader
-	payload := r.query.b
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-		payload = r.body
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
-	if err != nil {
-		return nil, fmt.Errorf("bybit: build %s %s: %w", r.method, r.path, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if r.signed {
-		var sig [64]byte
-		r.prehash = c.signer.AppendPrehash(r.prehash[:0], ts, c.recvWindow, payload)
-		req.Header.Set(HeaderKey, c.signer.keyID)
-		req.Header.Set(HeaderTimestamp, ts)
-		req.Header.Set(HeaderRecvWindow, c.recvWindow)
-		req.Header.Set(HeaderSignType, "2")
-		req.Header.Set(HeaderSign, string(c.signer.AppendSign(sig[:0], ts, c.recvWindow, payload)))
-	}
-	return req, nil
+	var sig [64]byte
+	// What we signed holds no secret: the 10004 advice shows it beside
+	// Bybit's own.
+	w.Prehash = ws.s.AppendPrehash(nil, ts, ws.recvWindow, payload)
+	w.SetHeader(HeaderKey, ws.s.keyID)
+	w.SetHeader(HeaderTimestamp, ts)
+	w.SetHeader(HeaderRecvWindow, ws.recvWindow)
+	w.SetHeader(HeaderSignType, "2")
+	w.SetHeader(HeaderSign, string(ws.s.AppendSign(sig[:0], ts, ws.recvWindow, payload)))
+	return nil
 }
 
 // envelope is every Bybit v5 reply.
@@ -262,39 +231,23 @@ type envelope struct {
 	Time    int64           `json:"time"` // server ms
 }
 
-type sent struct {
-	stamp time.Time
-	local time.Time
-}
-
-// do sends r and decodes result into out (nil: discard). A 10002 (stamp
-// outside server-recvWindow..server+1s) re-syncs the clock and sends r once
-// more with a fresh stamp. The retry is safe even for placement: Bybit
-// checks the timestamp before the order reaches the engine, so a refused
-// order never existed, and the retry carries the same orderLinkId, so a
-// misreading on our side could at worst be refused as a duplicate (170141).
+// do sends r and decodes result into out (nil: discard); see rest.Path.Do.
 func (c *Client) do(ctx context.Context, r *request, out any) error {
-	err := c.send(ctx, r, out)
-	var ce *exchange.ClockError
-	if !r.signed || !errors.As(err, &ce) {
-		return err
-	}
-	if serr := c.SyncClock(ctx); serr != nil {
-		return err // the original refusal says more than the failed probe
-	}
-	return c.send(ctx, r, out)
+	return c.path.Do(ctx, c.restRequest(r), out)
 }
 
-// clockReady holds a signed request or login until the clock has a sample
-// since the last refusal, probing market/time once if it has none: stamped
-// with the raw local clock, the first request against a venue a second or
-// more off would be refused. Nothing is sent when the probe fails.
-func (c *Client) clockReady(ctx context.Context) error {
-	if err := c.clock.Ready(ctx, c.serverTime); err != nil {
-		return &exchange.ClockUnknownError{Venue: venueName, Err: err}
+func (c *Client) restRequest(r *request) *rest.Request {
+	rr := &rest.Request{Method: r.method, Path: r.path, Query: r.query, Body: r.body, Signed: r.signed,
+		Op: r.op, Cost: c.rates.cost(r.ep), Tag: r}
+	if r.body != nil {
+		rr.Kind = rest.JSON
 	}
-	return nil
+	return rr
 }
+
+// clockReady holds a stream auth until the clock has a sample; see
+// rest.Path.ClockReady.
+func (c *Client) clockReady(ctx context.Context) error { return c.path.ClockReady(ctx) }
 
 // loginRefused handles a stream auth refused for its expiry. No retry
 // re-syncs first there, as do does for REST, so the clock is invalidated:
@@ -306,64 +259,23 @@ func (c *Client) loginRefused(err error) {
 	}
 }
 
-// send is one attempt of do.
-func (c *Client) send(ctx context.Context, r *request, out any) error {
-	if r.signed && c.signer == nil {
-		return errors.New("bybit: no API key configured for this account")
-	}
-	if r.signed {
-		if err := c.clockReady(ctx); err != nil {
-			return err
-		}
-	}
-	if err := c.rates.acquire(ctx, r.ep); err != nil {
-		return err
-	}
-	// The venue's count in the reply covers this request and those before
-	// it: compare it with ours as of now, not as of the reply.
-	charged := c.clock.ServerNow()
-	stamp := c.clock.Stamp()
-	req, err := c.build(ctx, r, strconv.FormatInt(stamp.UnixMilli(), 10))
-	if err != nil {
-		return err
-	}
-	t0 := c.now()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		err = fmt.Errorf("bybit: %s %s: %w", r.method, r.path, err)
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: err}
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	c.rates.observe(r.ep, parseLimitHeaders(resp.Header), charged)
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		err = fmt.Errorf("bybit: %s %s: reading reply: %w", r.method, r.path, err)
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: err}
-		}
-		return err
-	}
+// replies reads Bybit's envelope (retCode 0 is success) and its usage
+// headers.
+type replies struct{ c *Client }
+
+func (v replies) Observe(r *rest.Request, h http.Header, charged time.Time) {
+	v.c.rates.observe(r.Tag.(*request).ep, parseLimitHeaders(h), charged)
+}
+
+func (v replies) Unwrap(rep *rest.Reply) ([]byte, *rest.Refusal) {
 	var env envelope
-	if jerr := json.Unmarshal(raw, &env); jerr != nil || env.RetCode == nil {
-		return c.undecodable(r, resp, raw, jerr)
+	if jerr := json.Unmarshal(rep.Body, &env); jerr != nil || env.RetCode == nil {
+		return nil, v.c.undecodable(rep, jerr)
 	}
-	if *env.RetCode != 0 || resp.StatusCode/100 != 2 {
-		return c.apiError(r, resp, *env.RetCode, env.RetMsg, env.Time, sent{stamp: stamp, local: t0})
+	if *env.RetCode != 0 || !rep.OK() {
+		return nil, v.c.apiError(rep, *env.RetCode, env.RetMsg, env.Time)
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(env.Result, out); err != nil {
-		err = fmt.Errorf("bybit: %s %s: unexpected result shape: %w", r.method, r.path, err)
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: err}
-		}
-		return err
-	}
-	return nil
+	return env.Result, nil
 }
 
 // SyncClock samples GET /v5/market/time (timeNano).
@@ -378,7 +290,7 @@ func (c *Client) serverTime(ctx context.Context) (time.Time, error) {
 		TimeSecond string `json:"timeSecond"`
 		TimeNano   string `json:"timeNano"`
 	}
-	r := &request{method: http.MethodGet, path: "/v5/market/time", ep: epTime}
+	r := &request{method: http.MethodGet, path: "/v5/market/time", query: newQuery(), ep: epTime}
 	if err := c.do(ctx, r, &res); err != nil {
 		return time.Time{}, err
 	}

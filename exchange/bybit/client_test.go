@@ -402,7 +402,7 @@ func TestGarbageResultShape(t *testing.T) {
 		io.WriteString(w, ok(`{"list":"nope"}`))
 	})
 	_, err := c.Balances(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "/v5/account/wallet-balance") || !strings.Contains(err.Error(), "unexpected result shape") {
+	if err == nil || !strings.Contains(err.Error(), "/v5/account/wallet-balance") || !strings.Contains(err.Error(), "unexpected reply shape") {
 		t.Fatalf("err %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // filterOf names the symbol rule a Bybit filter code breaks.
@@ -32,15 +33,17 @@ var (
 	ipRe       = regexp.MustCompile(`[0-9]{1,3}(?:\.[0-9]{1,3}){3}`)
 )
 
-// apiError classifies a Bybit retCode and writes the advice.
-func (c *Client) apiError(r *request, resp *http.Response, code int, msg string, serverMs int64, s sent) error {
-	ae := &exchange.APIError{Venue: venueName, HTTPStatus: resp.StatusCode, Code: strconv.Itoa(code), Msg: msg}
+// apiError is Bybit's error table: it classifies a retCode and writes the
+// advice.
+func (c *Client) apiError(rep *rest.Reply, code int, msg string, serverMs int64) *rest.Refusal {
+	ref := rep.Refuse(strconv.Itoa(code), msg)
+	ae := ref.APIError
 	switch {
 	case code == 10002:
-		return c.clockError(ae, msg, serverMs, s)
+		c.clockError(ref, rep, serverMs)
 	case code == 10004:
 		ae.Kind = exchange.KindSignature
-		ae.AdviceText = signAdvice(msg, r.prehash, c.signer.keyID)
+		ae.AdviceText = signAdvice(msg, rep.Prehash, c.signer.keyID)
 	case code == 10003:
 		ae.Kind = exchange.KindAuth
 		ae.AdviceText = fmt.Sprintf("Bybit does not know this API key (%s) at %s. Keys belong to one environment: mainnet, testnet (api-testnet.bybit.com) and demo trading (api-demo.bybit.com) each have their own; check the account's network.", c.info.KeyID, c.base)
@@ -73,23 +76,21 @@ func (c *Client) apiError(r *request, resp *http.Response, code int, msg string,
 	case code == 110001 || code == 170213:
 		ae.Kind = exchange.KindNotFound
 		ae.AdviceText = "Bybit has no such open order (it may have filled or been canceled already)."
-	case code == 10006 || code == 170005 || resp.StatusCode == http.StatusTooManyRequests:
-		return c.rateLimited(ae, resp, false)
-	case resp.StatusCode == http.StatusForbidden:
-		return c.rateLimited(ae, resp, true)
-	case code == 10016 || code == 10000 || resp.StatusCode >= 500:
+	case code == 10006 || code == 170005 || rep.Status == http.StatusTooManyRequests:
+		c.rateLimited(ref, rep, false)
+	case rep.Status == http.StatusForbidden:
+		c.rateLimited(ref, rep, true)
+	case code == 10016 || code == 10000 || rep.Status >= 500:
 		ae.Kind = exchange.KindUnknownStatus
 		ae.AdviceText = "Bybit failed internally and does not say whether the request executed; vigil asks Bybit for the order's state before anything else."
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: ae}
-		}
+		ref.Class = rest.Ambiguous
 	case code == 10001 || code == 170130 || code == 170001:
 		ae.Kind = exchange.KindBadRequest
 		ae.AdviceText = "Bybit refused the parameters: " + msg
 	default:
 		ae.Kind = exchange.KindOther
 	}
-	return ae
+	return ref
 }
 
 func filterAdvice(rule string) string {
@@ -111,51 +112,49 @@ func filterAdvice(rule string) string {
 // clockError reports a rejected stamp. Bybit's rule is asymmetric:
 // server_time - recv_window <= ts < server_time + 1000, so which side we
 // fell off matters: ahead is the dangerous one.
-func (c *Client) clockError(ae *exchange.APIError, msg string, serverMs int64, s sent) error {
+func (c *Client) clockError(ref *rest.Refusal, rep *rest.Reply, serverMs int64) {
+	ae := ref.APIError
 	ae.Kind = exchange.KindClock
-	ce := &exchange.ClockError{APIError: ae, Offset: c.clock.Offset()}
-	stampMs := s.stamp.UnixMilli()
-	if m := reqTSRe.FindStringSubmatch(msg); m != nil {
+	ref.Class = rest.StampRefused
+	offset := c.clock.Offset()
+	stampMs := rep.Stamp.UnixMilli()
+	if m := reqTSRe.FindStringSubmatch(ae.Msg); m != nil {
 		stampMs, _ = strconv.ParseInt(m[1], 10, 64)
 	}
-	if m := serverTSRe.FindStringSubmatch(msg); m != nil {
+	if m := serverTSRe.FindStringSubmatch(ae.Msg); m != nil {
 		serverMs, _ = strconv.ParseInt(m[1], 10, 64)
 	}
 	rw := c.recvWindow
 	if serverMs > 0 {
 		skew := time.Duration(stampMs-serverMs) * time.Millisecond
-		ce.Ahead = skew > 0
-		if ce.Ahead {
-			ae.AdviceText = fmt.Sprintf("our stamp was %s ahead of Bybit's clock; Bybit refuses anything 1 s or more ahead (it allows %s ms behind). Measured offset %s. vigil re-syncs now; if this repeats, this machine's clock runs fast: enable NTP.", skew, rw, ce.Offset.Round(time.Millisecond))
+		ref.Ahead = skew > 0
+		if ref.Ahead {
+			ae.AdviceText = fmt.Sprintf("our stamp was %s ahead of Bybit's clock; Bybit refuses anything 1 s or more ahead (it allows %s ms behind). Measured offset %s. vigil re-syncs now; if this repeats, this machine's clock runs fast: enable NTP.", skew, rw, offset.Round(time.Millisecond))
 		} else {
-			ae.AdviceText = fmt.Sprintf("our stamp was %s behind Bybit's clock, beyond the %s ms recvWindow (the request was slow, or this machine's clock is slow). Measured offset %s. vigil re-syncs now.", -skew, rw, ce.Offset.Round(time.Millisecond))
+			ae.AdviceText = fmt.Sprintf("our stamp was %s behind Bybit's clock, beyond the %s ms recvWindow (the request was slow, or this machine's clock is slow). Measured offset %s. vigil re-syncs now.", -skew, rw, offset.Round(time.Millisecond))
 		}
 	} else {
-		ae.AdviceText = fmt.Sprintf("Bybit refused the request time (allowed: up to %s ms behind, less than 1 s ahead). Measured offset %s. vigil re-syncs now.", rw, ce.Offset.Round(time.Millisecond))
+		ae.AdviceText = fmt.Sprintf("Bybit refused the request time (allowed: up to %s ms behind, less than 1 s ahead). Measured offset %s. vigil re-syncs now.", rw, offset.Round(time.Millisecond))
 	}
-	c.clock.Invalidate("bybit 10002: " + ae.Msg)
-	return ce
 }
 
-// rateLimited stops the account: 10006 until Bybit's reset stamp, HTTP 403
+// rateLimited holds the account: 10006 until Bybit's reset stamp, HTTP 403
 // (IP over 600 per 5 s) for at least the documented 10 minutes.
-func (c *Client) rateLimited(ae *exchange.APIError, resp *http.Response, ipBan bool) error {
-	ae.Kind = exchange.KindRateLimit
+func (c *Client) rateLimited(ref *rest.Refusal, rep *rest.Reply, ipBan bool) {
 	now := c.clock.ServerNow()
-	rl := &exchange.RateLimitError{APIError: ae, Banned: ipBan}
 	switch {
 	case ipBan:
-		rl.RetryAt = now.Add(banAfter403)
-		ae.AdviceText = "Bybit answered HTTP 403: this IP sent more than 600 requests in 5 s (or the region is blocked). Stop every program on this IP; the ban lifts after 10 minutes at the earliest."
+		ref.Class = rest.Banned
+		ref.RetryAt = now.Add(banAfter403)
+		ref.AdviceText = "Bybit answered HTTP 403: this IP sent more than 600 requests in 5 s (or the region is blocked). Stop every program on this IP; the ban lifts after 10 minutes at the earliest."
 	default:
-		rl.RetryAt = now.Add(window)
-		if lh := parseLimitHeaders(resp.Header); !lh.reset.IsZero() && lh.reset.After(now) {
-			rl.RetryAt = lh.reset
+		ref.Class = rest.Throttled
+		ref.RetryAt = now.Add(window)
+		if lh := parseLimitHeaders(rep.Header); !lh.reset.IsZero() && lh.reset.After(now) {
+			ref.RetryAt = lh.reset
 		}
-		ae.AdviceText = "Bybit says too many requests for this endpoint (limits are per key per endpoint per second); vigil holds this account until " + rl.RetryAt.Format("15:04:05.000") + "."
+		ref.AdviceText = "Bybit says too many requests for this endpoint (limits are per key per endpoint per second); vigil holds this account until " + ref.RetryAt.Format("15:04:05.000") + "."
 	}
-	c.rates.Ban(rl.RetryAt, "bybit "+ae.Code)
-	return rl
 }
 
 func regionBlock(body []byte) bool {
@@ -243,42 +242,21 @@ func excerpt(s string, at int) string {
 	return out
 }
 
-// undecodable turns a reply that is not a Bybit envelope into an error.
-// HTTP 403 with a plain body is the IP ban (or a region block).
-func (c *Client) undecodable(r *request, resp *http.Response, raw []byte, jerr error) error {
-	snippet := raw
-	if len(snippet) > 120 {
-		snippet = snippet[:120]
-	}
-	ae := &exchange.APIError{
-		Venue:      venueName,
-		HTTPStatus: resp.StatusCode,
-		Code:       strconv.Itoa(resp.StatusCode),
-		Msg:        fmt.Sprintf("reply is not a Bybit JSON envelope: %q", snippet),
-	}
-	if jerr != nil {
-		ae.Msg += " (" + jerr.Error() + ")"
-	}
+// undecodable reads a reply that is not a Bybit envelope. HTTP 403 with a
+// plain body is the IP ban (or a region block).
+func (c *Client) undecodable(rep *rest.Reply, jerr error) *rest.Refusal {
+	ref := rep.NotJSON("Bybit", jerr)
 	switch {
-	case resp.StatusCode == http.StatusForbidden && regionBlock(raw):
-		ae.Kind = exchange.KindPermission
-		ae.AdviceText = "Bybit blocks requests from this country (US and mainland China IPs get HTTP 403): use the host for the account's region."
-		return ae
-	case resp.StatusCode == http.StatusForbidden:
+	case rep.Status == http.StatusForbidden && regionBlock(rep.Body):
+		ref.Kind = exchange.KindPermission
+		ref.AdviceText = "Bybit blocks requests from this country (US and mainland China IPs get HTTP 403): use the host for the account's region."
+	case rep.Status == http.StatusForbidden:
 		// "access too frequent": the IP went over 600 requests per 5 s.
 		// An unrecognised 403 is treated the same: sending more would only
 		// extend a ban.
-		return c.rateLimited(ae, resp, true)
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return c.rateLimited(ae, resp, false)
-	case resp.StatusCode >= 500 || r.op != "" && resp.StatusCode/100 == 2:
-		ae.Kind = exchange.KindUnknownStatus
-		ae.AdviceText = "Bybit (or a proxy in front of it) answered with something that is not its JSON; if this was an order, vigil asks Bybit for its state before anything else."
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: ae}
-		}
-		return ae
+		c.rateLimited(ref, rep, true)
+	case ref.Class == rest.Throttled:
+		c.rateLimited(ref, rep, false)
 	}
-	ae.AdviceText = fmt.Sprintf("HTTP %d with a body Bybit does not send: check the base URL (%s) and any proxy.", resp.StatusCode, c.base)
-	return ae
+	return ref
 }

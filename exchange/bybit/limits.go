@@ -1,7 +1,6 @@
 package bybit
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -69,14 +68,14 @@ func endpointLimit(ep endpoint, limit int) exchange.Limit {
 	return exchange.Limit{Name: bucketName(ep.name, window), Kind: kind, Limit: limit, Window: window, Scope: ep.name, Rolling: true}
 }
 
-// acquire charges the IP bucket and ep's own, at the priority ctx carries
-// (the cockpit's pollers mark theirs Background), or ep's own when it
-// carries none.
-func (r *rates) acquire(ctx context.Context, ep endpoint) error {
+// cost charges the IP bucket and ep's own (added on first use), at the
+// priority ctx carries (the cockpit's pollers mark theirs Background), or
+// ep's own when it carries none.
+func (r *rates) cost(ep endpoint) exchange.Cost {
 	if ep.limit > 0 {
 		r.EnsureLimit(endpointLimit(ep, ep.limit))
 	}
-	return r.Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority), Scope: ep.name})
+	return exchange.Cost{Weight: 1, Orders: ep.orders, Priority: ep.priority, Scope: ep.name}
 }
 
 // limitHeaders is Bybit's view of one endpoint's bucket after a reply.

@@ -5,15 +5,14 @@
 package bybit
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"hash"
+	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // Auth header names, as Bybit spells them.
@@ -34,15 +33,7 @@ var ErrNoSecret = errors.New("bybit: no API secret configured")
 // use.
 type Signer struct {
 	keyID string
-	macs  sync.Pool // *macState
-}
-
-// macState is pooled so a signature costs no allocation: hmac.New copies the
-// key into its pads once, and the sum buffer already lives on the heap.
-type macState struct {
-	mac hash.Hash
-	sum [sha256.Size]byte
-	buf []byte
+	mac   *rest.MAC
 }
 
 // NewSigner returns a signer for keyID (system-generated HMAC keys; RSA keys
@@ -51,22 +42,11 @@ func NewSigner(keyID string, secret crypto.Secret) (*Signer, error) {
 	if secret.IsZero() {
 		return nil, ErrNoSecret
 	}
-	// The pool may drop its states at any GC and build new ones long after
-	// the vault wiped the Secret, so new states are cloned from a keyed
-	// template rather than keyed from the Secret's bytes.
-	tmpl, ok := hmac.New(sha256.New, secret.Bytes()).(hash.Cloner)
-	if !ok {
-		return nil, errors.New("bybit: HMAC state cannot be cloned")
+	mac, err := rest.NewMAC(sha256.New, secret)
+	if err != nil {
+		return nil, fmt.Errorf("bybit: %w", err)
 	}
-	s := &Signer{keyID: keyID}
-	s.macs.New = func() any {
-		h, err := tmpl.Clone()
-		if err != nil {
-			panic(err) // HMAC-SHA256 always clones
-		}
-		return &macState{mac: h}
-	}
-	return s, nil
+	return &Signer{keyID: keyID, mac: mac}, nil
 }
 
 // KeyID is the API key the signer signs for.
@@ -85,18 +65,7 @@ func (s *Signer) AppendPrehash(dst []byte, ts, recvWindow string, payload []byte
 
 // AppendSign appends the lowercase hex HMAC-SHA256 of the prehash to dst.
 func (s *Signer) AppendSign(dst []byte, ts, recvWindow string, payload []byte) []byte {
-	st := s.macs.Get().(*macState)
-	st.buf = s.AppendPrehash(st.buf[:0], ts, recvWindow, payload)
-	dst = s.appendMAC(dst, st, st.buf)
-	s.macs.Put(st)
-	return dst
-}
-
-func (s *Signer) appendMAC(dst []byte, st *macState, msg []byte) []byte {
-	st.mac.Reset()
-	st.mac.Write(msg)
-	st.mac.Sum(st.sum[:0])
-	return hex.AppendEncode(dst, st.sum[:])
+	return s.mac.AppendSum(dst, func(b []byte) []byte { return s.AppendPrehash(b, ts, recvWindow, payload) }, hex.AppendEncode)
 }
 
 // Sign is AppendSign into a fresh string.
@@ -109,10 +78,8 @@ func (s *Signer) Sign(ts, recvWindow string, payload []byte) string {
 // Unix ms): hex(HMAC(secret, "GET/realtime" + expires)).
 func (s *Signer) SignWS(expiresMs int64) (expires, sign string) {
 	expires = strconv.FormatInt(expiresMs, 10)
-	st := s.macs.Get().(*macState)
-	st.buf = append(append(st.buf[:0], "GET/realtime"...), expires...)
 	var buf [64]byte
-	sign = string(s.appendMAC(buf[:0], st, st.buf))
-	s.macs.Put(st)
-	return expires, sign
+	return expires, string(s.mac.AppendSum(buf[:0], func(b []byte) []byte {
+		return append(append(b, "GET/realtime"...), expires...)
+	}, hex.AppendEncode))
 }

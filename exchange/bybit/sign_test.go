@@ -90,17 +90,17 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &request{method: v.Method, path: v.Path, signed: true}
+			r := &request{method: v.Method, path: v.Path, query: newQuery(), signed: true}
 			if v.QuerySent != "" {
 				for _, kv := range strings.Split(v.QuerySent, "&") {
 					k, val, _ := strings.Cut(kv, "=")
 					dk, _ := url.QueryUnescape(k)
 					dv, _ := url.QueryUnescape(val)
-					r.query.add(dk, dv)
+					r.query.Add(dk, dv)
 				}
 			}
-			if string(r.query.b) != v.QuerySent {
-				t.Fatalf("query built %q, vector sent %q", r.query.b, v.QuerySent)
+			if r.query.String() != v.QuerySent {
+				t.Fatalf("query built %q, vector sent %q", r.query, v.QuerySent)
 			}
 			if v.BodySent != "" {
 				dec := json.NewDecoder(strings.NewReader(v.BodySent))
@@ -116,7 +116,11 @@ func TestVectors(t *testing.T) {
 					t.Fatalf("body built\n%s\nvector sent\n%s", r.body, v.BodySent)
 				}
 			}
-			req, err := c.build(context.Background(), r, v.Headers[HeaderTimestamp])
+			ms, err := strconv.ParseInt(v.Headers[HeaderTimestamp], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := c.path.Build(context.Background(), c.restRequest(r), time.UnixMilli(ms))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,7 +19,7 @@ import (
 // KeyInfo reads GET /v5/user/query-api.
 func (c *Client) KeyInfo(ctx context.Context) (exchange.KeyInfo, error) {
 	var res wireKey
-	r := &request{method: http.MethodGet, path: "/v5/user/query-api", signed: true, ep: epQueryAPI}
+	r := &request{method: http.MethodGet, path: "/v5/user/query-api", query: newQuery(), signed: true, ep: epQueryAPI}
 	if err := c.do(ctx, r, &res); err != nil {
 		return exchange.KeyInfo{}, err
 	}
@@ -110,8 +110,8 @@ func (c *Client) Balances(ctx context.Context) ([]exchange.Balance, error) {
 			} `json:"coin"`
 		} `json:"list"`
 	}
-	r := &request{method: http.MethodGet, path: "/v5/account/wallet-balance", signed: true, ep: epWallet}
-	r.query.add("accountType", "UNIFIED")
+	r := &request{method: http.MethodGet, path: "/v5/account/wallet-balance", query: newQuery(), signed: true, ep: epWallet}
+	r.query.Add("accountType", "UNIFIED")
 	if err := c.do(ctx, r, &res); err != nil {
 		return nil, err
 	}
@@ -218,8 +218,8 @@ func (c *Client) loadRules(ctx context.Context) error {
 	var res struct {
 		List []wireInstrument `json:"list"`
 	}
-	r := &request{method: http.MethodGet, path: "/v5/market/instruments-info", ep: epInstruments}
-	r.query.add("category", "spot")
+	r := &request{method: http.MethodGet, path: "/v5/market/instruments-info", query: newQuery(), ep: epInstruments}
+	r.query.Add("category", "spot")
 	if err := c.do(ctx, r, &res); err != nil {
 		return err
 	}
@@ -263,9 +263,9 @@ func (c *Client) LastPrice(ctx context.Context, symbol string) (decimal.Decimal,
 			LastPrice string `json:"lastPrice"`
 		} `json:"list"`
 	}
-	r := &request{method: http.MethodGet, path: "/v5/market/tickers", ep: epTickers}
-	r.query.add("category", "spot")
-	r.query.add("symbol", symbol)
+	r := &request{method: http.MethodGet, path: "/v5/market/tickers", query: newQuery(), ep: epTickers}
+	r.query.Add("category", "spot")
+	r.query.Add("symbol", symbol)
 	if err := c.do(ctx, r, &res); err != nil {
 		return decimal.Zero, err
 	}
@@ -440,16 +440,16 @@ func (c *Client) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Ord
 		path string
 		ep   endpoint
 	}{{"/v5/order/realtime", epRealtime}, {"/v5/order/history", epHistory}} {
-		r := &request{method: http.MethodGet, path: ep.path, signed: true, ep: ep.ep}
-		r.query.add("category", "spot")
+		r := &request{method: http.MethodGet, path: ep.path, query: newQuery(), signed: true, ep: ep.ep}
+		r.query.Add("category", "spot")
 		if ref.Symbol != "" {
-			r.query.add("symbol", ref.Symbol)
+			r.query.Add("symbol", ref.Symbol)
 		}
 		switch {
 		case ref.OrderID != "":
-			r.query.add("orderId", ref.OrderID)
+			r.query.Add("orderId", ref.OrderID)
 		case ref.ClientID != "":
-			r.query.add("orderLinkId", ref.ClientID)
+			r.query.Add("orderLinkId", ref.ClientID)
 		default:
 			return exchange.Order{}, errors.New("bybit: query needs an order id or a client id")
 		}
@@ -482,15 +482,15 @@ func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]exchange.Orde
 	var out []exchange.Order
 	cursor := ""
 	for range maxOpenPages {
-		r := &request{method: http.MethodGet, path: "/v5/order/realtime", signed: true, ep: epRealtime}
-		r.query.add("category", "spot")
+		r := &request{method: http.MethodGet, path: "/v5/order/realtime", query: newQuery(), signed: true, ep: epRealtime}
+		r.query.Add("category", "spot")
 		if symbol != "" {
-			r.query.add("symbol", symbol)
+			r.query.Add("symbol", symbol)
 		}
-		r.query.add("openOnly", "0")
-		r.query.add("limit", "50")
+		r.query.Add("openOnly", "0")
+		r.query.Add("limit", "50")
 		if cursor != "" {
-			r.query.add("cursor", cursor)
+			r.query.Add("cursor", cursor)
 		}
 		var res struct {
 			List           []wireOrder `json:"list"`
@@ -618,9 +618,9 @@ type tickersReply struct {
 // Quote reads best bid, best ask and last from GET /v5/market/tickers.
 func (c *Client) Quote(ctx context.Context, symbol string) (exchange.Quote, error) {
 	var res tickersReply
-	r := &request{method: http.MethodGet, path: "/v5/market/tickers", ep: epTickers}
-	r.query.add("category", "spot")
-	r.query.add("symbol", symbol)
+	r := &request{method: http.MethodGet, path: "/v5/market/tickers", query: newQuery(), ep: epTickers}
+	r.query.Add("category", "spot")
+	r.query.Add("symbol", symbol)
 	if err := c.do(ctx, r, &res); err != nil {
 		return exchange.Quote{}, err
 	}

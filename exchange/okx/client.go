@@ -1,18 +1,17 @@
 package okx
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // Hosts. The 2026 docs list openapi.okx.com; the official SDK and years of
@@ -82,6 +81,7 @@ type Client struct {
 	signer *Signer
 	clock  *exchange.Clock
 	rates  *rates
+	path   *rest.Path
 	now    func() time.Time
 	demo   bool
 
@@ -106,12 +106,8 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.info.Scheme != exchange.SchemeHMAC {
 		return nil, fmt.Errorf("okx: key scheme %q is not supported (OKX keys are HMAC)", cfg.info.Scheme)
 	}
-	// An injected client gets the redirect policy too: connect passes one
-	// to every venue, and a followed redirect would carry the key headers.
 	if cfg.hc == nil {
 		cfg.hc = exchange.NewHTTPClient(venueName, 15*time.Second)
-	} else {
-		cfg.hc = exchange.RefuseRedirects(venueName, cfg.hc)
 	}
 	demo := cfg.info.Network == exchange.Testnet
 	if cfg.wsURL == "" {
@@ -121,14 +117,7 @@ func New(opts ...Option) (*Client, error) {
 		}
 	}
 	cfg.info.REST = cfg.baseURL
-	c := &Client{
-		info:  cfg.info,
-		base:  cfg.baseURL,
-		wsURL: cfg.wsURL,
-		hc:    cfg.hc,
-		now:   cfg.now,
-		demo:  demo,
-	}
+	c := &Client{info: cfg.info, base: cfg.baseURL, wsURL: cfg.wsURL, now: cfg.now, demo: demo}
 	if !cfg.secret.IsZero() || !cfg.passphrase.IsZero() {
 		s, err := NewSigner(cfg.keyID, cfg.secret, cfg.passphrase)
 		if err != nil {
@@ -136,7 +125,7 @@ func New(opts ...Option) (*Client, error) {
 		}
 		c.signer = s
 		if c.info.KeyID == "" {
-			c.info.KeyID = maskKey(cfg.keyID)
+			c.info.KeyID = rest.MaskKey(cfg.keyID)
 		}
 	}
 	c.clock = exchange.NewClock(exchange.ClockConfig{
@@ -146,14 +135,27 @@ func New(opts ...Option) (*Client, error) {
 		Now:         cfg.now,
 	})
 	c.rates = newRates(cfg.info.Name, c.clock.ServerNow)
-	return c, nil
-}
-
-func maskKey(k string) string {
-	if len(k) <= 8 {
-		return "****"
+	header := http.Header{"Accept": {"application/json"}}
+	if demo {
+		header.Set(HeaderSimulated, "1")
 	}
-	return k[:4] + "…" + k[len(k)-4:]
+	rc := rest.Config{
+		Venue: venueName, BaseURL: cfg.baseURL, HTTP: cfg.hc, Header: header,
+		Clock: c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
+		Budget: c.rates, Replies: replies{c}, MaxBody: maxBody, Now: cfg.now,
+		NoKey: errors.New("no API key configured for this account"),
+	}
+	if c.signer != nil {
+		rc.Signer = wireSigner{c.signer}
+	}
+	p, err := rest.New(rc)
+	if err != nil {
+		return nil, err
+	}
+	// Streams dial through the same client: no redirect followed there
+	// either, as a followed one would carry the login.
+	c.path, c.hc = p, p.HTTPClient()
+	return c, nil
 }
 
 // Info is static.
@@ -165,85 +167,36 @@ func (c *Client) Clock() exchange.ClockSnapshot { return c.clock.Snapshot() }
 // Budget is a snapshot of the local rate counts.
 func (c *Client) Budget() exchange.BudgetSnapshot { return c.rates.Snapshot().SortByName() }
 
-// request is one REST call before it becomes bytes.
+// request is one REST call before it becomes bytes; it rides along as the
+// rest.Request's Tag for the error table.
 type request struct {
 	method string
 	path   string
-	query  query  // encoded exactly as sent
-	body   []byte // exact JSON sent; nil for GET
+	query  rest.Params // encoded exactly as sent: ',' travels as %2C
+	body   []byte      // exact JSON sent; nil for GET
 	signed bool
 	ep     endpoint
 	inst   string // instrument, for per-instrument limits
 	op     string // "place"/"cancel": a failure after sending is ambiguous
 }
 
-// query is a query string built in the order parameters are added,
-// percent-encoded once; these bytes are both signed and sent.
-type query struct{ b []byte }
+// wireSigner stamps and signs a request as OKX wants: the key, the ISO
+// stamp, the passphrase and the signature of stamp + method + path?query +
+// body, all in headers.
+type wireSigner struct{ s *Signer }
 
-func (q *query) add(k, v string) {
-	if len(q.b) > 0 {
-		q.b = append(q.b, '&')
+func (ws wireSigner) Sign(w *rest.Wire) error {
+	ts := Timestamp(w.Stamp)
+	rp := w.Path
+	if len(w.Query) > 0 {
+		rp += "?" + string(w.Query)
 	}
-	q.b = appendEscaped(q.b, k)
-	q.b = append(q.b, '=')
-	q.b = appendEscaped(q.b, v)
-}
-
-const upperHex = "0123456789ABCDEF"
-
-// appendEscaped percent-encodes all but RFC 3986 unreserved characters, so a
-// ',' travels as %2C (and is signed as %2C), a space as %20, never '+'.
-func appendEscaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' {
-			dst = append(dst, c)
-			continue
-		}
-		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-	}
-	return dst
-}
-
-// requestPath is the path plus "?query" when there is one: what OKX signs.
-func (r *request) requestPath() string {
-	if len(r.query.b) == 0 {
-		return r.path
-	}
-	return r.path + "?" + string(r.query.b)
-}
-
-// build is the one function that turns a request into the bytes sent and
-// the bytes signed: the same requestPath string is signed and parsed into the
-// URL (url.Parse keeps RawQuery verbatim), the same body slice is signed and
-// sent.
-func (c *Client) build(ctx context.Context, r *request, ts string) (*http.Request, error) {
-	rp := r.requestPath()
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.base+rp, body)
-	if err != nil {
-		return nil, fmt.Errorf("okx: build %s %s: %w", r.method, r.path, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.demo {
-		req.Header.Set(HeaderSimulated, "1")
-	}
-	if r.signed {
-		var sig [44]byte
-		req.Header.Set(HeaderKey, c.signer.keyID)
-		req.Header.Set(HeaderTimestamp, ts)
-		req.Header.Set(HeaderPassphrase, string(c.signer.passphrase.Bytes()))
-		req.Header.Set(HeaderSign, string(c.signer.AppendSign(sig[:0], ts, r.method, rp, r.body)))
-	}
-	return req, nil
+	var sig [44]byte
+	w.SetHeader(HeaderKey, ws.s.keyID)
+	w.SetHeader(HeaderTimestamp, ts)
+	w.SetHeader(HeaderPassphrase, string(ws.s.passphrase.Bytes()))
+	w.SetHeader(HeaderSign, string(ws.s.AppendSign(sig[:0], ts, w.Method, rp, w.Body)))
+	return nil
 }
 
 // envelope is every OKX REST reply.
@@ -283,40 +236,23 @@ type itemStatus struct {
 	SMsg  string     `json:"sMsg"`
 }
 
-// sent is what we know about a request after sending it, for error advice.
-type sent struct {
-	stamp time.Time // the time we stamped it with (server-corrected)
-	local time.Time // local time at send
-}
-
-// do sends r and decodes data into out (nil: discard). A 50102 (stamp
-// outside OKX's ±30 s) re-syncs the clock and sends r once more with a fresh
-// stamp. The retry is safe even for placement: OKX checks the timestamp at
-// its gateway before the order reaches the engine, so a refused order never
-// existed, and the retry carries the same clOrdId, so a misreading on our
-// side could at worst be refused as a duplicate (51016).
+// do sends r and decodes data into out (nil: discard); see rest.Path.Do.
 func (c *Client) do(ctx context.Context, r *request, out any) error {
-	err := c.send(ctx, r, out)
-	var ce *exchange.ClockError
-	if !r.signed || !errors.As(err, &ce) || ce.Code != "50102" {
-		return err
-	}
-	if serr := c.SyncClock(ctx); serr != nil {
-		return err // the original refusal says more than the failed probe
-	}
-	return c.send(ctx, r, out)
+	return c.path.Do(ctx, c.restRequest(r), out)
 }
 
-// clockReady holds a signed request or login until the clock has a sample
-// since the last refusal, probing public/time once if it has none: stamped
-// with the raw local clock, the first request against a venue more than
-// 30 s off would be refused. Nothing is sent when the probe fails.
-func (c *Client) clockReady(ctx context.Context) error {
-	if err := c.clock.Ready(ctx, c.serverTime); err != nil {
-		return &exchange.ClockUnknownError{Venue: venueName, Err: err}
+func (c *Client) restRequest(r *request) *rest.Request {
+	rr := &rest.Request{Method: r.method, Path: r.path, Query: r.query, Body: r.body, Signed: r.signed,
+		Op: r.op, Cost: c.rates.cost(r.ep, r.inst), Tag: r}
+	if r.body != nil {
+		rr.Kind = rest.JSON
 	}
-	return nil
+	return rr
 }
+
+// clockReady holds a stream login until the clock has a sample; see
+// rest.Path.ClockReady.
+func (c *Client) clockReady(ctx context.Context) error { return c.path.ClockReady(ctx) }
 
 // loginRefused handles a stream login refused for its timestamp. No retry
 // re-syncs first there, as do does for REST, so the clock is invalidated:
@@ -328,74 +264,37 @@ func (c *Client) loginRefused(err error) {
 	}
 }
 
-// send is one attempt of do.
-func (c *Client) send(ctx context.Context, r *request, out any) error {
-	if r.signed && c.signer == nil {
-		return errors.New("okx: no API key configured for this account")
-	}
-	if r.signed {
-		if err := c.clockReady(ctx); err != nil {
-			return err
-		}
-	}
-	if err := c.rates.acquire(ctx, r.ep, r.inst); err != nil {
-		return err
-	}
-	stamp := c.clock.Stamp()
-	req, err := c.build(ctx, r, Timestamp(stamp))
-	if err != nil {
-		return err
-	}
-	t0 := c.now()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		err = fmt.Errorf("okx: %s %s: %w", r.method, r.path, err)
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: err}
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	t1 := c.now()
-	if err != nil {
-		err = fmt.Errorf("okx: %s %s: reading reply: %w", r.method, r.path, err)
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: err}
-		}
-		return err
-	}
+// replies reads OKX's envelope: code "0" is success, anything else (or the
+// first failing item's sCode) goes to the error table.
+type replies struct{ c *Client }
+
+// Observe: OKX sends no usage headers, so the only count is ours.
+func (replies) Observe(*rest.Request, http.Header, time.Time) {}
+
+func (v replies) Unwrap(rep *rest.Reply) ([]byte, *rest.Refusal) {
 	var env envelope
-	if jerr := json.Unmarshal(raw, &env); jerr != nil || env.Code == "" {
-		return c.undecodable(r, resp, raw, jerr)
+	if jerr := json.Unmarshal(rep.Body, &env); jerr != nil || env.Code == "" {
+		ref := rep.NotJSON("OKX", jerr)
+		if ref.Class == rest.Throttled {
+			v.c.rateLimited(ref)
+		}
+		return nil, ref
 	}
-	c.feedClock(t0, t1, env)
-	if env.Code != "0" || resp.StatusCode/100 != 2 {
-		code, msg := string(env.Code), env.Msg
-		var items []itemStatus
-		if json.Unmarshal(env.Data, &items) == nil {
-			for _, it := range items {
-				if it.SCode != "" && it.SCode != "0" {
-					code, msg = string(it.SCode), it.SMsg
-					break
-				}
+	v.c.feedClock(rep.Sent, rep.Received, env)
+	if env.Code == "0" && rep.OK() {
+		return env.Data, nil
+	}
+	code, msg := string(env.Code), env.Msg
+	var items []itemStatus
+	if json.Unmarshal(env.Data, &items) == nil {
+		for _, it := range items {
+			if it.SCode != "" && it.SCode != "0" {
+				code, msg = string(it.SCode), it.SMsg
+				break
 			}
 		}
-		return c.apiError(r, resp, code, msg, sent{stamp: stamp, local: t0})
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
-		err = fmt.Errorf("okx: %s %s: unexpected data shape: %w", r.method, r.path, err)
-		if r.op != "" {
-			// The venue said code 0: the order most likely exists, but we
-			// could not read its id. Only Query can tell.
-			return &exchange.AmbiguousError{Op: r.op, Err: err}
-		}
-		return err
-	}
-	return nil
+	return nil, v.c.apiError(rep, code, msg)
 }
 
 // feedClock uses inTime/outTime (µs, on trade endpoints) as a free clock
@@ -410,38 +309,6 @@ func (c *Client) feedClock(t0, t1 time.Time, env envelope) {
 		return
 	}
 	c.clock.Add(t0, time.UnixMicro((in+out)/2), t1)
-}
-
-// undecodable turns a reply that is not an OKX envelope into an error that
-// says what came back, without echoing a large body.
-func (c *Client) undecodable(r *request, resp *http.Response, raw []byte, jerr error) error {
-	snippet := raw
-	if len(snippet) > 120 {
-		snippet = snippet[:120]
-	}
-	ae := &exchange.APIError{
-		Venue:      venueName,
-		HTTPStatus: resp.StatusCode,
-		Code:       strconv.Itoa(resp.StatusCode),
-		Msg:        fmt.Sprintf("reply is not an OKX JSON envelope: %q", snippet),
-		Kind:       exchange.KindOther,
-	}
-	if jerr != nil {
-		ae.Msg += " (" + jerr.Error() + ")"
-	}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return c.rateLimited(ae)
-	case resp.StatusCode >= 500 || r.op != "" && resp.StatusCode/100 == 2:
-		ae.Kind = exchange.KindUnknownStatus
-		ae.AdviceText = "OKX (or a proxy in front of it) answered with something that is not its JSON; if this was an order, vigil asks OKX for its state before doing anything else."
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: ae}
-		}
-		return ae
-	}
-	ae.AdviceText = fmt.Sprintf("HTTP %d with a body OKX does not send: check the base URL (%s) and any proxy.", resp.StatusCode, c.base)
-	return ae
 }
 
 // SyncClock samples GET /api/v5/public/time.

@@ -361,7 +361,7 @@ func TestGarbageJSONIsClear(t *testing.T) {
 		io.WriteString(w, "<html>captive portal</html>")
 	})
 	_, err := c.Balances(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "not an OKX JSON envelope") || !strings.Contains(err.Error(), "captive portal") {
+	if err == nil || !strings.Contains(err.Error(), "not OKX JSON") || !strings.Contains(err.Error(), "captive portal") {
 		t.Fatalf("err %v", err)
 	}
 	// A well-formed envelope whose data has the wrong shape names the endpoint.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // ipInMsg finds the address OKX quotes in 50110 ("Your IP 1.2.3.4 is not
@@ -25,13 +26,15 @@ var filterOf = map[string]string{
 	"50122": exchange.RuleNotional, // below minimum amount
 }
 
-// apiError classifies an OKX error code and writes the advice. The code is
-// the per-order sCode when the venue gave one.
-func (c *Client) apiError(r *request, resp *http.Response, code, msg string, s sent) error {
-	ae := &exchange.APIError{Venue: venueName, HTTPStatus: resp.StatusCode, Code: code, Msg: msg}
+// apiError is OKX's error table: it classifies a code and writes the
+// advice. The code is the per-order sCode when the venue gave one.
+func (c *Client) apiError(rep *rest.Reply, code, msg string) *rest.Refusal {
+	r := rep.Request.Tag.(*request)
+	ref := rep.Refuse(code, msg)
+	ae := ref.APIError
 	switch {
 	case code == "50102" || code == "50112":
-		return c.clockError(ae, resp, s)
+		c.clockError(ref, rep)
 	case code == "50113":
 		ae.Kind = exchange.KindSignature
 		ae.AdviceText = "OKX computed a different signature: the API secret in the vault does not belong to this key (check for a truncated paste), or something between us and OKX rewrote the request path or body."
@@ -81,21 +84,19 @@ func (c *Client) apiError(r *request, resp *http.Response, code, msg string, s s
 	case code == "51603" || code == "51400":
 		ae.Kind = exchange.KindNotFound
 		ae.AdviceText = "OKX has no such open order (it may have filled or been canceled already)."
-	case code == "50011" || code == "50061" || resp.StatusCode == http.StatusTooManyRequests:
-		return c.rateLimited(ae)
-	case code == "50004" || code == "50013" || resp.StatusCode >= 500:
+	case code == "50011" || code == "50061" || rep.Status == http.StatusTooManyRequests:
+		c.rateLimited(ref)
+	case code == "50004" || code == "50013" || rep.Status >= 500:
 		ae.Kind = exchange.KindUnknownStatus
 		ae.AdviceText = "OKX did not finish the request in time and does not say whether it executed; vigil asks OKX for the order's state before anything else."
-		if r.op != "" {
-			return &exchange.AmbiguousError{Op: r.op, Err: ae}
-		}
+		ref.Class = rest.Ambiguous
 	case code == "50014" || code == "51000" || code == "50000" || strings.HasPrefix(code, "510") && len(code) == 5:
 		ae.Kind = exchange.KindBadRequest
 		ae.AdviceText = "OKX refused the parameters: " + msg
 	default:
 		ae.Kind = exchange.KindOther
 	}
-	return ae
+	return ref
 }
 
 func filterAdvice(rule, inst string) string {
@@ -119,42 +120,41 @@ func filterAdvice(rule, inst string) string {
 // clockError reports a rejected timestamp with what we measured. OKX's body
 // carries no server time, so the reply's Date header (1 s resolution) is the
 // only independent view of its clock; it is enough to tell a 30 s error's
-// direction.
-func (c *Client) clockError(ae *exchange.APIError, resp *http.Response, s sent) error {
+// direction. Only 50102 is worth a re-stamped retry: 50112 is a stamp OKX
+// could not parse, and a fresh one would be refused alike.
+func (c *Client) clockError(ref *rest.Refusal, rep *rest.Reply) {
+	ae := ref.APIError
 	ae.Kind = exchange.KindClock
-	ce := &exchange.ClockError{APIError: ae, Offset: c.clock.Offset()}
+	offset := c.clock.Offset()
 	var dateNote string
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		skew := s.stamp.Sub(d) // positive: our stamp in the venue's future
-		ce.Ahead = skew > 0
+	if d, err := http.ParseTime(rep.Header.Get("Date")); err == nil {
+		skew := rep.Stamp.Sub(d) // positive: our stamp in the venue's future
+		ref.Ahead = skew > 0
 		dir := "behind"
-		if ce.Ahead {
+		if ref.Ahead {
 			dir = "ahead of"
 		}
 		dateNote = fmt.Sprintf(" Our stamp was about %s %s OKX's clock (from its Date header).", roundSecond(skew.Abs()), dir)
 	}
 	if ae.Code == "50112" {
 		ae.AdviceText = "OKX could not parse OK-ACCESS-TIMESTAMP (it wants ISO-8601 UTC with milliseconds, e.g. 2020-12-08T09:08:57.715Z)." + dateNote
-	} else {
-		ae.AdviceText = fmt.Sprintf("OKX refused the request time: its window is ±30 s and our measured offset to OKX is %s.%s vigil re-syncs the clock now; if this repeats, this machine's clock is drifting: enable NTP.", ce.Offset.Round(time.Millisecond), dateNote)
+		return
 	}
-	c.clock.Invalidate("okx " + ae.Code + ": " + ae.Msg)
-	return ce
+	ref.Class = rest.StampRefused
+	ae.AdviceText = fmt.Sprintf("OKX refused the request time: its window is ±30 s and our measured offset to OKX is %s.%s vigil re-syncs the clock now; if this repeats, this machine's clock is drifting: enable NTP.", offset.Round(time.Millisecond), dateNote)
 }
 
 func roundSecond(d time.Duration) time.Duration { return d.Round(time.Second) }
 
-// rateLimited stops the account for OKX's 2 s window: OKX gives no retry
-// hint, and every limit it states is per 2 s.
-func (c *Client) rateLimited(ae *exchange.APIError) error {
-	ae.Kind = exchange.KindRateLimit
-	retry := c.clock.ServerNow().Add(window)
-	ae.AdviceText = "OKX says too many requests (limits are per endpoint per 2 s; new orders also per instrument); vigil holds this account until " + retry.Format("15:04:05") + "."
-	if ae.Code == "50061" {
-		ae.AdviceText = "OKX's sub-account order-rate cap (1000 new and amended orders per 2 s) was hit; vigil holds this account until " + retry.Format("15:04:05") + "."
+// rateLimited holds the account for OKX's 2 s window: OKX gives no retry
+// hint, and every limit it states is per 2 s. Every scope stops: a refusal
+// on one endpoint usually means the account is being throttled, and a
+// second refusal only extends it.
+func (c *Client) rateLimited(ref *rest.Refusal) {
+	ref.Class = rest.Throttled
+	ref.RetryAt = c.clock.ServerNow().Add(window)
+	ref.AdviceText = "OKX says too many requests (limits are per endpoint per 2 s; new orders also per instrument); vigil holds this account until " + ref.RetryAt.Format("15:04:05") + "."
+	if ref.Code == "50061" {
+		ref.AdviceText = "OKX's sub-account order-rate cap (1000 new and amended orders per 2 s) was hit; vigil holds this account until " + ref.RetryAt.Format("15:04:05") + "."
 	}
-	// Every scope stops: a refusal on one endpoint usually means the
-	// account is being throttled, and a second refusal only extends it.
-	c.rates.Ban(retry, "okx "+ae.Code)
-	return &exchange.RateLimitError{APIError: ae, RetryAt: retry}
 }

@@ -1,7 +1,6 @@
 package okx
 
 import (
-	"context"
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
@@ -51,10 +50,10 @@ func scopeName(ep endpoint, inst string) string {
 	return ep.name
 }
 
-// acquire charges one request to ep's bucket before it is sent, at the
+// cost is one request to ep's bucket, charged before it is sent at the
 // priority ctx carries (the cockpit's pollers mark theirs Background), or
-// ep's own when it carries none.
-func (r *rates) acquire(ctx context.Context, ep endpoint, inst string) error {
+// ep's own when it carries none. The bucket is added on first use.
+func (r *rates) cost(ep endpoint, inst string) exchange.Cost {
 	scope := scopeName(ep, inst)
 	kind := exchange.LimitRaw
 	if ep.orders > 0 {
@@ -65,5 +64,5 @@ func (r *rates) acquire(ctx context.Context, ep endpoint, inst string) error {
 	// lets a full burst each side of a boundary through within one 2 s
 	// span.
 	r.EnsureLimit(exchange.Limit{Name: scope + "/2s", Kind: kind, Limit: ep.limit, Window: window, Scope: scope, Rolling: true})
-	return r.Acquire(ctx, exchange.Cost{Weight: 1, Orders: ep.orders, Priority: exchange.PriorityOf(ctx, ep.priority), Scope: scope})
+	return exchange.Cost{Weight: 1, Orders: ep.orders, Priority: ep.priority, Scope: scope}
 }

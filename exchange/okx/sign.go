@@ -5,16 +5,15 @@
 package okx
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"hash"
+	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // Auth header names, as OKX spells them.
@@ -40,15 +39,7 @@ var ErrNoPassphrase = errors.New("okx: no API passphrase configured (OKX keys ha
 type Signer struct {
 	keyID      string
 	passphrase crypto.Secret
-	macs       sync.Pool // *macState
-}
-
-// macState is pooled so a signature costs no allocation: hmac.New copies the
-// key into its pads once, and the sum buffer already lives on the heap.
-type macState struct {
-	mac hash.Hash
-	sum [sha256.Size]byte
-	buf []byte // prehash scratch: one Write, and no string-to-slice escapes
+	mac        *rest.MAC
 }
 
 // NewSigner returns a signer for keyID. The secret is used as text (OKX does
@@ -60,22 +51,11 @@ func NewSigner(keyID string, secret, passphrase crypto.Secret) (*Signer, error) 
 	if passphrase.IsZero() {
 		return nil, ErrNoPassphrase
 	}
-	// The pool may drop its states at any GC and build new ones long after
-	// the vault wiped the Secret, so new states are cloned from a keyed
-	// template rather than keyed from the Secret's bytes.
-	tmpl, ok := hmac.New(sha256.New, secret.Bytes()).(hash.Cloner)
-	if !ok {
-		return nil, errors.New("okx: HMAC state cannot be cloned")
+	mac, err := rest.NewMAC(sha256.New, secret)
+	if err != nil {
+		return nil, fmt.Errorf("okx: %w", err)
 	}
-	s := &Signer{keyID: keyID, passphrase: passphrase}
-	s.macs.New = func() any {
-		h, err := tmpl.Clone()
-		if err != nil {
-			panic(err) // HMAC-SHA256 always clones
-		}
-		return &macState{mac: h}
-	}
-	return s, nil
+	return &Signer{keyID: keyID, passphrase: passphrase, mac: mac}, nil
 }
 
 // KeyID is the API key the signer signs for.
@@ -86,18 +66,12 @@ func (s *Signer) KeyID() string { return s.keyID }
 // ("/api/v5/account/balance?ccy=BTC%2CETH"); body is the exact JSON sent,
 // empty for GET.
 func (s *Signer) AppendSign(dst []byte, ts, method, requestPath string, body []byte) []byte {
-	st := s.macs.Get().(*macState)
-	b := append(st.buf[:0], ts...)
-	b = append(b, method...)
-	b = append(b, requestPath...)
-	b = append(b, body...)
-	st.buf = b
-	st.mac.Reset()
-	st.mac.Write(b)
-	st.mac.Sum(st.sum[:0])
-	dst = base64.StdEncoding.AppendEncode(dst, st.sum[:])
-	s.macs.Put(st)
-	return dst
+	return s.mac.AppendSum(dst, func(b []byte) []byte {
+		b = append(b, ts...)
+		b = append(b, method...)
+		b = append(b, requestPath...)
+		return append(b, body...)
+	}, base64.StdEncoding.AppendEncode)
 }
 
 // Sign is AppendSign into a fresh string.

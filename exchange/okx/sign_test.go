@@ -164,10 +164,10 @@ func TestVectors(t *testing.T) {
 			}
 			r := &request{method: v.Method, path: v.Path, body: bodyFor(t, v), signed: true}
 			for _, kv := range decompose(t, v.QuerySent) {
-				r.query.add(kv[0], kv[1])
+				r.query.Add(kv[0], kv[1])
 			}
-			if string(r.query.b) != v.QuerySent {
-				t.Fatalf("query built %q, vector sent %q", r.query.b, v.QuerySent)
+			if r.query.String() != v.QuerySent {
+				t.Fatalf("query built %q, vector sent %q", r.query, v.QuerySent)
 			}
 			if string(r.body) != v.BodySent {
 				t.Fatalf("body built\n%s\nvector sent\n%s", r.body, v.BodySent)
@@ -180,7 +180,7 @@ func TestVectors(t *testing.T) {
 			if Timestamp(parsed) != ts {
 				t.Fatalf("Timestamp(%v) = %q, want %q", parsed, Timestamp(parsed), ts)
 			}
-			req, err := c.build(context.Background(), r, ts)
+			req, err := c.path.Build(context.Background(), c.restRequest(r), parsed)
 			if err != nil {
 				t.Fatal(err)
 			}

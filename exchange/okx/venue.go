@@ -189,7 +189,7 @@ func (c *Client) loadRules(ctx context.Context) error {
 	}
 	var data []wireInstrument
 	r := &request{method: http.MethodGet, path: "/api/v5/public/instruments", ep: epInstruments}
-	r.query.add("instType", "SPOT")
+	r.query.Add("instType", "SPOT")
 	if err := c.do(ctx, r, &data); err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (c *Client) LastPrice(ctx context.Context, symbol string) (decimal.Decimal,
 		Last string `json:"last"`
 	}
 	r := &request{method: http.MethodGet, path: "/api/v5/market/ticker", ep: epTicker}
-	r.query.add("instId", symbol)
+	r.query.Add("instId", symbol)
 	if err := c.do(ctx, r, &data); err != nil {
 		return decimal.Zero, err
 	}
@@ -446,12 +446,12 @@ func (c *Client) Cancel(ctx context.Context, ref exchange.OrderRef) (exchange.Or
 // Query reads GET /api/v5/trade/order by ordId or clOrdId.
 func (c *Client) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Order, error) {
 	r := &request{method: http.MethodGet, path: "/api/v5/trade/order", signed: true, ep: epQuery}
-	r.query.add("instId", ref.Symbol)
+	r.query.Add("instId", ref.Symbol)
 	switch {
 	case ref.OrderID != "":
-		r.query.add("ordId", ref.OrderID)
+		r.query.Add("ordId", ref.OrderID)
 	case ref.ClientID != "":
-		r.query.add("clOrdId", ref.ClientID)
+		r.query.Add("clOrdId", ref.ClientID)
 	default:
 		return exchange.Order{}, errors.New("okx: query needs an order id or a client id")
 	}
@@ -473,9 +473,9 @@ func (c *Client) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Ord
 // and the page is what we show.
 func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]exchange.Order, error) {
 	r := &request{method: http.MethodGet, path: "/api/v5/trade/orders-pending", signed: true, ep: epPending}
-	r.query.add("instType", "SPOT")
+	r.query.Add("instType", "SPOT")
 	if symbol != "" {
-		r.query.add("instId", symbol)
+		r.query.Add("instId", symbol)
 	}
 	var data []wireOrder
 	if err := c.do(ctx, r, &data); err != nil {
@@ -589,7 +589,7 @@ type tickerReply struct {
 func (c *Client) Quote(ctx context.Context, symbol string) (exchange.Quote, error) {
 	var data []tickerReply
 	r := &request{method: http.MethodGet, path: "/api/v5/market/ticker", ep: epTicker}
-	r.query.add("instId", symbol)
+	r.query.Add("instId", symbol)
 	if err := c.do(ctx, r, &data); err != nil {
 		return exchange.Quote{}, err
 	}

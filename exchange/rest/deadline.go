@@ -1,4 +1,4 @@
-package binance
+package rest
 
 import (
 	"context"
@@ -8,10 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 )
-
-// defaultRequestTimeout bounds a request, body included, whose ctx has no
-// deadline. Long enough for a multi-megabyte exchangeInfo on a slow link.
-const defaultRequestTimeout = 30 * time.Second
 
 // deadlines gives every request whose caller set no deadline one anyway, so
 // a venue that takes a request and never answers cannot hang a poller, and
@@ -24,8 +20,9 @@ const defaultRequestTimeout = 30 * time.Second
 // GET of BenchmarkRawRoundTrip). Here one timer per client is armed for the
 // oldest request in flight and re-armed only when it fires, about once per
 // limit however many requests go by; a request is cut off at its own start
-// plus limit, and idle connections are closed after 30–60 s without any. No goroutine outlives a request: the timer's function runs only
-// when it fires.
+// plus limit, and idle connections are closed after one to two limits
+// without any. No goroutine outlives a request: the timer's function runs
+// only when it fires.
 type deadlines struct {
 	limit   time.Duration
 	cause   error  // what a request cut off fails with; wraps context.DeadlineExceeded

@@ -54,6 +54,10 @@ type Deps struct {
 	// time.Local (tests pass a fixed zone).
 	LocalTime bool
 	Local     *time.Location
+	// NoMouse starts the cockpit with the mouse off (config mouse =
+	// false), so the terminal's own text selection works, as over SSH or
+	// in tmux without mouse mode; the Mouse key toggles it.
+	NoMouse bool
 }
 
 // DirectDesk sends straight to the venues and remembers what it saw, in

@@ -14,6 +14,8 @@ type GlobalKeys struct {
 	Order      key.Binding
 	Help       key.Binding
 	TimeZone   key.Binding
+	Zoom       key.Binding
+	Mouse      key.Binding
 	Quit       key.Binding
 	ForceQuit  key.Binding
 	HelpScroll HelpScrollKeys
@@ -38,6 +40,8 @@ func newGlobalKeys() GlobalKeys {
 		Order:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "order entry")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		TimeZone:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "times in UTC / local (status line names the zone)")),
+		Zoom:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom: the focused pane fills the screen; z or esc back")),
+		Mouse:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mouse on / off (off: the terminal selects and copies text)")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (types q in a text field)")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit, always")),
 		HelpScroll: HelpScrollKeys{

@@ -75,6 +75,9 @@ type LayoutState struct {
 	// FrameW and FrameH are what one pane's border and padding take, both
 	// sides together. Subtracted here once so panes get inner sizes.
 	FrameW, FrameH int
+	// Zoom gives the focused pane the whole screen above the status line
+	// (the zoom key), whatever the size.
+	Zoom bool
 }
 
 // Rects is where everything goes. Outer includes the frame; Inner is what a
@@ -117,6 +120,10 @@ func Layout(w, h int, st LayoutState) Rects {
 	r.Status = Rect{X: 0, Y: h - 1, W: w, H: 1}
 	body := h - 1
 	switch {
+	case st.Zoom && w >= minW && body >= minH:
+		// No hint: the status line says the pane is zoomed and how back.
+		r.Mode = ModeSingle
+		r.Outer[st.Focus] = Rect{X: 0, Y: 0, W: w, H: body}
 	case w >= MinFullW && h >= MinFullH:
 		r.Mode = ModeFull
 		top := body * 3 / 10

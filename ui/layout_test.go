@@ -216,3 +216,23 @@ func TestLayoutCoversTheScreenWhenWide(t *testing.T) {
 		}
 	}
 }
+
+// Zoom gives the focused pane everything above the status line, at every
+// size where a pane fits at all.
+func TestLayoutZoom(t *testing.T) {
+	for w := 20; w <= 250; w += 7 {
+		for h := 5; h <= 80; h += 3 {
+			for focus := range NumPanes {
+				st := withFocus(focus)
+				st.Zoom = true
+				r := Layout(w, h, st)
+				if got := shownPanes(r); len(got) != 1 || r.Outer[focus] != (Rect{0, 0, w, h - 1}) {
+					t.Fatalf("%dx%d zoom on %v: shown %v, %+v", w, h, focus, got, r.Outer[focus])
+				}
+				if !r.Hint.Empty() || r.Status != (Rect{0, h - 1, w, 1}) {
+					t.Fatalf("%dx%d zoom: hint %+v status %+v", w, h, r.Hint, r.Status)
+				}
+			}
+		}
+	}
+}

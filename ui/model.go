@@ -36,6 +36,7 @@ type Model struct {
 	panes  [NumPanes]views.Pane
 	status *views.StatusLine
 	local  bool // times in local time, not UTC (TimeZone key, config time_zone)
+	mouse  bool // mouse mode on (Mouse key, config mouse); ui/mouse.go
 
 	focus    PaneID
 	back     PaneID // where esc from order entry returns
@@ -98,6 +99,7 @@ func New(deps Deps) *Model {
 	}
 	m.broadcast(accountsMsg(deps.Venues))
 	m.local = deps.LocalTime
+	m.mouse = !deps.NoMouse
 	m.broadcast(m.timeZone())
 	m.panes[m.focus].Focus()
 	m.status.SetFocus(m.panes[m.focus].Title())
@@ -139,6 +141,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		return m, m.handleMouse(msg.(tea.MouseMsg))
 	case tickMsg:
 		m.now = time.Time(msg)
 		cmd := m.broadcast(views.TickMsg{Now: m.now})
@@ -423,6 +427,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Prev):
 		m.setFocus(nextPane(m.focus, -1))
 		return nil
+	case m.lst.Zoom && msg.String() == "esc" && !escUsed(m.focus, pane):
+		m.setZoom(false)
+		return nil
 	case m.focus == PaneOrderEntry && msg.String() == "esc":
 		m.setFocus(m.back)
 		return nil
@@ -440,6 +447,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.TimeZone):
 		m.local = !m.local
 		return m.broadcast(m.timeZone())
+	case key.Matches(msg, m.keys.Zoom):
+		m.setZoom(!m.lst.Zoom)
+	case key.Matches(msg, m.keys.Mouse):
+		m.setMouse(!m.mouse)
 	case msg.String() == "o":
 		// Matched by key, not key.Matches: a disabled binding does not
 		// match, and the user must learn why, not get silence.

@@ -19,6 +19,11 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
 	v.WindowTitle = "vigil"
+	if m.mouse {
+		// Cell motion: clicks, releases and the wheel, no motion without a
+		// button held, so an idle pointer costs no frames.
+		v.MouseMode = tea.MouseModeCellMotion
+	}
 	return v
 }
 
@@ -308,8 +313,8 @@ func (m *Model) helpSections() []helpSection {
 	global := []helpEntry{
 		{b: g.Next}, {b: g.Prev}, {b: digits},
 		{b: g.Order, reason: m.orderOff},
-		{b: g.Help}, {b: g.TimeZone}, {b: g.Quit}, {b: g.ForceQuit},
-		{b: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave order entry, close help"))},
+		{b: g.Help}, {b: g.TimeZone}, {b: g.Zoom}, {b: g.Mouse}, {b: mouseHelp}, {b: g.Quit}, {b: g.ForceQuit},
+		{b: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "leave zoom (after a filter or search), leave order entry, close help"))},
 		{b: key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑↓ pgup pgdn", "scroll this help (home/end: top/bottom)"))},
 	}
 	secs := []helpSection{{"Cockpit", global}}

@@ -262,6 +262,8 @@ func (p *Blotter) Update(msg tea.Msg) tea.Cmd {
 			p.ver++
 			return p.key(msg)
 		}
+	case ClickMsg:
+		p.click(msg) // views/mouse.go
 	}
 	return nil
 }

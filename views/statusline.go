@@ -18,6 +18,7 @@ type StatusLine struct {
 	demo  bool
 	vault bool // unlocked
 	focus string
+	zoom  bool // the focused pane fills the screen
 
 	accts  accountOrder
 	clock  map[string]ClockMsg
@@ -63,6 +64,13 @@ func (s *StatusLine) SetMode(vaultUnlocked, demo bool) {
 // SetFocus names the focused pane for the hint.
 func (s *StatusLine) SetFocus(title string) {
 	s.focus = title
+	s.render()
+}
+
+// SetZoom says whether the focused pane is zoomed, so the hint says how
+// back.
+func (s *StatusLine) SetZoom(on bool) {
+	s.zoom = on
 	s.render()
 }
 
@@ -158,6 +166,9 @@ func (s *StatusLine) render() {
 	hint := "? help"
 	if s.focus != "" {
 		hint = s.focus + " · ? help"
+	}
+	if s.zoom {
+		hint = s.focus + " zoomed · z/esc back · ? help"
 	}
 	left := joinFit(s.w, "  ", parts...)
 	gap := s.w - lipgloss.Width(left) - len([]rune(hint))

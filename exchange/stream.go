@@ -60,6 +60,21 @@ type GoingAway interface {
 	Notice() error
 }
 
+// BalancesPolled is implemented by streams that may carry no balances:
+// BalancesPolled says true when the venue pushes none (Coinbase Advanced
+// Trade has no balance channel). The supervisor then polls them: each
+// audit applies the balances REST lists instead of holding a difference
+// against the stream, which would otherwise be declared silent at every
+// trade.
+type BalancesPolled interface {
+	BalancesPolled() bool
+}
+
+func pollsBalances(st Stream) bool {
+	p, ok := st.(BalancesPolled)
+	return ok && p.BalancesPolled()
+}
+
 // BalancesAsOf is implemented by venues that can say at which venue time a
 // REST balance snapshot is valid, so it can be ordered exactly against
 // stream events. Without it the supervisor stamps a snapshot with the
@@ -542,7 +557,8 @@ func (s *Supervisor) serve(ctx context.Context, st Stream, ov *overlap) (r serve
 		case <-audits.C:
 			if !auditing {
 				auditing = true
-				wg.Go(func() { verdict <- s.audit(actx) })
+				polled := pollsBalances(st)
+				wg.Go(func() { verdict <- s.audit(actx, polled) })
 			}
 		case err := <-verdict:
 			auditing = false
@@ -742,15 +758,27 @@ func (s *Supervisor) Reconcile(ctx context.Context) (ResyncReport, error) {
 		}
 		apply(settledKind(q.Status), q)
 	}
-	bals, at, err := s.balances(ctx)
+	changed, err := s.pollBalances(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("balances: %w", err)
 	}
-	if s.state.ApplyBalances(name, bals, at, true) {
-		rep.Balances = true
-		s.cfg.OnBalances(s.state.Balances(name), s.cfg.Now())
-	}
+	rep.Balances = changed
 	return rep, nil
+}
+
+// pollBalances applies a REST snapshot of the balances and reports a
+// change.
+func (s *Supervisor) pollBalances(ctx context.Context) (changed bool, err error) {
+	bals, at, err := s.balances(ctx)
+	if err != nil {
+		return false, err
+	}
+	name := s.cfg.Account
+	if !s.state.ApplyBalances(name, bals, at, true) {
+		return false, nil
+	}
+	s.cfg.OnBalances(s.state.Balances(name), s.cfg.Now())
+	return true, nil
 }
 
 func settledKind(st OrderStatus) EventKind {
@@ -784,8 +812,14 @@ func (s *Supervisor) balances(ctx context.Context) ([]Balance, time.Time, error)
 // audit compares REST with the keeper. A difference is not a verdict by
 // itself (the event may be in flight): it must still be there AuditGrace
 // later, on a fresh snapshot, with the keeper unchanged for that item.
-func (s *Supervisor) audit(ctx context.Context) error {
-	first, err := s.differences(ctx)
+// With polled, the balances are applied from REST, not compared.
+func (s *Supervisor) audit(ctx context.Context, polled bool) error {
+	if polled {
+		if _, err := s.pollBalances(ctx); err != nil {
+			return nil // a failed audit says nothing about the stream
+		}
+	}
+	first, err := s.differences(ctx, polled)
 	if err != nil {
 		return nil // a failed audit says nothing about the stream
 	}
@@ -800,7 +834,7 @@ func (s *Supervisor) audit(ctx context.Context) error {
 		return nil
 	case <-t.C:
 	}
-	second, err := s.differences(ctx)
+	second, err := s.differences(ctx, polled)
 	if err != nil {
 		return nil
 	}
@@ -818,8 +852,9 @@ func (s *Supervisor) audit(ctx context.Context) error {
 }
 
 // differences maps each item where REST knows more than the keeper to the
-// keeper's version of that item.
-func (s *Supervisor) differences(ctx context.Context) (map[string]uint64, error) {
+// keeper's version of that item; balances only when the stream carries
+// them (not polled).
+func (s *Supervisor) differences(ctx context.Context, polled bool) (map[string]uint64, error) {
 	name := s.cfg.Account
 	out := map[string]uint64{}
 	cctx, cancel := s.call(ctx)
@@ -841,6 +876,9 @@ func (s *Supervisor) differences(ctx context.Context) (map[string]uint64, error)
 		if k.Status.Open() && !seen[k.OrderID] {
 			out["order "+k.ClientID] = s.state.OrderVersion(name, OrderRef{OrderID: k.OrderID, ClientID: k.ClientID})
 		}
+	}
+	if polled {
+		return out, nil
 	}
 	bals, at, err := s.balances(ctx)
 	if err != nil {

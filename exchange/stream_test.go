@@ -3,6 +3,7 @@ package exchange_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -268,4 +269,90 @@ func TestQuietStreamKeepsBalancesFresh(t *testing.T) {
 		v.SetHang(false)
 		wg.Wait()
 	})
+}
+
+// movingVenue's balances change when the test says, with no event on any
+// stream: a venue without a balance channel.
+type movingVenue struct {
+	*feedtest.Venue
+	mu   sync.Mutex
+	usdt string
+}
+
+func (v *movingVenue) Balances(context.Context) ([]exchange.Balance, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return []exchange.Balance{{Asset: "USDT", Free: dec(v.usdt)}}, nil
+}
+
+func (v *movingVenue) set(usdt string) {
+	v.mu.Lock()
+	v.usdt = usdt
+	v.mu.Unlock()
+}
+
+// polledStream carries orders only: its venue pushes no balances.
+type polledStream struct{ *chanStream }
+
+func (polledStream) BalancesPolled() bool { return true }
+
+type polledStreamer struct{ polled bool }
+
+func (p polledStreamer) Stream(context.Context) (exchange.Stream, error) {
+	c := &chanStream{ch: make(chan exchange.StreamEvent)}
+	if p.polled {
+		return polledStream{c}, nil
+	}
+	return c, nil
+}
+
+// TestPolledBalances: for a stream whose venue pushes no balances, each
+// audit applies the REST balances (the balance pane follows within
+// AuditEvery) and the stream is not declared silent for them; a stream
+// that should carry them is.
+func TestPolledBalances(t *testing.T) {
+	for _, polled := range []bool{true, false} {
+		t.Run(fmt.Sprintf("polled %v", polled), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				v := &movingVenue{Venue: feedtest.New(exchange.AccountInfo{Name: "a"}, nil), usdt: "100"}
+				var mu sync.Mutex
+				var seen []string
+				var silent bool
+				sup := exchange.NewSupervisor(exchange.SupervisorConfig{
+					Account: "a", Venue: v, Streamer: polledStreamer{polled},
+					AuditEvery: 10 * time.Second, AuditGrace: time.Second,
+					OnBalances: func(bals []exchange.Balance, _ time.Time) {
+						mu.Lock()
+						defer mu.Unlock()
+						if len(bals) == 1 && (len(seen) == 0 || seen[len(seen)-1] != bals[0].Free.String()) {
+							seen = append(seen, bals[0].Free.String())
+						}
+					},
+					OnLog: func(_ slog.Level, _ string, err error) {
+						mu.Lock()
+						defer mu.Unlock()
+						silent = silent || errors.Is(err, exchange.ErrStreamSilent)
+					},
+				})
+				ctx, cancel := context.WithCancel(context.Background())
+				var wg sync.WaitGroup
+				wg.Go(func() { sup.Run(ctx) })
+				time.Sleep(time.Second)
+				v.set("90") // a fill the stream does not tell of
+				time.Sleep(12 * time.Second)
+				synctest.Wait()
+				mu.Lock()
+				got, wasSilent := slices.Clone(seen), silent
+				mu.Unlock()
+				if polled && (!slices.Equal(got, []string{"100", "90"}) || wasSilent || sup.Status().State != exchange.StreamLive) {
+					t.Errorf("polled: balances %v, declared silent %v, state %s", got, wasSilent, sup.Status().State)
+				}
+				if !polled && !wasSilent {
+					t.Errorf("a stream that should carry balances and missed a change was not declared silent (balances %v)", got)
+				}
+				cancel()
+				wg.Wait()
+			})
+		})
+	}
 }

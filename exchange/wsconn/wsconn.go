@@ -128,6 +128,9 @@ type Protocol struct {
 	// Subscribe asks for the private channels, in order.
 	Subscribe []Request
 	Heartbeat Heartbeat
+	// PollBalances says the venue pushes no balances (Coinbase): the
+	// supervisor polls them over REST (exchange.BalancesPolled).
+	PollBalances bool
 	// Decode reads one message: what it is and the events it carries. An
 	// error wrapping exchange.ErrGoingAway is the venue's notice of a
 	// planned close (the stream keeps delivering; exchange.GoingAway);
@@ -464,6 +467,9 @@ func (s *Stream) fail(err error) {
 	s.conn.CloseNow()
 }
 
+// BalancesPolled implements exchange.BalancesPolled.
+func (s *Stream) BalancesPolled() bool { return s.p.PollBalances }
+
 // GoingAway implements exchange.GoingAway.
 func (s *Stream) GoingAway() <-chan struct{} { return s.away }
 
@@ -649,6 +655,7 @@ func (s *Stream) ping() error {
 var ErrNoPong = errors.New("no pong")
 
 var (
-	_ exchange.Stream    = (*Stream)(nil)
-	_ exchange.GoingAway = (*Stream)(nil)
+	_ exchange.Stream         = (*Stream)(nil)
+	_ exchange.GoingAway      = (*Stream)(nil)
+	_ exchange.BalancesPolled = (*Stream)(nil)
 )

@@ -15,10 +15,11 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
-	"github.com/vigil-trade/vigil/exchange/binance"
 	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
+	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
+	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 	"github.com/vigil-trade/vigil/orders/internal/fakevenue"
 	"github.com/vigil-trade/vigil/orders/orderstest"
 	"github.com/vigil-trade/vigil/store"
@@ -31,55 +32,69 @@ import (
 // after every kill checks the journal against the venue's own order list.
 func TestCrashAnywhere(t *testing.T) {
 	x := fakevenue.New(nil)
-	crashAnywhere(t, "fake", 100, fakevenue.Handler(x), x.Orders, func(string) exchange.Venue {
+	crashAnywhere(t, buildCrashtest(t), []string{"-venue", "fake"}, 100, fakevenue.Handler(x), x.Orders, func(string) exchange.Venue {
 		return &fakevenue.Venue{X: x, Account: crashAccount}
 	})
 }
 
-// TestCrashAnywhereBinance is the same against binancetest, through the
-// Binance client in both the killed process and the checker.
-func TestCrashAnywhereBinance(t *testing.T) {
-	limits := binancetest.DefaultRateLimits()
-	limits.OrdersPer10s, limits.OrdersPerDay, limits.WeightPerMinute, limits.RawPer5m = 1e6, 1e6, 1e6, 1e6
-	fake := binancetest.New(binancetest.WithRateLimits(limits))
-	fake.AddHMACKey(testKey, testSecret, binancetest.TradePerms(binancetest.DefaultAccount))
-	if err := fake.Sim().Deposit(binancetest.DefaultAccount, "USDT", decimal.NewFromInt(100_000_000)); err != nil {
-		t.Fatal(err)
+// TestCrashAnywhereVenues is the same against each venue's fake, through
+// the venue's client in both the killed process and the checker.
+func TestCrashAnywhereVenues(t *testing.T) {
+	bin := buildCrashtest(t)
+	for _, kit := range []simhttp.Kit{binancetest.Kit(), okxtest.Kit(), bybittest.Kit()} {
+		t.Run(kit.Venue, func(t *testing.T) {
+			fake := kit.Start(simhttp.KitConfig{Unlimited: true})
+			defer fake.Close()
+			const simAccount = "main"
+			var key fakevenue.Key
+			key.ID, key.Secret, key.Fields = fake.AddKey(simAccount)
+			if err := fake.Sim.Deposit(simAccount, "USDT", decimal.NewFromInt(100_000_000)); err != nil {
+				t.Fatal(err)
+			}
+			orders := func() []exchange.Order { return fake.Sim.Orders(simAccount) }
+			args := []string{"-venue", kit.Venue, "-symbol", kit.Symbol, "-key-id", key.ID, "-secret", key.Secret}
+			for name, v := range key.Fields {
+				args = append(args, "-field", name+"="+v)
+			}
+			// Fewer runs: each costs ~0.3 s through a real client.
+			crashAnywhere(t, bin, args, 25, fake.Handler, orders, func(url string) exchange.Venue {
+				// No idle connection may outlive the check: the next run
+				// waits for the server to have none.
+				hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+				v, err := fakevenue.OpenVenue(kit.Venue, url, crashAccount, key, hc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			})
+		})
 	}
-	orders := func() []exchange.Order { return fake.Sim().Orders(binancetest.DefaultAccount) }
-	// Fewer runs: each costs ~0.3 s through the real client (see the report).
-	crashAnywhere(t, "binance", 25, fake.Handler(), orders, func(url string) exchange.Venue {
-		c, err := binance.New(binance.WithBaseURL(url), binance.WithAPIKey(testKey),
-			binance.WithAccount(exchange.AccountInfo{Name: crashAccount, Venue: "binance", Network: exchange.Testnet}),
-			binance.WithSecret(crypto.NewSecret([]byte(testSecret))),
-			// No idle connection may outlive the check: the next run waits
-			// for the server to have none.
-			binance.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	})
 }
 
 const crashAccount = "crash"
 
-func crashAnywhere(t *testing.T, venue string, runs int, inner http.Handler, venueOrders func() []exchange.Order, checker func(url string) exchange.Venue) {
+// buildCrashtest builds the process the crash tests kill.
+func buildCrashtest(t *testing.T) string {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL")
 	}
-	if testing.Short() {
-		runs /= 5
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "crashtest")
+	bin := filepath.Join(t.TempDir(), "crashtest")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	start := time.Now()
 	if out, err := exec.Command(gobin, "build", "-o", bin, "./internal/crashtest").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	t.Logf("built in %s", time.Since(start))
-	journal := filepath.Join(dir, store.FileName)
+	return bin
+}
+
+// crashAnywhere runs bin (buildCrashtest's) with venueArgs against inner.
+func crashAnywhere(t *testing.T, bin string, venueArgs []string, runs int, inner http.Handler, venueOrders func() []exchange.Order, checker func(url string) exchange.Venue) {
+	if testing.Short() {
+		runs /= 5
+	}
+	journal := filepath.Join(t.TempDir(), store.FileName)
 
 	var (
 		child    atomic.Pointer[os.Process]
@@ -116,7 +131,7 @@ func crashAnywhere(t *testing.T, venue string, runs int, inner http.Handler, ven
 		mode := rng.IntN(3)
 		killMode.Store(int64(mode))
 		killAt.Store(int64(1 + rng.IntN(12)))
-		cmd := exec.Command(bin, "-journal", journal, "-url", srv.URL, "-n", "40", "-grace", "2ms", "-venue", venue)
+		cmd := exec.Command(bin, append([]string{"-journal", journal, "-url", srv.URL, "-n", "40", "-grace", "2ms"}, venueArgs...)...)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

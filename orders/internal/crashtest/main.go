@@ -9,13 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
-	"github.com/vigil-trade/vigil/exchange/binance"
 	"github.com/vigil-trade/vigil/orders"
 	"github.com/vigil-trade/vigil/orders/internal/fakevenue"
 	"github.com/vigil-trade/vigil/store"
@@ -26,21 +25,30 @@ func main() {
 	base := flag.String("url", "", "fake venue base URL")
 	n := flag.Int("n", 1000, "orders to place")
 	grace := flag.Duration("grace", 5*time.Millisecond, "grace before a not-found is believed")
-	venue := flag.String("venue", "fake", "fake: orders/internal/fakevenue; binance: the Binance client against binancetest")
+	venue := flag.String("venue", "fake", "fake: orders/internal/fakevenue; a venue's config name: its client against its fake")
+	symbol := flag.String("symbol", "BTCUSDT", "the symbol to trade, in the venue's spelling")
+	var key fakevenue.Key
+	flag.StringVar(&key.ID, "key-id", "", "the fake's API key id")
+	flag.StringVar(&key.Secret, "secret", "", "the fake's HMAC secret (a test key, not a secret)")
+	flag.Func("field", "name=value: another credential the venue needs (repeatable)", func(s string) error {
+		name, value, ok := strings.Cut(s, "=")
+		if !ok {
+			return fmt.Errorf("want name=value")
+		}
+		if key.Fields == nil {
+			key.Fields = map[string]string{}
+		}
+		key.Fields[name] = value
+		return nil
+	})
 	flag.Parse()
-	if err := run(*journal, *base, *venue, *n, *grace); err != nil {
+	if err := run(*journal, *base, *venue, *symbol, key, *n, *grace); err != nil {
 		fmt.Fprintln(os.Stderr, "crashtest:", err)
 		os.Exit(1)
 	}
 }
 
-// The fake Binance key binancetest is given by the test; not a secret.
-const (
-	TestKey    = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
-	TestSecret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
-)
-
-func run(path, base, venue string, n int, grace time.Duration) error {
+func run(path, base, venue, symbol string, key fakevenue.Key, n int, grace time.Duration) error {
 	j, err := store.Open(path)
 	if err != nil {
 		return err
@@ -49,14 +57,10 @@ func run(path, base, venue string, n int, grace time.Duration) error {
 	const acct = "crash"
 	ctx := context.Background()
 	var v exchange.Venue = fakevenue.NewHTTPVenue(base, acct)
-	if venue == "binance" {
-		c, err := binance.New(binance.WithBaseURL(base), binance.WithAPIKey(TestKey),
-			binance.WithAccount(exchange.AccountInfo{Name: acct, Venue: "binance", Network: exchange.Testnet}),
-			binance.WithSecret(crypto.NewSecret([]byte(TestSecret))))
-		if err != nil {
+	if venue != "fake" {
+		if v, err = fakevenue.OpenVenue(venue, base, acct, key, nil); err != nil {
 			return err
 		}
-		v = c
 	}
 	d := orders.NewDesk(j, map[string]exchange.Venue{acct: v}, orders.WithGrace(grace))
 	if _, err := d.Reconcile(ctx, acct); err != nil {
@@ -66,7 +70,7 @@ func run(path, base, venue string, n int, grace time.Duration) error {
 		return fmt.Errorf("not ready after reconcile")
 	}
 	for i := range n {
-		req := exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+		req := exchange.OrderRequest{Symbol: symbol, Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
 			Qty: decimal.New(int64(i%7+1), -3), Price: decimal.RequireFromString("30000")}
 		if i%2 == 1 {
 			req.Type, req.TIF, req.Price = exchange.MarketOrder, "", decimal.Zero

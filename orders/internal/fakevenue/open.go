@@ -1,0 +1,38 @@
+package fakevenue
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/venues"
+)
+
+// Key is an HMAC key on a venue's fake: its id, secret and the venue's
+// other credentials by their vault names.
+type Key struct {
+	ID, Secret string
+	Fields     map[string]string
+}
+
+// OpenVenue opens the real client of the venue named (as a config names
+// it) for a testnet account, sending to base: the crash tests trade
+// through it against the venue's fake. hc nil: the client's own.
+func OpenVenue(name, base, account string, key Key, hc *http.Client) (exchange.Venue, error) {
+	d, ok := venues.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("no venue %q (known: %v)", name, venues.Names())
+	}
+	creds := kit.Credentials{KeyID: key.ID, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(key.Secret))}
+	for n, v := range key.Fields {
+		if creds.Fields == nil {
+			creds.Fields = map[string]crypto.Secret{}
+		}
+		creds.Fields[n] = crypto.NewSecret([]byte(v))
+	}
+	info := exchange.AccountInfo{Name: account, Venue: name, Network: exchange.Testnet,
+		Scheme: exchange.SchemeHMAC, KeyID: crypto.MaskID(key.ID), ClientID: d.ClientID}
+	return d.Open(kit.Params{Info: info, Creds: creds, REST: base, HTTPClient: hc})
+}

@@ -3,7 +3,9 @@ package views
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +57,7 @@ func (p *Budgets) Update(msg tea.Msg) tea.Cmd {
 	case AccountsMsg:
 		p.accts.set(msg)
 	case BudgetMsg:
-		if old, ok := p.snap[msg.Snapshot.Account]; ok && sameBudget(old, msg.Snapshot) {
+		if old, ok := p.snap[msg.Snapshot.Account]; ok && sameBudget(old, msg.Snapshot) && sameShapes(old, msg.Snapshot) {
 			return nil
 		}
 		p.accts.ensure(msg.Snapshot.Account)
@@ -181,7 +183,66 @@ const (
 	budgetSummaryMin                       // one line: percent and bucket name, ban
 )
 
-func countOf(b exchange.Bucket) string { return fmt.Sprintf("%d/%d", b.Used, b.Limit) }
+// countOf is "450/1200". Credit pools and venue allowances run to tens of
+// thousands ("37.5k/50k"); windows keep every digit, as a venue's headers
+// give them.
+func countOf(b exchange.Bucket) string {
+	if b.Shape == exchange.ShapeWindow {
+		return fmt.Sprintf("%d/%d", b.Used, b.Limit)
+	}
+	return compact(float64(b.Used)) + "/" + compact(float64(b.Limit))
+}
+
+// compact is n in at most five characters or so: 950, 0.33, 37.5k, 1.2M.
+func compact(n float64) string {
+	unit := ""
+	switch {
+	case n >= 1_000_000:
+		n, unit = n/1_000_000, "M"
+	case n >= 10_000:
+		n, unit = n/1000, "k"
+	}
+	scale := 1.0
+	switch {
+	case n < 1:
+		scale = 100
+	case n < 100:
+		scale = 10
+	}
+	return strconv.FormatFloat(math.Round(n*scale)/scale, 'f', -1, 64) + unit
+}
+
+// sameShapes reports whether two snapshots' buckets free up alike (what
+// sameBudget does not compare: shape and rate).
+func sameShapes(a, b exchange.BudgetSnapshot) bool {
+	return slices.EqualFunc(a.Buckets, b.Buckets, func(x, y exchange.Bucket) bool {
+		return x.Shape == y.Shape && x.Rate == y.Rate
+	})
+}
+
+// freeing says how bucket b frees up: when a window or a reported
+// allowance renews ("reset 42s", or "42s" without words), or how fast a
+// counter decays or credits refill ("decays 0.33/s", or "−0.33/s").
+func (p *Budgets) freeing(b exchange.Bucket, words bool) string {
+	if c := b.Caption(); c != "" {
+		if !words {
+			sign := "−"
+			if b.Shape == exchange.ShapeCredits {
+				sign = "+"
+			}
+			c = sign + compact(b.Rate) + "/s"
+		}
+		return p.st.Muted.Render(c)
+	}
+	if b.ResetAt.IsZero() || p.now.IsZero() || !b.ResetAt.After(p.now) {
+		return ""
+	}
+	reset := shortDur(b.ResetAt.Sub(p.now))
+	if words {
+		reset = "reset " + reset
+	}
+	return p.st.Muted.Render(reset)
+}
 
 // gauged is shape sh with gauges as wide as the widest line leaves room
 // for (up to 40 cells), or nil when under 4 would fit.
@@ -390,18 +451,11 @@ func (p *Budgets) percent(b exchange.Bucket, tight bool, w int) string {
 	return padRight(pc, w)
 }
 
-// bucket is "weight/1m  ████░░░░  450/1200   38%       reset 42s", with a
-// gauge of gw cells (none when 0).
+// bucket is "weight/1m  ████░░░░  450/1200   38%       reset 42s" (or
+// "decays 0.33/s", "refills 10000/s" in place of the reset), with a gauge
+// of gw cells (none when 0).
 func (p *Budgets) bucket(b exchange.Bucket, c budgetCols, gw int, resetWord bool) string {
-	reset := ""
-	if !b.ResetAt.IsZero() && !p.now.IsZero() && b.ResetAt.After(p.now) {
-		reset = shortDur(b.ResetAt.Sub(p.now))
-		if resetWord {
-			reset = "reset " + reset
-		}
-		reset = p.st.Muted.Render(reset)
-	}
-	parts := []string{padRight(b.Name, c.bucket), "", padLeft(countOf(b), c.count), p.percent(b, false, c.pct), reset}
+	parts := []string{padRight(b.Name, c.bucket), "", padLeft(countOf(b), c.count), p.percent(b, false, c.pct), p.freeing(b, resetWord)}
 	if gw > 0 {
 		parts[1] = gauge(p.st, b.Used, b.Limit, gw)
 	}

@@ -197,8 +197,10 @@ func Apply(def Settings, opts ...Option) Settings {
 }
 
 // Streamer is a venue's exchange.Streamer: tuned Settings, and the
-// venue's protocol built afresh for each connection (a decoder may keep
-// per-connection state).
+// venue's protocol built afresh for each connection, so its closures may
+// share that connection's state (a decoder's fills so far, the
+// subscription id a check looks for, a token Prepare fetched and Msg
+// sends).
 type Streamer struct {
 	settings Settings
 	protocol func(Settings) Protocol

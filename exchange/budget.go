@@ -74,13 +74,14 @@ type Limit struct {
 	// limit (Interactive callers leave half of it) in place of the
 	// budget's default (SetReserve); it applies to order limits too.
 	Reserve int
-	// Scope, when set, limits the bucket to costs with the same Scope: the
-	// per-endpoint limits of Bybit ("order/create": 20/s) and OKX ("N per
-	// 2 s" per endpoint, or per endpoint and instrument). Empty: every
+	// Scope, when set, limits the bucket to costs with the same Scope:
+	// per-endpoint limits ("order/create": 20/s), per endpoint and
+	// instrument ("N per 2 s"), or a per-pair order counter. Empty: every
 	// request counts.
 	Scope string
 	// Rolling counts over the last Window instead of fixed intervals aligned
-	// to the epoch (Binance's are fixed; Bybit documents a rolling 1 s).
+	// to the epoch (some venues count per calendar minute, others document
+	// a rolling 1 s).
 	Rolling bool
 }
 
@@ -125,7 +126,13 @@ const (
 // that Background callers may not touch, and Interactive callers may touch
 // only half of, so order placement and cancels always find room even while
 // polling saturates the limit; order buckets have no reserve as only orders
-// use them.
+// use them. A credit pool keeps a quarter of its cap from Background callers
+// whatever it counts, since running dry may cost the session.
+//
+// A bucket has a Shape: a fixed or rolling window, a decaying counter,
+// credits that refill, or an allowance the venue reports. Every shape
+// answers the same questions (Acquire, Wait, Snapshot); each has its way
+// of hearing from the venue (ObserveAt, ObserveLevel, Report).
 //
 // Safe for concurrent use. Time is read only through the now clock given to
 // NewBudget; waits use time.NewTimer, so tests can run it under synctest.
@@ -419,7 +426,7 @@ func (b *Budget) Charge(c Cost) {
 }
 
 // Observe reconciles a bucket with the venue's own count (e.g. from
-// X-MBX-USED-WEIGHT-1M), which includes other processes on the same IP.
+// a used-weight header), which includes other processes on the same IP.
 // A fixed window's count is taken to be as old as the guard, so a reply
 // that left the venue just before a boundary cannot inflate the new
 // window; a rolling window's is compared with everything sent until now.
@@ -544,8 +551,8 @@ func (b *Budget) Snapshot() BudgetSnapshot {
 }
 
 // bucket is one limit's count. A fixed window counts in intervals aligned
-// to the epoch, as Binance counts per calendar minute; a rolling one keeps
-// a log of charges. A decaying counter (a credit pool is one, counting what
+// to the epoch, as a venue counting per calendar minute does; a rolling
+// one keeps a log of charges. A decaying counter (a credit pool is one, counting what
 // was spent) keeps a level settled up to a time plus the charges that may
 // still be on their way to the venue; a reported allowance keeps the
 // venue's count plus our charges since.

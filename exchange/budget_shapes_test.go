@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -364,3 +365,60 @@ func TestBudgetShapesNeverAdmitWhatTheVenueRefuses(t *testing.T) {
 
 // shapeSynctestT0 is where synctest's fake clock starts.
 var shapeSynctestT0 = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Callers of every priority overload a decaying counter and a credit pool
+// through Acquire, waiting as they must: the venue refuses nothing, and
+// what it takes over five minutes is at least 90% of what its rate lets
+// through (the cap plus the rate times the span).
+func TestBudgetShapesOverloadThroughAcquire(t *testing.T) {
+	for _, l := range []Limit{
+		{Name: "c", Kind: LimitWeight, Shape: ShapeDecay, Limit: 20, Rate: 2.34},
+		{Name: "c", Kind: LimitWeight, Shape: ShapeCredits, Limit: 50000, Rate: 10000},
+	} {
+		t.Run(l.Shape.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cost := 1
+				if l.Shape == ShapeCredits {
+					cost = 500
+				}
+				const span = 5 * time.Minute
+				b := NewBudget("acct", time.Now, l)
+				venue := &venueCounter{limit: big.NewRat(int64(l.Limit), 1), level: new(big.Rat), rate: new(big.Rat).SetFloat64(l.Rate), at: time.Now()}
+				ctx, cancel := context.WithTimeout(context.Background(), span)
+				defer cancel()
+				var mu sync.Mutex
+				taken, refused := 0, 0
+				var wg sync.WaitGroup
+				for i := range 12 {
+					prio := Priority(i % 3)
+					wg.Go(func() {
+						for {
+							if err := b.Acquire(ctx, Cost{Weight: cost, Priority: prio}); err != nil {
+								return
+							}
+							pass(time.Duration(10+i*20) * time.Millisecond) // request leg: within the guard
+							mu.Lock()
+							if venue.arrive(time.Now(), cost) {
+								taken += cost
+							} else {
+								refused++
+							}
+							mu.Unlock()
+							pass(50 * time.Millisecond)
+						}
+					})
+				}
+				wg.Wait()
+				if refused != 0 {
+					t.Fatalf("venue refused %d requests", refused)
+				}
+				// Background callers leave the reserve, so the last stretch
+				// runs at the rate only.
+				possible := float64(l.Limit) + l.Rate*span.Seconds()
+				if float64(taken) < 0.9*possible {
+					t.Fatalf("venue took %d of a possible %.0f (< 90%%)", taken, possible)
+				}
+			})
+		})
+	}
+}

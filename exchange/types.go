@@ -305,7 +305,7 @@ type ClockSnapshot struct {
 // AccountInfo is what a venue client knows about its own account without I/O.
 type AccountInfo struct {
 	Name    string // config account name
-	Venue   string // "binance", "okx", ...
+	Venue   string // the venue descriptor's name
 	Network Network
 	Scheme  Scheme
 	KeyID   string // masked

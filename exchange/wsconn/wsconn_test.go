@@ -325,3 +325,38 @@ func TestAnswer(t *testing.T) {
 		}
 	})
 }
+
+// A Streamer builds the protocol afresh for each connection: what Prepare
+// fetches (a token over REST) is what that connection's messages send,
+// and no login is needed where the subscription itself carries it.
+func TestPreparedPerConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hc := newVenue().client(t)
+		tokens := []string{"wrong", "right"}
+		st := wsconn.NewStreamer(wsconn.Settings{URL: "ws://fake/ws", HTTPClient: hc, PingEvery: time.Second, PongWait: time.Second},
+			func(set wsconn.Settings) wsconn.Protocol {
+				var token string
+				p := protocol(nil, setup{})
+				p.Settings, p.Login = set, nil
+				p.Prepare = func(context.Context) error {
+					token, tokens = tokens[0], tokens[1:]
+					return nil
+				}
+				p.Subscribe = []wsconn.Request{{Op: "login", Msg: func(id int64) (any, error) {
+					return []byte(fmt.Sprintf("login %d %s", id, token)), nil
+				}}}
+				return p
+			})
+		if s, err := st.Stream(context.Background()); !errors.Is(err, errRefused) {
+			if err == nil {
+				s.Close()
+			}
+			t.Fatalf("first connection with the first token: %v", err)
+		}
+		s, err := st.Stream(context.Background())
+		if err != nil {
+			t.Fatalf("second connection with the second token: %v", err)
+		}
+		s.Close()
+	})
+}

@@ -62,6 +62,9 @@ type OrderEntry struct {
 	// resetSym: the account changed before its symbol list arrived, so
 	// the symbol is the previous venue's until the list says otherwise.
 	resetSym bool
+	// symAuto: the symbol was filled in from the venue's list, not typed,
+	// so the first letter typed replaces it rather than joining it.
+	symAuto bool
 
 	acct  int
 	side  exchange.Side
@@ -105,6 +108,7 @@ func NewOrderEntry(st *Styles) *OrderEntry {
 		budgets: map[string]exchange.BudgetSnapshot{}, asked: map[string]bool{}, gates: map[string]string{},
 		funds: map[string]map[string]exchange.Balance{}, quotes: map[string]QuoteMsg{},
 		symbol: mk("BTCUSDT", 32), qty: mk("0.001", 40), price: mk("50000", 40),
+		resetSym: true, // the first account's symbol comes from its list too
 		keys: OrderEntryKeys{
 			// tab belongs to the cockpit (next pane, from any pane); the
 			// form's fields move with ↑/↓, like any list.
@@ -349,6 +353,10 @@ func (p *OrderEntry) key(msg tea.KeyPressMsg) tea.Cmd {
 			p.symbol.CursorEnd()
 			return p.needRules(false)
 		}
+		if p.symAuto && msg.Text != "" {
+			p.symbol.SetValue("")
+		}
+		p.symAuto = false
 		var cmd tea.Cmd
 		p.symbol, cmd = p.symbol.Update(msg)
 		p.resetSym = false // typed now: the user's, not the previous venue's
@@ -368,7 +376,9 @@ func (p *OrderEntry) key(msg tea.KeyPressMsg) tea.Cmd {
 // resetSymbol keeps the typed symbol only if the account's venue lists
 // it: otherwise the same pair in the venue's spelling (BTCUSDT becomes
 // BTC-USDT), else the first symbol listed, as the CLI's hint does. Until
-// the account's list arrives the symbol stays and resetSym says so.
+// the account's list arrives the symbol stays and resetSym says so. An
+// empty symbol becomes the first listed: a form nobody has typed in yet
+// starts on a symbol its venue has, not on a hint.
 func (p *OrderEntry) resetSymbol() {
 	syms, ok := p.symbols[p.Account()]
 	if !ok {
@@ -376,10 +386,13 @@ func (p *OrderEntry) resetSymbol() {
 	}
 	p.resetSym = false
 	cur := strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
-	if cur == "" || len(syms) == 0 || slices.Contains(syms, cur) {
+	if len(syms) == 0 || slices.Contains(syms, cur) {
 		return
 	}
 	pick := syms[0]
+	if cur == "" {
+		p.symAuto = true
+	}
 	for _, s := range syms {
 		if bareSymbol(s) == bareSymbol(cur) {
 			pick = s

@@ -28,7 +28,13 @@ func TestOrderEntryPlaceholdersReadAsHints(t *testing.T) {
 	for _, noColor := range []bool{false, true} {
 		st := NewStyles(true, noColor)
 		p := NewOrderEntry(&st)
-		feed(p, fixture(5))
+		// Before the venue's symbol list arrives: once it has, the
+		// symbol starts on the first listed one, not empty.
+		for _, m := range fixture(5) {
+			if _, ok := m.(SymbolsMsg); !ok {
+				feed(p, []tea.Msg{m})
+			}
+		}
 		p.SetSize(78, 14)
 		p.Focus()
 		// Blurred fields, then each field focused in turn.

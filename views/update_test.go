@@ -372,9 +372,14 @@ func TestOrderEntrySubmit(t *testing.T) {
 	if _, ok := findMsg[NeedRules](cmd); ok {
 		t.Fatal("asked for rules of a partial symbol")
 	}
-	nr, ok := findMsg[NeedRules](typeText(p, "T"))
-	if !ok || nr != (NeedRules{Account: acctNames[0], Symbol: "BTCUSDT"}) {
-		t.Fatalf("NeedRules: %+v %v", nr, ok)
+	// The form started on BTCUSDT, the first symbol listed, and asked
+	// for its rules then: typing it replaced the filled-in value and
+	// asks no second time.
+	if nr, ok := findMsg[NeedRules](typeText(p, "T")); ok {
+		t.Fatalf("NeedRules asked again: %+v", nr)
+	}
+	if l := formLine(t, p, "symbol"); !strings.Contains(l, "BTCUSDT ") || strings.Contains(l, "BTCUSDTB") {
+		t.Fatalf("symbol %q, want the typed BTCUSDT alone", l)
 	}
 	if !strings.Contains(p.Blocked(), "waiting for BTCUSDT rules") || !strings.Contains(p.keys.Submit.Help().Desc, "waiting") {
 		t.Fatalf("blocked %q help %q", p.Blocked(), p.keys.Submit.Help().Desc)

@@ -22,6 +22,7 @@ var Descriptor = &kit.Descriptor{
 			Recommended: "Binance recommends Ed25519 keys: the secret never leaves this machine (Binance holds only the public key) and signatures are faster"},
 	},
 	KeyID:      "64 letters and digits",
+	ClientID:   ClientIDPolicy,
 	Kinds:      []exchange.InstrumentKind{exchange.KindSpot},
 	SymbolHint: "BTCUSDT",
 	Open:       open,

@@ -22,6 +22,7 @@ var Descriptor = &kit.Descriptor{
 	MainnetHost: MainnetHost,
 	Schemes:     []kit.Scheme{{Scheme: exchange.SchemeHMAC, Material: kit.HMACSecret}},
 	KeyID:       "18 letters and digits",
+	ClientID:    ClientIDPolicy,
 	Kinds:       []exchange.InstrumentKind{exchange.KindSpot},
 	SymbolHint:  "BTCUSDT",
 	Open:        open,

@@ -28,6 +28,7 @@ var Descriptor = &kit.Descriptor{
 	KeyID:       "a UUID such as 985d5b66-57ce-40fb-b714-afc0b9787083",
 	Fields: []kit.Field{{Name: passphraseField, Prompt: "API passphrase", Secret: true,
 		Why: "OKX signs every request with the passphrase chosen when the key was made"}},
+	ClientID:   ClientIDPolicy,
 	Kinds:      []exchange.InstrumentKind{exchange.KindSpot},
 	SymbolHint: "BTC-USDT",
 	Open:       open,

@@ -21,100 +21,52 @@ const (
 	fuzzCanceled     = `{"symbol":"BTCUSDT","origClientOrderId":"cap1","orderId":9007199254740993,"orderListId":-1,"clientOrderId":"G7UtCLSz0p2bIp29uTOVsD","transactTime":1796439396879,"price":"50000.00000000","origQty":"0.00100000","executedQty":"0.00000000","origQuoteOrderQty":"0.00000000","cummulativeQuoteQty":"0.00000000","status":"CANCELED","timeInForce":"GTC","type":"LIMIT","side":"BUY","selfTradePreventionMode":"EXPIRE_MAKER"}`
 )
 
-// fuzzClient answers time and exchangeInfo as the fake does, and each of
-// the given paths with (status, body). A fresh client per input keeps the
-// budget, the clock and the rule cache from carrying over.
-func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client {
-	t.Helper()
-	routes := venuefuzz.NewRoutes(`{"code":-1000,"msg":"no route"}`, map[string]string{
-		"/api/v3/time":         fuzzTime,
-		"/api/v3/exchangeInfo": fuzzExchangeInfo,
-	}, status, body, paths...)
-	c, err := New(WithBaseURL("http://binance.fuzz"), WithAPIKey("k"), WithSecret(crypto.NewSecret([]byte("s"))),
-		WithHTTPClient(&http.Client{Transport: routes}),
-		// Far above what one input sends: a budget wait would stall the fuzzer.
-		WithLimits(exchange.Limit{Name: "weight/1m", Kind: exchange.LimitWeight, Limit: 1 << 30, Window: time.Minute}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+// fuzz serves time and exchangeInfo as the fake does; each target feeds
+// one of the other paths.
+var fuzz = venuefuzz.Target{
+	Symbol:   "BTCUSDT",
+	NotFound: `{"code":-1000,"msg":"no route"}`,
+	Fixed:    map[string]string{"/api/v3/time": fuzzTime, "/api/v3/exchangeInfo": fuzzExchangeInfo},
+	Paths: venuefuzz.Paths{Time: "/api/v3/time", Balances: "/api/v3/account", Rules: "/api/v3/exchangeInfo",
+		Place: "/api/v3/order", Orders: []string{"/api/v3/order", "/api/v3/openOrders"}},
+	Client: func(t *testing.T, rt http.RoundTripper) exchange.Venue {
+		c, err := New(WithBaseURL("http://binance.fuzz"), WithAPIKey("k"), WithSecret(crypto.NewSecret([]byte("s"))),
+			WithHTTPClient(&http.Client{Transport: rt}),
+			WithLimits(exchange.Limit{Name: "weight/1m", Kind: exchange.LimitWeight, Limit: 1 << 30, Window: time.Minute}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	},
 }
 
 func FuzzTimeReply(f *testing.F) {
-	for _, s := range []string{fuzzTime, `{"serverTime":0}`, `{"serverTime":-1}`, `{"serverTime":"1"}`, `{}`, `[]`, ``} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		c := fuzzClient(t, 200, body, "/api/v3/time")
-		err := c.SyncClock(venuefuzz.Ctx(t))
-		venuefuzz.GarbageAccepted(t, body, err)
-	})
+	fuzz.TimeReply(f, fuzzTime, `{"serverTime":0}`, `{"serverTime":-1}`, `{"serverTime":"1"}`, `{}`, `[]`, ``)
 }
 
 func FuzzBalancesReply(f *testing.F) {
-	for _, s := range []string{fuzzAccount, `{"balances":[]}`, `{"balances":[{"asset":"BTC","free":"-1","locked":"0"}]}`, `{}`, `null`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		c := fuzzClient(t, 200, body, "/api/v3/account")
-		_, err := c.Balances(venuefuzz.Ctx(t))
-		venuefuzz.GarbageAccepted(t, body, err)
-	})
+	fuzz.BalancesReply(f, fuzzAccount, `{"balances":[]}`, `{"balances":[{"asset":"BTC","free":"-1","locked":"0"}]}`, `{}`, `null`)
 }
 
 func FuzzRulesReply(f *testing.F) {
-	for _, s := range []string{fuzzExchangeInfo, `{"symbols":[]}`, `{"symbols":[{"symbol":"BTCUSDT","status":"TRADING","filters":[{"filterType":"PRICE_FILTER","minPrice":"-1","maxPrice":"0","tickSize":"-0.01"}]}]}`, `{}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		c := fuzzClient(t, 200, body, "/api/v3/exchangeInfo")
-		r, err := c.Rules(venuefuzz.Ctx(t), "BTCUSDT")
-		venuefuzz.GarbageAccepted(t, body, err)
-		if err != nil {
-			return
-		}
-		if r.Symbol != "BTCUSDT" {
-			t.Fatalf("asked for BTCUSDT, got rules of %q", r.Symbol)
-		}
-		if err := exchange.CheckRules(r); err != nil {
-			t.Fatalf("accepted rules: %v", err)
-		}
-	})
+	fuzz.RulesReply(f, fuzzExchangeInfo, `{"symbols":[]}`, `{"symbols":[{"symbol":"BTCUSDT","status":"TRADING","filters":[{"filterType":"PRICE_FILTER","minPrice":"-1","maxPrice":"0","tickSize":"-0.01"}]}]}`, `{}`)
 }
 
-// FuzzOrderReply feeds one reply to place, query, cancel or the open
-// orders list (op picks).
 func FuzzOrderReply(f *testing.F) {
-	for op, s := range []string{fuzzPlaced, fuzzQueried, fuzzCanceled, "[" + fuzzQueried + "]"} {
-		f.Add(uint8(op), []byte(s))
-	}
-	f.Add(uint8(0), []byte(`{}`))
-	f.Add(uint8(1), []byte(`{"symbol":"BTCUSDT","orderId":1,"clientOrderId":"a","origQty":"-1","status":"NEW"}`))
-	f.Add(uint8(3), []byte(`[{}]`))
-	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
-		c := fuzzClient(t, 200, body, "/api/v3/order", "/api/v3/openOrders")
-		venuefuzz.OrderOp(t, c, "BTCUSDT", op, body)
-	})
+	fuzz.OrderReply(f, venuefuzz.Seed{N: 0, Body: fuzzPlaced}, venuefuzz.Seed{N: 1, Body: fuzzQueried}, venuefuzz.Seed{N: 2, Body: fuzzCanceled},
+		venuefuzz.Seed{N: 3, Body: "[" + fuzzQueried + "]"}, venuefuzz.Seed{N: 0, Body: `{}`},
+		venuefuzz.Seed{N: 1, Body: `{"symbol":"BTCUSDT","orderId":1,"clientOrderId":"a","origQty":"-1","status":"NEW"}`}, venuefuzz.Seed{N: 3, Body: `[{}]`})
 }
 
-// FuzzErrorReply feeds a non-2xx reply: it is an error whatever the body
-// says, and its text stays short whatever the body's size.
 func FuzzErrorReply(f *testing.F) {
+	var seeds []venuefuzz.Seed
 	for _, s := range []string{`{"code":-2013,"msg":"Order does not exist."}`, `{"code":-1013,"msg":"Filter failure: NOTIONAL"}`,
 		`{"code":-1021,"msg":"Timestamp for this request was 1000ms ahead of the server's time."}`, `{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}`,
 		`{"code":0,"msg":""}`, `<html>502 Bad Gateway</html>`, ``} {
-		f.Add(uint16(400), []byte(s))
+		seeds = append(seeds, venuefuzz.Seed{N: 400, Body: s})
 	}
-	f.Add(uint16(429), []byte(`{"code":-1003,"msg":"Too many requests."}`))
-	f.Add(uint16(503), []byte(`{"code":-1007,"msg":"Timeout waiting for response from backend server."}`))
-	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
-		code := venuefuzz.ErrorStatus(status)
-		ctx := venuefuzz.ErrorCtx(t) // a client per call: a refusal holds its next requests back
-		_, err := fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order").Balances(ctx)
-		venuefuzz.ErrorReply(t, code, body, err)
-		_, err = fuzzClient(t, code, body, "/api/v3/account", "/api/v3/order").Place(ctx, venuefuzz.LimitBuy("BTCUSDT"))
-		venuefuzz.ErrorReply(t, code, body, err)
-	})
+	fuzz.ErrorReply(f, append(seeds, venuefuzz.Seed{N: 429, Body: `{"code":-1003,"msg":"Too many requests."}`},
+		venuefuzz.Seed{N: 503, Body: `{"code":-1007,"msg":"Timeout waiting for response from backend server."}`})...)
 }
 
 // Events of the fake's user data stream.
@@ -132,16 +84,11 @@ func FuzzStreamEvent(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ev, err := parseEvent("acct", raw)
-		venuefuzz.GarbageAccepted(t, raw, err)
-		if err != nil || ev == nil || ev.Order == nil {
+		if ev == nil {
+			venuefuzz.StreamEvents(t, raw, err)
 			return
 		}
-		if err := exchange.CheckOrder(ev.Order.Order); err != nil {
-			t.Fatalf("accepted %+v: %v", ev.Order.Order, err)
-		}
-		if ev.Order.LastQty.IsNegative() || ev.Order.LastPrice.IsNegative() {
-			t.Fatalf("accepted a fill of %s at %s", ev.Order.LastQty, ev.Order.LastPrice)
-		}
+		venuefuzz.StreamEvents(t, raw, err, *ev)
 	})
 }
 
@@ -162,12 +109,8 @@ func FuzzQuoteReply(f *testing.F) {
 		if json.Unmarshal(body, &r) != nil {
 			return
 		}
-		q, err := quoteOf("BTCUSDT", r)
-		if err != nil {
-			return
-		}
-		if q.Bid.IsNegative() || q.Ask.IsNegative() || (q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask)) {
-			t.Fatalf("accepted quote %+v", q)
+		if q, err := quoteOf("BTCUSDT", r); err == nil {
+			venuefuzz.Quote(t, "BTCUSDT", q)
 		}
 	})
 }

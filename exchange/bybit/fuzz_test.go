@@ -19,101 +19,56 @@ const (
 	fuzzCanceled    = `{"retCode":0,"retMsg":"OK","result":{"orderId":"9007199254740993","orderLinkId":"cap1"},"retExtInfo":{},"time":1796439396884}`
 )
 
-// fuzzClient answers time and instruments as the fake does, and each of
-// the given paths with (status, body). A fresh client per input keeps the
-// rate counts, the clock and the rule cache from carrying over.
-func fuzzClient(t *testing.T, status int, body []byte, paths ...string) *Client {
-	t.Helper()
-	routes := venuefuzz.NewRoutes(`{"retCode":10001,"retMsg":"no route","result":{},"time":1796439396883}`, map[string]string{
-		"/v5/market/time":             fuzzTime,
-		"/v5/market/instruments-info": fuzzInstruments,
-	}, status, body, paths...)
-	c, err := New(WithBaseURL("http://bybit.fuzz"), WithNetwork(exchange.Testnet),
-		WithKey("k", crypto.NewSecret([]byte("s"))),
-		WithHTTPClient(&http.Client{Transport: routes}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+// fuzz serves time and instruments as the fake does; each target feeds
+// one of the other paths.
+var fuzz = venuefuzz.Target{
+	Symbol:   "BTCUSDT",
+	NotFound: `{"retCode":10001,"retMsg":"no route","result":{},"time":1796439396883}`,
+	Fixed:    map[string]string{"/v5/market/time": fuzzTime, "/v5/market/instruments-info": fuzzInstruments},
+	Paths: venuefuzz.Paths{Time: "/v5/market/time", Balances: "/v5/account/wallet-balance", Rules: "/v5/market/instruments-info",
+		Place: "/v5/order/create", Quote: "/v5/market/tickers",
+		Orders: []string{"/v5/order/create", "/v5/order/realtime", "/v5/order/history", "/v5/order/cancel"}},
+	Client: func(t *testing.T, rt http.RoundTripper) exchange.Venue {
+		c, err := New(WithBaseURL("http://bybit.fuzz"), WithNetwork(exchange.Testnet),
+			WithKey("k", crypto.NewSecret([]byte("s"))), WithHTTPClient(&http.Client{Transport: rt}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	},
 }
 
 func FuzzTimeReply(f *testing.F) {
-	for _, s := range []string{fuzzTime, `{"retCode":0,"retMsg":"OK","result":{}}`, `{"retCode":0,"result":{"timeNano":"-1"}}`, `{"retCode":0,"result":{"timeNano":"x"}}`, `{}`, ``} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		c := fuzzClient(t, 200, body, "/v5/market/time")
-		err := c.SyncClock(venuefuzz.Ctx(t))
-		venuefuzz.GarbageAccepted(t, body, err)
-	})
+	fuzz.TimeReply(f, fuzzTime, `{"retCode":0,"retMsg":"OK","result":{}}`, `{"retCode":0,"result":{"timeNano":"-1"}}`, `{"retCode":0,"result":{"timeNano":"x"}}`, `{}`, ``)
 }
 
 func FuzzBalancesReply(f *testing.F) {
-	for _, s := range []string{fuzzBalance, `{"retCode":0,"retMsg":"OK","result":{"list":[]}}`, `{"retCode":0,"result":{"list":[{"coin":[{"coin":"BTC","walletBalance":"1","locked":"x"}]}]}}`, `{}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		c := fuzzClient(t, 200, body, "/v5/account/wallet-balance")
-		_, err := c.Balances(venuefuzz.Ctx(t))
-		venuefuzz.GarbageAccepted(t, body, err)
-	})
+	fuzz.BalancesReply(f, fuzzBalance, `{"retCode":0,"retMsg":"OK","result":{"list":[]}}`, `{"retCode":0,"result":{"list":[{"coin":[{"coin":"BTC","walletBalance":"1","locked":"x"}]}]}}`, `{}`)
 }
 
 func FuzzRulesReply(f *testing.F) {
-	for _, s := range []string{fuzzInstruments, `{"retCode":0,"retMsg":"OK","result":{"list":[]}}`, `{"retCode":0,"result":{"list":[{"symbol":"BTCUSDT","status":"Trading","priceFilter":{"tickSize":"-0.01"},"lotSizeFilter":{"basePrecision":"1","minOrderQty":"2","maxLimitOrderQty":"1"}}]}}`, `{}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		c := fuzzClient(t, 200, body, "/v5/market/instruments-info")
-		r, err := c.Rules(venuefuzz.Ctx(t), "BTCUSDT")
-		venuefuzz.GarbageAccepted(t, body, err)
-		if err != nil {
-			return
-		}
-		if r.Symbol != "BTCUSDT" {
-			t.Fatalf("asked for BTCUSDT, got rules of %q", r.Symbol)
-		}
-		if err := exchange.CheckRules(r); err != nil {
-			t.Fatalf("accepted rules: %v", err)
-		}
-	})
+	fuzz.RulesReply(f, fuzzInstruments, `{"retCode":0,"retMsg":"OK","result":{"list":[]}}`, `{"retCode":0,"result":{"list":[{"symbol":"BTCUSDT","status":"Trading","priceFilter":{"tickSize":"-0.01"},"lotSizeFilter":{"basePrecision":"1","minOrderQty":"2","maxLimitOrderQty":"1"}}]}}`, `{}`)
 }
 
-// FuzzOrderReply feeds one reply to place, query, cancel (whose read-back
-// gets the same reply) or the open orders list (op picks).
+// FuzzOrderReply: cancel's read-back gets the same reply as the cancel.
 func FuzzOrderReply(f *testing.F) {
-	for op, s := range []string{fuzzPlaced, fuzzQueried, fuzzCanceled, fuzzQueried} {
-		f.Add(uint8(op), []byte(s))
-	}
-	f.Add(uint8(1), []byte(`{"retCode":0,"retMsg":"OK","result":{"list":[{}]}}`))
-	f.Add(uint8(1), []byte(`{"retCode":0,"retMsg":"OK","result":{"list":[{"orderId":"1","qty":"-1","orderStatus":"New"}]}}`))
-	f.Add(uint8(0), []byte(`{"retCode":0,"retMsg":"OK","result":{"orderId":""}}`))
-	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
-		c := fuzzClient(t, 200, body, "/v5/order/create", "/v5/order/realtime", "/v5/order/history", "/v5/order/cancel")
-		venuefuzz.OrderOp(t, c, "BTCUSDT", op, body)
-	})
+	fuzz.OrderReply(f, venuefuzz.Seed{N: 0, Body: fuzzPlaced}, venuefuzz.Seed{N: 1, Body: fuzzQueried}, venuefuzz.Seed{N: 2, Body: fuzzCanceled},
+		venuefuzz.Seed{N: 3, Body: fuzzQueried}, venuefuzz.Seed{N: 1, Body: `{"retCode":0,"retMsg":"OK","result":{"list":[{}]}}`},
+		venuefuzz.Seed{N: 1, Body: `{"retCode":0,"retMsg":"OK","result":{"list":[{"orderId":"1","qty":"-1","orderStatus":"New"}]}}`},
+		venuefuzz.Seed{N: 0, Body: `{"retCode":0,"retMsg":"OK","result":{"orderId":""}}`})
 }
 
-// FuzzErrorReply feeds a non-2xx reply: it is an error whatever the body
-// says, and its text stays short whatever the body's size.
 func FuzzErrorReply(f *testing.F) {
+	var seeds []venuefuzz.Seed
 	for _, s := range []string{`{"retCode":110001,"retMsg":"Order does not exist.","result":{},"time":1796439396885}`,
 		`{"retCode":170135,"retMsg":"Order quantity too large.","result":{},"time":1796439396885}`,
 		`{"retCode":10002,"retMsg":"invalid request, please check your server timestamp or recv_window param","result":{},"time":1796439396885}`,
 		`{"retCode":10003,"retMsg":"API key is invalid.","result":{}}`, `{"retCode":10006,"retMsg":"Too many visits!","result":{}}`,
 		`<html>502 Bad Gateway</html>`, ``} {
-		f.Add(uint16(100), []byte(s))
+		seeds = append(seeds, venuefuzz.Seed{N: 100, Body: s})
 	}
-	f.Add(uint16(103), []byte(`{"retCode":10006,"retMsg":"Too many visits!","result":{}}`))
-	f.Add(uint16(203), []byte(`{"retCode":10016,"retMsg":"Server error.","result":{}}`))
-	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
-		code := venuefuzz.ErrorStatus(status)
-		ctx := venuefuzz.ErrorCtx(t) // a client per call: a refusal holds its next requests back
-		_, err := fuzzClient(t, code, body, "/v5/account/wallet-balance", "/v5/order/create").Balances(ctx)
-		venuefuzz.ErrorReply(t, code, body, err)
-		_, err = fuzzClient(t, code, body, "/v5/account/wallet-balance", "/v5/order/create").Place(ctx, venuefuzz.LimitBuy("BTCUSDT"))
-		venuefuzz.ErrorReply(t, code, body, err)
-	})
+	fuzz.ErrorReply(f, append(seeds, venuefuzz.Seed{N: 103, Body: `{"retCode":10006,"retMsg":"Too many visits!","result":{}}`},
+		venuefuzz.Seed{N: 203, Body: `{"retCode":10016,"retMsg":"Server error.","result":{}}`})...)
 }
 
 // Pushes of the fake's private topics.
@@ -132,48 +87,19 @@ func FuzzStreamMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// A fresh decoder per input: it keeps each order's fills so far.
 		_, evs, err := classifier("acct")(raw)
-		venuefuzz.GarbageAccepted(t, raw, err)
-		if err != nil {
-			return
-		}
-		for _, ev := range evs {
-			if ev.Order == nil {
-				continue
-			}
-			if err := exchange.CheckOrder(ev.Order.Order); err != nil {
-				t.Fatalf("accepted %+v: %v", ev.Order.Order, err)
-			}
-			if ev.Order.LastQty.IsNegative() || ev.Order.LastPrice.IsNegative() {
-				t.Fatalf("accepted a fill of %s at %s", ev.Order.LastQty, ev.Order.LastPrice)
-			}
-		}
+		venuefuzz.StreamEvents(t, raw, err, evs...)
 	})
 }
 
 // FuzzQuoteReply: a tickers reply either fails or gives a quote with no
 // negative price and no crossed book, for the symbol asked.
 func FuzzQuoteReply(f *testing.F) {
-	for _, s := range []string{
+	seeds := []string{
 		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT","lastPrice":"50000","bid1Price":"49999.9","bid1Size":"1","ask1Price":"50000.1","ask1Size":"1"}]},"retExtInfo":{},"time":1796439396880}`,
 		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT","lastPrice":"50000","bid1Price":"","ask1Price":""}]}}`,
 		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[{"symbol":"BTCUSDT","lastPrice":"x","bid1Price":"2","ask1Price":"1"}]}}`,
 		`{"retCode":0,"retMsg":"OK","result":{"category":"spot","list":[]}}`,
 		`{"retCode":10001,"retMsg":"Not supported symbols","result":{}}`, `{}`, ``,
-	} {
-		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		c := fuzzClient(t, 200, body, "/v5/market/tickers")
-		q, err := c.Quote(venuefuzz.Ctx(t), "BTCUSDT")
-		venuefuzz.GarbageAccepted(t, body, err)
-		if err != nil {
-			return
-		}
-		if q.Symbol != "BTCUSDT" || q.Bid.IsNegative() || q.Ask.IsNegative() || q.Last.IsNegative() {
-			t.Fatalf("accepted quote %+v", q)
-		}
-		if q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask) {
-			t.Fatalf("accepted a crossed book %+v", q)
-		}
-	})
+	fuzz.QuoteReply(f, seeds...)
 }

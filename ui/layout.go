@@ -148,7 +148,7 @@ func Layout(w, h int, st LayoutState) Rects {
 			// the blotter keeps at least as many rows as the log.
 			top = clamp(body*2/5, minH+2, 14)
 		}
-		logH := clamp(body/5, minH+1, 12)
+		logH := clamp(body/4, minH+1, 12)
 		mid := body - top - logH
 		if w >= MinSideBySideW {
 			thirds := split(w, 3)

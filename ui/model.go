@@ -667,7 +667,7 @@ func (m *Model) canceled(r cancelResult) tea.Cmd {
 	if exchange.KindOf(r.err) == exchange.KindNotFound {
 		level = views.LevelWarn // already filled or gone: the poll will say which
 	}
-	return m.log(level, r.account, fmt.Sprintf("cancel %s %s%s: %s", r.ref.Symbol, r.ref.ClientID, r.ref.OrderID, describeErr(r.err)), exchange.AdviceOf(r.err))
+	return m.log(level, r.account, fmt.Sprintf("cancel %s %s: %s", r.ref.Symbol, refText(r.ref), describeErr(r.err)), exchange.AdviceOf(r.err))
 }
 
 func (m *Model) canceledAll(r cancelAllResult) tea.Cmd {

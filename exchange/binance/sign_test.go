@@ -1,83 +1,15 @@
 package binance
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io/fs"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest/resttest"
 )
-
-// sharedVectors is where the published vectors live beside the repository
-// (CI clones shared/ next to it); testdata holds a copy so the test runs
-// without it, and the two must agree when both exist.
-const sharedVectors = "../../../shared/vectors/signing.json"
-
-type vectorFile struct {
-	Published []vector `json:"published"`
-	Vectors   []vector `json:"vectors"`
-}
-
-type vector struct {
-	Venue             string            `json:"venue"`
-	Name              string            `json:"name"`
-	Scheme            string            `json:"scheme"`
-	KeyID             string            `json:"key_id"`
-	Secret            string            `json:"secret"`
-	Method            string            `json:"method"`
-	Path              string            `json:"path"`
-	QuerySent         string            `json:"query_sent"`
-	BodySent          string            `json:"body_sent"`
-	SignedPayload     string            `json:"signed_payload"`
-	ExpectedSignature textSig           `json:"expected_signature"`
-	Headers           map[string]string `json:"headers"`
-}
-
-// textSig is a signature given as text. The shared file also holds
-// Hyperliquid's {r, s, v} objects; those are another venue's and read as "".
-type textSig string
-
-func (s *textSig) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 || b[0] != '"' {
-		*s = ""
-		return nil
-	}
-	var x string
-	err := json.Unmarshal(b, &x)
-	*s = textSig(x)
-	return err
-}
-
-func loadVectors(t *testing.T) vectorFile {
-	t.Helper()
-	local, err := os.ReadFile(filepath.Join("testdata", "signing.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shared, err := os.ReadFile(sharedVectors)
-	switch {
-	case err == nil:
-		if !bytes.Equal(shared, local) {
-			t.Fatalf("testdata/signing.json differs from %s: copy the published file over it", sharedVectors)
-		}
-	case errors.Is(err, fs.ErrNotExist):
-		t.Logf("%s not present; using testdata copy", sharedVectors)
-	default:
-		t.Fatal(err)
-	}
-	var f vectorFile
-	if err := json.Unmarshal(local, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
 
 // rebuild decomposes wire bytes into pairs and feeds them to the params
 // builder, so the builder's encoding is what is checked, not a copy.
@@ -114,7 +46,7 @@ func schemeOf(t *testing.T, s string) exchange.Scheme {
 }
 
 func TestVectors(t *testing.T) {
-	f := loadVectors(t)
+	f := resttest.Load(t)
 	n := 0
 	for _, v := range append(f.Published, f.Vectors...) {
 		if v.Venue != "binance" {

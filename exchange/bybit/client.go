@@ -28,38 +28,19 @@ const venueName = "bybit"
 // Bybit's clock, but never 1 s or more ahead.
 const DefaultRecvWindow = 5 * time.Second
 
-const maxBody = 8 << 20
-
 // Option configures a Client.
-type Option func(*config)
+type Option = rest.Option[config]
 
-type config struct {
-	info       exchange.AccountInfo
-	baseURL    string
-	wsURL      string
-	hc         *http.Client
-	keyID      string
-	secret     crypto.Secret
-	recvWindow time.Duration
-	now        func() time.Time
-}
-
-// WithAccount sets the account this client serves. Venue is forced to
-// "bybit".
-func WithAccount(info exchange.AccountInfo) Option { return func(c *config) { c.info = info } }
-
-// WithNetwork selects mainnet or testnet (and their default hosts).
-func WithNetwork(n exchange.Network) Option { return func(c *config) { c.info.Network = n } }
-
-// WithBaseURL overrides the REST host (httptest, demo trading, regional
-// hosts such as api.bybit.nl).
-func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
-
-// WithWSURL overrides the private WebSocket URL.
-func WithWSURL(u string) Option { return func(c *config) { c.wsURL = u } }
-
-// WithHTTPClient sets the HTTP client.
-func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.hc = hc } }
+// The options every client takes, written once (see rest.Settings; WithBaseURL
+// takes a regional host such as api.bybit.nl, or demo trading's).
+var (
+	WithAccount    = rest.WithAccount[config]
+	WithNetwork    = rest.WithNetwork[config]
+	WithBaseURL    = rest.WithBaseURL[config]
+	WithWSURL      = rest.WithWSURL[config]
+	WithHTTPClient = rest.WithHTTPClient[config]
+	WithNow        = rest.WithNow[config]
+)
 
 // WithKey sets the API key and its HMAC secret.
 func WithKey(keyID string, secret crypto.Secret) Option {
@@ -69,8 +50,12 @@ func WithKey(keyID string, secret crypto.Secret) Option {
 // WithRecvWindow sets X-BAPI-RECV-WINDOW (default 5 s).
 func WithRecvWindow(d time.Duration) Option { return func(c *config) { c.recvWindow = d } }
 
-// WithNow sets the local clock (tests).
-func WithNow(now func() time.Time) Option { return func(c *config) { c.now = now } }
+type config struct {
+	rest.Settings
+	keyID      string
+	secret     crypto.Secret
+	recvWindow time.Duration
+}
 
 // Client is one Bybit account (spot category). It implements exchange.Venue
 // and is safe for concurrent use.
@@ -86,54 +71,55 @@ type Client struct {
 	path       *rest.Path
 	now        func() time.Time
 
-	book exchange.RuleBook
+	instruments rest.Instruments
 }
 
 var _ exchange.Venue = (*Client)(nil)
 
 // New returns a client.
 func New(opts ...Option) (*Client, error) {
-	cfg := config{now: time.Now, recvWindow: DefaultRecvWindow}
+	cfg := config{Settings: rest.Settings{Now: time.Now}, recvWindow: DefaultRecvWindow}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.info.Network == "" {
-		cfg.info.Network = exchange.Testnet
+	if cfg.Info.Network == "" {
+		cfg.Info.Network = exchange.Testnet
 	}
-	cfg.info.Venue = venueName
-	if cfg.info.Scheme == "" {
-		cfg.info.Scheme = exchange.SchemeHMAC
+	cfg.Info.Venue = venueName
+	if cfg.Info.Scheme == "" {
+		cfg.Info.Scheme = exchange.SchemeHMAC
 	}
-	if cfg.info.Scheme != exchange.SchemeHMAC {
-		return nil, fmt.Errorf("bybit: key scheme %q is not supported (only system-generated HMAC keys)", cfg.info.Scheme)
+	if cfg.Info.Scheme != exchange.SchemeHMAC {
+		return nil, fmt.Errorf("bybit: key scheme %q is not supported (only system-generated HMAC keys)", cfg.Info.Scheme)
 	}
 	if cfg.recvWindow < time.Millisecond {
 		return nil, fmt.Errorf("bybit: recvWindow %s is too small", cfg.recvWindow)
 	}
-	testnet := cfg.info.Network == exchange.Testnet
-	if cfg.baseURL == "" {
-		cfg.baseURL = MainnetURL
+	testnet := cfg.Info.Network == exchange.Testnet
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = MainnetURL
 		if testnet {
-			cfg.baseURL = TestnetURL
+			cfg.BaseURL = TestnetURL
 		}
 	}
-	if cfg.wsURL == "" {
-		cfg.wsURL = MainnetPrivateWSURL
+	if cfg.WSURL == "" {
+		cfg.WSURL = MainnetPrivateWSURL
 		if testnet {
-			cfg.wsURL = TestnetPrivateWSURL
+			cfg.WSURL = TestnetPrivateWSURL
 		}
 	}
-	if cfg.hc == nil {
-		cfg.hc = exchange.NewHTTPClient(venueName, 15*time.Second)
+	if cfg.HTTP == nil {
+		cfg.HTTP = exchange.NewHTTPClient(venueName, 15*time.Second)
 	}
-	cfg.info.REST = cfg.baseURL
+	cfg.Info.REST = cfg.BaseURL
 	c := &Client{
-		info:       cfg.info,
-		base:       cfg.baseURL,
-		wsURL:      cfg.wsURL,
+		info:       cfg.Info,
+		base:       cfg.BaseURL,
+		wsURL:      cfg.WSURL,
 		recvWindow: strconv.FormatInt(cfg.recvWindow.Milliseconds(), 10),
-		now:        cfg.now,
+		now:        cfg.Now,
 	}
+	c.instruments.Load, c.instruments.Unlisted = c.loadRules, unlisted
 	if !cfg.secret.IsZero() {
 		s, err := NewSigner(cfg.keyID, cfg.secret)
 		if err != nil {
@@ -145,17 +131,17 @@ func New(opts ...Option) (*Client, error) {
 		}
 	}
 	c.clock = exchange.NewClock(exchange.ClockConfig{
-		Account:     cfg.info.Name,
+		Account:     cfg.Info.Name,
 		AheadLimit:  time.Second, // server_time - recv_window <= ts < server_time + 1000
 		BehindLimit: cfg.recvWindow,
-		Now:         cfg.now,
+		Now:         cfg.Now,
 	})
-	c.rates = newRates(cfg.info.Name, c.clock.ServerNow)
+	c.rates = newRates(cfg.Info.Name, c.clock.ServerNow)
 	rc := rest.Config{
-		Venue: venueName, BaseURL: cfg.baseURL, HTTP: cfg.hc,
+		Venue: venueName, BaseURL: cfg.BaseURL, HTTP: cfg.HTTP,
 		Header: http.Header{"Accept": {"application/json"}},
 		Clock:  c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
-		Budget: c.rates, Replies: replies{c}, MaxBody: maxBody, Now: cfg.now,
+		Budget: c.rates, Replies: replies{c}, Now: cfg.Now,
 		NoKey: errors.New("no API key configured for this account"),
 	}
 	if c.signer != nil {

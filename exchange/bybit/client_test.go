@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest/resttest"
 )
 
 const (
@@ -248,16 +249,6 @@ func TestOwnRequestsNotCountedTwice(t *testing.T) {
 }
 
 func TestErrorDecoding(t *testing.T) {
-	type want struct {
-		kind   exchange.Kind
-		advice string
-		filter string
-		clock  bool
-		ahead  bool
-		rate   bool
-		banned bool
-		ambig  bool
-	}
 	body := func(code int, msg string) string {
 		return fmt.Sprintf(`{"retCode":%d,"retMsg":%q,"result":{},"retExtInfo":{},"time":1700000000000}`, code, msg)
 	}
@@ -266,37 +257,37 @@ func TestErrorDecoding(t *testing.T) {
 		status     int
 		body       string
 		hdr        map[string]string
-		want       want
+		want       resttest.Want
 	}{
 		{"10002 ahead", "balance", 200, body(10002, "invalid request, please check your server timestamp or recv_window param. req_timestamp[1700000002500],server_timestamp[1700000000000],recv_window[5000]"), nil,
-			want{kind: exchange.KindClock, clock: true, ahead: true, advice: "2.5s ahead"}},
+			resttest.Want{Kind: exchange.KindClock, Clock: true, Ahead: true, Advice: "2.5s ahead"}},
 		{"10002 behind", "balance", 200, body(10002, "invalid request, please check your server timestamp or recv_window param. req_timestamp[1699999990000],server_timestamp[1700000000000],recv_window[5000]"), nil,
-			want{kind: exchange.KindClock, clock: true, advice: "10s behind"}},
-		{"10003 key", "balance", 401, body(10003, "API key is invalid."), nil, want{kind: exchange.KindAuth, advice: "testnet"}},
-		{"10010 ip", "balance", 401, body(10010, "Unmatched IP, please check your API key's bound IP addresses. 198.51.100.9"), nil, want{kind: exchange.KindPermission, advice: "198.51.100.9"}},
-		{"10005 perm", "place", 200, body(10005, "Permission denied, please check your API key permissions."), nil, want{kind: exchange.KindPermission, advice: "Spot trading"}},
-		{"33004 expired", "balance", 200, body(33004, "Your api key has expired."), nil, want{kind: exchange.KindAuth, advice: "expired"}},
-		{"-2015 expired", "balance", 200, body(-2015, "Your api key has expired."), nil, want{kind: exchange.KindAuth, advice: "expired"}},
-		{"170131 balance", "place", 200, body(170131, "Insufficient balance."), nil, want{kind: exchange.KindBalance, advice: "not enough"}},
-		{"110007 balance", "place", 200, body(110007, "ab not enough for new order"), nil, want{kind: exchange.KindBalance}},
-		{"170141 duplicate", "place", 200, body(170141, "Duplicate clientOrderId"), nil, want{kind: exchange.KindDuplicate, advice: "already has"}},
-		{"110072 duplicate", "place", 200, body(110072, "OrderLinkedID is duplicate"), nil, want{kind: exchange.KindDuplicate}},
-		{"170136 min qty", "place", 200, body(170136, "Order quantity is lower than the minimum."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleQty}},
-		{"170137 decimals", "place", 200, body(170137, "Order quantity has too many decimals."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleStep}},
-		{"170134 tick", "place", 200, body(170134, "Order price has too many decimals."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleTick}},
-		{"170132 price", "place", 200, body(170132, "Order price is too high."), nil, want{kind: exchange.KindFilter, filter: exchange.RulePrice}},
-		{"170140 notional", "place", 200, body(170140, "Order value exceeded lower limit."), nil, want{kind: exchange.KindFilter, filter: exchange.RuleNotional}},
-		{"110094 notional", "place", 200, body(110094, "Order does not meet minimum order value"), nil, want{kind: exchange.KindFilter, filter: exchange.RuleNotional}},
-		{"170213 unknown", "cancel", 200, body(170213, "Order does not exist."), nil, want{kind: exchange.KindNotFound}},
-		{"110001 unknown", "cancel", 200, body(110001, "order not exists or too late to cancel"), nil, want{kind: exchange.KindNotFound}},
+			resttest.Want{Kind: exchange.KindClock, Clock: true, Advice: "10s behind"}},
+		{"10003 key", "balance", 401, body(10003, "API key is invalid."), nil, resttest.Want{Kind: exchange.KindAuth, Advice: "testnet"}},
+		{"10010 ip", "balance", 401, body(10010, "Unmatched IP, please check your API key's bound IP addresses. 198.51.100.9"), nil, resttest.Want{Kind: exchange.KindPermission, Advice: "198.51.100.9"}},
+		{"10005 perm", "place", 200, body(10005, "Permission denied, please check your API key permissions."), nil, resttest.Want{Kind: exchange.KindPermission, Advice: "Spot trading"}},
+		{"33004 expired", "balance", 200, body(33004, "Your api key has expired."), nil, resttest.Want{Kind: exchange.KindAuth, Advice: "expired"}},
+		{"-2015 expired", "balance", 200, body(-2015, "Your api key has expired."), nil, resttest.Want{Kind: exchange.KindAuth, Advice: "expired"}},
+		{"170131 balance", "place", 200, body(170131, "Insufficient balance."), nil, resttest.Want{Kind: exchange.KindBalance, Advice: "not enough"}},
+		{"110007 balance", "place", 200, body(110007, "ab not enough for new order"), nil, resttest.Want{Kind: exchange.KindBalance}},
+		{"170141 duplicate", "place", 200, body(170141, "Duplicate clientOrderId"), nil, resttest.Want{Kind: exchange.KindDuplicate, Advice: "already has"}},
+		{"110072 duplicate", "place", 200, body(110072, "OrderLinkedID is duplicate"), nil, resttest.Want{Kind: exchange.KindDuplicate}},
+		{"170136 min qty", "place", 200, body(170136, "Order quantity is lower than the minimum."), nil, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RuleQty}},
+		{"170137 decimals", "place", 200, body(170137, "Order quantity has too many decimals."), nil, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RuleStep}},
+		{"170134 tick", "place", 200, body(170134, "Order price has too many decimals."), nil, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RuleTick}},
+		{"170132 price", "place", 200, body(170132, "Order price is too high."), nil, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RulePrice}},
+		{"170140 notional", "place", 200, body(170140, "Order value exceeded lower limit."), nil, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RuleNotional}},
+		{"110094 notional", "place", 200, body(110094, "Order does not meet minimum order value"), nil, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RuleNotional}},
+		{"170213 unknown", "cancel", 200, body(170213, "Order does not exist."), nil, resttest.Want{Kind: exchange.KindNotFound}},
+		{"110001 unknown", "cancel", 200, body(110001, "order not exists or too late to cancel"), nil, resttest.Want{Kind: exchange.KindNotFound}},
 		{"10006 rate", "balance", 200, body(10006, "Too many visits!"), map[string]string{"X-Bapi-Limit": "50", "X-Bapi-Limit-Status": "0", "X-Bapi-Limit-Reset-Timestamp": "4102444800000"},
-			want{kind: exchange.KindRateLimit, rate: true, advice: "per endpoint"}},
-		{"429", "balance", 429, body(10006, "Too many visits!"), nil, want{kind: exchange.KindRateLimit, rate: true}},
-		{"403 ip ban", "balance", 403, "access too frequent", nil, want{kind: exchange.KindRateLimit, rate: true, banned: true, advice: "10 minutes"}},
-		{"403 region", "balance", 403, "The Amazon CloudFront distribution is configured to block access from your country.", nil, want{kind: exchange.KindPermission, advice: "region"}},
-		{"10016 after place", "place", 200, body(10016, "Internal server error."), nil, want{kind: exchange.KindUnknownStatus, ambig: true}},
-		{"504 after place", "place", 504, "<html>gateway timeout</html>", nil, want{kind: exchange.KindUnknownStatus, ambig: true}},
-		{"garbage", "balance", 200, "not json at all", nil, want{kind: exchange.KindOther, advice: "base URL"}},
+			resttest.Want{Kind: exchange.KindRateLimit, Rate: true, Advice: "per endpoint"}},
+		{"429", "balance", 429, body(10006, "Too many visits!"), nil, resttest.Want{Kind: exchange.KindRateLimit, Rate: true}},
+		{"403 ip ban", "balance", 403, "access too frequent", nil, resttest.Want{Kind: exchange.KindRateLimit, Rate: true, Banned: true, Advice: "10 minutes"}},
+		{"403 region", "balance", 403, "The Amazon CloudFront distribution is configured to block access from your country.", nil, resttest.Want{Kind: exchange.KindPermission, Advice: "region"}},
+		{"10016 after place", "place", 200, body(10016, "Internal server error."), nil, resttest.Want{Kind: exchange.KindUnknownStatus, Ambiguous: true}},
+		{"504 after place", "place", 504, "<html>gateway timeout</html>", nil, resttest.Want{Kind: exchange.KindUnknownStatus, Ambiguous: true}},
+		{"garbage", "balance", 200, "not json at all", nil, resttest.Want{Kind: exchange.KindOther, Advice: "base URL"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -307,48 +298,14 @@ func TestErrorDecoding(t *testing.T) {
 				w.WriteHeader(tc.status)
 				io.WriteString(w, tc.body)
 			})
-			ctx := context.Background()
-			var err error
-			switch tc.call {
-			case "balance":
-				_, err = c.Balances(ctx)
-			case "place":
-				_, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
-					Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("43000"), ClientID: "vg1"})
-			case "cancel":
-				_, err = c.Cancel(ctx, exchange.OrderRef{Symbol: "BTCUSDT", ClientID: "vg1"})
-			}
-			var ae *exchange.APIError
-			if !errors.As(err, &ae) {
-				t.Fatalf("%T %v is not an *APIError", err, err)
-			}
-			if ae.Venue != "bybit" || ae.Kind != tc.want.kind || ae.Filter != tc.want.filter {
-				t.Errorf("kind %d filter %q, want %d %q (%v)", ae.Kind, ae.Filter, tc.want.kind, tc.want.filter, err)
-			}
-			if !strings.Contains(ae.Advice(), tc.want.advice) || ae.Advice() == "" && tc.want.kind != exchange.KindOther {
-				t.Errorf("advice %q lacks %q", ae.Advice(), tc.want.advice)
-			}
-			var ce *exchange.ClockError
-			if errors.As(err, &ce) != tc.want.clock || tc.want.clock && ce.Ahead != tc.want.ahead {
-				t.Errorf("clock: %#v", err)
-			}
-			var rl *exchange.RateLimitError
-			if errors.As(err, &rl) != tc.want.rate {
-				t.Errorf("rate: %v", err)
-			}
-			if tc.want.rate {
-				if rl.Banned != tc.want.banned || rl.RetryAt.IsZero() {
-					t.Errorf("rate limit %+v", rl)
-				}
+			rl := tc.want.Check(t, "bybit", resttest.Call(context.Background(), c, tc.call, "BTCUSDT"))
+			if tc.want.Rate {
 				if tc.hdr["X-Bapi-Limit-Reset-Timestamp"] != "" && rl.RetryAt.UnixMilli() != 4102444800000 {
 					t.Errorf("RetryAt %v, want the reset header", rl.RetryAt)
 				}
-				if tc.want.banned && rl.RetryAt.Sub(time.Now()) < 9*time.Minute {
+				if tc.want.Banned && rl.RetryAt.Sub(time.Now()) < 9*time.Minute {
 					t.Errorf("403 ban until %v, want ≥10 min", rl.RetryAt)
 				}
-			}
-			if exchange.IsAmbiguous(err) != tc.want.ambig {
-				t.Errorf("ambiguous: %v", err)
 			}
 		})
 	}

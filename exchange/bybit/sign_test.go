@@ -1,17 +1,12 @@
 package bybit
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,72 +14,17 @@ import (
 	"time"
 
 	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange/rest/resttest"
 )
-
-type vector struct {
-	Venue     string            `json:"venue"`
-	Name      string            `json:"name"`
-	KeyID     string            `json:"key_id"`
-	Secret    string            `json:"secret"`
-	Method    string            `json:"method"`
-	Path      string            `json:"path"`
-	QuerySent string            `json:"query_sent"`
-	BodySent  string            `json:"body_sent"`
-	Headers   map[string]string `json:"headers"`
-}
-
-// loadVectors reads the shared vectors when present and the testdata copy
-// otherwise; when both exist they must be identical.
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	local, err := os.ReadFile("testdata/signing.json")
-	if err != nil {
-		t.Fatalf("testdata copy: %v", err)
-	}
-	raw := local
-	if shared, err := os.ReadFile("../../../shared/vectors/signing.json"); err == nil {
-		if !bytes.Equal(shared, local) {
-			t.Fatalf("testdata/signing.json differs from ../../../shared/vectors/signing.json: refresh the copy")
-		}
-		raw = shared
-	}
-	var f struct {
-		Vectors []vector `json:"vectors"`
-	}
-	if err := json.Unmarshal(raw, &f); err != nil {
-		t.Fatal(err)
-	}
-	var out []vector
-	for _, v := range f.Vectors {
-		if v.Venue == "bybit" {
-			out = append(out, v)
-		}
-	}
-	if len(out) < 4 {
-		t.Fatalf("found %d bybit vectors, want at least 4", len(out))
-	}
-	return out
-}
 
 func secret(s string) crypto.Secret { return crypto.NewSecret([]byte(s)) }
 
 // TestVectors rebuilds every Bybit vector from decomposed inputs with the
 // client's builder, sends it to a loopback server and compares what arrived.
 func TestVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range resttest.Load(t).Of(t, "bybit", 4) {
 		t.Run(v.Name, func(t *testing.T) {
-			type got struct {
-				uri    string
-				body   []byte
-				header http.Header
-			}
-			ch := make(chan got, 1)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				ch <- got{r.RequestURI, b, r.Header.Clone()}
-				io.WriteString(w, `{"retCode":0,"retMsg":"OK","result":{},"time":1}`)
-			}))
-			defer srv.Close()
+			srv := resttest.NewVenue(t, `{"retCode":0,"retMsg":"OK","result":{},"time":1}`)
 			rw := v.Headers[HeaderRecvWindow]
 			c, err := New(WithBaseURL(srv.URL), WithKey(v.KeyID, secret(v.Secret)), WithRecvWindow(msDuration(t, rw)))
 			if err != nil {
@@ -124,29 +64,9 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			g := <-ch
-			wantURI := v.Path
-			if v.QuerySent != "" {
-				wantURI += "?" + v.QuerySent
-			}
-			if g.uri != wantURI {
-				t.Errorf("request line %q, want %q", g.uri, wantURI)
-			}
-			if string(g.body) != v.BodySent {
-				t.Errorf("body on the wire %q, want %q", g.body, v.BodySent)
-			}
-			for k, want := range v.Headers {
-				if got := g.header.Get(k); got != want {
-					t.Errorf("%s = %q, want %q", k, got, want)
-				}
-			}
-			if g.header.Get(HeaderSignType) != "2" {
-				t.Errorf("%s = %q", HeaderSignType, g.header.Get(HeaderSignType))
+			header := srv.Check(t, v, req)
+			if header.Get(HeaderSignType) != "2" {
+				t.Errorf("%s = %q", HeaderSignType, header.Get(HeaderSignType))
 			}
 		})
 	}

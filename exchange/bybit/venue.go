@@ -1,19 +1,18 @@
 package bybit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // KeyInfo reads GET /v5/user/query-api.
@@ -132,20 +131,8 @@ func (c *Client) Balances(ctx context.Context) ([]exchange.Balance, error) {
 	return out, nil
 }
 
-func dec(s string) (decimal.Decimal, error) {
-	if s == "" {
-		return decimal.Zero, nil
-	}
-	return decimal.NewFromString(s)
-}
-
-func decimals(step decimal.Decimal) int32 {
-	s := step.String()
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		return int32(len(s) - i - 1)
-	}
-	return 0
-}
+// dec parses a wire decimal; Bybit sends "" for absent numbers.
+var dec = rest.Decimal
 
 type wireInstrument struct {
 	Symbol      string `json:"symbol"`
@@ -167,14 +154,8 @@ type wireInstrument struct {
 }
 
 func (w wireInstrument) rules() (exchange.SymbolRules, error) {
-	var errs []error
-	d := func(name, s string) decimal.Decimal {
-		v, err := dec(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: %w", name, s, err))
-		}
-		return v
-	}
+	var f rest.Fields
+	d := f.Decimal
 	lf := w.LotSizeFilter
 	maxQty := lf.MaxLimitOrderQty
 	if maxQty == "" {
@@ -197,64 +178,35 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 		MaxNotional:             d("maxOrderAmt", lf.MaxOrderAmt),
 		NotionalAppliesToMarket: true,
 	}
-	if len(errs) == 0 {
-		if err := exchange.CheckRules(r); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := f.Rules(&r); err != nil {
 		return r, fmt.Errorf("bybit: instrument %s: %w", w.Symbol, err)
 	}
-	r.PriceDecimals = decimals(r.TickSize)
-	r.QtyDecimals = decimals(r.StepSize)
 	return r, nil
 }
 
-// loadRules fetches every spot instrument once (spot is not paginated).
-func (c *Client) loadRules(ctx context.Context) error {
-	if c.book.Loaded() {
-		return nil
-	}
+// loadRules fetches every spot instrument in one call (spot is not
+// paginated).
+func (c *Client) loadRules(ctx context.Context) ([]exchange.SymbolRules, error) {
 	var res struct {
 		List []wireInstrument `json:"list"`
 	}
 	r := &request{method: http.MethodGet, path: "/v5/market/instruments-info", query: newQuery(), ep: epInstruments}
 	r.query.Add("category", "spot")
 	if err := c.do(ctx, r, &res); err != nil {
-		return err
+		return nil, err
 	}
-	rules := make([]exchange.SymbolRules, 0, len(res.List))
-	for _, w := range res.List {
-		sr, err := w.rules()
-		if err != nil {
-			return err
-		}
-		rules = append(rules, sr)
-	}
-	slices.SortFunc(rules, func(a, b exchange.SymbolRules) int { return strings.Compare(a.Symbol, b.Symbol) })
-	c.book.Set(rules)
-	return nil
+	return rest.RulesOf(res.List, wireInstrument.rules)
 }
+
+func unlisted(symbol string) error { return fmt.Errorf("bybit: no spot symbol %q", symbol) }
 
 // Rules returns a spot symbol's rules (Bybit symbols look like BTCUSDT).
 func (c *Client) Rules(ctx context.Context, symbol string) (exchange.SymbolRules, error) {
-	if err := c.loadRules(ctx); err != nil {
-		return exchange.SymbolRules{}, err
-	}
-	r, ok := c.book.Get(symbol)
-	if !ok {
-		return exchange.SymbolRules{}, fmt.Errorf("bybit: no spot symbol %q", symbol)
-	}
-	return r, nil
+	return c.instruments.Rules(ctx, symbol)
 }
 
 // Symbols lists trading spot symbols.
-func (c *Client) Symbols(ctx context.Context) ([]string, error) {
-	if err := c.loadRules(ctx); err != nil {
-		return nil, err
-	}
-	return c.book.Symbols(), nil
-}
+func (c *Client) Symbols(ctx context.Context) ([]string, error) { return c.instruments.Symbols(ctx) }
 
 // LastPrice reads GET /v5/market/tickers.
 func (c *Client) LastPrice(ctx context.Context, symbol string) (decimal.Decimal, error) {
@@ -294,16 +246,8 @@ type createBody struct {
 	MarketUnit string `json:"marketUnit,omitempty"`
 }
 
-// marshal encodes without HTML escaping so the bytes are what the docs show.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
-}
+// marshal encodes without HTML escaping; see rest.Marshal.
+var marshal = rest.Marshal
 
 // validLinkID: Bybit allows up to 36 of [A-Za-z0-9_-].
 func validLinkID(id string) bool {
@@ -552,23 +496,12 @@ func status(s string) exchange.OrderStatus {
 	return exchange.StatusUnknown
 }
 
-func msTime(s string) time.Time {
-	ms, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || ms <= 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms)
-}
+// msTime reads Bybit's millisecond stamps.
+var msTime = rest.UnixMilli
 
 func (w wireOrder) order(account string) (exchange.Order, error) {
-	var errs []error
-	d := func(name, s string) decimal.Decimal {
-		v, err := dec(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: %w", name, s, err))
-		}
-		return v
-	}
+	var f rest.Fields
+	d := f.Decimal
 	o := exchange.Order{
 		Account:     account,
 		Symbol:      w.Symbol,
@@ -593,13 +526,7 @@ func (w wireOrder) order(account string) (exchange.Order, error) {
 	case w.CancelType != "" && w.CancelType != "UNKNOWN":
 		o.Reason = w.CancelType
 	}
-	if len(errs) == 0 {
-		// Only an order that decoded can be judged.
-		if err := exchange.CheckOrder(o); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := f.Order(o); err != nil {
 		return o, fmt.Errorf("bybit: order %s: %w", w.OrderID, err)
 	}
 	return o, nil
@@ -627,30 +554,11 @@ func (c *Client) Quote(ctx context.Context, symbol string) (exchange.Quote, erro
 	return quoteOf(symbol, res)
 }
 
-// quoteOf decodes a tickers reply: an empty side ("") is zero; a value that
-// is not a number, negative, or a crossed book is an error.
+// quoteOf decodes a tickers reply; see rest.QuoteOf.
 func quoteOf(symbol string, res tickersReply) (exchange.Quote, error) {
 	if len(res.List) == 0 {
 		return exchange.Quote{}, fmt.Errorf("bybit: no ticker for %s", symbol)
 	}
 	t := res.List[0]
-	q := exchange.Quote{Symbol: symbol}
-	for _, f := range []struct {
-		name string
-		in   string
-		out  *decimal.Decimal
-	}{{"bid1Price", t.Bid1Price, &q.Bid}, {"ask1Price", t.Ask1Price, &q.Ask}, {"lastPrice", t.LastPrice, &q.Last}} {
-		if f.in == "" {
-			continue
-		}
-		d, err := decimal.NewFromString(f.in)
-		if err != nil || d.IsNegative() {
-			return exchange.Quote{}, fmt.Errorf("bybit: ticker %s %s %q: not a price", symbol, f.name, f.in)
-		}
-		*f.out = d
-	}
-	if q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask) {
-		return exchange.Quote{}, fmt.Errorf("bybit: ticker %s: crossed book: bid %s ask %s", symbol, q.Bid, q.Ask)
-	}
-	return q, nil
+	return rest.QuoteOf(venueName, symbol, rest.Field{Name: "bid1Price", Value: t.Bid1Price}, rest.Field{Name: "ask1Price", Value: t.Ask1Price}, rest.Field{Name: "lastPrice", Value: t.LastPrice})
 }

@@ -27,40 +27,19 @@ const (
 // venueName is the Venue field of every error this package returns.
 const venueName = "okx"
 
-// maxBody caps what we read from one response: the instrument list is the
-// largest (~1 MB for SPOT); anything far beyond is not OKX talking.
-const maxBody = 8 << 20
-
 // Option configures a Client.
-type Option func(*config)
+type Option = rest.Option[config]
 
-type config struct {
-	info       exchange.AccountInfo
-	baseURL    string
-	wsURL      string
-	hc         *http.Client
-	keyID      string
-	secret     crypto.Secret
-	passphrase crypto.Secret
-	now        func() time.Time
-}
-
-// WithAccount sets the account this client serves (name, network, guards).
-// Venue is forced to "okx".
-func WithAccount(info exchange.AccountInfo) Option { return func(c *config) { c.info = info } }
-
-// WithNetwork selects live (Mainnet) or demo trading (Testnet).
-func WithNetwork(n exchange.Network) Option { return func(c *config) { c.info.Network = n } }
-
-// WithBaseURL overrides the REST host, e.g. an httptest server or a regional
-// host (us.okx.com, eea.okx.com).
-func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
-
-// WithWSURL overrides the private WebSocket URL.
-func WithWSURL(u string) Option { return func(c *config) { c.wsURL = u } }
-
-// WithHTTPClient sets the HTTP client (timeouts, transport).
-func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.hc = hc } }
+// The options every client takes, written once (see rest.Settings; Testnet
+// is OKX demo trading; WithBaseURL takes a regional host such as eea.okx.com).
+var (
+	WithAccount    = rest.WithAccount[config]
+	WithNetwork    = rest.WithNetwork[config]
+	WithBaseURL    = rest.WithBaseURL[config]
+	WithWSURL      = rest.WithWSURL[config]
+	WithHTTPClient = rest.WithHTTPClient[config]
+	WithNow        = rest.WithNow[config]
+)
 
 // WithKey sets the API key, its secret and its passphrase. Without a key only
 // public endpoints work.
@@ -68,8 +47,12 @@ func WithKey(keyID string, secret, passphrase crypto.Secret) Option {
 	return func(c *config) { c.keyID, c.secret, c.passphrase = keyID, secret, passphrase }
 }
 
-// WithNow sets the local clock (tests).
-func WithNow(now func() time.Time) Option { return func(c *config) { c.now = now } }
+type config struct {
+	rest.Settings
+	keyID      string
+	secret     crypto.Secret
+	passphrase crypto.Secret
+}
 
 // Client is one OKX account. It implements exchange.Venue and is safe for
 // concurrent use.
@@ -85,39 +68,40 @@ type Client struct {
 	now    func() time.Time
 	demo   bool
 
-	book exchange.RuleBook
+	instruments rest.Instruments
 }
 
 var _ exchange.Venue = (*Client)(nil)
 
 // New returns a client. Testnet means OKX demo trading.
 func New(opts ...Option) (*Client, error) {
-	cfg := config{baseURL: MainnetURL, now: time.Now}
+	cfg := config{Settings: rest.Settings{BaseURL: MainnetURL, Now: time.Now}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.info.Network == "" {
-		cfg.info.Network = exchange.Testnet
+	if cfg.Info.Network == "" {
+		cfg.Info.Network = exchange.Testnet
 	}
-	cfg.info.Venue = venueName
-	if cfg.info.Scheme == "" {
-		cfg.info.Scheme = exchange.SchemeHMAC
+	cfg.Info.Venue = venueName
+	if cfg.Info.Scheme == "" {
+		cfg.Info.Scheme = exchange.SchemeHMAC
 	}
-	if cfg.info.Scheme != exchange.SchemeHMAC {
-		return nil, fmt.Errorf("okx: key scheme %q is not supported (OKX keys are HMAC)", cfg.info.Scheme)
+	if cfg.Info.Scheme != exchange.SchemeHMAC {
+		return nil, fmt.Errorf("okx: key scheme %q is not supported (OKX keys are HMAC)", cfg.Info.Scheme)
 	}
-	if cfg.hc == nil {
-		cfg.hc = exchange.NewHTTPClient(venueName, 15*time.Second)
+	if cfg.HTTP == nil {
+		cfg.HTTP = exchange.NewHTTPClient(venueName, 15*time.Second)
 	}
-	demo := cfg.info.Network == exchange.Testnet
-	if cfg.wsURL == "" {
-		cfg.wsURL = PrivateWSURL
+	demo := cfg.Info.Network == exchange.Testnet
+	if cfg.WSURL == "" {
+		cfg.WSURL = PrivateWSURL
 		if demo {
-			cfg.wsURL = DemoPrivateWSURL
+			cfg.WSURL = DemoPrivateWSURL
 		}
 	}
-	cfg.info.REST = cfg.baseURL
-	c := &Client{info: cfg.info, base: cfg.baseURL, wsURL: cfg.wsURL, now: cfg.now, demo: demo}
+	cfg.Info.REST = cfg.BaseURL
+	c := &Client{info: cfg.Info, base: cfg.BaseURL, wsURL: cfg.WSURL, now: cfg.Now, demo: demo}
+	c.instruments.Load, c.instruments.Unlisted = c.loadRules, unlisted
 	if !cfg.secret.IsZero() || !cfg.passphrase.IsZero() {
 		s, err := NewSigner(cfg.keyID, cfg.secret, cfg.passphrase)
 		if err != nil {
@@ -129,20 +113,20 @@ func New(opts ...Option) (*Client, error) {
 		}
 	}
 	c.clock = exchange.NewClock(exchange.ClockConfig{
-		Account:     cfg.info.Name,
+		Account:     cfg.Info.Name,
 		AheadLimit:  30 * time.Second, // documented as a symmetric ±30 s
 		BehindLimit: 30 * time.Second,
-		Now:         cfg.now,
+		Now:         cfg.Now,
 	})
-	c.rates = newRates(cfg.info.Name, c.clock.ServerNow)
+	c.rates = newRates(cfg.Info.Name, c.clock.ServerNow)
 	header := http.Header{"Accept": {"application/json"}}
 	if demo {
 		header.Set(HeaderSimulated, "1")
 	}
 	rc := rest.Config{
-		Venue: venueName, BaseURL: cfg.baseURL, HTTP: cfg.hc, Header: header,
+		Venue: venueName, BaseURL: cfg.BaseURL, HTTP: cfg.HTTP, Header: header,
 		Clock: c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
-		Budget: c.rates, Replies: replies{c}, MaxBody: maxBody, Now: cfg.now,
+		Budget: c.rates, Replies: replies{c}, Now: cfg.Now,
 		NoKey: errors.New("no API key configured for this account"),
 	}
 	if c.signer != nil {

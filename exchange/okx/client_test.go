@@ -2,7 +2,6 @@ package okx
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest/resttest"
 )
 
 const testSecret = "ORACLEOKXSECRET0123456789ABCDEF"
@@ -254,46 +254,37 @@ func TestStates(t *testing.T) {
 }
 
 func TestErrorDecoding(t *testing.T) {
-	type want struct {
-		kind   exchange.Kind
-		advice string
-		clock  bool
-		rate   bool
-		ambig  bool
-		notFnd bool
-		filter string
-	}
 	cases := []struct {
 		name   string
 		net    exchange.Network
 		path   string // the call made
 		status int
 		body   string
-		want   want
+		want   resttest.Want
 	}{
-		{"50102 clock", exchange.Mainnet, "balance", 401, `{"code":"50102","msg":"Timestamp request expired","data":[]}`, want{kind: exchange.KindClock, advice: "±30 s", clock: true}},
-		{"50112 bad stamp", exchange.Mainnet, "balance", 401, `{"code":"50112","msg":"Invalid OK-ACCESS-TIMESTAMP","data":[]}`, want{kind: exchange.KindClock, advice: "ISO-8601", clock: true}},
-		{"50113 sign", exchange.Mainnet, "balance", 401, `{"code":"50113","msg":"Invalid Sign","data":[]}`, want{kind: exchange.KindSignature, advice: "secret in the vault"}},
-		{"50111 key", exchange.Mainnet, "balance", 401, `{"code":"50111","msg":"Invalid OK-ACCESS-KEY","data":[]}`, want{kind: exchange.KindAuth, advice: "does not know this API key"}},
-		{"50119 key", exchange.Mainnet, "balance", 401, `{"code":"50119","msg":"API key doesn't exist","data":[]}`, want{kind: exchange.KindAuth, advice: "demo-trading key"}},
-		{"50100 frozen", exchange.Mainnet, "balance", 401, `{"code":"50100","msg":"API frozen","data":[]}`, want{kind: exchange.KindAuth, advice: "frozen"}},
-		{"50105 passphrase", exchange.Mainnet, "balance", 401, `{"code":"50105","msg":"Invalid OK-ACCESS-PASSPHRASE","data":[]}`, want{kind: exchange.KindAuth, advice: "the API passphrase in the vault does not match the one set when the key was created; `vigil keys rotate`"}},
-		{"50101 live key on demo", exchange.Testnet, "balance", 401, `{"code":"50101","msg":"APIKey does not match current environment.","data":[]}`, want{kind: exchange.KindAuth, advice: "live-trading key"}},
-		{"50101 demo key on live", exchange.Mainnet, "balance", 401, `{"code":"50101","msg":"APIKey does not match current environment.","data":[]}`, want{kind: exchange.KindAuth, advice: "demo-trading key"}},
-		{"50110 ip", exchange.Mainnet, "balance", 401, `{"code":"50110","msg":"Your IP 203.0.113.7 is not included in your API key's IP whitelist.","data":[]}`, want{kind: exchange.KindPermission, advice: "203.0.113.7"}},
-		{"50120 permission", exchange.Mainnet, "place", 200, `{"code":"50120","msg":"This API key doesn't have permission to use this function","data":[]}`, want{kind: exchange.KindPermission, advice: "enable Trade"}},
-		{"51008 balance via sCode", exchange.Mainnet, "place", 200, `{"code":"1","msg":"All operations failed","data":[{"ordId":"","clOrdId":"vg1","sCode":"51008","sMsg":"Order failed. Insufficient USDT balance in account"}]}`, want{kind: exchange.KindBalance, advice: "not enough"}},
-		{"51016 duplicate", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51016","sMsg":"Duplicated clOrdId"}]}`, want{kind: exchange.KindDuplicate, advice: "already has an order"}},
-		{"51121 lot", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51121","sMsg":"Order quantity must be a multiple of the lot size."}]}`, want{kind: exchange.KindFilter, filter: exchange.RuleStep, advice: "lot size"}},
-		{"51020 min", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51020","sMsg":"Order amount should be greater than the min available amount."}]}`, want{kind: exchange.KindFilter, filter: exchange.RuleQty, advice: "minimum"}},
-		{"51006 price", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51006","sMsg":"Order price is not within the price limit"}]}`, want{kind: exchange.KindFilter, filter: exchange.RulePrice, advice: "band"}},
-		{"51603 not found", exchange.Mainnet, "query", 200, `{"code":"51603","msg":"Order does not exist","data":[]}`, want{kind: exchange.KindNotFound, notFnd: true, advice: "no such"}},
-		{"51400 cancel unknown", exchange.Mainnet, "cancel", 200, `{"code":"1","msg":"","data":[{"sCode":"51400","sMsg":"Cancellation failed as the order has been filled, canceled or does not exist"}]}`, want{kind: exchange.KindNotFound, advice: "no such"}},
-		{"50011 rate", exchange.Mainnet, "balance", 429, `{"code":"50011","msg":"Rate limit reached. Please refer to API documentation and throttle requests accordingly.","data":[]}`, want{kind: exchange.KindRateLimit, rate: true, advice: "2 s"}},
-		{"50061 rate", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"50061","sMsg":"Sub-account rate limit exceeded"}]}`, want{kind: exchange.KindRateLimit, rate: true, advice: "1000"}},
-		{"50004 timeout after place", exchange.Mainnet, "place", 200, `{"code":"50004","msg":"API endpoint request timeout","data":[]}`, want{kind: exchange.KindUnknownStatus, ambig: true}},
-		{"502 after place", exchange.Mainnet, "place", 502, `<html>Bad Gateway</html>`, want{kind: exchange.KindUnknownStatus, ambig: true}},
-		{"garbage 200 on balance", exchange.Mainnet, "balance", 200, `{"code":"0","data":[{"details":`, want{kind: exchange.KindOther, advice: "check the base URL"}},
+		{"50102 clock", exchange.Mainnet, "balance", 401, `{"code":"50102","msg":"Timestamp request expired","data":[]}`, resttest.Want{Kind: exchange.KindClock, Advice: "±30 s", Clock: true, Ahead: true}},
+		{"50112 bad stamp", exchange.Mainnet, "balance", 401, `{"code":"50112","msg":"Invalid OK-ACCESS-TIMESTAMP","data":[]}`, resttest.Want{Kind: exchange.KindClock, Advice: "ISO-8601", Clock: true, Ahead: true}},
+		{"50113 sign", exchange.Mainnet, "balance", 401, `{"code":"50113","msg":"Invalid Sign","data":[]}`, resttest.Want{Kind: exchange.KindSignature, Advice: "secret in the vault"}},
+		{"50111 key", exchange.Mainnet, "balance", 401, `{"code":"50111","msg":"Invalid OK-ACCESS-KEY","data":[]}`, resttest.Want{Kind: exchange.KindAuth, Advice: "does not know this API key"}},
+		{"50119 key", exchange.Mainnet, "balance", 401, `{"code":"50119","msg":"API key doesn't exist","data":[]}`, resttest.Want{Kind: exchange.KindAuth, Advice: "demo-trading key"}},
+		{"50100 frozen", exchange.Mainnet, "balance", 401, `{"code":"50100","msg":"API frozen","data":[]}`, resttest.Want{Kind: exchange.KindAuth, Advice: "frozen"}},
+		{"50105 passphrase", exchange.Mainnet, "balance", 401, `{"code":"50105","msg":"Invalid OK-ACCESS-PASSPHRASE","data":[]}`, resttest.Want{Kind: exchange.KindAuth, Advice: "the API passphrase in the vault does not match the one set when the key was created; `vigil keys rotate`"}},
+		{"50101 live key on demo", exchange.Testnet, "balance", 401, `{"code":"50101","msg":"APIKey does not match current environment.","data":[]}`, resttest.Want{Kind: exchange.KindAuth, Advice: "live-trading key"}},
+		{"50101 demo key on live", exchange.Mainnet, "balance", 401, `{"code":"50101","msg":"APIKey does not match current environment.","data":[]}`, resttest.Want{Kind: exchange.KindAuth, Advice: "demo-trading key"}},
+		{"50110 ip", exchange.Mainnet, "balance", 401, `{"code":"50110","msg":"Your IP 203.0.113.7 is not included in your API key's IP whitelist.","data":[]}`, resttest.Want{Kind: exchange.KindPermission, Advice: "203.0.113.7"}},
+		{"50120 permission", exchange.Mainnet, "place", 200, `{"code":"50120","msg":"This API key doesn't have permission to use this function","data":[]}`, resttest.Want{Kind: exchange.KindPermission, Advice: "enable Trade"}},
+		{"51008 balance via sCode", exchange.Mainnet, "place", 200, `{"code":"1","msg":"All operations failed","data":[{"ordId":"","clOrdId":"vg1","sCode":"51008","sMsg":"Order failed. Insufficient USDT balance in account"}]}`, resttest.Want{Kind: exchange.KindBalance, Advice: "not enough"}},
+		{"51016 duplicate", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51016","sMsg":"Duplicated clOrdId"}]}`, resttest.Want{Kind: exchange.KindDuplicate, Advice: "already has an order"}},
+		{"51121 lot", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51121","sMsg":"Order quantity must be a multiple of the lot size."}]}`, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RuleStep, Advice: "lot size"}},
+		{"51020 min", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51020","sMsg":"Order amount should be greater than the min available amount."}]}`, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RuleQty, Advice: "minimum"}},
+		{"51006 price", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"51006","sMsg":"Order price is not within the price limit"}]}`, resttest.Want{Kind: exchange.KindFilter, Filter: exchange.RulePrice, Advice: "band"}},
+		{"51603 not found", exchange.Mainnet, "query", 200, `{"code":"51603","msg":"Order does not exist","data":[]}`, resttest.Want{Kind: exchange.KindNotFound, NotFound: true, Advice: "no such"}},
+		{"51400 cancel unknown", exchange.Mainnet, "cancel", 200, `{"code":"1","msg":"","data":[{"sCode":"51400","sMsg":"Cancellation failed as the order has been filled, canceled or does not exist"}]}`, resttest.Want{Kind: exchange.KindNotFound, Advice: "no such"}},
+		{"50011 rate", exchange.Mainnet, "balance", 429, `{"code":"50011","msg":"Rate limit reached. Please refer to API documentation and throttle requests accordingly.","data":[]}`, resttest.Want{Kind: exchange.KindRateLimit, Rate: true, Advice: "2 s"}},
+		{"50061 rate", exchange.Mainnet, "place", 200, `{"code":"1","msg":"","data":[{"sCode":"50061","sMsg":"Sub-account rate limit exceeded"}]}`, resttest.Want{Kind: exchange.KindRateLimit, Rate: true, Advice: "1000"}},
+		{"50004 timeout after place", exchange.Mainnet, "place", 200, `{"code":"50004","msg":"API endpoint request timeout","data":[]}`, resttest.Want{Kind: exchange.KindUnknownStatus, Ambiguous: true}},
+		{"502 after place", exchange.Mainnet, "place", 502, `<html>Bad Gateway</html>`, resttest.Want{Kind: exchange.KindUnknownStatus, Ambiguous: true}},
+		{"garbage 200 on balance", exchange.Mainnet, "balance", 200, `{"code":"0","data":[{"details":`, resttest.Want{Kind: exchange.KindOther, Advice: "check the base URL"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -302,56 +293,7 @@ func TestErrorDecoding(t *testing.T) {
 				w.WriteHeader(tc.status)
 				io.WriteString(w, tc.body)
 			})
-			ctx := context.Background()
-			var err error
-			switch tc.path {
-			case "balance":
-				_, err = c.Balances(ctx)
-			case "place":
-				_, err = c.Place(ctx, exchange.OrderRequest{Symbol: "BTC-USDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
-					Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("40000"), ClientID: "vg1"})
-			case "query":
-				_, err = c.Query(ctx, exchange.OrderRef{Symbol: "BTC-USDT", ClientID: "vg1"})
-			case "cancel":
-				_, err = c.Cancel(ctx, exchange.OrderRef{Symbol: "BTC-USDT", ClientID: "vg1"})
-			}
-			if err == nil {
-				t.Fatal("no error")
-			}
-			var ae *exchange.APIError
-			if !errors.As(err, &ae) {
-				t.Fatalf("%T %v is not an *APIError", err, err)
-			}
-			if ae.Venue != "okx" || ae.Kind != tc.want.kind {
-				t.Errorf("venue %s kind %d, want okx/%d (%v)", ae.Venue, ae.Kind, tc.want.kind, err)
-			}
-			if tc.want.advice != "" && !strings.Contains(ae.Advice(), tc.want.advice) {
-				t.Errorf("advice %q lacks %q", ae.Advice(), tc.want.advice)
-			}
-			if ae.Filter != tc.want.filter {
-				t.Errorf("filter %q, want %q", ae.Filter, tc.want.filter)
-			}
-			var ce *exchange.ClockError
-			if errors.As(err, &ce) != tc.want.clock {
-				t.Errorf("clock error: %v", err)
-			}
-			if tc.want.clock && ce.Ahead != true {
-				// The Date header says OKX is 45 s behind us: our stamp was in its future.
-				t.Errorf("Ahead = false with the venue 45 s behind")
-			}
-			var rl *exchange.RateLimitError
-			if errors.As(err, &rl) != tc.want.rate {
-				t.Errorf("rate error: %v", err)
-			}
-			if tc.want.rate && rl.RetryAt.IsZero() {
-				t.Error("RetryAt zero")
-			}
-			if exchange.IsAmbiguous(err) != tc.want.ambig {
-				t.Errorf("ambiguous = %v: %v", !tc.want.ambig, err)
-			}
-			if errors.Is(err, exchange.ErrOrderNotFound) != tc.want.notFnd {
-				t.Errorf("ErrOrderNotFound: %v", err)
-			}
+			tc.want.Check(t, "okx", resttest.Call(context.Background(), c, tc.path, "BTC-USDT"))
 		})
 	}
 }

@@ -1,16 +1,11 @@
 package okx
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,56 +14,8 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest/resttest"
 )
-
-type vectorFile struct {
-	Vectors []vector `json:"vectors"`
-}
-
-type vector struct {
-	Venue         string            `json:"venue"`
-	Name          string            `json:"name"`
-	KeyID         string            `json:"key_id"`
-	Secret        string            `json:"secret"`
-	APIPassphrase string            `json:"api_passphrase"`
-	Method        string            `json:"method"`
-	Path          string            `json:"path"`
-	QuerySent     string            `json:"query_sent"`
-	BodySent      string            `json:"body_sent"`
-	Headers       map[string]string `json:"headers"`
-}
-
-// loadVectors reads the shared vectors when the repo sits beside /work/shared
-// and the testdata copy otherwise; when both exist they must be identical, so
-// a stale copy cannot pass quietly.
-func loadVectors(t *testing.T) []vector {
-	t.Helper()
-	local, err := os.ReadFile("testdata/signing.json")
-	if err != nil {
-		t.Fatalf("testdata copy: %v", err)
-	}
-	raw := local
-	if shared, err := os.ReadFile("../../../shared/vectors/signing.json"); err == nil {
-		if !bytes.Equal(shared, local) {
-			t.Fatalf("testdata/signing.json differs from ../../../shared/vectors/signing.json: refresh the copy")
-		}
-		raw = shared
-	}
-	var f vectorFile
-	if err := json.Unmarshal(raw, &f); err != nil {
-		t.Fatal(err)
-	}
-	var out []vector
-	for _, v := range f.Vectors {
-		if v.Venue == "okx" {
-			out = append(out, v)
-		}
-	}
-	if len(out) < 5 {
-		t.Fatalf("found %d okx vectors, want at least 5", len(out))
-	}
-	return out
-}
 
 func secret(s string) crypto.Secret { return crypto.NewSecret([]byte(s)) }
 
@@ -95,7 +42,7 @@ func decompose(t *testing.T, q string) [][2]string {
 // bodyFor rebuilds a vector's body from decomposed inputs: the order vector
 // through newOrderBody from an exchange.OrderRequest (the path Place takes),
 // others by decoding into the wire struct strictly and encoding again.
-func bodyFor(t *testing.T, v vector) []byte {
+func bodyFor(t *testing.T, v resttest.Vector) []byte {
 	t.Helper()
 	if v.BodySent == "" {
 		return nil
@@ -142,20 +89,9 @@ func bodyFor(t *testing.T, v vector) []byte {
 // it to a loopback server and compares what arrived: path, raw query, body
 // and the four auth headers, byte for byte.
 func TestVectors(t *testing.T) {
-	for _, v := range loadVectors(t) {
+	for _, v := range resttest.Load(t).Of(t, "okx", 5) {
 		t.Run(v.Name, func(t *testing.T) {
-			type got struct {
-				uri    string
-				body   []byte
-				header http.Header
-			}
-			ch := make(chan got, 1)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				ch <- got{r.RequestURI, b, r.Header.Clone()}
-				io.WriteString(w, `{"code":"0","msg":"","data":[]}`)
-			}))
-			defer srv.Close()
+			srv := resttest.NewVenue(t, `{"code":"0","msg":"","data":[]}`)
 
 			c, err := New(WithBaseURL(srv.URL), WithNetwork(exchange.Mainnet),
 				WithKey(v.KeyID, secret(v.Secret), secret(v.APIPassphrase)))
@@ -184,28 +120,8 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			g := <-ch
-			wantURI := v.Path
-			if v.QuerySent != "" {
-				wantURI += "?" + v.QuerySent
-			}
-			if g.uri != wantURI {
-				t.Errorf("request line %q, want %q", g.uri, wantURI)
-			}
-			if string(g.body) != v.BodySent {
-				t.Errorf("body on the wire %q, want %q", g.body, v.BodySent)
-			}
-			for k, want := range v.Headers {
-				if got := g.header.Get(k); got != want {
-					t.Errorf("%s = %q, want %q", k, got, want)
-				}
-			}
-			if g.header.Get(HeaderSimulated) != "" {
+			header := srv.Check(t, v, req)
+			if header.Get(HeaderSimulated) != "" {
 				t.Errorf("live account sent %s", HeaderSimulated)
 			}
 		})

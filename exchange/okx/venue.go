@@ -1,19 +1,17 @@
 package okx
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // KeyInfo reads GET /api/v5/account/config.
@@ -117,21 +115,7 @@ func (c *Client) Balances(ctx context.Context) ([]exchange.Balance, error) {
 }
 
 // dec parses a wire decimal; OKX sends "" for absent numbers.
-func dec(s string) (decimal.Decimal, error) {
-	if s == "" {
-		return decimal.Zero, nil
-	}
-	return decimal.NewFromString(s)
-}
-
-// decimals is the number of fractional digits a step allows.
-func decimals(step decimal.Decimal) int32 {
-	s := step.String()
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		return int32(len(s) - i - 1)
-	}
-	return 0
-}
+var dec = rest.Decimal
 
 type wireInstrument struct {
 	InstID   string `json:"instId"`
@@ -146,14 +130,8 @@ type wireInstrument struct {
 }
 
 func (w wireInstrument) rules() (exchange.SymbolRules, error) {
-	var errs []error
-	d := func(name, s string) decimal.Decimal {
-		v, err := dec(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: %w", name, s, err))
-		}
-		return v
-	}
+	var f rest.Fields
+	d := f.Decimal
 	r := exchange.SymbolRules{
 		Symbol:   w.InstID,
 		Base:     w.BaseCcy,
@@ -168,63 +146,34 @@ func (w wireInstrument) rules() (exchange.SymbolRules, error) {
 		// MarketMaxQty; market orders share the limit-order size rules.
 		MarketMinQty: d("minSz", w.MinSz),
 	}
-	if len(errs) == 0 {
-		if err := exchange.CheckRules(r); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := f.Rules(&r); err != nil {
 		return r, fmt.Errorf("okx: instrument %s: %w", w.InstID, err)
 	}
-	r.PriceDecimals = decimals(r.TickSize)
-	r.QtyDecimals = decimals(r.StepSize)
 	return r, nil
 }
 
-// loadRules fetches every SPOT instrument once; one call is cheaper than one
-// per symbol and the list changes rarely.
-func (c *Client) loadRules(ctx context.Context) error {
-	if c.book.Loaded() {
-		return nil
-	}
+// loadRules fetches every SPOT instrument in one call.
+func (c *Client) loadRules(ctx context.Context) ([]exchange.SymbolRules, error) {
 	var data []wireInstrument
 	r := &request{method: http.MethodGet, path: "/api/v5/public/instruments", ep: epInstruments}
 	r.query.Add("instType", "SPOT")
 	if err := c.do(ctx, r, &data); err != nil {
-		return err
+		return nil, err
 	}
-	rules := make([]exchange.SymbolRules, 0, len(data))
-	for _, w := range data {
-		sr, err := w.rules()
-		if err != nil {
-			return err
-		}
-		rules = append(rules, sr)
-	}
-	slices.SortFunc(rules, func(a, b exchange.SymbolRules) int { return strings.Compare(a.Symbol, b.Symbol) })
-	c.book.Set(rules)
-	return nil
+	return rest.RulesOf(data, wireInstrument.rules)
+}
+
+func unlisted(symbol string) error {
+	return fmt.Errorf("okx: no spot instrument %q (OKX spells them BASE-QUOTE, e.g. BTC-USDT)", symbol)
 }
 
 // Rules returns instId's rules (instIds look like BTC-USDT).
 func (c *Client) Rules(ctx context.Context, symbol string) (exchange.SymbolRules, error) {
-	if err := c.loadRules(ctx); err != nil {
-		return exchange.SymbolRules{}, err
-	}
-	r, ok := c.book.Get(symbol)
-	if !ok {
-		return exchange.SymbolRules{}, fmt.Errorf("okx: no spot instrument %q (OKX spells them BASE-QUOTE, e.g. BTC-USDT)", symbol)
-	}
-	return r, nil
+	return c.instruments.Rules(ctx, symbol)
 }
 
 // Symbols lists live spot instIds.
-func (c *Client) Symbols(ctx context.Context) ([]string, error) {
-	if err := c.loadRules(ctx); err != nil {
-		return nil, err
-	}
-	return c.book.Symbols(), nil
-}
+func (c *Client) Symbols(ctx context.Context) ([]string, error) { return c.instruments.Symbols(ctx) }
 
 // LastPrice reads GET /api/v5/market/ticker.
 func (c *Client) LastPrice(ctx context.Context, symbol string) (decimal.Decimal, error) {
@@ -261,17 +210,8 @@ type orderBody struct {
 	TgtCcy string `json:"tgtCcy,omitempty"`
 }
 
-// marshal encodes without HTML escaping: the bytes must be exactly what a
-// reader of the docs would send, and '&' in an id must not become \u0026.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
-}
+// marshal encodes without HTML escaping; see rest.Marshal.
+var marshal = rest.Marshal
 
 // ordType maps our type and time in force to OKX's single field.
 func ordType(t exchange.OrderType, tif exchange.TimeInForce) (string, error) {
@@ -394,13 +334,8 @@ func (c *Client) Place(ctx context.Context, req exchange.OrderRequest) (exchange
 	}, nil
 }
 
-func msTime(s string) time.Time {
-	ms, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || ms <= 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms)
-}
+// msTime reads OKX's millisecond stamps.
+var msTime = rest.UnixMilli
 
 type refBody struct {
 	InstID  string `json:"instId"`
@@ -534,14 +469,8 @@ func status(s string) exchange.OrderStatus {
 }
 
 func (w wireOrder) order(account string) (exchange.Order, error) {
-	var errs []error
-	d := func(name, s string) decimal.Decimal {
-		v, err := dec(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: %w", name, s, err))
-		}
-		return v
-	}
+	var f rest.Fields
+	d := f.Decimal
 	typ, tif := fromOrdType(w.OrdType)
 	o := exchange.Order{
 		Account:  account,
@@ -565,13 +494,7 @@ func (w wireOrder) order(account string) (exchange.Order, error) {
 	if w.Code != "" && w.Code != "0" {
 		o.Reason = strings.TrimSpace(w.Code + " " + w.Msg)
 	}
-	if len(errs) == 0 {
-		// Only an order that decoded can be judged.
-		if err := exchange.CheckOrder(o); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := f.Order(o); err != nil {
 		return o, fmt.Errorf("okx: order %s: %w", w.OrdID, err)
 	}
 	return o, nil
@@ -596,29 +519,11 @@ func (c *Client) Quote(ctx context.Context, symbol string) (exchange.Quote, erro
 	return quoteOf(symbol, data)
 }
 
-// quoteOf decodes a ticker reply: an empty side ("") is zero; a value that
-// is not a number, negative, or a crossed book is an error.
+// quoteOf decodes a ticker reply; see rest.QuoteOf.
 func quoteOf(symbol string, data []tickerReply) (exchange.Quote, error) {
 	if len(data) == 0 {
 		return exchange.Quote{}, fmt.Errorf("okx: no ticker for %s", symbol)
 	}
-	q := exchange.Quote{Symbol: symbol}
-	for _, f := range []struct {
-		name string
-		in   string
-		out  *decimal.Decimal
-	}{{"bidPx", data[0].BidPx, &q.Bid}, {"askPx", data[0].AskPx, &q.Ask}, {"last", data[0].Last, &q.Last}} {
-		if f.in == "" {
-			continue
-		}
-		d, err := decimal.NewFromString(f.in)
-		if err != nil || d.IsNegative() {
-			return exchange.Quote{}, fmt.Errorf("okx: ticker %s %s %q: not a price", symbol, f.name, f.in)
-		}
-		*f.out = d
-	}
-	if q.Bid.IsPositive() && q.Ask.IsPositive() && q.Bid.GreaterThan(q.Ask) {
-		return exchange.Quote{}, fmt.Errorf("okx: ticker %s: crossed book: bid %s ask %s", symbol, q.Bid, q.Ask)
-	}
-	return q, nil
+	t := data[0]
+	return rest.QuoteOf(venueName, symbol, rest.Field{Name: "bidPx", Value: t.BidPx}, rest.Field{Name: "askPx", Value: t.AskPx}, rest.Field{Name: "last", Value: t.Last})
 }

@@ -72,7 +72,10 @@ type Config struct {
 	// NoKey is what a signed request fails with when there is no Signer.
 	NoKey   error
 	Replies Replies
-	MaxBody int64 // bytes read from one reply at most
+	// MaxBody is the most read of one reply (0: 8 MB, several times the
+	// largest instrument list of a venue so far; far beyond is not the
+	// venue talking).
+	MaxBody int64
 	Now     func() time.Time
 	Log     *slog.Logger // endpoints, statuses and times; never a URL's query or a header
 }

@@ -1,0 +1,63 @@
+package rest
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/vigil-trade/vigil/exchange"
+)
+
+// Settings are what every venue client is configured with. A venue's
+// config embeds them, and its With* options for them are these helpers
+// instantiated for that config, so the options are written once.
+type Settings struct {
+	Info    exchange.AccountInfo // the account served: name, network, guards
+	BaseURL string               // REST base URL ("": the network's default)
+	WSURL   string               // private stream URL ("": the network's default)
+	HTTP    *http.Client         // nil: NewHTTPClient
+	Now     func() time.Time     // the local clock (tests)
+}
+
+// Base is how the helpers reach the Settings of a config that embeds them.
+func (s *Settings) Base() *Settings { return s }
+
+// Option configures a venue's config C.
+type Option[C any] func(*C)
+
+// Configurable is a pointer to a venue's config embedding Settings.
+type Configurable[C any] interface {
+	*C
+	Base() *Settings
+}
+
+// WithAccount sets the account the client serves; its venue is the
+// client's whatever info says.
+func WithAccount[C any, P Configurable[C]](info exchange.AccountInfo) Option[C] {
+	return func(c *C) { P(c).Base().Info = info }
+}
+
+// WithNetwork selects mainnet or the venue's test environment.
+func WithNetwork[C any, P Configurable[C]](n exchange.Network) Option[C] {
+	return func(c *C) { P(c).Base().Info.Network = n }
+}
+
+// WithBaseURL overrides the REST base URL: a fake, a regional host.
+func WithBaseURL[C any, P Configurable[C]](u string) Option[C] {
+	return func(c *C) { P(c).Base().BaseURL = u }
+}
+
+// WithWSURL overrides the private stream URL.
+func WithWSURL[C any, P Configurable[C]](u string) Option[C] {
+	return func(c *C) { P(c).Base().WSURL = u }
+}
+
+// WithHTTPClient sets the HTTP client (timeouts, transport); whatever it
+// is, no redirect is followed.
+func WithHTTPClient[C any, P Configurable[C]](hc *http.Client) Option[C] {
+	return func(c *C) { P(c).Base().HTTP = hc }
+}
+
+// WithNow sets the local clock (tests).
+func WithNow[C any, P Configurable[C]](now func() time.Time) Option[C] {
+	return func(c *C) { P(c).Base().Now = now }
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/demo"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/orders/policy"
 )
 
 func init() {
@@ -51,10 +52,9 @@ Examples:
   vigil check --demo
 `
 
-// Thresholds for warnings.
+// Thresholds for warnings; the key's are policy.KeyMaxAge and
+// policy.ExpiringWithin, shared with the keys pane.
 const (
-	keyMaxAge       = 90 * 24 * time.Hour
-	expiryWarning   = 14 * 24 * time.Hour
 	checkClockSyncs = 2 // SyncClock calls per account; each takes several samples
 	topBalances     = 4
 )
@@ -64,8 +64,8 @@ const (
 	sevDanger  = "danger"
 	sevWarning = "warning"
 
-	codeWithdraw        = "withdraw_enabled"
-	codeWithdrawUnknown = "withdraw_unknown"
+	codeWithdraw        = policy.RiskWithdraw
+	codeWithdrawUnknown = policy.RiskWithdrawUnknown
 	codeClockAhead      = "clock_ahead"
 	codeClockHeadroom   = "clock_headroom"
 	codeAuth            = "auth_failed"
@@ -73,10 +73,10 @@ const (
 	codeUnreachable     = "unreachable"
 	codeRateLimited     = "rate_limited"
 	codeCallFailed      = "call_failed"
-	codeKeyOld          = "key_old"
-	codeIPUnbound       = "ip_unbound"
-	codeKeyExpiring     = "key_expiring"
-	codeKeyExpired      = "key_expired"
+	codeKeyOld          = policy.RiskKeyOld
+	codeIPUnbound       = policy.RiskIPUnbound
+	codeKeyExpiring     = policy.RiskKeyExpiring
+	codeKeyExpired      = policy.RiskKeyExpired
 	codeScheme          = "scheme_not_recommended"
 	codeMlock           = "mlock_unavailable"
 )
@@ -556,39 +556,10 @@ func keySummary(ki exchange.KeyInfo, info exchange.AccountInfo, now time.Time) *
 
 func keyProblems(ki exchange.KeyInfo, info exchange.AccountInfo, now time.Time) []checkProblem {
 	var ps []checkProblem
-	rotate := "create a new key on the venue, then `vigil keys rotate LABEL`"
-	switch {
-	case ki.Withdraw == exchange.TriYes:
-		ps = append(ps, checkProblem{Severity: sevDanger, Code: codeWithdraw,
-			Message: "the key has WITHDRAW permission: whoever gets this key can move the funds out",
-			Advice:  "edit the key on " + info.Venue + "'s API management page and turn withdrawals off; vigil never needs them"})
-	case ki.Withdraw == exchange.TriUnknown && info.Network == exchange.Mainnet:
-		ps = append(ps, checkProblem{Severity: sevWarning, Code: codeWithdrawUnknown,
-			Message: "cannot tell whether the key may WITHDRAW",
-			Advice:  "check on " + info.Venue + "'s API management page that withdrawals are off"})
-	}
-	if c := keyAge(ki, info); !c.IsZero() && now.Sub(c) > keyMaxAge {
-		ps = append(ps, checkProblem{Severity: sevWarning, Code: codeKeyOld,
-			Message: fmt.Sprintf("the key is %d days old (created %s)", int(now.Sub(c)/(24*time.Hour)), c.UTC().Format(time.DateOnly)),
-			Advice:  "rotate keys every 90 days: " + rotate})
-	}
-	if info.Network == exchange.Mainnet && ki.IPBound == exchange.TriNo {
-		ps = append(ps, checkProblem{Severity: sevWarning, Code: codeIPUnbound,
-			Message: "the key is not bound to IP addresses: it works from anywhere it leaks to",
-			Advice:  "restrict it to this machine's public IP on " + info.Venue + "'s API management page"})
-	}
-	if !ki.Expires.IsZero() {
-		left := ki.Expires.Sub(now)
-		switch {
-		case left <= 0:
-			ps = append(ps, checkProblem{Severity: sevDanger, Code: codeKeyExpired,
-				Message: fmt.Sprintf("the key's trading authority expired on %s", ki.Expires.UTC().Format(time.DateOnly)),
-				Advice:  "renew it on " + info.Venue + "'s API management page, or " + rotate})
-		case left < expiryWarning:
-			ps = append(ps, checkProblem{Severity: sevWarning, Code: codeKeyExpiring,
-				Message: fmt.Sprintf("the key expires in %d days (%s)", int(left/(24*time.Hour)), ki.Expires.UTC().Format(time.DateOnly)),
-				Advice:  "renew it on " + info.Venue + "'s API management page before then, or " + rotate})
-		}
+	// The key-risk table the keys pane renders too: one threshold, one
+	// level and one wording for each.
+	for _, r := range policy.KeyRisks(ki, info, now) {
+		ps = append(ps, checkProblem{Severity: r.Level.String(), Code: r.Code, Message: r.Message, Advice: r.Advice})
 	}
 	if rec, why := connect.RecommendedScheme(info.Venue); rec != "" && info.Scheme != rec {
 		ps = append(ps, checkProblem{Severity: sevWarning, Code: codeScheme,

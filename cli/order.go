@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/orders"
+	"github.com/vigil-trade/vigil/orders/policy"
 	"github.com/vigil-trade/vigil/store"
 )
 
@@ -177,9 +178,14 @@ type orderResult struct {
 	Orders     *[]orderJSON    `json:"orders,omitempty"`
 	Notional   string          `json:"notional,omitempty"`
 	Violations []violationJSON `json:"violations,omitempty"`
-	Reconcile  *reconcileJSON  `json:"reconcile,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	Advice     string          `json:"advice,omitempty"`
+	// NearestOrder is the nearest order that breaks no rule at all, when
+	// the order breaks some and one exists.
+	NearestOrder *nearestJSON `json:"nearest_order,omitempty"`
+	// Warnings need the typed confirmation but stop nothing (funds short).
+	Warnings  []string       `json:"warnings,omitempty"`
+	Reconcile *reconcileJSON `json:"reconcile,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	Advice    string         `json:"advice,omitempty"`
 	// Note says the result is partial and why ("journal in use by the
 	// cockpit (pid N): showing the venue's view only").
 	Note string `json:"note,omitempty"`
@@ -239,6 +245,11 @@ type violationJSON struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 	Nearest string `json:"nearest,omitempty"`
+}
+
+type nearestJSON struct {
+	Qty   string `json:"qty"`
+	Price string `json:"price,omitempty"`
 }
 
 type reconcileJSON struct {
@@ -703,8 +714,14 @@ func (s *orderSession) place(ctx context.Context, req exchange.OrderRequest, yes
 			fmt.Fprintf(s.env.Stderr, "vigil: %s: no last price for %s (%v): the order value is unknown\n", s.name, req.Symbol, err)
 		}
 	}
+	// Balances let the verdict warn of funds short; unknown (nil) when the
+	// venue does not say.
+	var bals []exchange.Balance
+	if b, err := s.venue.Balances(ctx); err == nil {
+		bals = append([]exchange.Balance{}, b...)
+	}
 	// The same verdict the cockpit renders and the desk applies to resends.
-	verdict := orders.Check(s.info, rules, req, ref)
+	verdict := policy.Judge(policy.Order{Info: s.info, Rules: rules, Req: req, Ref: ref, Balances: bals})
 	notional, known := verdict.Notional, verdict.Known
 	res := orderResult{}
 	if known {
@@ -732,14 +749,30 @@ func (s *orderSession) place(ctx context.Context, req exchange.OrderRequest, yes
 			res.Violations = append(res.Violations, vj)
 			fmt.Fprintln(s.env.Stderr, line)
 		}
+		if fix := verdict.Fix; verdict.Fixable {
+			// Every suggestion above at once: together they pass.
+			n := &nearestJSON{Qty: rules.FormatQty(fix.Qty)}
+			line := fmt.Sprintf("vigil: nearest valid order: %s %s %s %s", fix.Side, fix.Type, n.Qty, fix.Symbol)
+			if fix.Type == exchange.LimitOrder {
+				n.Price = rules.FormatPrice(fix.Price)
+				line += " @ " + n.Price
+			}
+			res.NearestOrder = n
+			fmt.Fprintln(s.env.Stderr, line)
+		}
 		res.Outcome, res.ExitCode = outcomeRefused, ExitUsage
 		res.Error = fmt.Sprintf("the order breaks %s's rules for %s: nothing sent", s.info.Venue, req.Symbol)
 		res.Advice = "fix the values above and run the command again"
 		return s.finish(res, nil)
 	}
 
-	if whys := verdict.Confirm; len(whys) > 0 && !yes {
-		ok, err := s.confirmTyped(ctx, req, rules, notional, known, whys)
+	if verdict.Short != "" {
+		w := "funds short: " + verdict.Short + "; the venue may reject it"
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintln(s.env.Stderr, "vigil: ⚠ "+w)
+	}
+	if len(verdict.Confirm) > 0 && !yes {
+		ok, err := s.confirmTyped(ctx, req, rules, verdict)
 		if err != nil {
 			res.Outcome, res.ExitCode, res.Error, res.Advice = outcomeRefused, ExitCode(err), err.Error()+": nothing sent", advice(err)
 			if res.ExitCode == ExitUsage {
@@ -758,9 +791,9 @@ func (s *orderSession) place(ctx context.Context, req exchange.OrderRequest, yes
 	return s.report(res, o, err, "place")
 }
 
-// confirmTyped shows the order and asks for its symbol to be typed.
-func (s *orderSession) confirmTyped(ctx context.Context, req exchange.OrderRequest, rules exchange.SymbolRules,
-	notional decimal.Decimal, known bool, whys []string) (bool, error) {
+// confirmTyped shows the order and asks for what the verdict wants typed:
+// its symbol, as in the cockpit.
+func (s *orderSession) confirmTyped(ctx context.Context, req exchange.OrderRequest, rules exchange.SymbolRules, verdict policy.Verdict) (bool, error) {
 	if s.env.TTY == nil {
 		return false, errNoTTY
 	}
@@ -770,17 +803,17 @@ func (s *orderSession) confirmTyped(ctx context.Context, req exchange.OrderReque
 	if req.Type == exchange.LimitOrder {
 		fmt.Fprintf(w, "Price     %s (%s)\n", rules.FormatPrice(req.Price), req.TIF)
 	}
-	if known {
-		fmt.Fprintf(w, "Value     %s %s\n", notional, rules.Quote)
+	if verdict.Known {
+		fmt.Fprintf(w, "Value     %s %s\n", verdict.Notional, verdict.Quote)
 	} else {
 		fmt.Fprintln(w, "Value     unknown")
 	}
-	fmt.Fprintln(w, "Confirm   "+strings.Join(whys, "; "))
-	answer, err := s.env.TTY.ReadLine(ctx, fmt.Sprintf("Type %s to send this order (anything else stops): ", req.Symbol))
+	fmt.Fprintln(w, "Confirm   "+strings.Join(verdict.Confirm, "; "))
+	answer, err := s.env.TTY.ReadLine(ctx, fmt.Sprintf("Type %s to send this order (anything else stops): ", verdict.Typed))
 	if err != nil {
 		return false, ttyErr(err)
 	}
-	return strings.EqualFold(strings.TrimSpace(answer), req.Symbol), nil
+	return verdict.Confirmed(answer), nil
 }
 
 // report turns a desk answer into the result: what the order is now and,

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/orders/policy"
 )
 
 // dialogKind says what a confirmed dialog does.
@@ -30,8 +31,8 @@ type dialog struct {
 	req     exchange.OrderRequest
 	ref     exchange.OrderRef
 
-	// typed, when set, is what the user must type (case-insensitive) to
-	// confirm; "yes" is always accepted too. why says why it is asked.
+	// typed, when set, is what the user must type to confirm (the symbol,
+	// as policy.TypedMatches judges it; not "yes"). why says why it is asked.
 	typed string
 	why   string
 	input string
@@ -69,8 +70,7 @@ func (d *dialog) handleKey(k DialogKeys, msg tea.KeyPressMsg) dialogAnswer {
 	case msg.String() == "esc":
 		return answerNo
 	case msg.String() == "enter":
-		in := strings.TrimSpace(d.input)
-		if strings.EqualFold(in, d.typed) || strings.EqualFold(in, "yes") {
+		if policy.TypedMatches(d.typed, d.input) {
 			return answerYes
 		}
 		d.wrong = true

@@ -10,7 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/feed"
-	"github.com/vigil-trade/vigil/orders"
+	"github.com/vigil-trade/vigil/orders/policy"
 	"github.com/vigil-trade/vigil/views"
 )
 
@@ -300,7 +300,7 @@ func (m *Model) clock() time.Time {
 
 // refusal says why account a may not take an order now, or "".
 func (m *Model) refusal(a *account) string {
-	if why := orders.Lock(a.info); why != "" {
+	if why := policy.Lock(a.info); why != "" {
 		return why
 	}
 	if a.budget.Banned(m.clock()) {
@@ -493,19 +493,6 @@ func (m *Model) resync(accountName string) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// notional is what an order is worth in quote currency: qty×price, or for
-// a market order qty×the last reference price, when we have one.
-func (m *Model) notional(a *account, req exchange.OrderRequest) (decimal.Decimal, bool) {
-	if req.Type == exchange.MarketOrder {
-		px, ok := a.prices[req.Symbol]
-		if !ok {
-			return decimal.Zero, false
-		}
-		return req.Qty.Mul(px), true
-	}
-	return req.Qty.Mul(req.Price), true
-}
-
 func (m *Model) submit(s views.SubmitOrder) tea.Cmd {
 	a := m.byName[s.Account]
 	if a == nil {
@@ -515,27 +502,24 @@ func (m *Model) submit(s views.SubmitOrder) tea.Cmd {
 		return m.alert("Order refused", why)
 	}
 	req := s.Req
-	switch {
-	case req.Symbol == "":
-		return m.alert("Order refused", "no symbol")
-	case !req.Qty.IsPositive():
-		return m.alert("Order refused", "quantity must be positive")
-	case req.Type != exchange.MarketOrder && !req.Price.IsPositive():
-		return m.alert("Order refused", "a limit order needs a positive price")
-	case req.Side != exchange.Buy && req.Side != exchange.Sell:
-		return m.alert("Order refused", "side must be BUY or SELL")
-	}
 	if req.Type == exchange.LimitOrder && req.TIF == "" {
 		req.TIF = exchange.GTC
 	}
-	n, known := m.notional(a, req)
+	ref := s.Ref
+	if !ref.IsPositive() {
+		ref = a.prices[req.Symbol]
+	}
+	// The verdict the form rendered and `vigil order place` applies,
+	// judged again here on this account as the cockpit knows it.
+	v := policy.Judge(policy.Order{Info: a.info, Rules: a.rules[req.Symbol], Req: req, Ref: ref, Balances: s.Balances})
+	if v.Refused() {
+		return m.alert("Order refused", v.Why())
+	}
 	d := &dialog{kind: dialogPlace, title: "Place this order?", account: a.info.Name, req: req}
-	d.lines = orderLines(a.info, req, n, known, a.rules[req.Symbol].Quote)
-	// The same confirmations as `vigil order place` and the desk's resends.
-	whys := orders.Confirmations(a.info, n, known, a.rules[req.Symbol].Quote)
-	if len(whys) > 0 {
-		d.typed = req.Symbol
-		d.why = strings.Join(whys, "; ")
+	d.lines = orderLines(a.info, req, v.Notional, v.Known, v.Quote)
+	if len(v.Confirm) > 0 {
+		d.typed = v.Typed
+		d.why = strings.Join(v.Confirm, "; ")
 	}
 	m.dialog = d
 	return nil

@@ -281,11 +281,21 @@ func TestMainnetRefusedUnlessAllowedThenTyped(t *testing.T) {
 	if m.dialog == nil || m.dialog.typed == "" || !strings.Contains(m.Render(), "MAINNET") {
 		t.Fatal("allowed mainnet order did not need typed confirmation")
 	}
+	// Issue 13: "yes" confirmed here while the CLI wanted the symbol;
+	// the symbol is what confirms, everywhere.
 	typeText(t, m, "yes")
+	m.Update(keyMsg(t, "enter"))
+	if m.dialog == nil || !m.dialog.wrong || f.venues[1].Calls("Place") != 0 {
+		t.Fatal("typed yes confirmed a mainnet order")
+	}
+	for range len("yes") {
+		m.Update(keyMsg(t, "backspace"))
+	}
+	typeText(t, m, "BTCUSDT")
 	_, cmd := m.Update(keyMsg(t, "enter"))
 	run(t, m, cmd)
 	if f.venues[1].Calls("Place") != 1 {
-		t.Fatal("typed yes did not place")
+		t.Fatal("the typed symbol did not place")
 	}
 }
 

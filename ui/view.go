@@ -280,7 +280,7 @@ func (m *Model) renderDialog(d *dialog) string {
 		for _, l := range wrap("⚠ "+d.why, inner) {
 			lines = append(lines, m.st.Danger.Render(l))
 		}
-		lines = append(lines, fit(fmt.Sprintf("Type %s or yes, then enter (esc backs out):", d.typed), inner))
+		lines = append(lines, fit(fmt.Sprintf("Type %s, then enter (esc backs out):", d.typed), inner))
 		prompt := "> " + d.input + "█"
 		if d.wrong {
 			prompt += "  " + m.st.Error.Render("✗ does not match")

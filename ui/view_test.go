@@ -77,7 +77,7 @@ func TestGoldenFrames(t *testing.T) {
 		{name: "50x14-single", w: 50, h: 14, expect: []string{HintEnlarge[:20], "5 Blotter"}},
 		{name: "80x24-confirm", w: 80, h: 24, prep: func(m *Model) {
 			m.Update(views.SubmitOrder{Account: "alpha", Req: limitBuy("0.1", "40000")})
-		}, expect: []string{"Place this order?", "Type BTCUSDT or yes"}},
+		}, expect: []string{"Place this order?", "Type BTCUSDT, then enter"}},
 		{name: "100x30-help", w: 100, h: 30, prep: func(m *Model) {
 			m.Update(keyMsg(t, "?"))
 		}, expect: []string{"Cockpit", "tab"}},

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/orders/policy"
 )
 
 // KeysKeys is the keymap of the keys pane.
@@ -223,7 +224,7 @@ func (p *Keys) detail(wide, split bool) blocks {
 		if split {
 			id = joinSpace([]string{p.st.Title.Render(name), f.venue, p.networkBadge(f)})
 		}
-		perms, ip, age := p.perms(a.Info, audited && a.Err == nil, wide), p.ipBinding(a.Info, audited && a.Err == nil, wide), p.ageExpiry(name, a, audited)
+		perms, ip, age := p.perms(a.Info, audited && a.Err == nil, wide, p.risks(name)), p.ipBinding(a.Info, audited && a.Err == nil, wide, p.risks(name)), p.ageExpiry(name, a, audited)
 		switch {
 		case wide:
 			lines = append(lines, joinFit(p.w, "  ", padRight(id, 52), perms, ip, age))
@@ -317,7 +318,8 @@ func (p *Keys) networkBadge(f accountFacts) string {
 // letters when narrow ("R T -"), except withdrawal, which a lone letter
 // would let slip by ("R T ⚠WITHDRAW"); "-" is a permission the key lacks
 // and "?" one the venue would not tell.
-func (p *Keys) perms(ki exchange.KeyInfo, known, wide bool) string {
+func (p *Keys) perms(ki exchange.KeyInfo, known, wide bool, risks []policy.KeyRisk) string {
+	_, risky := policy.Risk(risks, policy.RiskWithdrawUnknown)
 	if !known {
 		return p.st.Muted.Render("perms ?")
 	}
@@ -340,6 +342,10 @@ func (p *Keys) perms(ki exchange.KeyInfo, known, wide bool) string {
 		return p.st.Warn.Render("?")
 	}
 	w := one(ki.Withdraw, "withdraw", "W")
+	if ki.Withdraw == exchange.TriUnknown && !risky {
+		// Not a risk on testnet (the key-risk table): said, not flagged.
+		w = p.st.Muted.Render(map[bool]string{true: "withdraw?", false: "?"}[wide])
+	}
 	if ki.Withdraw == exchange.TriYes {
 		if wide {
 			w = p.st.Danger.Render("⚠ WITHDRAW")
@@ -350,7 +356,7 @@ func (p *Keys) perms(ki exchange.KeyInfo, known, wide bool) string {
 	return one(ki.Read, "read", "R") + " " + one(ki.Trade, "trade", "T") + " " + w
 }
 
-func (p *Keys) ipBinding(ki exchange.KeyInfo, known, wide bool) string {
+func (p *Keys) ipBinding(ki exchange.KeyInfo, known, wide bool, risks []policy.KeyRisk) string {
 	if !known {
 		return p.st.Muted.Render("IP ?")
 	}
@@ -361,18 +367,43 @@ func (p *Keys) ipBinding(ki exchange.KeyInfo, known, wide bool) string {
 		}
 		return p.st.OK.Render(fmt.Sprintf("IP×%d", len(ki.IPs)))
 	case exchange.TriNo:
-		return p.st.Warn.Render("UNBOUND")
+		if r, ok := policy.Risk(risks, policy.RiskIPUnbound); ok {
+			return p.riskStyle(r).Render(r.Word)
+		}
+		return "UNBOUND" // a testnet key: a fact, not a risk
 	}
 	return p.st.Warn.Render("IP ?")
 }
 
+// risks is the key-risk table for an account whose audit succeeded (nil
+// before, or when it failed): the one `vigil check` prints.
+func (p *Keys) risks(name string) []policy.KeyRisk {
+	a, audited := p.audit[name]
+	if !audited || a.Err != nil {
+		return nil
+	}
+	f := p.accts.info[name]
+	info := exchange.AccountInfo{Name: name, Venue: f.venue, Network: exchange.Network(f.network), KeyCreated: p.created[name]}
+	return policy.KeyRisks(a.Info, info, p.now)
+}
+
+func (p *Keys) riskStyle(r policy.KeyRisk) lipgloss.Style {
+	if r.Level == policy.Danger {
+		return p.st.Danger
+	}
+	return p.st.Warn
+}
+
 func (p *Keys) ageExpiry(name string, a KeyInfoMsg, audited bool) string {
+	risks := p.risks(name)
 	created := a.Info.Created
 	if created.IsZero() {
 		created = p.created[name]
 	}
 	age := "age ?"
-	if !created.IsZero() && !p.now.IsZero() {
+	if r, ok := policy.Risk(risks, policy.RiskKeyOld); ok {
+		age = p.riskStyle(r).Render(r.Word)
+	} else if !created.IsZero() && !p.now.IsZero() {
 		age = fmt.Sprintf("age %dd", int(p.now.Sub(created).Hours()/24))
 	}
 	var exp string
@@ -384,14 +415,11 @@ func (p *Keys) ageExpiry(name string, a KeyInfoMsg, audited bool) string {
 	case p.now.IsZero():
 		exp = "expiry ?"
 	default:
-		left := a.Info.Expires.Sub(p.now)
-		switch {
-		case left <= 0:
-			exp = p.st.Danger.Render("EXPIRED")
-		case left < 7*24*time.Hour:
-			exp = p.st.Warn.Render("expires in " + shortDur(left))
-		default:
-			exp = "expires in " + shortDur(left)
+		exp = "expires in " + shortDur(a.Info.Expires.Sub(p.now))
+		for _, code := range []string{policy.RiskKeyExpired, policy.RiskKeyExpiring} {
+			if r, ok := policy.Risk(risks, code); ok {
+				exp = p.riskStyle(r).Render(r.Word)
+			}
 		}
 	}
 	return age + "  " + exp

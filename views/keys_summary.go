@@ -2,9 +2,10 @@ package views
 
 import (
 	"strings"
-	"time"
 
 	"charm.land/lipgloss/v2"
+
+	"github.com/vigil-trade/vigil/orders/policy"
 )
 
 // One line per account for the keys pane, for when the detail shapes do not
@@ -27,8 +28,8 @@ func (p *Keys) keyFacts(name string) keyFacts {
 		name:  p.st.Title.Render(name),
 		venue: f.venue,
 		net:   p.networkBadge(f),
-		perms: p.perms(a.Info, known, false),
-		ip:    p.ipBinding(a.Info, known, false),
+		perms: p.perms(a.Info, known, false, p.risks(name)),
+		ip:    p.ipBinding(a.Info, known, false, p.risks(name)),
 	}
 	if sm, ok := p.stream[name]; ok {
 		k.stream = p.streamWord(sm)
@@ -38,11 +39,16 @@ func (p *Keys) keyFacts(name string) keyFacts {
 		k.trouble = p.st.Muted.Render("audit pending")
 	case a.Err != nil:
 		k.trouble = p.st.Error.Render("⚠ audit failed")
-	case a.Info.Expires.IsZero() || p.now.IsZero():
-	case a.Info.Expires.Sub(p.now) <= 0:
-		k.trouble = p.st.Danger.Render("EXPIRED")
-	case a.Info.Expires.Sub(p.now) < 7*24*time.Hour:
-		k.trouble = p.st.Warn.Render("expires " + shortDur(a.Info.Expires.Sub(p.now)))
+	default:
+		// The worst risk the other columns do not already say (withdraw
+		// and IP binding have theirs), in the table's words.
+		risks := p.risks(name)
+		for _, code := range []string{policy.RiskKeyExpired, policy.RiskKeyExpiring, policy.RiskKeyOld} {
+			if r, ok := policy.Risk(risks, code); ok {
+				k.trouble = p.riskStyle(r).Render(r.Word)
+				break
+			}
+		}
 	}
 	return k
 }
@@ -78,8 +84,8 @@ func (p *Keys) mediumDetail() blocks {
 		a, audited := p.audit[name]
 		known := audited && a.Err == nil
 		lines := []string{
-			joinSpace([]string{p.st.Title.Render(name), f.venue, p.networkBadge(f), p.perms(a.Info, known, false)}),
-			"  " + strings.Join([]string{p.ipBinding(a.Info, known, false), p.st.Muted.Render(f.keyID), p.ageExpiry(name, a, audited)}, "  "),
+			joinSpace([]string{p.st.Title.Render(name), f.venue, p.networkBadge(f), p.perms(a.Info, known, false, p.risks(name))}),
+			"  " + strings.Join([]string{p.ipBinding(a.Info, known, false, p.risks(name)), p.st.Muted.Render(f.keyID), p.ageExpiry(name, a, audited)}, "  "),
 		}
 		switch {
 		case !audited:

@@ -103,10 +103,14 @@ type StreamMsg struct {
 // Intents from panes to ui/. ui confirms, checks budgets, journals and calls
 // the venue; panes never do.
 
-// SubmitOrder asks ui to confirm and place an order.
+// SubmitOrder asks ui to confirm and place an order. Ref and Balances are
+// what the form judged it with (the price a market order is valued at; the
+// account's balances, nil when unknown): ui judges it again with them.
 type SubmitOrder struct {
-	Account string
-	Req     exchange.OrderRequest
+	Account  string
+	Req      exchange.OrderRequest
+	Ref      decimal.Decimal
+	Balances []exchange.Balance
 }
 
 // CancelOrder asks ui to cancel one order.

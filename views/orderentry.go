@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/orders/policy"
 )
 
 // OrderEntryKeys is the keymap of the order entry form.
@@ -39,9 +40,10 @@ const (
 
 var fieldLabel = [nFields]string{"account", "symbol", "side", "type", "quantity", "price", "in force"}
 
-// OrderEntry is the order form. It validates as you type against the
-// symbol's rules and emits SubmitOrder only when nothing is wrong; ui
-// confirms, assigns the client id, journals and sends. It never sends.
+// OrderEntry is the order form. It renders policy's verdict on the order as
+// typed (the same verdict ui judges again and `vigil order place` applies)
+// and emits SubmitOrder only when nothing is wrong; ui confirms, assigns
+// the client id, journals and sends. It never sends.
 type OrderEntry struct {
 	st      *Styles
 	keys    OrderEntryKeys
@@ -50,7 +52,7 @@ type OrderEntry struct {
 	now     time.Time
 
 	accts   accountOrder
-	maxNot  map[string]decimal.Decimal
+	infos   map[string]exchange.AccountInfo
 	symbols map[string][]string
 	rules   map[string]RulesMsg // by account + "\x00" + symbol
 	budgets map[string]exchange.BudgetSnapshot
@@ -76,11 +78,12 @@ type OrderEntry struct {
 
 	// Derived on every change, rendered into lines.
 	req        exchange.OrderRequest
+	ref        decimal.Decimal // the price a market order is valued at
+	verdict    policy.Verdict
 	problems   []string
 	violations []exchange.Violation
 	blocked    string // why submit is disabled, "" when it is not
 	notional   string
-	short      string // the funds the order needs and what is free, "" when enough or unknown
 	lines      []string
 	shown      shown
 }
@@ -104,7 +107,7 @@ func NewOrderEntry(st *Styles) *OrderEntry {
 	}
 	p := &OrderEntry{
 		st: st, side: exchange.Buy, typ: exchange.LimitOrder, tif: exchange.GTC,
-		maxNot: map[string]decimal.Decimal{}, symbols: map[string][]string{}, rules: map[string]RulesMsg{},
+		infos: map[string]exchange.AccountInfo{}, symbols: map[string][]string{}, rules: map[string]RulesMsg{},
 		budgets: map[string]exchange.BudgetSnapshot{}, asked: map[string]bool{}, gates: map[string]string{},
 		funds: map[string]map[string]exchange.Balance{}, quotes: map[string]QuoteMsg{},
 		symbol: mk("BTCUSDT", 32), qty: mk("0.001", 40), price: mk("50000", 40),
@@ -210,7 +213,7 @@ func (p *OrderEntry) Update(msg tea.Msg) tea.Cmd {
 		cur := p.Account()
 		p.accts.set(msg)
 		for _, a := range msg.Accounts {
-			p.maxNot[a.Name] = a.MaxOrderNotional
+			p.infos[a.Name] = a
 		}
 		p.acct = max(0, slices.Index(p.accts.list, cur))
 	case SymbolsMsg:
@@ -315,7 +318,7 @@ func (p *OrderEntry) key(msg tea.KeyPressMsg) tea.Cmd {
 		if p.blocked != "" || len(p.problems) > 0 {
 			return nil
 		}
-		return intent(SubmitOrder{Account: p.Account(), Req: p.req})
+		return intent(SubmitOrder{Account: p.Account(), Req: p.req, Ref: p.ref, Balances: p.balances(p.Account())})
 	}
 	switch p.field {
 	case FieldAccount:
@@ -458,12 +461,26 @@ func (p *OrderEntry) needRules(final bool) tea.Cmd {
 	return intent(NeedRules{Account: acct, Symbol: sym})
 }
 
-// validate derives the request, its problems and whether submit is blocked.
+// balances are the account's as the form last heard them, nil when unknown.
+func (p *OrderEntry) balances(acct string) []exchange.Balance {
+	m, ok := p.funds[acct]
+	if !ok {
+		return nil
+	}
+	out := make([]exchange.Balance, 0, len(m))
+	for _, b := range m {
+		out = append(out, b)
+	}
+	return out
+}
+
+// validate derives the request from the fields and renders policy's
+// verdict on it; what is typed but not a number is the form's own problem.
 func (p *OrderEntry) validate() {
 	acct := p.Account()
 	sym := strings.ToUpper(strings.TrimSpace(p.symbol.Value()))
 	p.req = exchange.OrderRequest{Symbol: sym, Side: p.side, Type: p.typ}
-	p.problems, p.violations, p.blocked, p.notional, p.short = nil, nil, "", "", ""
+	p.problems, p.violations, p.blocked, p.notional = nil, nil, "", ""
 
 	rm, haveRules := p.rules[acct+"\x00"+sym]
 	qty, qerr := decimal.NewFromString(strings.TrimSpace(p.qty.Value()))
@@ -488,53 +505,48 @@ func (p *OrderEntry) validate() {
 		}
 	}
 
+	p.ref = p.req.Price
+	if p.typ == exchange.MarketOrder {
+		p.ref = rm.LastPrice
+		if q := p.quotes[acct+"\x00"+sym]; q.Quote.Last.Sign() > 0 {
+			p.ref = q.Quote.Last // the refreshed last price, not the one fetched with the rules
+		}
+	}
+	v := policy.Judge(policy.Order{Info: p.infos[acct], Rules: rm.Rules, Req: p.req, Ref: p.ref, Balances: p.balances(acct)})
+	p.verdict = v
+
 	if haveRules && len(p.problems) == 0 {
-		p.violations = rm.Rules.Check(p.req, rm.LastPrice)
-		for _, v := range p.violations {
-			s := "✗ " + v.String()
-			if !v.Nearest.IsZero() {
-				switch v.Field {
+		p.violations = v.Violations
+		for _, x := range v.Violations {
+			s := "✗ " + x.String()
+			if !x.Nearest.IsZero() {
+				switch x.Field {
 				case "price":
-					s += " → nearest " + rm.Rules.FormatPrice(v.Nearest)
+					s += " → nearest " + rm.Rules.FormatPrice(x.Nearest)
 				default: // qty, and notional, whose nearest is a quantity
-					s += " → nearest qty " + rm.Rules.FormatQty(v.Nearest)
+					s += " → nearest qty " + rm.Rules.FormatQty(x.Nearest)
 				}
 			}
 			p.problems = append(p.problems, s)
 		}
 	}
 
-	ref := p.req.Price
-	if p.typ == exchange.MarketOrder {
-		ref = rm.LastPrice
-		if q := p.quotes[acct+"\x00"+sym]; q.Quote.Last.Sign() > 0 {
-			ref = q.Quote.Last // the refreshed last price, not the one fetched with the rules
-		}
-	}
-	if p.req.Qty.Sign() > 0 && ref.Sign() > 0 {
-		n := ref.Mul(p.req.Qty)
-		p.notional = n.String()
+	if p.req.Qty.Sign() > 0 && v.Known {
 		// Exact, in the quote currency: rounding would make a notional
 		// near a limit read as inside it.
-		if haveRules && rm.Rules.Quote != "" {
-			p.notional += " " + rm.Rules.Quote
+		p.notional = v.Notional.String()
+		if haveRules && v.Quote != "" {
+			p.notional += " " + v.Quote
 		}
 		if p.typ == exchange.MarketOrder {
-			p.notional += " (at last price " + ref.String() + ")"
+			p.notional += " (at last price " + p.ref.String() + ")"
 		}
-		if mx := p.maxNot[acct]; mx.Sign() > 0 && n.GreaterThan(mx) {
-			p.notional += " · above max " + mx.String() + ": typed confirmation"
-		}
-	}
-	if haveRules {
-		p.short = shortFunds(p.funds[acct], rm.Rules, p.req, ref)
 	}
 
-	f := p.accts.info[acct]
 	switch {
 	case acct == "":
 		p.blocked = "no account"
-	case f.mainnet && !f.allowMain:
+	case v.Locked != "":
 		p.blocked = "mainnet locked (allow_mainnet off)"
 	case p.gates[acct] != "":
 		p.blocked = p.gates[acct]
@@ -630,16 +642,26 @@ func (p *OrderEntry) render() {
 			bottom = append(bottom, p.st.Error.Render(l))
 		}
 	}
+	v := p.verdict
+	ready := p.blocked == "" && len(p.problems) == 0
+	if ready {
+		// Warnings, not blocks (funds short among them: the venue holds
+		// the ledger and decides); each is why the confirmation will ask
+		// for the symbol.
+		for _, why := range v.Confirm {
+			for _, l := range wrapIndented("  ", "⚠ "+why, p.w, 4) {
+				bottom = append(bottom, p.st.Warn.Render(l))
+			}
+		}
+	}
 	switch {
 	case p.blocked != "":
 		bottom = append(bottom, fit(p.st.Danger.Render("⚠ submit disabled: "+p.blocked), p.w))
-	case len(p.problems) == 0 && p.short != "":
-		// A warning, not a block: the venue holds the ledger and decides.
-		for _, l := range wrapIndented("  ", "⚠ funds short: "+p.short+"; the venue may reject it", p.w, 4) {
-			bottom = append(bottom, p.st.Warn.Render(l))
-		}
-		bottom = append(bottom, fit(p.st.Warn.Render("⚠ ready, funds short: enter to review"), p.w))
-	case len(p.problems) == 0:
+	case ready && v.Short != "":
+		bottom = append(bottom, fit(p.st.Warn.Render("⚠ ready, funds short: enter to review, type "+v.Typed+" to confirm"), p.w))
+	case ready && len(v.Confirm) > 0:
+		bottom = append(bottom, fit(p.st.OK.Render("✓ ready: enter to review, type "+v.Typed+" to confirm"), p.w))
+	case ready:
 		bottom = append(bottom, fit(p.st.OK.Render("✓ ready: enter to review"), p.w))
 	}
 	// On a short form the fields scroll around the focused one and the
@@ -719,31 +741,6 @@ func (p *OrderEntry) marketLines() []string {
 		}
 	}
 	return out
-}
-
-// shortFunds says what an order needs against what is free on the
-// account, when the account's balances are known and it needs more: a
-// buy spends quote (qty × price, a market order at ref), a sell spends
-// base. "" when there is enough, or when it cannot be known.
-func shortFunds(bals map[string]exchange.Balance, rules exchange.SymbolRules, req exchange.OrderRequest, ref decimal.Decimal) string {
-	if bals == nil || req.Qty.Sign() <= 0 {
-		return ""
-	}
-	asset, need := rules.Base, req.Qty
-	if req.Side == exchange.Buy {
-		if ref.Sign() <= 0 {
-			return ""
-		}
-		asset, need = rules.Quote, ref.Mul(req.Qty)
-	}
-	if asset == "" {
-		return ""
-	}
-	free := bals[strings.ToUpper(asset)].Free
-	if !need.GreaterThan(free) {
-		return ""
-	}
-	return fmt.Sprintf("needs %s %s, %s %s free", need.String(), asset, free.String(), asset)
 }
 
 func (p *OrderEntry) View() string { return p.shown.view(window(p.lines, 0, p.h)) }

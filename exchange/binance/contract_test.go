@@ -34,21 +34,25 @@ func edPublic(t *testing.T) ed25519.PublicKey {
 }
 
 // TestContract runs the venue contract against binancetest.
-func TestContract(t *testing.T) {
-	venuetest.Run(t, venuetest.Harness{
-		Symbol:  "BTCUSDT",
-		Schemes: []exchange.Scheme{exchange.SchemeHMAC, exchange.SchemeEd25519},
-		Ops: venuetest.Ops{Time: "GET /api/v3/time", Balances: "GET /api/v3/account",
-			Place: "POST /api/v3/order", Query: "GET /api/v3/order"},
-		ClockCode: "-1021",
-		FilterCodes: map[string]string{exchange.RuleTick: "-1013", exchange.RuleStep: "-1013",
-			exchange.RuleQty: "-1013", exchange.RuleNotional: "-1013"},
-		PermissionCode: "-2015",
-		RoundsToGrid:   "the client prints price and quantity with the tick's and step's digits",
-		NoIPList:       "apiRestrictions says whether a key is IP-bound, not to which IPs",
-		Start:          startFake,
-		Open:           openClient,
-	})
+func TestContract(t *testing.T) { venuetest.Run(t, harness) }
+
+// TestContractCatchesBrokenClients: the suite fails a client broken in
+// each of the ways venuetest.RunMutants knows.
+func TestContractCatchesBrokenClients(t *testing.T) { venuetest.RunMutants(t, harness) }
+
+var harness = venuetest.Harness{
+	Symbol:  "BTCUSDT",
+	Schemes: []exchange.Scheme{exchange.SchemeHMAC, exchange.SchemeEd25519},
+	Ops: venuetest.Ops{Time: "GET /api/v3/time", Balances: "GET /api/v3/account",
+		Place: "POST /api/v3/order", Query: "GET /api/v3/order"},
+	ClockCode: "-1021",
+	FilterCodes: map[string]string{exchange.RuleTick: "-1013", exchange.RuleStep: "-1013",
+		exchange.RuleQty: "-1013", exchange.RuleNotional: "-1013"},
+	PermissionCode: "-2015",
+	RoundsToGrid:   "the client prints price and quantity with the tick's and step's digits",
+	NoIPList:       "apiRestrictions says whether a key is IP-bound, not to which IPs",
+	Start:          startFake,
+	Open:           openClient,
 }
 
 func startFake(t *testing.T, s venuetest.Setup) *venuetest.Fake {

@@ -18,19 +18,23 @@ const (
 func secret(s string) crypto.Secret { return crypto.NewSecret([]byte(s)) }
 
 // TestContract runs the venue contract against bybittest.
-func TestContract(t *testing.T) {
-	venuetest.Run(t, venuetest.Harness{
-		Symbol: "BTCUSDT",
-		Ops: venuetest.Ops{Time: "GET /v5/market/time", Balances: "GET /v5/account/wallet-balance",
-			Place: "POST /v5/order/create", Query: "GET /v5/order/realtime"},
-		ClockCode: "10002",
-		FilterCodes: map[string]string{exchange.RuleTick: "170134", exchange.RuleStep: "170137",
-			exchange.RuleQty: "170136", exchange.RuleNotional: "170140"},
-		PermissionCode: "10005",
-		NoBan:          "Bybit answers 10006 per UID and endpoint with its reset time, and bans no IP for it",
-		Start:          startFake,
-		Open:           func(t *testing.T, l venuetest.Link) venuetest.Client { return openClient(t, l) },
-	})
+func TestContract(t *testing.T) { venuetest.Run(t, harness) }
+
+// TestContractCatchesBrokenClients: the suite fails a client broken in
+// each of the ways venuetest.RunMutants knows.
+func TestContractCatchesBrokenClients(t *testing.T) { venuetest.RunMutants(t, harness) }
+
+var harness = venuetest.Harness{
+	Symbol: "BTCUSDT",
+	Ops: venuetest.Ops{Time: "GET /v5/market/time", Balances: "GET /v5/account/wallet-balance",
+		Place: "POST /v5/order/create", Query: "GET /v5/order/realtime"},
+	ClockCode: "10002",
+	FilterCodes: map[string]string{exchange.RuleTick: "170134", exchange.RuleStep: "170137",
+		exchange.RuleQty: "170136", exchange.RuleNotional: "170140"},
+	PermissionCode: "10005",
+	NoBan:          "Bybit answers 10006 per UID and endpoint with its reset time, and bans no IP for it",
+	Start:          startFake,
+	Open:           func(t *testing.T, l venuetest.Link) venuetest.Client { return openClient(t, l) },
 }
 
 func startFake(t *testing.T, s venuetest.Setup) *venuetest.Fake {

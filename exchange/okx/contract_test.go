@@ -19,20 +19,24 @@ const (
 func secret(s string) crypto.Secret { return crypto.NewSecret([]byte(s)) }
 
 // TestContract runs the venue contract against okxtest.
-func TestContract(t *testing.T) {
-	venuetest.Run(t, venuetest.Harness{
-		Symbol: "BTC-USDT",
-		Ops: venuetest.Ops{Time: "GET /api/v5/public/time", Balances: "GET /api/v5/account/balance",
-			Place: "POST /api/v5/trade/order", Query: "GET /api/v5/trade/order"},
-		ClockCode: "50102",
-		FilterCodes: map[string]string{exchange.RuleTick: "51000", exchange.RuleStep: "51121",
-			exchange.RuleQty: "51020"},
-		PermissionCode: "50120",
-		NoMinNotional:  "OKX spot has a minimum size (minSz), no minimum order value",
-		NoBan:          "OKX answers 50011 per endpoint and bans no IP",
-		Start:          startFake,
-		Open:           func(t *testing.T, l venuetest.Link) venuetest.Client { return openClient(t, l) },
-	})
+func TestContract(t *testing.T) { venuetest.Run(t, harness) }
+
+// TestContractCatchesBrokenClients: the suite fails a client broken in
+// each of the ways venuetest.RunMutants knows.
+func TestContractCatchesBrokenClients(t *testing.T) { venuetest.RunMutants(t, harness) }
+
+var harness = venuetest.Harness{
+	Symbol: "BTC-USDT",
+	Ops: venuetest.Ops{Time: "GET /api/v5/public/time", Balances: "GET /api/v5/account/balance",
+		Place: "POST /api/v5/trade/order", Query: "GET /api/v5/trade/order"},
+	ClockCode: "50102",
+	FilterCodes: map[string]string{exchange.RuleTick: "51000", exchange.RuleStep: "51121",
+		exchange.RuleQty: "51020"},
+	PermissionCode: "50120",
+	NoMinNotional:  "OKX spot has a minimum size (minSz), no minimum order value",
+	NoBan:          "OKX answers 50011 per endpoint and bans no IP",
+	Start:          startFake,
+	Open:           func(t *testing.T, l venuetest.Link) venuetest.Client { return openClient(t, l) },
 }
 
 func startFake(t *testing.T, s venuetest.Setup) *venuetest.Fake {

@@ -185,6 +185,11 @@ func (h Harness) quote(t *testing.T) {
 		case !ok && h.NoQuote == "":
 			t.Fatal("the client is no exchange.Quoter and the harness does not say why (NoQuote)")
 		case !ok:
+			// The last price alone is what such a client offers.
+			p, _ := e.f.Sim().Price(h.Symbol)
+			if got, err := c.LastPrice(context.Background(), h.Symbol); err != nil || !got.Equal(p) {
+				t.Fatalf("%q, and the last price is %s (%v), the fake's %s", h.NoQuote, got, err, p)
+			}
 			return
 		case h.NoQuote != "":
 			t.Fatalf("the client quotes, yet the harness says %q", h.NoQuote)

@@ -103,6 +103,11 @@ func (h Harness) rateLimit(t *testing.T) {
 		if rl.Banned {
 			t.Fatalf("a rate limit read as a ban: %v", rl)
 		}
+		// Every venue's window is a minute at most: a longer hold is not
+		// the venue's time but a guess.
+		if d := time.Until(rl.RetryAt); d > time.Minute {
+			t.Errorf("held for %v", d)
+		}
 		e.heldUntil(ctx, c, rl.RetryAt)
 		if _, err := c.Balances(ctx); err != nil {
 			t.Fatalf("after the hold: %v", err)

@@ -21,6 +21,8 @@ var mutants = []struct{ name, item string }{
 	{"wrong-tick", "rules"},
 	{"blind-resend", "lost-answer"},
 	{"forgets-client-ids", "orders"},
+	{"hides-withdraw", "key-audit"},
+	{"deaf-stream", "stream"},
 }
 
 // RunMutants shows the suite is not vacuous: for each way of breaking the
@@ -32,7 +34,11 @@ func RunMutants(t *testing.T, h Harness) {
 		open := h.Open
 		h.Open = func(t *testing.T, l Link) Client {
 			c := open(t, l)
-			return Client{Venue: mutant{Venue: c.Venue, name: name}, Streamer: c.Streamer}
+			m := mutant{Venue: c.Venue, name: name}
+			if name != "deaf-stream" {
+				return Client{Venue: m, Streamer: c.Streamer}
+			}
+			return Client{Venue: m, Streamer: deaf{c.Streamer}}
 		}
 		Run(t, h)
 		return
@@ -79,3 +85,35 @@ func (m mutant) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Orde
 	}
 	return m.Venue.Query(ctx, ref)
 }
+
+func (m mutant) KeyInfo(ctx context.Context) (exchange.KeyInfo, error) {
+	ki, err := m.Venue.KeyInfo(ctx)
+	if m.name == "hides-withdraw" && ki.Withdraw == exchange.TriYes {
+		ki.Withdraw = exchange.TriUnknown
+	}
+	return ki, err
+}
+
+// deaf connects, logs in and subscribes, then delivers nothing.
+type deaf struct{ exchange.Streamer }
+
+func (d deaf) Stream(ctx context.Context) (exchange.Stream, error) {
+	st, err := d.Streamer.Stream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan exchange.StreamEvent)
+	go func() {
+		defer close(out)
+		for range st.Events() {
+		}
+	}()
+	return deafStream{st, out}, nil
+}
+
+type deafStream struct {
+	exchange.Stream
+	events chan exchange.StreamEvent
+}
+
+func (d deafStream) Events() <-chan exchange.StreamEvent { return d.events }

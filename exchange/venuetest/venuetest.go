@@ -6,8 +6,10 @@
 // calls Run; every item runs the real client against the real fake.
 //
 // A venue that genuinely cannot do an item says so in its Harness (NoBan,
-// NoIPList, NoQuote, NoMinNotional) and the suite asserts what the venue
-// does instead: nothing is skipped in silence.
+// NoIPList, NoQuote, NoMinNotional, RoundsToGrid) and the suite asserts
+// what the venue does instead: nothing is skipped in silence. RunMutants
+// shows, for a venue, that each item can fail: it breaks the real client
+// in known ways and expects the item that must catch each to fail.
 package venuetest
 
 import (

@@ -425,6 +425,18 @@ func (m *Model) renderHelp() string {
 		}
 	}
 	lines = append(lines, m.st.Muted.Render(fit(footer, avail)))
+	// As wide as the widest help line, not the widest shown: the box
+	// keeps its width and place while it scrolls.
+	w := 0
+	for _, l := range all {
+		w = max(w, lipgloss.Width(l))
+	}
+	w = min(avail, max(w, lipgloss.Width(footer)))
+	for i, l := range lines {
+		if pad := w - lipgloss.Width(l); pad > 0 {
+			lines[i] = l + strings.Repeat(" ", pad)
+		}
+	}
 	return style.Render(fitBlock(strings.Join(lines, "\n"), avail, len(lines)))
 }
 

@@ -49,6 +49,7 @@ var harness = venuetest.Harness{
 	FilterCodes: map[string]string{exchange.RuleTick: "-1013", exchange.RuleStep: "-1013",
 		exchange.RuleQty: "-1013", exchange.RuleNotional: "-1013"},
 	PermissionCode: "-2015",
+	Secrets:        []string{hmacSecret, edPEM},
 	RoundsToGrid:   "the client prints price and quantity with the tick's and step's digits",
 	NoIPList:       "apiRestrictions says whether a key is IP-bound, not to which IPs",
 	Start:          startFake,

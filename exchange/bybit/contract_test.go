@@ -32,6 +32,7 @@ var harness = venuetest.Harness{
 	FilterCodes: map[string]string{exchange.RuleTick: "170134", exchange.RuleStep: "170137",
 		exchange.RuleQty: "170136", exchange.RuleNotional: "170140"},
 	PermissionCode: "10005",
+	Secrets:        []string{keySecret},
 	NoBan:          "Bybit answers 10006 per UID and endpoint with its reset time, and bans no IP for it",
 	Start:          startFake,
 	Open:           func(t *testing.T, l venuetest.Link) venuetest.Client { return openClient(t, l) },

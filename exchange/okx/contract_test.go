@@ -33,6 +33,7 @@ var harness = venuetest.Harness{
 	FilterCodes: map[string]string{exchange.RuleTick: "51000", exchange.RuleStep: "51121",
 		exchange.RuleQty: "51020"},
 	PermissionCode: "50120",
+	Secrets:        []string{keySecret, passphrase},
 	NoMinNotional:  "OKX spot has a minimum size (minSz), no minimum order value",
 	NoBan:          "OKX answers 50011 per endpoint and bans no IP",
 	Start:          startFake,

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -261,9 +262,11 @@ func (h Harness) lose(t *testing.T, f sim.Fault) {
 	}
 	var mu sync.Mutex
 	var seen []exchange.OrderStatus
+	var reasons []string
 	d.Subscribe(func(ev orders.Event) {
 		mu.Lock()
 		seen = append(seen, ev.Order.Status)
+		reasons = append(reasons, ev.Order.Reason)
 		mu.Unlock()
 	})
 
@@ -294,8 +297,12 @@ func (h Harness) lose(t *testing.T, f sim.Fault) {
 	} else if err != nil {
 		t.Fatalf("desk: %v", err)
 	}
+	if err != nil {
+		e.leaks("the desk's error", err.Error())
+	}
 	mu.Lock()
 	statuses := slices.Clone(seen)
+	e.leaks("the journal's reasons", strings.Join(reasons, "\n"))
 	mu.Unlock()
 	unknown := slices.Index(statuses, exchange.StatusUnknown)
 	if unknown < 0 || !slices.Contains(statuses[unknown:], exchange.StatusNew) {

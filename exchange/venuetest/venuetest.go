@@ -45,6 +45,9 @@ type Harness struct {
 	FilterCodes map[string]string
 	// PermissionCode is the code a read-only key's order is refused with.
 	PermissionCode string
+	// Secrets are the secret parts of the venue's test credentials, which
+	// no error may show.
+	Secrets []string
 
 	// Start builds the fake (not listening: the suite mounts its Handler on
 	// an in-memory network or on loopback as an item needs) with no keys
@@ -229,6 +232,9 @@ func (h *Harness) check(t *testing.T) {
 	if h.FilterCodes[exchange.RuleNotional] == "" && h.NoMinNotional == "" {
 		missing = append(missing, "FilterCodes[NOTIONAL] or NoMinNotional")
 	}
+	if len(h.Secrets) == 0 {
+		missing = append(missing, "Secrets")
+	}
 	if h.Start == nil || h.Open == nil {
 		missing = append(missing, "Start and Open")
 	}
@@ -346,6 +352,17 @@ func (e *env) clockRefusals(from int) int {
 		}
 	}
 	return n
+}
+
+// leaks fails when text shows a secret of the venue's test credentials or
+// a signed query.
+func (e *env) leaks(what, text string) {
+	e.t.Helper()
+	for _, sec := range append([]string{"signature="}, e.h.Secrets...) {
+		if strings.Contains(text, sec) {
+			e.t.Errorf("%s shows a secret or a signature: %q", what, text)
+		}
+	}
 }
 
 func (e *env) sync(ctx context.Context, c Client) {

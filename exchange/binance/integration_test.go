@@ -11,7 +11,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/binance"
@@ -39,21 +38,7 @@ func clientFor(t *testing.T, srv *binancetest.Server, net exchange.Network, rt h
 	return c
 }
 
-func fund(t *testing.T, srv *binancetest.Server) {
-	t.Helper()
-	if err := srv.Sim().Deposit(binancetest.DefaultAccount, "USDT", decimal.NewFromInt(10000)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func assertAllAccepted(t *testing.T, srv *binancetest.Server, from int) {
-	t.Helper()
-	for i, r := range srv.Requests()[from:] {
-		if !r.Accepted {
-			t.Errorf("request %d %s %s: HTTP %d code %d", from+i, r.Method, r.Path, r.Status, r.Code)
-		}
-	}
-}
+var assertAllAccepted = venuetest.AcceptedFrom[*binancetest.Server](request)
 
 func TestKeyAuditTestnet(t *testing.T) {
 	srv := binancetest.New()

@@ -75,9 +75,9 @@ type balancesResp struct {
 	Balances []exchange.Balance `json:"balances"`
 }
 
-// accountQuery is shared by every account call: send copies params into
-// its own buffer and never writes to them. The cap is clamped so an append
-// could never write into it either.
+// accountQuery is shared by every account call: the request path copies
+// the query into its own buffer and never writes to it. The cap is clamped
+// so an append could never write into it either.
 var accountQuery = func() []byte {
 	var p params
 	p.add("omitZeroBalances", "true")

@@ -3,7 +3,6 @@ package bybit
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -142,7 +141,6 @@ func New(opts ...Option) (*Client, error) {
 		Header: http.Header{"Accept": {"application/json"}},
 		Clock:  c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
 		Budget: c.rates, Replies: replies{c}, Now: cfg.Now,
-		NoKey: errors.New("no API key configured for this account"),
 	}
 	if c.signer != nil {
 		rc.Signer = wireSigner{c.signer, c.recvWindow}

@@ -127,7 +127,6 @@ func New(opts ...Option) (*Client, error) {
 		Venue: venueName, BaseURL: cfg.BaseURL, HTTP: cfg.HTTP, Header: header,
 		Clock: c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
 		Budget: c.rates, Replies: replies{c}, Now: cfg.Now,
-		NoKey: errors.New("no API key configured for this account"),
 	}
 	if c.signer != nil {
 		rc.Signer = wireSigner{c.signer}

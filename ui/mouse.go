@@ -136,10 +136,10 @@ func (m *Model) setZoom(on bool) {
 func (m *Model) setMouse(on bool) {
 	m.mouse = on
 	if on {
-		m.flash("mouse on: click a pane, wheel scrolls (m: off, for the terminal's text selection)")
+		m.flash("mouse on: click, wheel · m: off")
 		return
 	}
-	m.flash("mouse off: the terminal selects and copies text (m: on)")
+	m.flash("mouse off: select text freely · m: on")
 }
 
 // MouseOn reports whether mouse mode is on.

@@ -554,6 +554,9 @@ func (p *OrderEntry) validate() {
 		p.blocked = "banned for " + shortDur(p.budgets[acct].BannedUntil.Sub(p.now))
 	case sym == "":
 		p.blocked = "no symbol"
+	case !haveRules && p.unlisted(acct, sym):
+		// Its rules are never asked for: waiting would never end.
+		p.blocked = sym + " is not a symbol " + acct + " lists (pgup/pgdn: pick one)"
 	case !haveRules:
 		p.blocked = "waiting for " + sym + " rules"
 	}

@@ -8,6 +8,16 @@
 // A venue supplies only what is its own: a Signer (how the exact bytes sent
 // are stamped and signed), a Replies (how its replies are unwrapped, its
 // rate headers read and its error codes classified) and its decoders.
+//
+// The hooks are shaped for venues unlike the first three as well. A venue
+// that signs a nonce keeps its counter in its Signer, classifies a refused
+// nonce as StampRefused and passes a Sync that re-reads the key's nonce
+// rather than a clock. A venue that wants a fresh token per request sets it
+// as a header in Sign, naming Wire.Method, Host and Path. A venue that signs
+// inside its JSON body replaces Wire.Body with the signed envelope, and one
+// with no time endpoint runs with no Clock. A venue whose errors arrive in
+// a 200 reads them in Unwrap; one that reports its allowance in headers
+// reads them in Observe.
 package rest
 
 import (

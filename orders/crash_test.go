@@ -51,7 +51,7 @@ func TestCrashAnywhereVenues(t *testing.T) {
 			if err := fake.Sim.Deposit(simAccount, "USDT", decimal.NewFromInt(100_000_000)); err != nil {
 				t.Fatal(err)
 			}
-			orders := func() []exchange.Order { return fake.Sim.Orders(simAccount) }
+			orders := func() []exchange.Order { return fake.Orders(simAccount) }
 			args := []string{"-venue", kit.Venue, "-symbol", kit.Symbol, "-key-id", key.ID, "-secret", key.Secret}
 			for name, v := range key.Fields {
 				args = append(args, "-field", name+"="+v)

@@ -25,6 +25,8 @@ func startKit(cfg simhttp.KitConfig) *simhttp.KitFake {
 			s.AddHMACKey(id, secret, TradePerms(account))
 			return id, secret, nil
 		},
+		// Binance's statuses are the sim's.
+		Orders: s.Sim().Orders,
 		Accepted: func(op string) int {
 			return s.CountAccepted(op, func(r simhttp.Record[int]) bool { return r.Status >= 200 && r.Status < 300 })
 		},

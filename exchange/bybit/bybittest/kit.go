@@ -1,6 +1,7 @@
 package bybittest
 
 import (
+	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
@@ -25,8 +26,18 @@ func startKit(cfg simhttp.KitConfig) *simhttp.KitFake {
 			s.AddKey(id, secret, TradePerms(account))
 			return id, secret, nil
 		},
+		Orders: func(account string) []exchange.Order {
+			return simhttp.Reported(s.Sim(), account, func(o exchange.Order) exchange.OrderStatus { return kitStatuses[statusOf(o)] })
+		},
 		Accepted: func(op string) int {
 			return s.CountAccepted(op, func(r simhttp.Record[int]) bool { return r.Status == 200 && r.Code == 0 })
 		},
 	}
+}
+
+// kitStatuses reads back what statusOf writes.
+var kitStatuses = map[string]exchange.OrderStatus{
+	"New": exchange.StatusNew, "PartiallyFilled": exchange.StatusPartiallyFilled,
+	"Filled": exchange.StatusFilled, "Rejected": exchange.StatusRejected,
+	"PartiallyFilledCanceled": exchange.StatusCanceled, "Cancelled": exchange.StatusCanceled,
 }

@@ -1,6 +1,7 @@
 package okxtest
 
 import (
+	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
@@ -26,8 +27,17 @@ func startKit(cfg simhttp.KitConfig) *simhttp.KitFake {
 			s.AddKey(id, secret, pass, TradePerms(account))
 			return id, secret, map[string]string{"passphrase": pass}
 		},
+		Orders: func(account string) []exchange.Order {
+			return simhttp.Reported(s.Sim(), account, func(o exchange.Order) exchange.OrderStatus { return kitStates[stateOf(o.Status)] })
+		},
 		Accepted: func(op string) int {
 			return s.CountAccepted(op, func(r simhttp.Record[string]) bool { return r.Status == 200 && r.Code == "0" })
 		},
 	}
+}
+
+// kitStates reads back what stateOf writes.
+var kitStates = map[string]exchange.OrderStatus{
+	"live": exchange.StatusNew, "partially_filled": exchange.StatusPartiallyFilled,
+	"filled": exchange.StatusFilled, "canceled": exchange.StatusCanceled,
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 
+	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
@@ -48,6 +49,10 @@ type KitFake struct {
 	AddKey func(account string) (id, secret string, fields map[string]string)
 	// Accepted counts the requests to op (as Kit.Place) the venue took.
 	Accepted func(op string) int
+	// Orders is every order of account as the venue reports it: the sim's
+	// statuses through the venue's wire (a venue without EXPIRED says
+	// CANCELED), what a journal kept by its client must agree with.
+	Orders func(account string) []exchange.Order
 	// Close ends hanging requests and WebSockets.
 	Close func()
 }
@@ -63,4 +68,14 @@ func (f *Fake[C]) CountAccepted(op string, accepted func(Record[C]) bool) int {
 func KitKey(seed string, n int) string {
 	sum := sha256.Sum256([]byte(seed))
 	return hex.EncodeToString(sum[:])[:n]
+}
+
+// Reported is x's orders of account with each status as report says the
+// venue's wire shows it.
+func Reported(x *sim.Exchange, account string, report func(exchange.Order) exchange.OrderStatus) []exchange.Order {
+	os := x.Orders(account)
+	for i := range os {
+		os[i].Status = report(os[i])
+	}
+	return os
 }

@@ -61,7 +61,7 @@ func (e *ClockError) Unwrap() error { return e.APIError }
 type RateLimitError struct {
 	*APIError
 	RetryAt time.Time
-	Banned  bool // an IP ban (Binance 418), not just a throttle
+	Banned  bool // an address ban (HTTP 418 or 403 at some venues), not just a throttle
 }
 
 func (e *RateLimitError) Unwrap() error { return e.APIError }

@@ -12,7 +12,7 @@ import (
 // The one HTTP policy of every venue client and stream dialer: no redirect
 // is ever followed. net/http strips only Authorization and cookies when it
 // follows one, so a 307 from the configured host to another would hand that
-// host the API key headers (OKX's passphrase among them) and a signed body
+// host the API key headers (an API passphrase among them) and a signed body
 // it could replay to the venue within the request's window. No venue
 // endpoint vigil calls redirects, so a redirect is refused as an error that
 // tells the user to check the configured URL.

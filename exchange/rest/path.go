@@ -60,7 +60,7 @@ type ClockExplainer interface {
 
 // Config is one account's path to one venue.
 type Config struct {
-	Venue   string // the Venue of every error: "okx"
+	Venue   string // the Venue of every error, as the venue list names it
 	BaseURL string // scheme://host[/path]; request paths are appended
 	// HTTP is the client to send with (nil: NewHTTPClient). Whatever it is,
 	// it never follows a redirect (exchange.RefuseRedirects).

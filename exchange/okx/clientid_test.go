@@ -1,57 +1,18 @@
 package okx
 
 import (
-	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/vigil-trade/vigil/exchange/venuetest"
 )
 
 // The rule as venues.md states it, written independently of the policy.
 var clientIDRule = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
 
 func TestClientIDPolicyIsTheVenueRule(t *testing.T) {
-	for _, id := range []string{"ABCdef123", strings.Repeat("a", 32), "vg0abcdefghijklmnopqrstu"} {
-		if !clientIDRule.MatchString(id) {
-			t.Fatalf("example %q breaks the rule: fix the example", id)
-		}
-		if err := ClientIDPolicy.Check(id); err != nil {
-			t.Errorf("Check(%q) = %v, want accepted", id, err)
-		}
-	}
-	for _, id := range []string{"", strings.Repeat("a", 33), "has-dash", "x_y", "0x12-"} {
-		if clientIDRule.MatchString(id) {
-			t.Fatalf("example %q passes the rule: fix the example", id)
-		}
-		if err := ClientIDPolicy.Check(id); err == nil || !strings.Contains(err.Error(), "clOrdId") {
-			t.Errorf("Check(%q) = %v, want a refusal naming clOrdId", id, err)
-		}
-	}
-	// Policy and rule agree on strings near the rule's edges: every
-	// printable ASCII character, lengths around the limit.
-	rng := rand.New(rand.NewPCG(13, 13))
-	for range 20000 {
-		b := make([]byte, rng.IntN(40))
-		for i := range b {
-			if rng.IntN(2) == 0 {
-				b[i] = byte(' ' + rng.IntN(95))
-			} else {
-				b[i] = "azAZ09._-:/"[rng.IntN(11)]
-			}
-		}
-		id := string(b)
-		if ok := ClientIDPolicy.Check(id) == nil; ok != clientIDRule.MatchString(id) {
-			t.Fatalf("Check(%q) ok=%v, the rule says %v", id, ok, !ok)
-		}
-	}
-	seen := map[string]bool{}
-	now := time.Date(2026, 12, 5, 5, 0, 0, 0, time.UTC)
-	for range 10000 {
-		id := ClientIDPolicy.New(now)
-		if !clientIDRule.MatchString(id) || seen[id] {
-			t.Fatalf("New made %q: breaks the rule or repeats", id)
-		}
-		seen[id] = true
-	}
+	venuetest.ClientIDRule(t, ClientIDPolicy, clientIDRule, "clOrdId",
+		[]string{"ABCdef123", strings.Repeat("a", 32), "vg0abcdefghijklmnopqrstu"},
+		[]string{"", strings.Repeat("a", 33), "has-dash", "x_y", "0x12-"})
 }

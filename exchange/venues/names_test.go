@@ -25,7 +25,13 @@ func TestNoVenueNamedOutsideItsPackage(t *testing.T) {
 		t.Fatalf("module root not at %s: %v", root, err)
 	}
 	names := append(Names(), upcoming...)
-	allowed := map[string]bool{filepath.Join("exchange", "venues", "venues.go"): true}
+	allowed := map[string]bool{
+		filepath.Join("exchange", "venues", "venues.go"): true,
+		// The journal's one-byte dictionary is file format, frozen when
+		// the first three venues were the only ones: data, not knowledge
+		// of a venue (a new venue is spelt out in full).
+		filepath.Join("store", "records.go"): true,
+	}
 	var files int
 	err := filepath.WalkDir(root, func(path string, de fs.DirEntry, err error) error {
 		if err != nil {

@@ -24,11 +24,6 @@ var (
 	}
 )
 
-// JournalWords are the venue names the journal's compact format spells as
-// one byte each, in the order it froze them: part of the file format, so
-// never reordered, whatever the list above becomes.
-var JournalWords = [...]string{"binance", "okx", "bybit"}
-
 // All lists the venues in their order of appearance: help texts, the demo
 // and prompts keep it.
 func All() []*kit.Descriptor {

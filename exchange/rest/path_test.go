@@ -144,7 +144,8 @@ func newPath(t *testing.T, s *server, signer Signer, clocked bool, hc *http.Clie
 type hmacSigner struct{ mac *MAC }
 
 func (s hmacSigner) Sign(w *Wire) error {
-	ts := strconv.FormatInt(w.Stamp.UnixMilli(), 10)
+	// Nanoseconds, so that two stamps taken a re-sync apart always differ.
+	ts := strconv.FormatInt(w.Stamp.UnixNano(), 10)
 	w.SetHeader("X-Stamp", ts)
 	w.SetHeader("X-Sign", string(s.mac.AppendSum(nil, func(b []byte) []byte {
 		b = append(b, ts...)

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -81,30 +79,29 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	if p == PaneOrderEntry && m.focus != p && m.orderOff != "" {
 		return m.alert("Order entry unavailable", m.orderOff) // as o says
 	}
+	// Where the click lands inside p, as laid out now: a pane picked by
+	// its name in another's frame had no place, and takes no click.
+	in := m.rects.Inner(p, m.lst)
 	m.setFocus(p)
-	if in := m.rects.Inner(p, m.lst); in.Contains(at.X, at.Y) {
+	if in.Contains(at.X, at.Y) && in == m.rects.Inner(p, m.lst) {
 		return m.panes[p].Update(views.ClickMsg{X: at.X - in.X, Y: at.Y - in.Y})
 	}
 	return nil
 }
 
-// paneAt is the pane whose frame holds cell (x, y); on the top border of
-// the tabbed summary slot, a click on another summary's name there picks
-// that summary.
+// paneAt is the pane whose frame holds cell (x, y); on a frame's top
+// border, a click on a pane named there (titleTabs) picks that pane.
 func (m *Model) paneAt(x, y int) (PaneID, bool) {
 	for p := range NumPanes {
 		r := m.rects.Outer[p]
 		if !m.rects.Shown(p) || !r.Contains(x, y) {
 			continue
 		}
-		if y == r.Y && len(m.rects.Tabs) > 0 && isSummary(p) {
+		if y == r.Y {
 			title, _ := m.frameTitle(p)
 			at := r.X + 2 + ansi.StringWidth(title) // corner, one rule, the title
-			for _, o := range m.rects.Tabs {
-				if o == p {
-					continue
-				}
-				w := ansi.StringWidth(fmt.Sprintf("· %d %s ", int(o)+1, m.panes[o].Title()))
+			for _, o := range m.titleTabs(p) {
+				w := ansi.StringWidth(tabLabel(o, m.panes[o].Title()))
 				if x >= at && x < at+w {
 					return o, true
 				}

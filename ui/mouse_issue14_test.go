@@ -111,6 +111,21 @@ func TestCockpitMouseClickFocusesAndSelects(t *testing.T) {
 	if m.Focused() != PaneBudgets {
 		t.Fatalf("click on the Budgets tab: focus %v\n%s", m.Focused(), screen(m))
 	}
+
+	// The side panes with no place at 80 columns are named in the
+	// blotter's frame: a click there opens them.
+	keys(t, m, "5")
+	x, y = cellOf(t, screen(m), "· 6 New order")
+	click(m, x+3, y)
+	if s := screen(m); m.Focused() != PaneOrderEntry || !strings.Contains(s, "━ 6 New order ") {
+		t.Fatalf("click on the New order tab: focus %v\n%s", m.Focused(), s)
+	}
+	keys(t, m, "esc")
+	x, y = cellOf(t, screen(m), "· 4 Balances")
+	click(m, x+3, y)
+	if m.Focused() != PaneBalances {
+		t.Fatalf("click on the Balances tab: focus %v\n%s", m.Focused(), screen(m))
+	}
 }
 
 // Issue 14: the wheel scrolls the pane under the pointer, the help too.

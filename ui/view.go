@@ -235,19 +235,39 @@ func (m *Model) box(p PaneID, view string) []string {
 	return out
 }
 
-// frameTitle names the pane and, in the tabbed top slot, the summaries
-// sharing it, so their digits are discoverable without opening help.
+// frameTitle names the pane and the panes it stands in for (titleTabs),
+// so their digits are discoverable without opening help, and clickable.
 func (m *Model) frameTitle(p PaneID) (title, tabs string) {
 	title = fmt.Sprintf(" %d %s ", int(p)+1, m.panes[p].Title())
-	if !slices.Contains(m.rects.Tabs, p) {
-		return title, ""
-	}
-	for _, o := range m.rects.Tabs {
-		if o != p {
-			tabs += fmt.Sprintf("· %d %s ", int(o)+1, m.panes[o].Title())
-		}
+	for _, o := range m.titleTabs(p) {
+		tabs += tabLabel(o, m.panes[o].Title())
 	}
 	return title, tabs
+}
+
+func tabLabel(p PaneID, title string) string { return fmt.Sprintf("· %d %s ", int(p)+1, title) }
+
+// titleTabs are the panes named in p's frame after its own title: in the
+// tabbed top slot, the summaries sharing it; on the blotter in the compact
+// layout, the side panes (balances, order entry) that have no place on
+// screen until focused. Each is a way to reach them by mouse.
+func (m *Model) titleTabs(p PaneID) []PaneID {
+	var out []PaneID
+	switch {
+	case slices.Contains(m.rects.Tabs, p):
+		for _, o := range m.rects.Tabs {
+			if o != p {
+				out = append(out, o)
+			}
+		}
+	case p == PaneBlotter && m.rects.Mode == ModeCompact:
+		for _, o := range []PaneID{PaneBalances, PaneOrderEntry} {
+			if !m.rects.Shown(o) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }
 
 func (m *Model) titleStyle(p PaneID) lipgloss.Style {

@@ -274,3 +274,32 @@ func TestCockpitZoom(t *testing.T) {
 		t.Fatalf("esc in the zoomed form: zoomed %v focus %v", m.Zoomed(), m.Focused())
 	}
 }
+
+// The wheel over Budgets lists the buckets below the fold, as ↓ does.
+func TestCockpitMouseWheelScrollsBudgets(t *testing.T) {
+	m := goldenModel(t, 80, 16)
+	for _, a := range []string{"alpha", "beta"} {
+		snap := exchange.BudgetSnapshot{Account: a}
+		for i := range 4 {
+			snap.Buckets = append(snap.Buckets, exchange.Bucket{Name: fmt.Sprintf("orders/%ds", 10*(i+1)), Used: i, Limit: 50, Window: time.Duration(10*(i+1)) * time.Second})
+		}
+		m.Update(views.BudgetMsg{Snapshot: snap})
+	}
+	keys(t, m, "3")
+	before := screen(m)
+	x, y := cellOf(t, before, "━ 3 Budgets")
+	wheel(m, x, y+1, true, 1)
+	after := screen(m)
+	if m.Focused() != PaneBudgets || after == before {
+		t.Fatalf("a wheel notch down over Budgets changed nothing:\n%s", after)
+	}
+	keys(t, m, "home")
+	if screen(m) != before {
+		t.Fatalf("home does not return to where the wheel started:\n%s", screen(m))
+	}
+	wheel(m, x, y+1, true, 1)
+	keys(t, m, "home", "down", "down", "down")
+	if screen(m) != after {
+		t.Fatalf("a notch is not three lines, as ↓↓↓:\n%s\nwant:\n%s", screen(m), after)
+	}
+}

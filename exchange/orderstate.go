@@ -102,7 +102,7 @@ func (s *OrderState) Apply(ev OrderEvent) Change {
 		return Change{Order: n, New: true, Added: n.Filled, Duplicate: dup}
 	}
 	prev := e.o
-	e.o = mergeOrder(prev, n)
+	e.o = MergeOrder(prev, n)
 	if e.o.OrderID != "" && key != e.o.OrderID {
 		delete(a.orders, key)
 		key = e.o.OrderID
@@ -149,30 +149,23 @@ func (a *accountState) put(key string, e *orderEntry) {
 	}
 }
 
-// mergeOrder folds next into cur without going back: the larger cumulative
-// fill wins, then the higher-ranked status; descriptive fields the report
-// leaves out are kept.
-func mergeOrder(cur, next Order) Order {
+// MergeOrder folds a report about an order (a stream event, a REST
+// answer, a snapshot) into what is kept about it, without going back. It is
+// the one merge: the order state, the desk's journal and the blotter all
+// use it, so a late fill, an event out of order or a snapshot older than
+// the stream give the same order everywhere.
+//
+//   - Filled is cumulative: the larger wins (a fill reported after its
+//     order's cancel still counts: it happened before the cancel).
+//   - The status never moves to a lower Rank; among finals the first word
+//     stays, except that an order filled to its quantity is FILLED.
+//   - A fill outruns its status: a positive Filled is at least PARTIALLY_FILLED.
+//   - A status exchange does not define is the keeper's own conclusion (a
+//     journal's CANCEL_REQUESTED, GONE): a report with a status the venue
+//     gives replaces it, and the keeper's own rules decide what it keeps.
+//   - Descriptive fields the report leaves out are kept.
+func MergeOrder(cur, next Order) Order {
 	out := cur
-	if next.Filled.GreaterThan(cur.Filled) {
-		out.Filled, out.QuoteFilled = next.Filled, next.QuoteFilled
-	} else if next.Filled.Equal(cur.Filled) && next.QuoteFilled.GreaterThan(cur.QuoteFilled) {
-		out.QuoteFilled = next.QuoteFilled
-	}
-	if next.Status.Rank() > cur.Status.Rank() {
-		out.Status, out.Reason = next.Status, next.Reason
-	}
-	// A fill can outrun its status (a snapshot saying NEW with a fill
-	// already applied): the status follows the quantity.
-	if out.Status.Rank() < StatusPartiallyFilled.Rank() && out.Filled.IsPositive() {
-		out.Status = StatusPartiallyFilled
-	}
-	if out.Qty.IsPositive() && !out.Filled.LessThan(out.Qty) && !out.Status.Final() {
-		out.Status = StatusFilled
-	}
-	if next.Updated.After(out.Updated) {
-		out.Updated = next.Updated
-	}
 	fill := func(dst *string, v string) {
 		if *dst == "" {
 			*dst = v
@@ -181,6 +174,7 @@ func mergeOrder(cur, next Order) Order {
 	fill(&out.OrderID, next.OrderID)
 	fill(&out.ClientID, next.ClientID)
 	fill(&out.Symbol, next.Symbol)
+	fill(&out.Account, next.Account)
 	if out.Side == "" {
 		out.Side = next.Side
 	}
@@ -199,10 +193,46 @@ func mergeOrder(cur, next Order) Order {
 	if out.Created.IsZero() {
 		out.Created = next.Created
 	}
+	if next.Updated.After(out.Updated) {
+		out.Updated = next.Updated
+	}
+
+	if next.Filled.GreaterThan(cur.Filled) {
+		out.Filled, out.QuoteFilled = next.Filled, next.QuoteFilled
+	} else if next.Filled.Equal(cur.Filled) && next.QuoteFilled.GreaterThan(cur.QuoteFilled) {
+		out.QuoteFilled = next.QuoteFilled
+	}
+	switch {
+	case next.Status == "":
+	case !cur.Status.reported() && next.Status.reported(),
+		next.Status.Rank() > cur.Status.Rank():
+		out.Status, out.Reason = next.Status, next.Reason
+	}
+	if out.Status.reported() {
+		// The quantity outruns the status: a fill reported before its
+		// order's ack, or completing an order whose cancel came first.
+		if out.Status.Rank() < StatusPartiallyFilled.Rank() && out.Filled.IsPositive() {
+			out.Status = StatusPartiallyFilled
+		}
+		if out.Qty.IsPositive() && !out.Filled.LessThan(out.Qty) && out.Status != StatusRejected {
+			out.Status = StatusFilled
+		}
+	}
 	if out.Reason == "" && next.Status == out.Status {
 		out.Reason = next.Reason
 	}
 	return out
+}
+
+// reported reports whether s is a status exchange defines (a venue's, or
+// PENDING and UNKNOWN), not a keeper's own.
+func (s OrderStatus) reported() bool {
+	switch s {
+	case StatusPending, StatusNew, StatusPartiallyFilled, StatusFilled, StatusCanceled,
+		StatusRejected, StatusExpired, StatusUnknown:
+		return true
+	}
+	return false
 }
 
 // Order returns the kept order with a venue id or client id.

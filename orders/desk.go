@@ -398,19 +398,24 @@ func (d *Desk) append(e store.Entry, t store.Transition) (store.Entry, error) {
 	return ne, nil
 }
 
-// adopt journals the venue's view of an order.
+// adopt journals the venue's view of an order: what exchange.MergeOrder
+// makes of the report against the journal's state, as the order state and
+// the blotter merge it (a late fill after a cancel counts, a stale answer
+// does not move the order back); the journal's own rules then keep its
+// conclusions, such as GONE against a later open report.
 func (d *Desk) adopt(e store.Entry, o exchange.Order, via string) (exchange.Order, error) {
-	st := o.Status
-	if st == "" {
-		st = exchange.StatusUnknown
+	if o.Status == "" {
+		o.Status = exchange.StatusUnknown
 	}
-	if st == e.Status && o.OrderID == e.OrderID && o.Filled.Equal(e.Filled) && (o.Reason == "" || o.Reason == e.Reason) {
+	m := exchange.MergeOrder(e.Order(), o)
+	st := m.Status
+	if st == e.Status && m.OrderID == e.OrderID && m.Filled.Equal(e.Filled) && (o.Reason == "" || o.Reason == e.Reason) {
 		// Nothing new: a record would cost an fsync and say nothing. (The
 		// journal keeps the last reason given; a venue's answer without
 		// one is not news.)
 		return merge(e, o), nil
 	}
-	ne, err := d.append(e, store.Transition{Status: st, OrderID: o.OrderID, Filled: o.Filled, Reason: o.Reason, Via: via})
+	ne, err := d.append(e, store.Transition{Status: st, OrderID: o.OrderID, Filled: m.Filled, Reason: o.Reason, Via: via})
 	if err != nil {
 		return o, err
 	}

@@ -368,8 +368,7 @@ func (p *Blotter) replace(msg OrdersMsg) {
 		k := rowKey(o.Account, o)
 		keep[k] = true
 		if r, ok := p.byKey[k]; ok {
-			if advances(r.o, o) {
-				next := merge(r.o, o)
+			if next := exchange.MergeOrder(r.o, o); !sameOrder(r.o, next) {
 				moved = moved || sortMoves(r.o, next)
 				p.tally(r, -1)
 				r.set(next)
@@ -405,8 +404,9 @@ func (p *Blotter) replace(msg OrdersMsg) {
 	p.ver++
 }
 
-// apply updates one order from an event, idempotently: a repeated or older
-// event never moves a row back. The row is inserted, or taken out and put
+// apply updates one order from an event with exchange.MergeOrder, the
+// merge the order state and the desk's journal use: a repeated or older
+// event never moves a row back, and a fill after a cancel still counts. The row is inserted, or taken out and put
 // back, by binary search; the selection follows its order, not its index,
 // or c would cancel a neighbour.
 func (p *Blotter) apply(o exchange.Order) {
@@ -432,11 +432,11 @@ func (p *Blotter) apply(o exchange.Order) {
 		p.ver++
 		return
 	}
-	if !advances(r.o, o) {
+	next := exchange.MergeOrder(r.o, o)
+	if sameOrder(r.o, next) {
 		return
 	}
 	sel := p.followed()
-	next := merge(r.o, o)
 	moves := sortMoves(r.o, next)
 	if sel == r && r.o.Status.Open() && !next.Status.Open() {
 		// An order that closes (cancelled, filled) leaves for the closed
@@ -713,51 +713,12 @@ func (p *Blotter) onScreen(r *blotRow) bool {
 	return i >= 0 && i >= off && i < off+p.page()
 }
 
-// advances reports whether next is a newer state of the order than cur: a
-// final status never changes, a lower rank never replaces a higher one, and
-// within a rank neither the update time nor the filled quantity goes back.
-func advances(cur, next exchange.Order) bool {
-	if cur.Status.Final() {
-		return false
-	}
-	cr, nr := cur.Status.Rank(), next.Status.Rank()
-	if nr != cr {
-		return nr > cr
-	}
-	if !next.Updated.IsZero() && next.Updated.Before(cur.Updated) {
-		return false
-	}
-	return !next.Filled.LessThan(cur.Filled)
-}
-
-// merge keeps facts the newer report leaves out (events often carry no
-// creation time or venue id).
-func merge(cur, next exchange.Order) exchange.Order {
-	if next.Created.IsZero() {
-		next.Created = cur.Created
-	}
-	if next.OrderID == "" {
-		next.OrderID = cur.OrderID
-	}
-	if next.Type == "" {
-		next.Type = cur.Type
-	}
-	if next.Side == "" {
-		next.Side = cur.Side
-	}
-	if next.Symbol == "" {
-		next.Symbol = cur.Symbol
-	}
-	if next.Price.IsZero() {
-		next.Price = cur.Price
-	}
-	if next.Qty.IsZero() {
-		next.Qty = cur.Qty
-	}
-	if next.QuoteFilled.IsZero() && next.Filled.Equal(cur.Filled) {
-		next.QuoteFilled = cur.QuoteFilled
-	}
-	return next
+// sameOrder reports whether a merge changed nothing a row shows or sorts by.
+func sameOrder(a, b exchange.Order) bool {
+	return a.Status == b.Status && a.Filled.Equal(b.Filled) && a.QuoteFilled.Equal(b.QuoteFilled) &&
+		a.Updated.Equal(b.Updated) && a.Created.Equal(b.Created) && a.OrderID == b.OrderID && a.ClientID == b.ClientID &&
+		a.Price.Equal(b.Price) && a.Qty.Equal(b.Qty) && a.Reason == b.Reason && a.Symbol == b.Symbol &&
+		a.Side == b.Side && a.Type == b.Type && a.TIF == b.TIF && a.Account == b.Account
 }
 
 func (r *blotRow) set(o exchange.Order) {

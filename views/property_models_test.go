@@ -206,22 +206,13 @@ func modelKey(acct string, o exchange.Order) string {
 	return acct + "\x00#" + o.OrderID
 }
 
-// report takes one report of an order: a final state stays, a lower rank
-// never replaces a higher, and within a rank neither the update time nor
-// the filled quantity goes back.
+// report takes one report of an order through exchange.MergeOrder, the
+// merge the order state and the desk use too (issue 13): what is checked
+// here is that the pane keeps its rows, order and selection right.
 func (m *blotterModel) report(o exchange.Order) string {
 	k := modelKey(o.Account, o)
-	cur, ok := m.rows[k]
-	switch {
-	case !ok:
-	case cur.Status.Final():
-		return k
-	case o.Status.Rank() != cur.Status.Rank():
-		if o.Status.Rank() < cur.Status.Rank() {
-			return k
-		}
-	case !o.Updated.IsZero() && o.Updated.Before(cur.Updated), o.Filled.LessThan(cur.Filled):
-		return k
+	if cur, ok := m.rows[k]; ok {
+		o = exchange.MergeOrder(cur, o)
 	}
 	m.rows[k] = o
 	return k

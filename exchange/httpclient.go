@@ -104,8 +104,9 @@ func Redirected(venue string, req *http.Request, resp *http.Response) *RedirectE
 
 // NewHTTPClient is the client a venue uses unless given one: pooled
 // keep-alive connections, proxies from the environment, and no redirects.
-// timeout bounds a whole request, reply included; 0 leaves that to ctx.
-// No ResponseHeaderTimeout or IdleConnTimeout: each re-arms a timer per
+// timeout bounds a whole request, reply included; 0 leaves that to ctx (and
+// to the request path's own Timeout, see exchange/rest). No
+// ResponseHeaderTimeout or IdleConnTimeout: each re-arms a timer per
 // request, which cost 5–10% of a loopback round trip apiece.
 func NewHTTPClient(venue string, timeout time.Duration) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}

@@ -391,3 +391,24 @@ func ExampleSymbolRules_Check() {
 	// TICK price 65000.015 is not a multiple of the tick 0.01: nearest 65000.02
 	// NOTIONAL order value 4.55000105 below minimum 5: nearest 0.00008
 }
+
+// The instrument fields are checked like the bounds: a decoder that reads
+// a negative contract size or a kind vigil does not know fails loudly
+// instead of valuing orders wrongly.
+func TestCheckRulesInstrument(t *testing.T) {
+	ok := SymbolRules{Symbol: "X", Kind: KindFuture, Unit: UnitQuote, ContractSize: d("100")}
+	if err := CheckRules(ok); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []func(*SymbolRules){
+		func(r *SymbolRules) { r.ContractSize = d("-1") },
+		func(r *SymbolRules) { r.Kind = "swap" },
+		func(r *SymbolRules) { r.Unit = "lots" },
+	} {
+		r := ok
+		bad(&r)
+		if err := CheckRules(r); err == nil {
+			t.Errorf("accepted %+v", r)
+		}
+	}
+}

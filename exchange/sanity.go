@@ -42,6 +42,7 @@ func CheckRules(r SymbolRules) error {
 		{"tick size", r.TickSize, decimal.Zero},
 		{"step size", r.StepSize, decimal.Zero},
 		{"market step size", r.MarketStep, decimal.Zero},
+		{"contract size", r.ContractSize, decimal.Zero},
 	} {
 		switch {
 		case f.min.IsNegative() || f.max.IsNegative():
@@ -49,6 +50,16 @@ func CheckRules(r SymbolRules) error {
 		case f.max.IsPositive() && f.min.GreaterThan(f.max):
 			return fmt.Errorf("%s: minimum %s %s above its maximum %s", r.Symbol, f.name, f.min, f.max)
 		}
+	}
+	switch r.Kind {
+	case "", KindSpot, KindPerpetual, KindFuture, KindOption:
+	default:
+		return fmt.Errorf("%s: unknown instrument kind %q", r.Symbol, r.Kind)
+	}
+	switch r.Unit {
+	case "", UnitBase, UnitContracts, UnitQuote:
+	default:
+		return fmt.Errorf("%s: unknown quantity unit %q", r.Symbol, r.Unit)
 	}
 	return nil
 }

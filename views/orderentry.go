@@ -651,7 +651,10 @@ func (p *OrderEntry) render() {
 		// Warnings, not blocks (funds short among them: the venue holds
 		// the ledger and decides); each is why the confirmation will ask
 		// for the symbol.
-		for _, why := range v.Confirm {
+		for i, why := range v.Confirm {
+			if i == 0 {
+				why = "type " + v.Typed + " to confirm: " + why
+			}
 			for _, l := range wrapIndented("  ", "⚠ "+why, p.w, 4) {
 				bottom = append(bottom, p.st.Warn.Render(l))
 			}
@@ -661,9 +664,7 @@ func (p *OrderEntry) render() {
 	case p.blocked != "":
 		bottom = append(bottom, fit(p.st.Danger.Render("⚠ submit disabled: "+p.blocked), p.w))
 	case ready && v.Short != "":
-		bottom = append(bottom, fit(p.st.Warn.Render("⚠ ready, funds short: enter to review, type "+v.Typed+" to confirm"), p.w))
-	case ready && len(v.Confirm) > 0:
-		bottom = append(bottom, fit(p.st.OK.Render("✓ ready: enter to review, type "+v.Typed+" to confirm"), p.w))
+		bottom = append(bottom, fit(p.st.Warn.Render("⚠ ready, funds short: enter to review"), p.w))
 	case ready:
 		bottom = append(bottom, fit(p.st.OK.Render("✓ ready: enter to review"), p.w))
 	}

@@ -102,7 +102,11 @@ func (j *Journal) ServeCopies(ctx context.Context) (wait func() error, err error
 				done <- err
 				return
 			}
+			// A reader still receiving when the cockpit closes is cut
+			// off: closing never waits on a slow reader.
+			stopConn := context.AfterFunc(ctx, func() { c.Close() })
 			j.serveCopy(c)
+			stopConn()
 		}
 	}()
 	return func() error { return <-done }, nil

@@ -135,9 +135,7 @@ var keyFormat = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
 // that decides which error a request with several faults gets.
 func (q *call) authenticate() *wireErr {
 	id := q.r.Header.Get("X-MBX-APIKEY")
-	q.s.mu.Lock()
-	k, known := q.s.keys[id]
-	q.s.mu.Unlock()
+	k, known := q.s.keys.Get(id)
 	switch {
 	case id == "":
 		return rejectedKey()

@@ -139,8 +139,8 @@ type Server struct {
 	clientIP func(*http.Request) string
 	routes   map[string]*route
 
+	keys     simhttp.Keys[*apiKey]
 	mu       sync.Mutex
-	keys     map[string]*apiKey
 	accounts map[string]*accountFlags
 	nextUID  int64
 	ips      map[string]*ipState
@@ -155,7 +155,6 @@ type Server struct {
 func New(opts ...Option) *Server {
 	s := &Server{
 		limits:   DefaultRateLimits(),
-		keys:     map[string]*apiKey{},
 		accounts: map[string]*accountFlags{},
 		nextUID:  354937868,
 		ips:      map[string]*ipState{},
@@ -206,17 +205,13 @@ func (s *Server) addKey(k *apiKey) {
 	k.perms.IPs = append([]string(nil), k.perms.IPs...)
 	s.sim.AddAccount(k.perms.Account)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[k.id] = k
 	s.accountLocked(k.perms.Account)
+	s.mu.Unlock()
+	s.keys.Add(k.id, k)
 }
 
 // RemoveKey deletes a key, as a user would on the website.
-func (s *Server) RemoveKey(apiKeyID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.keys, apiKeyID)
-}
+func (s *Server) RemoveKey(apiKeyID string) { s.keys.Remove(apiKeyID) }
 
 func (s *Server) accountLocked(name string) *accountFlags {
 	f, ok := s.accounts[name]

@@ -325,9 +325,7 @@ func (wc *wsConn) verify(params map[string]json.RawMessage, now time.Time) (*api
 		vals[name] = s
 	}
 	id := vals["apiKey"]
-	wc.s.mu.Lock()
-	k, known := wc.s.keys[id]
-	wc.s.mu.Unlock()
+	k, known := wc.s.keys.Get(id)
 	switch {
 	case id == "":
 		return nil, mandatory("apiKey")

@@ -44,9 +44,7 @@ const defaultRecvWindow = 5000
 func (q *call) authenticate() *wireErr {
 	h := q.r.Header
 	id := h.Get("X-BAPI-API-KEY")
-	q.s.mu.Lock()
-	k, known := q.s.keys[id]
-	q.s.mu.Unlock()
+	k, known := q.s.keys.Get(id)
 	if id == "" || !known {
 		// Bybit answers an unknown key (or one from another environment)
 		// with HTTP 401 around the usual envelope.

@@ -105,8 +105,8 @@ type Server struct {
 	routes   map[string]*route
 	windows  simhttp.Rolling
 
+	keys    simhttp.Keys[*apiKey]
 	mu      sync.Mutex
-	keys    map[string]*apiKey
 	uids    map[string]int64
 	nextUID int64
 	nextKey int64
@@ -116,7 +116,6 @@ type Server struct {
 func New(opts ...Option) *Server {
 	s := &Server{
 		limits:  DefaultLimits(),
-		keys:    map[string]*apiKey{},
 		uids:    map[string]int64{},
 		nextUID: 100245000,
 		nextKey: 13770000,
@@ -159,18 +158,15 @@ func (s *Server) AddKey(apiKeyID, secret string, perms Perms) {
 	perms.IPs = append([]string(nil), perms.IPs...)
 	s.sim.AddAccount(perms.Account)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.nextKey += 17
-	s.keys[apiKeyID] = &apiKey{id: apiKeyID, secret: []byte(secret), perms: perms, seq: s.nextKey}
+	seq := s.nextKey
 	s.uidLocked(perms.Account)
+	s.mu.Unlock()
+	s.keys.Add(apiKeyID, &apiKey{id: apiKeyID, secret: []byte(secret), perms: perms, seq: seq})
 }
 
 // RemoveKey deletes a key, as a user would on the website.
-func (s *Server) RemoveKey(apiKeyID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.keys, apiKeyID)
-}
+func (s *Server) RemoveKey(apiKeyID string) { s.keys.Remove(apiKeyID) }
 
 // UID is the account's Bybit user id.
 func (s *Server) UID(account string) int64 {

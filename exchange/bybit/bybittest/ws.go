@@ -119,9 +119,7 @@ func (wc *wsConn) auth(req wsRequest) {
 		wc.answer(req, false, "error:params expires invalid")
 		return
 	}
-	wc.s.mu.Lock()
-	k, known := wc.s.keys[key]
-	wc.s.mu.Unlock()
+	k, known := wc.s.keys.Get(key)
 	switch {
 	case !known:
 		wc.answer(req, false, "error:apikey invalid")

@@ -55,12 +55,9 @@ func (q *call) authenticate() *wireErr {
 	if id == "" {
 		return authErr("50103", `Request header "OK-ACCESS-KEY" cannot be empty.`)
 	}
-	q.s.mu.Lock()
-	k, known := q.s.keys[id]
-	removed := q.s.removed[id]
-	q.s.mu.Unlock()
+	k, known := q.s.keys.Get(id)
 	switch {
-	case removed:
+	case q.s.keys.Removed(id):
 		return authErr("50119", "API key doesn't exist.")
 	case !known || !keyFormat.MatchString(id):
 		return authErr("50111", "Invalid OK-ACCESS-KEY.")

@@ -113,9 +113,8 @@ type Server struct {
 	routes   map[string]*route
 	windows  simhttp.Rolling
 
+	keys    simhttp.Keys[*apiKey]
 	mu      sync.Mutex
-	keys    map[string]*apiKey
-	removed map[string]bool
 	uids    map[string]string
 	nextUID int64
 	quoteSz map[string]string // market buys sized in quote: ordId → sz as sent
@@ -127,8 +126,6 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		limits:  DefaultLimits(),
 		idle:    30 * time.Second,
-		keys:    map[string]*apiKey{},
-		removed: map[string]bool{},
 		uids:    map[string]string{},
 		nextUID: 448012345678901248,
 		quoteSz: map[string]string{},
@@ -166,23 +163,13 @@ func (s *Server) AddKey(apiKeyID, secret, passphrase string, perms Perms) {
 	}
 	perms.IPs = append([]string(nil), perms.IPs...)
 	s.sim.AddAccount(perms.Account)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys[apiKeyID] = &apiKey{id: apiKeyID, secret: []byte(secret), passphrase: passphrase, perms: perms}
-	delete(s.removed, apiKeyID)
-	s.uidLocked(perms.Account)
+	s.UID(perms.Account)
+	s.keys.Add(apiKeyID, &apiKey{id: apiKeyID, secret: []byte(secret), passphrase: passphrase, perms: perms})
 }
 
 // RemoveKey deletes a key, as a user would on the website; later requests
 // with it get 50119.
-func (s *Server) RemoveKey(apiKeyID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.keys[apiKeyID]; ok {
-		delete(s.keys, apiKeyID)
-		s.removed[apiKeyID] = true
-	}
-}
+func (s *Server) RemoveKey(apiKeyID string) { s.keys.Remove(apiKeyID) }
 
 // UID is the account's OKX user id (a decimal string, as OKX sends it).
 func (s *Server) UID(account string) string {

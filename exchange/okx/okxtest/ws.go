@@ -116,9 +116,7 @@ func (wc *wsConn) login(req wsRequest) {
 		wc.fail("60012", "Invalid request: login args")
 		return
 	}
-	wc.s.mu.Lock()
-	k, known := wc.s.keys[a.APIKey]
-	wc.s.mu.Unlock()
+	k, known := wc.s.keys.Get(a.APIKey)
 	if !known {
 		wc.fail("60005", "Invalid OK-ACCESS-KEY")
 		return

@@ -385,3 +385,23 @@ func TestFirstValues(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+func TestKeys(t *testing.T) {
+	var ks Keys[int]
+	if _, ok := ks.Get("a"); ok || ks.Removed("a") {
+		t.Fatal("empty store has a")
+	}
+	ks.Add("a", 1)
+	ks.Remove("b") // never there: not removed either
+	if k, ok := ks.Get("a"); !ok || k != 1 || ks.Removed("b") {
+		t.Fatalf("a = %d %v, b removed %v", k, ok, ks.Removed("b"))
+	}
+	ks.Remove("a")
+	if _, ok := ks.Get("a"); ok || !ks.Removed("a") {
+		t.Fatal("a not removed")
+	}
+	ks.Add("a", 2)
+	if k, ok := ks.Get("a"); !ok || k != 2 || ks.Removed("a") {
+		t.Fatal("a not back")
+	}
+}

@@ -71,7 +71,7 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer j.Close()
-	return runUI(ctx, env, venues, desk, false, cfg.TimeZone, retainer(j, cfg.JournalRetentionDays, env.Now), journalCopies(j, env.Now))
+	return runUI(ctx, env, venues, desk, false, cfg, retainer(j, cfg.JournalRetentionDays, env.Now), journalCopies(j, env.Now))
 }
 
 // journalCopies serves consistent copies of the journal while the cockpit
@@ -126,11 +126,14 @@ func deskOptions(cfg *config.Config) []orders.Option {
 }
 
 // runUI is the one way the cockpit starts, for real accounts and the demo;
-// extra producers run beside the cockpit's own. timeZone is the config's
-// time_zone ("" is utc).
-func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool, timeZone string, extra ...ui.Producer) int {
+// extra producers run beside the cockpit's own. cfg gives the look
+// (time_zone, mouse); nil is the defaults.
+func runUI(ctx context.Context, env *Env, venues []exchange.Venue, desk *orders.Desk, demo bool, cfg *config.Config, extra ...ui.Producer) int {
 	deps, opts := cockpit(env.Now, venues, desk, demo)
-	deps.LocalTime = timeZone == config.TimeZoneLocal
+	if cfg != nil {
+		deps.LocalTime = cfg.TimeZone == config.TimeZoneLocal
+		deps.NoMouse = !cfg.Mouse
+	}
 	opts.Producers = append(opts.Producers, extra...)
 	if err := ui.Run(ctx, deps, opts); err != nil {
 		return env.Fail(err)

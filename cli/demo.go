@@ -69,5 +69,5 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer j.Close()
-	return runUI(ctx, env, d.Venues(), desk, true, "")
+	return runUI(ctx, env, d.Venues(), desk, true, nil)
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// TimeZone is how the cockpit shows times: TimeZoneUTC or
 	// TimeZoneLocal (time_zone; the cockpit toggles it with a key).
 	TimeZone string
+	// Mouse: the cockpit takes clicks and the wheel (mouse; default
+	// true). Off, the terminal keeps text selection, as over SSH and tmux
+	// some prefer; the cockpit's m toggles it either way.
+	Mouse    bool
 	Accounts []Account
 }
 
@@ -165,6 +169,7 @@ type raw struct {
 	DataDir              string       `toml:"data_dir"`
 	JournalRetentionDays *int         `toml:"journal_retention_days"`
 	TimeZone             string       `toml:"time_zone"`
+	Mouse                *bool        `toml:"mouse"`
 	Accounts             []rawAccount `toml:"accounts"`
 }
 
@@ -182,7 +187,7 @@ type rawAccount struct {
 }
 
 var (
-	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "time_zone", "accounts"}
+	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "time_zone", "mouse", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
 		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders"}
 )
@@ -259,6 +264,7 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 		}
 	}
 
+	c.Mouse = r.Mouse == nil || *r.Mouse
 	c.TimeZone = TimeZoneUTC
 	switch tz := strings.ToLower(strings.TrimSpace(r.TimeZone)); tz {
 	case "":

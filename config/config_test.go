@@ -42,7 +42,7 @@ func TestExampleParses(t *testing.T) {
 	}
 	a := c.Accounts[0]
 	if a.Name != "binance-test" || a.Venue != "binance" || a.Network != exchange.Testnet || a.Key != "binance-test" ||
-		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 22 || c.TimeZone != TimeZoneUTC {
+		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 26 || c.TimeZone != TimeZoneUTC || !c.Mouse {
 		t.Fatalf("account: %+v", a)
 	}
 	if a.RecvWindow().Milliseconds() != 5000 {
@@ -116,7 +116,7 @@ func TestStrictErrors(t *testing.T) {
 		{"unknown-account-key", base + "venu = \"okx\"\n",
 			[]string{"c.toml:6:", `unknown key "venu" in [[accounts]]`, "allowed: name, venue"}},
 		{"unknown-top-key", "valt = \"x\"\n" + base,
-			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, journal_retention_days, time_zone, accounts"}},
+			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, journal_retention_days, time_zone, mouse, accounts"}},
 		{"unknown-in-second", base + "\n[[accounts]]\nname = \"b\"\nvenue = \"okx\"\nnetwork = \"testnet\"\nkey = \"k\"\nrecvwindow = 5\n",
 			[]string{"c.toml:12:", `unknown key "recvwindow"`}},
 		{"unknown-table", base + "[extras]\ncolour = \"red\"\n",
@@ -230,5 +230,23 @@ func TestTimeZone(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "c.toml:2") || !strings.Contains(err.Error(), "time_zone") ||
 		!strings.Contains(err.Error(), "utc, local") {
 		t.Fatalf("CET: %v, want an error naming line 2, the key and the allowed values", err)
+	}
+}
+
+// mouse (issue 14) defaults to on; false turns it off; a non-bool is an
+// error with its line.
+func TestMouse(t *testing.T) {
+	base := "[[accounts]]\nname = \"a\"\nvenue = \"binance\"\nnetwork = \"testnet\"\nkey = \"k\"\n"
+	getenv := func(string) string { return "/home/u" }
+	c, err := Parse([]byte(base), "c.toml", getenv)
+	if err != nil || !c.Mouse {
+		t.Fatalf("default: %v %v", c, err)
+	}
+	c, err = Parse([]byte("mouse = false\n"+base), "c.toml", getenv)
+	if err != nil || c.Mouse {
+		t.Fatalf("mouse = false: %+v %v", c, err)
+	}
+	if _, err := Parse([]byte("mouse = \"no\"\n"+base), "c.toml", getenv); err == nil || !strings.Contains(err.Error(), "c.toml:1") {
+		t.Fatalf("mouse = \"no\": %v", err)
 	}
 }

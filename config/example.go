@@ -53,6 +53,10 @@ const exampleText = `# vigil configuration.
 # status line names the zone; the key z toggles it while the cockpit runs.
 # time_zone = "utc"
 
+# The cockpit takes clicks and the mouse wheel. false leaves the mouse to the
+# terminal (text selection over SSH and tmux); the key m toggles it anyway.
+# mouse = true
+
 # One [[accounts]] table per exchange account.
 [[accounts]]
 {NAME}# unique; how commands and the cockpit name this account

@@ -581,7 +581,7 @@ func (m *Model) confirm(d *dialog) tea.Cmd {
 		req := d.req
 		now := m.clock()
 		if req.ClientID == "" {
-			req.ClientID = exchange.NewClientID(now)
+			req.ClientID = a.info.ClientID.New(now)
 		}
 		pending := exchange.Order{
 			Account: a.info.Name, Symbol: req.Symbol, Side: req.Side, Type: req.Type, TIF: req.TIF,

@@ -430,3 +430,41 @@ func (wc *WSConn) sleep(d time.Duration) bool {
 		return false
 	}
 }
+
+// Subs is one connection's subscriptions, T being how its venue names one
+// (a topic, a channel with its arguments). Safe for concurrent use; the
+// zero value is ready.
+type Subs[T comparable] struct {
+	mu      sync.Mutex
+	list    []T
+	forward bool
+}
+
+// Change subscribes to ts, or unsubscribes from them, and reports whether
+// this is the connection's first subscription: the caller then Forwards
+// the exchange's events, before confirming, so a client that places an
+// order as soon as it reads the confirmation sees its push.
+func (s *Subs[T]) Change(subscribe bool, ts ...T) (first bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range ts {
+		switch {
+		case !subscribe:
+			s.list = slices.DeleteFunc(s.list, func(u T) bool { return u == t })
+		case !slices.Contains(s.list, t):
+			s.list = append(s.list, t)
+		}
+	}
+	if subscribe && !s.forward {
+		s.forward = true
+		return true
+	}
+	return false
+}
+
+// List is the subscriptions now, in the order they were made.
+func (s *Subs[T]) List() []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.list)
+}

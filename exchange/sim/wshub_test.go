@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,5 +61,22 @@ func TestSilenceLosesWhatWasMadeWhileSilent(t *testing.T) {
 	defer mu.Unlock()
 	if len(pushed) != 2 || pushed[0] != "before" || pushed[1] != "after" {
 		t.Fatalf("pushed %v, want [before after]", pushed)
+	}
+}
+
+func TestSubs(t *testing.T) {
+	var s Subs[string]
+	if s.Change(false, "a") || len(s.List()) != 0 {
+		t.Fatal("an unsubscribe started forwarding or subscribed")
+	}
+	if !s.Change(true, "a", "b", "a") {
+		t.Fatal("the first subscription did not start forwarding")
+	}
+	if s.Change(true, "c") {
+		t.Fatal("a second subscription started forwarding again")
+	}
+	s.Change(false, "b")
+	if got := strings.Join(s.List(), ","); got != "a,c" {
+		t.Fatalf("subscriptions %s, want a,c", got)
 	}
 }

@@ -21,10 +21,10 @@ type wsConn struct {
 	id string
 	ip string
 
+	topics sim.Subs[string]
+
 	mu      sync.Mutex
 	key     *apiKey
-	topics  []string
-	pumping bool
 	nextMsg uint64
 }
 
@@ -156,23 +156,7 @@ func (wc *wsConn) subscribe(req wsRequest) {
 		}
 		names = append(names, t)
 	}
-	wc.mu.Lock()
-	for _, t := range names {
-		if req.Op == "subscribe" && !slices.Contains(wc.topics, t) {
-			wc.topics = append(wc.topics, t)
-		}
-		if req.Op == "unsubscribe" {
-			wc.topics = slices.DeleteFunc(wc.topics, func(s string) bool { return s == t })
-		}
-	}
-	start := req.Op == "subscribe" && !wc.pumping
-	if start {
-		wc.pumping = true
-	}
-	wc.mu.Unlock()
-	// Subscribe to the sim before confirming: a client that places an
-	// order as soon as it reads the confirmation must see its push.
-	if start {
+	if wc.topics.Change(req.Op == "subscribe", names...) {
 		wc.c.Forward(wc.s.sim, k.perms.Account, wc.push)
 	}
 	wc.answer(req, true, "")
@@ -183,10 +167,9 @@ func (wc *wsConn) subscribe(req wsRequest) {
 // pushed.
 func (wc *wsConn) push(e sim.Event) {
 	wc.mu.Lock()
-	ts := slices.Clone(wc.topics)
 	account := wc.key.perms.Account
 	wc.mu.Unlock()
-	for _, t := range ts {
+	for _, t := range wc.topics.List() {
 		var data any
 		switch {
 		case e.Type == sim.OrderChanged && t != "wallet" && e.OrderID != 0:

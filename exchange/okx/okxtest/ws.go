@@ -30,11 +30,11 @@ type wsConn struct {
 	id string
 	ip string
 
-	mu      sync.Mutex
-	key     *apiKey
-	uid     string
-	subs    []channelArg
-	pumping bool
+	subs sim.Subs[channelArg]
+
+	mu  sync.Mutex
+	key *apiKey
+	uid string
 }
 
 type wsEvent struct {
@@ -177,22 +177,7 @@ func (wc *wsConn) subscribe(req wsRequest) {
 			return
 		}
 		a.UID = ""
-		wc.mu.Lock()
-		if req.Op == "subscribe" {
-			if !slices.Contains(wc.subs, a) {
-				wc.subs = append(wc.subs, a)
-			}
-		} else {
-			wc.subs = slices.DeleteFunc(wc.subs, func(b channelArg) bool { return b == a })
-		}
-		start := req.Op == "subscribe" && !wc.pumping
-		if start {
-			wc.pumping = true
-		}
-		wc.mu.Unlock()
-		// Subscribe to the sim before confirming: a client that places an
-		// order as soon as it reads the confirmation must see its push.
-		if start {
+		if wc.subs.Change(req.Op == "subscribe", a) {
 			wc.c.Forward(wc.s.sim, k.perms.Account, wc.push)
 		}
 		wc.c.Write(wsEvent{Event: req.Op, Arg: &a, ConnID: wc.id})
@@ -204,10 +189,7 @@ func (wc *wsConn) subscribe(req wsRequest) {
 }
 
 func (wc *wsConn) push(e sim.Event) {
-	wc.mu.Lock()
-	subs := slices.Clone(wc.subs)
-	wc.mu.Unlock()
-	for _, a := range subs {
+	for _, a := range wc.subs.List() {
 		switch {
 		case e.Type == sim.OrderChanged && a.Channel == "orders":
 			// OKX pushes no rejected placements: REST reports them.

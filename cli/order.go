@@ -62,7 +62,7 @@ Examples:
 Run 'vigil order <command> --help' for flags and more examples.
 `
 
-const orderPlaceUsage = `usage: vigil order place --account NAME --symbol SYMBOL --side buy|sell
+var orderPlaceUsage = venueHelp(`usage: vigil order place --account NAME --symbol SYMBOL --side buy|sell
                          --type limit|market --qty QTY [--price PRICE]
                          [--tif GTC|IOC|FOK] [--yes] [--json]
 
@@ -83,7 +83,7 @@ Guards, from the account's config:
 
 Flags:
   --account NAME   account from the config
-  --symbol SYMBOL  venue symbol, e.g. BTCUSDT (Binance, Bybit), BTC-USDT (OKX)
+  --symbol SYMBOL  venue symbol, e.g. {SYMBOLS}
   --side buy|sell
   --type limit|market
   --qty QTY        base quantity
@@ -95,8 +95,8 @@ Flags:
 Examples:
   vigil order place --account bn-test --symbol BTCUSDT --side buy --type limit --qty 0.001 --price 50000
   vigil order place --account bn-test --symbol BTCUSDT --side sell --type market --qty 0.001 --json
-  vigil order place --account okx-demo --symbol BTC-USDT --side buy --type limit --qty 0.001 --price 50000 --tif IOC
-`
+  vigil order place --account {V2}-test --symbol {V2SYM} --side buy --type limit --qty 0.001 --price 50000 --tif IOC
+`)
 
 const orderCancelUsage = `usage: vigil order cancel --account NAME --symbol SYMBOL (--client-id ID | --order-id ID)
                           [--yes] [--json]

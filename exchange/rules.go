@@ -160,10 +160,6 @@ func DecimalsOf(step decimal.Decimal) int32 {
 	return 0
 }
 
-// fallbackDecimals is used to print or round when a symbol publishes neither
-// a step nor a digit count: enough for every venue's smallest unit (satoshi).
-const fallbackDecimals = 8
-
 // priceDecimals is how many digits a price may carry: the tick's digits when
 // there is a tick (an aligned price never needs more), else the published
 // count, else -1 for "no limit known".

@@ -282,13 +282,6 @@ func (m *Model) observe(msg tea.Msg) bool {
 	return false
 }
 
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
 // clock is the model's notion of now: the last tick, or the injected clock
 // before the first tick arrives.
 func (m *Model) clock() time.Time {

@@ -272,15 +272,6 @@ func pickBlocks(w, h int, cands ...blocks) blocks {
 	return out
 }
 
-// widthOf is the widest of the strings, in cells.
-func widthOf(ss ...string) int {
-	w := 0
-	for _, s := range ss {
-		w = max(w, lipgloss.Width(s))
-	}
-	return w
-}
-
 // span formats a duration a trader reads at a glance, keeping three
 // significant digits: "850ms", "1.09s", "29.4s", "2m05s". Negative spans
 // keep their sign ("−120ms"): a headroom below zero is already spent.

@@ -1,9 +1,12 @@
-// Package simhttp is the venue-neutral HTTP front of a fake venue over
-// exchange/sim: latency, the scheduled faults (5xx, rate limit, drop after
-// accept, slow, hang, garbage), the request log, shutdown and the loopback
-// listener. A fake (exchange/<venue>/<venue>test) supplies only its venue's
-// side through Config: which operations exist, how it answers them and how
-// its edge answers when things break.
+// Package simhttp is the venue-neutral half of a fake venue over
+// exchange/sim: the HTTP front (latency, the scheduled faults: 5xx, rate
+// limit, drop after accept, slow, hang, garbage; the request log), the key
+// store, the private WebSocket's hub, shutdown and the loopback listener,
+// all held by Fake, which a venue's Server embeds. A fake
+// (exchange/<venue>/<venue>test) supplies only its venue's side through
+// Config: which operations exist, how it answers them (its JSON, error
+// bodies, signatures, limits) and how its edge answers when things break.
+// Each fake also exports a Kit, for tests that range over every venue.
 package simhttp
 
 import (

@@ -453,5 +453,3 @@ func (c *Client) failure(rep *rest.Reply, cl *call) *rest.Refusal {
 // snippet quotes the start of a body for an error, never the whole thing.
 func snippet(b []byte) string { return rest.Snippet(b) }
 
-// redactURL drops the signed query from a transport error's URL.
-func redactURL(err error) error { return rest.RedactURL(err) }

@@ -303,7 +303,7 @@ func TestErrorDecoding(t *testing.T) {
 				if tc.hdr["X-Bapi-Limit-Reset-Timestamp"] != "" && rl.RetryAt.UnixMilli() != 4102444800000 {
 					t.Errorf("RetryAt %v, want the reset header", rl.RetryAt)
 				}
-				if tc.want.Banned && rl.RetryAt.Sub(time.Now()) < 9*time.Minute {
+				if tc.want.Banned && time.Until(rl.RetryAt) < 9*time.Minute {
 					t.Errorf("403 ban until %v, want ≥10 min", rl.RetryAt)
 				}
 			}

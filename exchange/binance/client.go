@@ -452,4 +452,3 @@ func (c *Client) failure(rep *rest.Reply, cl *call) *rest.Refusal {
 
 // snippet quotes the start of a body for an error, never the whole thing.
 func snippet(b []byte) string { return rest.Snippet(b) }
-

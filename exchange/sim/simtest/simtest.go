@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 // Start is the fakes' tests' first instant, 2023-11-14T22:13:20Z: the
@@ -174,4 +176,32 @@ func HMACSHA256(secret, payload string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(payload))
 	return m.Sum(nil)
+}
+
+// CheckKit fails t unless kit's fake serves its place and cancel
+// operations (an unsigned call is refused, not unknown: no 404), lists its
+// symbol, and takes no unsigned order.
+func CheckKit(t *testing.T, kit simhttp.Kit) {
+	t.Helper()
+	f := kit.Start(simhttp.KitConfig{})
+	defer f.Close()
+	if _, ok := f.Sim.Symbol(kit.Symbol); !ok {
+		t.Errorf("%s: symbol %s not listed", kit.Venue, kit.Symbol)
+	}
+	f.AddKey("kit")
+	srv := httptest.NewServer(f.Handler)
+	defer srv.Close()
+	for _, op := range []string{kit.Place, kit.Cancel} {
+		method, path, _ := strings.Cut(op, " ")
+		r := MustDo(t, srv.Client(), method, srv.URL+path, "", nil)
+		if r.Status == http.StatusNotFound {
+			t.Errorf("%s: %s not served: %d %s", kit.Venue, op, r.Status, r.Body)
+		}
+		if n := f.Accepted(op); n != 0 {
+			t.Errorf("%s: %d unsigned %s accepted", kit.Venue, n, op)
+		}
+	}
+	if n := len(f.Orders("kit")); n != 0 {
+		t.Errorf("%s: %d orders from unsigned calls", kit.Venue, n)
+	}
 }

@@ -187,7 +187,11 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 	if rest == "" {
 		rest = network.REST
 	}
-	if ws == "" {
+	// Without a ws_url the client picks its stream: the network's default,
+	// or (a venue that can) one derived from an overridden rest_url, so a
+	// rest_url alone never pairs a fake or regional REST host with the
+	// default stream host.
+	if ws == "" && a.RESTURL == "" {
 		ws = network.WS
 	}
 	recv := a.RecvWindow()

@@ -258,7 +258,8 @@ func buildVigil(t *testing.T, dir string) string {
 	bin := filepath.Join(dir, "vigil")
 	args := []string{"build", "-o", bin}
 	start := time.Now()
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own GOROOT/bin first on the PATH it gives tests.
+	gobin := "go"
 	if out, err := exec.Command(gobin, append(args, ".")...).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

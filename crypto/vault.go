@@ -46,10 +46,10 @@ type Key struct {
 	Secret Secret
 	// Fields are the other credentials a venue names (an API passphrase,
 	// say), by the field names of the venue's descriptor.
-	Fields map[string]Secret
-	Created    time.Time
-	Rotated    time.Time // zero until first rotation
-	Note       string
+	Fields  map[string]Secret
+	Created time.Time
+	Rotated time.Time // zero until first rotation
+	Note    string
 }
 
 // LastChanged is when the key material was last set: rotation or creation.
@@ -337,18 +337,18 @@ type vaultFile struct {
 }
 
 type keyFile struct {
-	Label      string    `json:"label"`
-	Venue      string    `json:"venue"`
-	Scheme     string    `json:"scheme"`
-	KeyID      string    `json:"key_id"`
-	Secret     []byte    `json:"secret"`
+	Label  string `json:"label"`
+	Venue  string `json:"venue"`
+	Scheme string `json:"scheme"`
+	KeyID  string `json:"key_id"`
+	Secret []byte `json:"secret"`
 	// Passphrase is how version 1 files before named fields kept the one
 	// extra credential; read as the field "passphrase".
 	Passphrase []byte            `json:"passphrase,omitempty"`
 	Fields     map[string][]byte `json:"fields,omitempty"`
-	Created    time.Time `json:"created"`
-	Rotated    time.Time `json:"rotated"`
-	Note       string    `json:"note,omitempty"`
+	Created    time.Time         `json:"created"`
+	Rotated    time.Time         `json:"rotated"`
+	Note       string            `json:"note,omitempty"`
 }
 
 const vaultVersion = 1

@@ -80,7 +80,8 @@ func buildCrashtest(t *testing.T) string {
 		t.Skip("SIGKILL")
 	}
 	bin := filepath.Join(t.TempDir(), "crashtest")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own GOROOT/bin first on the PATH it gives tests.
+	gobin := "go"
 	start := time.Now()
 	if out, err := exec.Command(gobin, "build", "-o", bin, "./internal/crashtest").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

@@ -370,16 +370,16 @@ func TestWalkIsDeterministic(t *testing.T) {
 func TestClockSkewAndDrift(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		x := New()
-		if off := x.Now().Sub(time.Now()); off != 0 {
+		if off := time.Until(x.Now()); off != 0 {
 			t.Fatalf("fresh clock offset %v", off)
 		}
 		x.SetSkew(-1500 * time.Millisecond)
-		if off := x.Now().Sub(time.Now()); off != -1500*time.Millisecond {
+		if off := time.Until(x.Now()); off != -1500*time.Millisecond {
 			t.Fatalf("skew: offset %v", off)
 		}
 		x.SetDrift(36 * time.Second) // 10 ms per second of base time
 		time.Sleep(30 * time.Minute)
-		if off := x.Now().Sub(time.Now()); off != -1500*time.Millisecond+18*time.Second {
+		if off := time.Until(x.Now()); off != -1500*time.Millisecond+18*time.Second {
 			t.Fatalf("after 30 min of drift: offset %v", off)
 		}
 		// Changing the rate keeps what accrued.

@@ -91,10 +91,6 @@ func (q *call) time() (any, *wireErr) {
 	}, nil
 }
 
-func precisionOf(digits int32) string {
-	return str(decimal.New(1, -digits))
-}
-
 func instrumentOut(r exchange.SymbolRules) map[string]any {
 	status := "Trading"
 	if !r.Trading {

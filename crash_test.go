@@ -20,18 +20,21 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/crypto"
-	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
-	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
-	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
+	"github.com/vigil-trade/vigil/exchange/venues"
 	"github.com/vigil-trade/vigil/orders/orderstest"
 	"github.com/vigil-trade/vigil/store"
 )
 
 // venueKits are the venues the whole-binary tests run against, each
-// through its real client and its fake.
-func venueKits() []simhttp.Kit {
-	return []simhttp.Kit{binancetest.Kit(), okxtest.Kit(), bybittest.Kit()}
+// through its real client and its fake: every venue in the list.
+func venueKits(t *testing.T) []simhttp.Kit {
+	t.Helper()
+	kits, err := venues.TestKits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kits
 }
 
 // Test-only credentials the binance-only tests beside this one give
@@ -77,7 +80,7 @@ func TestCrashVigilOrderPlace(t *testing.T) {
 	// another's CPU: subtests started from their own goroutines run
 	// together whatever -parallel says.
 	var wg sync.WaitGroup
-	for _, kit := range venueKits() {
+	for _, kit := range venueKits(t) {
 		wg.Go(func() { t.Run(kit.Venue, func(t *testing.T) { crashVigilOrderPlace(t, bin, kit, wantKills) }) })
 	}
 	wg.Wait()

@@ -22,10 +22,8 @@ import (
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
-	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
-	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
-	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
+	"github.com/vigil-trade/vigil/exchange/venues"
 	"github.com/vigil-trade/vigil/orders"
 	"github.com/vigil-trade/vigil/store"
 	"github.com/vigil-trade/vigil/ui"
@@ -51,7 +49,11 @@ const (
 // at the venue, a key still changes focus: nothing in Update waits for
 // the network.
 func TestWholeProgramPlaceAndCancel(t *testing.T) {
-	for _, kit := range []simhttp.Kit{binancetest.Kit(), okxtest.Kit(), bybittest.Kit()} {
+	kits, err := venues.TestKits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kit := range kits {
 		t.Run(kit.Venue, func(t *testing.T) { wholeProgramPlaceAndCancel(t, kit) })
 	}
 }

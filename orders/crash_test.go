@@ -16,10 +16,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/exchange"
-	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
-	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
-	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
+	"github.com/vigil-trade/vigil/exchange/venues"
 	"github.com/vigil-trade/vigil/orders/internal/fakevenue"
 	"github.com/vigil-trade/vigil/orders/orderstest"
 	"github.com/vigil-trade/vigil/store"
@@ -41,7 +39,11 @@ func TestCrashAnywhere(t *testing.T) {
 // the venue's client in both the killed process and the checker.
 func TestCrashAnywhereVenues(t *testing.T) {
 	bin := buildCrashtest(t)
-	for _, kit := range []simhttp.Kit{binancetest.Kit(), okxtest.Kit(), bybittest.Kit()} {
+	kits, err := venues.TestKits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kit := range kits {
 		t.Run(kit.Venue, func(t *testing.T) {
 			fake := kit.Start(simhttp.KitConfig{Unlimited: true})
 			defer fake.Close()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
 	"github.com/vigil-trade/vigil/exchange/kit"
 )
 
@@ -27,6 +28,7 @@ var Descriptor = &kit.Descriptor{
 	SymbolHint: "BTCUSDT",
 	Open:       open,
 	Fake:       startFake,
+	TestKit:    binancetest.Kit,
 	Demo: []kit.DemoKey{
 		{Scheme: exchange.SchemeHMAC, Age: 30 * 24 * time.Hour},
 		{Suffix: "-ed", Scheme: exchange.SchemeEd25519, LocalClock: -250 * time.Millisecond, Age: 30 * 24 * time.Hour},

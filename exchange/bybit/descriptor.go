@@ -27,6 +27,7 @@ var Descriptor = &kit.Descriptor{
 	SymbolHint:  "BTCUSDT",
 	Open:        open,
 	Fake:        startFake,
+	TestKit:     bybittest.Kit,
 	Demo:        []kit.DemoKey{{Scheme: exchange.SchemeHMAC, Age: 45 * 24 * time.Hour}},
 }
 

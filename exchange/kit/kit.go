@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 // Descriptor describes one venue.
@@ -67,6 +68,10 @@ type Descriptor struct {
 	// Demo lists the keys the demo opens on the fake by default (at least
 	// one); extra demo accounts use the first scheme.
 	Demo []DemoKey
+	// TestKit is the fake as the whole-program tests drive it (the crash
+	// tests, the cockpit program test): they run over every listed venue's
+	// kit, so a new venue is covered by them from its registration.
+	TestKit func() simhttp.Kit
 }
 
 // Network is one of a venue's networks with its default endpoints.

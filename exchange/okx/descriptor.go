@@ -33,6 +33,7 @@ var Descriptor = &kit.Descriptor{
 	SymbolHint: "BTC-USDT",
 	Open:       open,
 	Fake:       startFake,
+	TestKit:    okxtest.Kit,
 	Demo:       []kit.DemoKey{{Scheme: exchange.SchemeHMAC, Age: 12 * 24 * time.Hour}},
 }
 

@@ -7,12 +7,14 @@ package venues
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/vigil-trade/vigil/exchange/binance"
 	"github.com/vigil-trade/vigil/exchange/bybit"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/okx"
+	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
 
 var (
@@ -74,4 +76,25 @@ func Register(d *kit.Descriptor) (remove func()) {
 		defer mu.Unlock()
 		list = slices.DeleteFunc(list, func(x *kit.Descriptor) bool { return x == d })
 	}
+}
+
+// TestKits are the test kits of every listed venue, for the tests that run
+// over all venues' fakes. A venue without one is an error, not a skip: those
+// tests must not leave a venue out silently.
+func TestKits() ([]simhttp.Kit, error) {
+	var (
+		kits    []simhttp.Kit
+		missing []string
+	)
+	for _, d := range All() {
+		if d.TestKit == nil {
+			missing = append(missing, d.Name)
+			continue
+		}
+		kits = append(kits, d.TestKit())
+	}
+	if len(missing) > 0 {
+		return kits, fmt.Errorf("venues without a test kit: %s", strings.Join(missing, ", "))
+	}
+	return kits, nil
 }

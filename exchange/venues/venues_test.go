@@ -15,6 +15,11 @@ func TestEveryDescriptorIsComplete(t *testing.T) {
 			t.Errorf("%q listed twice", d.Name)
 		}
 		seen[d.Name] = true
+		if d.TestKit == nil {
+			t.Errorf("%s: no test kit: the crash and program tests would leave it out", d.Name)
+		} else if k := d.TestKit(); k.Venue != d.Name || k.Start == nil {
+			t.Errorf("%s: test kit %+v", d.Name, k)
+		}
 		if got, ok := Lookup(d.Name); !ok || got != d {
 			t.Errorf("Lookup(%q) = %v, %v", d.Name, got, ok)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -333,9 +334,33 @@ type orderSession struct {
 	rec     *reconcileJSON
 	closers []func()
 	// venueOnly says why the journal is not open ('order list' beside a
-	// running cockpit): the session reads the venue alone; desk and
-	// journal are nil.
+	// running cockpit that serves no copy): the session reads the venue
+	// alone; desk and journal are nil.
 	venueOnly string
+	// copyNote says the journal is the copy a running cockpit served
+	// ('order list' beside it): history reads from it; desk is nil and
+	// nothing is reconciled or written.
+	copyNote string
+}
+
+// listCopyWait bounds the wait for a running cockpit's journal copy.
+const listCopyWait = 10 * time.Second
+
+// history is the account's journaled orders, newest first: through the desk,
+// or straight from a cockpit's copy of the journal.
+func (s *orderSession) history(limit int) ([]exchange.Order, error) {
+	if s.desk != nil {
+		return s.desk.History(s.name, limit)
+	}
+	es, err := s.journal.History(s.name, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]exchange.Order, len(es))
+	for i, e := range es {
+		out[i] = e.Order()
+	}
+	return out, nil
 }
 
 func (s *orderSession) close() {
@@ -393,7 +418,21 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 	j, desk, err := openDesk(cfg.DataDir, venues, deskOptions(cfg)...)
 	if err != nil && cmd == "list" && errors.Is(err, store.ErrInUse) {
 		// Reading must work beside a running cockpit, but bbolt's lock
-		// is all or nothing: list what the venue says, and say so.
+		// is all or nothing: read the consistent copy the cockpit serves
+		// (store.OpenCopy), else list what the venue says; say which.
+		cctx, cancel := context.WithTimeout(ctx, listCopyWait)
+		c, cerr := store.OpenCopy(cctx, filepath.Join(cfg.DataDir, store.FileName))
+		cancel()
+		if cerr == nil {
+			s.journal = c
+			s.closers = append(s.closers, func() { _ = c.Close() })
+			s.copyNote = "journal in use by a running cockpit: reading the consistent copy it served just now (what it journals from now on is not in it)"
+			fmt.Fprintln(env.Stderr, "vigil: "+s.copyNote)
+			if err := s.venue.SyncClock(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(env.Stderr, "vigil: %s: clock sync failed (continuing with the local clock): %v\n", name, err)
+			}
+			return s, nil
+		}
 		s.venueOnly = journalInUseNote(err)
 		fmt.Fprintln(env.Stderr, "vigil: "+s.venueOnly)
 		if err := s.venue.SyncClock(ctx); err != nil && ctx.Err() == nil {
@@ -1157,7 +1196,7 @@ func runOrderList(ctx context.Context, env *Env, args []string) int {
 			rows = append(rows, oj)
 		}
 	} else {
-		list, err := s.desk.History(s.name, n)
+		list, err := s.history(n)
 		if err != nil {
 			return s.finish(orderResult{Outcome: outcomeFailed, ExitCode: ExitFailure, Error: "reading the journal: " + err.Error()}, nil)
 		}
@@ -1165,7 +1204,11 @@ func runOrderList(ctx context.Context, env *Env, args []string) int {
 			rows = append(rows, toJSON(o, "journal"))
 		}
 	}
-	return s.finish(orderResult{Outcome: outcomeOK, ExitCode: ExitOK, Orders: &rows, Note: s.venueOnly}, func(w io.Writer) {
+	note := s.venueOnly
+	if note == "" {
+		note = s.copyNote
+	}
+	return s.finish(orderResult{Outcome: outcomeOK, ExitCode: ExitOK, Orders: &rows, Note: note}, func(w io.Writer) {
 		if venueOnly {
 			fmt.Fprintf(w, "%s's open orders, as the venue reports them (the journal is in use: no history)\n", s.name)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/kit"
+	restpath "github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
@@ -27,6 +28,7 @@ type options struct {
 	now  func() time.Time
 	log  *slog.Logger
 	only map[string]bool
+	obs  func(exchange.AccountInfo) restpath.Observer
 }
 
 // WithHTTPClient makes every client use hc (tests, proxies). Without it each
@@ -38,6 +40,12 @@ func WithNow(now func() time.Time) Option { return func(o *options) { o.now = no
 
 // WithLogger sets the logger of the clients that take one.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithObserver gives each account's client the observer obs returns for
+// it (nil: none): how the audit trail sees every signed request.
+func WithObserver(obs func(exchange.AccountInfo) restpath.Observer) Option {
+	return func(o *options) { o.obs = obs }
+}
 
 // WithAccounts builds only the named accounts; a name the config does not
 // have is an error.
@@ -211,10 +219,14 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 		// key is as old as its material, not as the label.
 		KeyCreated: k.LastChanged(),
 	}
-	v, err := d.Open(kit.Params{
+	params := kit.Params{
 		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv,
 		HTTPClient: o.hc, Now: o.now, Logger: o.log,
-	})
+	}
+	if o.obs != nil {
+		params.Observer = o.obs(info)
+	}
+	v, err := d.Open(params)
 	if err != nil {
 		return nil, fail(fmt.Sprintf("check the key with `vigil keys list`; replace it with `vigil keys rotate %s`", a.Key), "%v", err)
 	}

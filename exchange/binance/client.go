@@ -82,6 +82,7 @@ type config struct {
 	log        *slog.Logger
 	limits     []exchange.Limit
 	timeout    time.Duration
+	observer   rest.Observer
 }
 
 // WithBaseURL overrides the REST base URL (a fake, Demo Mode, api1…).
@@ -153,6 +154,11 @@ func WithNow(now func() time.Time) Option {
 // weights; never keys, signatures, URLs with queries or headers.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error { c.log = l; return nil }
+}
+
+// WithObserver sets the observer of every signed request (the audit trail).
+func WithObserver(o rest.Observer) Option {
+	return func(c *config) error { c.observer = o; return nil }
 }
 
 // WithLimits sets the rate limits used instead of exchangeInfo's (tests, or
@@ -236,7 +242,7 @@ func New(opts ...Option) (*Client, error) {
 		Venue: venueName, BaseURL: cfg.base, HTTP: cfg.hc, Timeout: cfg.timeout,
 		Clock: c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
 		Budget: c.budget, Replies: replies{c}, MaxBody: maxBody, Now: cfg.now, Log: c.log,
-		NoKey: ErrNoSecret,
+		NoKey: ErrNoSecret, Observer: cfg.observer,
 	}
 	if c.keyID != "" {
 		rc.Header = http.Header{"X-MBX-APIKEY": {c.keyID}}

@@ -39,6 +39,7 @@ var (
 	WithWSURL      = rest.WithWSURL[config]
 	WithHTTPClient = rest.WithHTTPClient[config]
 	WithNow        = rest.WithNow[config]
+	WithObserver   = rest.WithObserver[config]
 )
 
 // WithKey sets the API key and its HMAC secret.
@@ -140,7 +141,7 @@ func New(opts ...Option) (*Client, error) {
 		Venue: venueName, BaseURL: cfg.BaseURL, HTTP: cfg.HTTP,
 		Header: http.Header{"Accept": {"application/json"}},
 		Clock:  c.clock, ServerTime: c.serverTime, Sync: c.SyncClock,
-		Budget: c.rates, Replies: replies{c}, Now: cfg.Now,
+		Budget: c.rates, Replies: replies{c}, Now: cfg.Now, Observer: cfg.Observer,
 	}
 	if c.signer != nil {
 		rc.Signer = wireSigner{c.signer, c.recvWindow}

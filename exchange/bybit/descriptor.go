@@ -52,6 +52,9 @@ func open(p kit.Params) (exchange.Venue, error) {
 	if p.Now != nil {
 		opts = append(opts, WithNow(p.Now))
 	}
+	if p.Observer != nil {
+		opts = append(opts, WithObserver(p.Observer))
+	}
 	return New(opts...)
 }
 

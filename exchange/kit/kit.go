@@ -19,6 +19,7 @@ import (
 
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/exchange/sim"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
@@ -142,6 +143,9 @@ type Params struct {
 	HTTPClient *http.Client  // nil: the client builds its own
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// Observer sees every signed request the client sends (the audit
+	// trail); a venue passes it on with rest.WithObserver.
+	Observer rest.Observer
 }
 
 // FakeConfig configures a fake for the demo.

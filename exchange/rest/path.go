@@ -88,6 +88,9 @@ type Config struct {
 	MaxBody int64
 	Now     func() time.Time
 	Log     *slog.Logger // endpoints, statuses and times; never a URL's query or a header
+	// Observer, when set, sees every signed request sent (see Sent): the
+	// audit trail's hook.
+	Observer Observer
 }
 
 // Path sends requests for one account. It is safe for concurrent use.
@@ -269,12 +272,17 @@ func (p *Path) send(ctx context.Context, r *Request, out any) (stale bool, err e
 		return false, p.fail(r, redactURL(err))
 	}
 	sent := p.cfg.Now()
+	status := 0
+	if p.cfg.Observer != nil && r.Signed {
+		defer func() { p.observe(r, sent, status, err) }()
+	}
 	resp, err := p.roundTrip(req)
 	if err != nil {
 		// Do's error quotes the URL, which may carry the signature.
 		return false, p.ambiguous(r, p.fail(r, redactURL(p.explain(ctx, err))))
 	}
 	defer resp.Body.Close()
+	status = resp.StatusCode
 	p.cfg.Replies.Observe(r, resp.Header, charged)
 	buf := getBody()
 	defer putBody(buf)

@@ -16,6 +16,9 @@ type Settings struct {
 	WSURL   string               // private stream URL ("": the network's default)
 	HTTP    *http.Client         // nil: NewHTTPClient
 	Now     func() time.Time     // the local clock (tests)
+	// Observer sees every signed request sent (an audit trail); a venue
+	// passes it on as its rest.Config's Observer.
+	Observer Observer
 }
 
 // Base is how the helpers reach the Settings of a config that embeds them.
@@ -60,4 +63,9 @@ func WithHTTPClient[C any, P Configurable[C]](hc *http.Client) Option[C] {
 // WithNow sets the local clock (tests).
 func WithNow[C any, P Configurable[C]](now func() time.Time) Option[C] {
 	return func(c *C) { P(c).Base().Now = now }
+}
+
+// WithObserver sets the observer of every signed request (see Sent).
+func WithObserver[C any, P Configurable[C]](o Observer) Option[C] {
+	return func(c *C) { P(c).Base().Observer = o }
 }

@@ -39,8 +39,12 @@ type Config struct {
 	// Mouse: the cockpit takes clicks and the wheel (mouse; default
 	// true). Off, the terminal keeps text selection, as over SSH and tmux
 	// some prefer; the cockpit's m toggles it either way.
-	Mouse    bool
-	Accounts []Account
+	Mouse bool
+	// MetricsBalances: `vigil watch` exports balances (metrics_balances;
+	// default false: they tell whoever reads the metrics how much money
+	// the machine controls).
+	MetricsBalances bool
+	Accounts        []Account
 }
 
 // time_zone values.
@@ -170,6 +174,7 @@ type raw struct {
 	JournalRetentionDays *int         `toml:"journal_retention_days"`
 	TimeZone             string       `toml:"time_zone"`
 	Mouse                *bool        `toml:"mouse"`
+	MetricsBalances      bool         `toml:"metrics_balances"`
 	Accounts             []rawAccount `toml:"accounts"`
 }
 
@@ -187,7 +192,7 @@ type rawAccount struct {
 }
 
 var (
-	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "time_zone", "mouse", "accounts"}
+	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "time_zone", "mouse", "metrics_balances", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
 		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders"}
 )
@@ -265,6 +270,7 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 	}
 
 	c.Mouse = r.Mouse == nil || *r.Mouse
+	c.MetricsBalances = r.MetricsBalances
 	c.TimeZone = TimeZoneUTC
 	switch tz := strings.ToLower(strings.TrimSpace(r.TimeZone)); tz {
 	case "":

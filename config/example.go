@@ -57,6 +57,10 @@ const exampleText = `# vigil configuration.
 # terminal (text selection over SSH and tmux); the key m toggles it anyway.
 # mouse = true
 
+# vigil watch exports balances as Prometheus metrics only when this is true:
+# whoever can read the metrics then learns how much money this machine holds.
+# metrics_balances = false
+
 # One [[accounts]] table per exchange account.
 [[accounts]]
 {NAME}# unique; how commands and the cockpit name this account

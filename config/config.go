@@ -33,6 +33,9 @@ type Config struct {
 	// JournalRetentionDays: `vigil journal archive` moves final orders
 	// older than this out of the journal into an archive beside it.
 	JournalRetentionDays int
+	// AuditRetentionDays: files of the audit trail (data_dir/audit) last
+	// written longer ago are removed.
+	AuditRetentionDays int
 	// TimeZone is how the cockpit shows times: TimeZoneUTC or
 	// TimeZoneLocal (time_zone; the cockpit toggles it with a key).
 	TimeZone string
@@ -55,6 +58,10 @@ const (
 
 // DefaultJournalRetentionDays is journal_retention_days when unset.
 const DefaultJournalRetentionDays = 90
+
+// DefaultAuditRetentionDays is audit_retention_days when unset: a year, as
+// a dispute over what was sent can come up long after.
+const DefaultAuditRetentionDays = 365
 
 // Account is one exchange account.
 type Account struct {
@@ -172,6 +179,7 @@ type raw struct {
 	Vault                string       `toml:"vault"`
 	DataDir              string       `toml:"data_dir"`
 	JournalRetentionDays *int         `toml:"journal_retention_days"`
+	AuditRetentionDays   *int         `toml:"audit_retention_days"`
 	TimeZone             string       `toml:"time_zone"`
 	Mouse                *bool        `toml:"mouse"`
 	MetricsBalances      bool         `toml:"metrics_balances"`
@@ -192,7 +200,7 @@ type rawAccount struct {
 }
 
 var (
-	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "time_zone", "mouse", "metrics_balances", "accounts"}
+	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "audit_retention_days", "time_zone", "mouse", "metrics_balances", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
 		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders"}
 )
@@ -266,6 +274,19 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 			add(line, "journal_retention_days", "%d days is out of range (1..36500)", d)
 		} else {
 			c.JournalRetentionDays = d
+		}
+	}
+
+	c.AuditRetentionDays = DefaultAuditRetentionDays
+	if r.AuditRetentionDays != nil {
+		line := 0
+		if found := lines.find(toml.Key{"audit_retention_days"}); len(found) > 0 {
+			line = found[0].line
+		}
+		if d := *r.AuditRetentionDays; d < 1 || d > 36500 {
+			add(line, "audit_retention_days", "%d days is out of range (1..36500)", d)
+		} else {
+			c.AuditRetentionDays = d
 		}
 	}
 

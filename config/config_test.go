@@ -42,7 +42,7 @@ func TestExampleParses(t *testing.T) {
 	}
 	a := c.Accounts[0]
 	if a.Name != "binance-test" || a.Venue != "binance" || a.Network != exchange.Testnet || a.Key != "binance-test" ||
-		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 30 || c.TimeZone != TimeZoneUTC || !c.Mouse || c.MetricsBalances {
+		a.RecvWindowMS != 5000 || !a.MaxOrderNotional.Equal(decimal.NewFromInt(100)) || a.AllowMainnetOrders || a.Line != 34 || c.TimeZone != TimeZoneUTC || !c.Mouse || c.MetricsBalances {
 		t.Fatalf("account: %+v", a)
 	}
 	if a.RecvWindow().Milliseconds() != 5000 {
@@ -116,7 +116,7 @@ func TestStrictErrors(t *testing.T) {
 		{"unknown-account-key", base + "venu = \"okx\"\n",
 			[]string{"c.toml:6:", `unknown key "venu" in [[accounts]]`, "allowed: name, venue"}},
 		{"unknown-top-key", "valt = \"x\"\n" + base,
-			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, journal_retention_days, time_zone, mouse, metrics_balances, accounts"}},
+			[]string{"c.toml:1:", `unknown key "valt" at the top level`, "allowed: vault, data_dir, journal_retention_days, audit_retention_days, time_zone, mouse, metrics_balances, accounts"}},
 		{"unknown-in-second", base + "\n[[accounts]]\nname = \"b\"\nvenue = \"okx\"\nnetwork = \"testnet\"\nkey = \"k\"\nrecvwindow = 5\n",
 			[]string{"c.toml:12:", `unknown key "recvwindow"`}},
 		{"unknown-table", base + "[extras]\ncolour = \"red\"\n",

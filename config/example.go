@@ -49,6 +49,10 @@ const exampleText = `# vigil configuration.
 # 'vigil journal archive' by hand (1..36500).
 # journal_retention_days = 90
 
+# Files of the audit trail (data_dir/audit: every signed request, chained so
+# an edit shows) last written longer ago than this many days are removed (1..36500).
+# audit_retention_days = 365
+
 # How the cockpit shows times: "utc" or "local" (the machine's zone). The
 # status line names the zone; the key z toggles it while the cockpit runs.
 # time_zone = "utc"

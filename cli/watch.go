@@ -1,0 +1,489 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigil-trade/vigil/connect"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/feed"
+	"github.com/vigil-trade/vigil/metrics"
+	"github.com/vigil-trade/vigil/orders"
+	"github.com/vigil-trade/vigil/store"
+	"github.com/vigil-trade/vigil/views"
+)
+
+const watchUsage = `usage: vigil watch [--metrics ADDR] [--metrics-public] [--log-format text|json] [--log-level LEVEL]
+
+Runs what the cockpit watches, without a screen, until stopped (SIGTERM or
+ctrl+c): clock sync, key audits, rate budgets, balances, private streams and
+order journal reconciliation for every account in the config, served as
+Prometheus metrics and logged with structured lines on stderr. It never
+places, resends or cancels an order. For a one-shot check from cron, use
+'vigil check --json'.
+
+The vault passphrase comes from --passphrase-file (a 0600 file you own),
+else from the systemd credential "vigil-passphrase"
+($CREDENTIALS_DIRECTORY/vigil-passphrase, see LoadCredential= in
+systemd.exec(5)), else from the terminal.
+
+Flags:
+  --metrics ADDR     serve /metrics on ADDR (default 127.0.0.1:9464)
+  --metrics-public   allow an ADDR that is not loopback: the metrics name
+                     accounts and say what their keys may do (never a secret
+                     or a key id); put a firewall or a proxy in front
+  --log-format F     text (default) or json
+  --log-level L      debug, info (default), warn or error
+
+Balances are exported only with metrics_balances = true in the config.
+README.md ("vigil watch") lists every metric, a systemd unit and the alert
+rules shipped in deploy/prometheus/.
+
+Exit codes: 0 stopped by SIGTERM or ctrl+c, 1 failure (the metrics address
+cannot be served, the journal cannot be opened), 2 usage or config error,
+3 wrong vault passphrase, 4 vault or passphrase file unreadable or unsafe.
+
+Examples:
+  vigil watch --passphrase-file ~/.config/vigil/passphrase
+  vigil watch --metrics 127.0.0.1:9500 --log-format json
+  curl -s localhost:9464/metrics | grep vigil_clock
+`
+
+// DefaultMetricsAddr is where `vigil watch` serves /metrics unless told.
+const DefaultMetricsAddr = "127.0.0.1:9464"
+
+// credentialName is the systemd credential holding the vault passphrase.
+const credentialName = "vigil-passphrase"
+
+func init() {
+	Register(Command{Name: "watch", Summary: "headless: the cockpit's watch as Prometheus metrics and logs",
+		Usage: watchUsage, Run: runWatch})
+}
+
+func runWatch(ctx context.Context, env *Env, args []string) int {
+	const cmd = "watch"
+	fs := env.Flags(cmd)
+	addr := fs.String("metrics", DefaultMetricsAddr, "")
+	public := fs.Bool("metrics-public", false, "")
+	logFormat := fs.String("log-format", "text", "")
+	logLevel := fs.String("log-level", "info", "")
+	pos, err := ParseArgs(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usagef(cmd, "unexpected argument %q", pos[0])
+	}
+	if err != nil {
+		return env.Fail(err)
+	}
+	log, err := watchLogger(env.Stderr, *logFormat, *logLevel)
+	if err != nil {
+		return env.Fail(usagef(cmd, "%v", err))
+	}
+	loopback, err := loopbackAddr(*addr)
+	if err != nil {
+		return env.Fail(usagef(cmd, "--metrics %q: %v", *addr, err))
+	}
+	if !loopback && !*public {
+		return env.Fail(&exitError{code: ExitUsage,
+			err:    fmt.Errorf("--metrics %s is reachable from other machines", *addr),
+			advice: "add --metrics-public to mean it (the metrics name accounts and key permissions), or use 127.0.0.1:PORT"})
+	}
+
+	cfg, err := env.LoadConfig("")
+	if err != nil {
+		return env.Fail(err)
+	}
+	if len(cfg.Accounts) == 0 {
+		return env.Fail(usagef(cmd, "%s has no [[accounts]]; add one (see config.example.toml)", cfg.Path))
+	}
+	vault, err := env.UnlockVault(ctx, cfg, credentialFile(env))
+	if err != nil {
+		return env.Fail(err)
+	}
+	// The clients share the vault's secret buffers: wiped when they are gone.
+	defer vault.Wipe()
+
+	col := metrics.New(metrics.Options{Balances: cfg.MetricsBalances, Now: env.Now})
+	var hosts venueHosts
+	hc := exchange.NewHTTPClient("", 0)
+	hc.Transport = col.Transport(hc.Transport, hosts.venueOf)
+	venues, err := connect.Open(ctx, cfg, vault, connect.WithHTTPClient(hc), connect.WithLogger(log))
+	if err != nil {
+		return env.Fail(accountErrors(err))
+	}
+	defer connect.Close(venues)
+	hosts.set(venues)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return env.Fail(&exitError{code: ExitFailure, err: fmt.Errorf("metrics: %w", err),
+			advice: "another process serves that address (a second vigil watch?): pick another with --metrics"})
+	}
+	if !loopback {
+		log.Warn("metrics served beyond this machine: anyone who can reach the address reads account names and key permissions",
+			"addr", ln.Addr().String())
+	}
+
+	s := watchSetup{Venues: venues, Listener: ln, Collector: col, Log: log, Now: env.Now,
+		RetentionDays: cfg.JournalRetentionDays}
+	j, desk, err := openDesk(cfg.DataDir, venues, deskOptions(cfg)...)
+	switch {
+	case errors.Is(err, store.ErrInUse):
+		// A cockpit on this machine holds it: everything else still runs.
+		log.Warn("order journal in use by another vigil: no journal reconciliation or order counts until restarted",
+			"journal", filepath.Join(cfg.DataDir, store.FileName), "err", err)
+	case err != nil:
+		ln.Close()
+		return env.Fail(err)
+	default:
+		defer j.Close()
+		s.Journal, s.Desk = j, desk
+	}
+	if err := watch(ctx, s); err != nil {
+		return env.Fail(err)
+	}
+	return ExitOK
+}
+
+// credentialFile is the passphrase file in effect: --passphrase-file, else
+// the systemd credential when the service has one.
+func credentialFile(env *Env) string {
+	if env.PassphraseFile != "" {
+		return env.PassphraseFile
+	}
+	if dir := env.Getenv("CREDENTIALS_DIRECTORY"); dir != "" {
+		p := filepath.Join(dir, credentialName)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// loopbackAddr reports whether addr (host:port) listens on loopback only.
+// An empty host is every interface.
+func loopbackAddr(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, err
+	}
+	if host == "localhost" {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
+}
+
+func watchLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// venueHosts names the venue of a request by its host, for the request
+// metrics: the accounts' REST hosts, learnt once the clients exist.
+type venueHosts struct{ m atomic.Pointer[map[string]string] }
+
+func (h *venueHosts) set(venues []exchange.Venue) {
+	m := map[string]string{}
+	for _, v := range venues {
+		info := v.Info()
+		if i := strings.Index(info.REST, "://"); i >= 0 {
+			host, _, _ := strings.Cut(info.REST[i+3:], "/")
+			m[host] = info.Venue
+		}
+	}
+	h.m.Store(&m)
+}
+
+func (h *venueHosts) venueOf(r *http.Request) string {
+	if m := h.m.Load(); m != nil {
+		return (*m)[r.URL.Host]
+	}
+	return ""
+}
+
+// watchSetup is what `vigil watch` runs over; tests build it the same way.
+type watchSetup struct {
+	Venues []exchange.Venue
+	// Journal and Desk are nil when the journal is held elsewhere.
+	Journal       *store.Journal
+	Desk          *orders.Desk
+	Listener      net.Listener
+	Collector     *metrics.Collector
+	Log           *slog.Logger
+	Now           func() time.Time
+	RetentionDays int
+	// Feed tunes the pollers; zero fields take watchFeed's values.
+	Feed feed.Options
+	// ReconcileEvery and CountEvery pace the journal's reconciliation with
+	// the venue and its order counts (default 1m and 15s).
+	ReconcileEvery, CountEvery time.Duration
+}
+
+// watchFeed are the feed's settings for a process nobody looks at: the
+// clock loop looks every 5 s instead of every second, so a venue down for
+// hours is asked for its time every 5 s, not every second.
+func watchFeed(o feed.Options) feed.Options {
+	if o.ClockCheck <= 0 {
+		o.ClockCheck = 5 * time.Second
+	}
+	return o
+}
+
+// watch serves metrics and runs the feed and the journal's reconciliation
+// until ctx ends, then stops them all and returns nil; an error is a
+// metrics server that failed.
+func watch(ctx context.Context, s watchSetup) error {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.ReconcileEvery <= 0 {
+		s.ReconcileEvery = time.Minute
+	}
+	if s.CountEvery <= 0 {
+		s.CountEvery = 15 * time.Second
+	}
+	log, col := s.Log, s.Collector
+	for _, v := range s.Venues {
+		info := v.Info()
+		col.AddAccount(info.Name, info.Venue, info.KeyCreated)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), col)
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, "vigil watch: metrics at /metrics")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(s.Listener) }()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &watcher{log: log, col: col, streams: map[string]string{}, withdraw: map[string]exchange.Tri{}}
+	opts := watchFeed(s.Feed)
+	if s.Desk != nil {
+		// The journal follows fills and cancels the stream reports.
+		opts.OnOrder = func(account string, o exchange.Order) { _ = s.Desk.Observe(account, o) }
+	}
+	f := feed.Start(ctx, s.Venues, w.sink, opts)
+	var wg sync.WaitGroup
+	if s.Journal != nil {
+		emit := func(account string, msg tea.Msg) { w.handle(account, msg) }
+		wg.Go(func() { retainer(s.Journal, s.RetentionDays, s.Now)(ctx, emit) })
+		wg.Go(func() { journalCopies(s.Journal, s.Now)(ctx, emit) })
+		for _, v := range s.Venues {
+			name := v.Info().Name
+			wg.Go(func() { w.journalLoop(ctx, s, name) })
+		}
+	}
+	log.Info("vigil watch started", "accounts", len(s.Venues), "metrics", "http://"+s.Listener.Addr().String()+"/metrics",
+		"journal", s.Journal != nil)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		err = fmt.Errorf("metrics server: %w", err)
+	}
+	cancel()
+	shut, done := context.WithTimeout(context.Background(), 5*time.Second)
+	_ = srv.Shutdown(shut)
+	done()
+	f.Wait()
+	wg.Wait()
+	if err == nil {
+		log.Info("vigil watch stopped")
+	}
+	return err
+}
+
+// watcher turns what the feed delivers into metrics and log lines.
+type watcher struct {
+	log *slog.Logger
+	col *metrics.Collector
+
+	mu       sync.Mutex
+	streams  map[string]string       // last stream state logged, per account
+	withdraw map[string]exchange.Tri // last withdraw permission logged
+}
+
+// sink is the bridge's delivery: one goroutine, events in order.
+func (w *watcher) sink(msg tea.Msg) {
+	switch m := msg.(type) {
+	case feed.Envelope:
+		w.handle(m.Account, m.Msg)
+	case feed.Batch:
+		for _, e := range m {
+			w.handle(e.Account, e.Msg)
+		}
+	}
+}
+
+func (w *watcher) handle(account string, msg tea.Msg) {
+	switch m := msg.(type) {
+	case views.ClockMsg:
+		w.col.Clock(m.Snapshot.Account, m.Snapshot)
+	case views.BudgetMsg:
+		w.col.Budget(m.Snapshot.Account, m.Snapshot)
+	case views.KeyInfoMsg:
+		w.col.Key(m.Account, m.Info, m.Err)
+		w.keyNews(m)
+	case views.BalancesMsg:
+		w.col.Balances(m.Account, m.Balances, m.Err)
+	case views.StreamMsg:
+		if m.State == "off" {
+			return // polled instead: no stream to report
+		}
+		w.col.Stream(m.Account, exchange.StreamStatus{Account: m.Account, State: exchange.StreamState(m.State),
+			Since: m.Since, Attempt: m.Attempt, RetryAt: m.RetryAt, LastEvent: m.LastEvent})
+		w.streamNews(m)
+	case views.LogMsg:
+		attrs := []any{}
+		if m.Account != "" {
+			attrs = append(attrs, "account", m.Account)
+		} else if account != "" {
+			attrs = append(attrs, "account", account)
+		}
+		if m.Advice != "" {
+			attrs = append(attrs, "advice", m.Advice)
+		}
+		w.log.Log(context.Background(), slogLevel(m.Level), m.Text, attrs...)
+	case views.OrderEventMsg:
+		o := m.Event.Order
+		w.log.Debug("order", "account", m.Event.Account, "event", string(m.Event.Kind), "symbol", o.Symbol,
+			"client_id", o.ClientID, "status", string(o.Status))
+	}
+}
+
+// keyNews logs a key's withdraw permission when it is first learnt or
+// changes: the one fact about a key worth a line of its own.
+func (w *watcher) keyNews(m views.KeyInfoMsg) {
+	if m.Err != nil {
+		w.log.Warn("key audit failed", "account", m.Account, "err", m.Err)
+		return
+	}
+	w.mu.Lock()
+	prev, seen := w.withdraw[m.Account]
+	w.withdraw[m.Account] = m.Info.Withdraw
+	w.mu.Unlock()
+	if seen && prev == m.Info.Withdraw {
+		return
+	}
+	if m.Info.Withdraw == exchange.TriYes {
+		w.log.Error("key may WITHDRAW funds: disable withdrawals on it at the venue", "account", m.Account)
+		return
+	}
+	w.log.Info("key audited", "account", m.Account, "read", m.Info.Read.String(), "trade", m.Info.Trade.String(),
+		"withdraw", m.Info.Withdraw.String(), "ip_bound", m.Info.IPBound.String())
+}
+
+func (w *watcher) streamNews(m views.StreamMsg) {
+	w.mu.Lock()
+	prev := w.streams[m.Account]
+	w.streams[m.Account] = m.State
+	w.mu.Unlock()
+	if prev == m.State {
+		return
+	}
+	lv := slog.LevelInfo
+	if m.State == string(exchange.StreamDown) {
+		lv = slog.LevelWarn
+	}
+	w.log.Log(context.Background(), lv, "private stream "+m.State, "account", m.Account, "attempt", m.Attempt)
+}
+
+func slogLevel(l views.Level) slog.Level {
+	switch l {
+	case views.LevelError:
+		return slog.LevelError
+	case views.LevelWarn:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}
+
+// reconcilePassWatch bounds one read-only reconciliation.
+const reconcilePassWatch = 30 * time.Second
+
+// journalLoop reconciles the account's journal with its venue read-only
+// (nothing is ever sent) every ReconcileEvery, and counts its open and
+// in-doubt orders every CountEvery.
+func (w *watcher) journalLoop(ctx context.Context, s watchSetup, name string) {
+	count := time.NewTicker(s.CountEvery)
+	defer count.Stop()
+	var last time.Time
+	for first := true; ; first = false {
+		if first || s.Now().Sub(last) >= s.ReconcileEvery {
+			last = s.Now()
+			rctx, cancel := context.WithTimeout(ctx, reconcilePassWatch)
+			r, err := s.Desk.ReconcileReadOnly(rctx, name)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			w.col.Reconcile(name, r.Resolved, len(r.Gone), len(r.NotPlaced), len(r.Held), err)
+			if msg, ok := reconcileLog(r, err, s.Now(), first); ok {
+				w.handle(name, msg)
+			}
+		}
+		w.countOrders(s.Journal, name)
+		select {
+		case <-ctx.Done():
+			return
+		case <-count.C:
+		}
+	}
+}
+
+func (w *watcher) countOrders(j *store.Journal, name string) {
+	es, err := j.Unresolved(name)
+	if err != nil {
+		w.log.Warn("journal: cannot count open orders", "account", name, "err", err)
+		return
+	}
+	var o metrics.Orders
+	for _, e := range es {
+		switch e.Status {
+		case exchange.StatusPending, exchange.StatusUnknown, store.StatusSent:
+			o.Unknown++
+			if o.OldestUnknown.IsZero() || e.Created.Before(o.OldestUnknown) {
+				o.OldestUnknown = e.Created
+			}
+		default:
+			o.Open++
+		}
+	}
+	w.col.Orders(name, o)
+}

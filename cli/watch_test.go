@@ -1,0 +1,308 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/demo"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
+	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/venues"
+)
+
+// syncBuffer is a bytes.Buffer a running command writes while the test
+// reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// scrape reads url's exposition: the series ("name{labels}") with their
+// values, and the text itself.
+func scrape(t *testing.T, url string) (map[string]float64, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape: %v %d", err, resp.StatusCode)
+	}
+	m := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("scrape: %q: %v", line, err)
+		}
+		m[line[:i]] = v
+	}
+	return m, string(body)
+}
+
+// eventually scrapes until ok holds, failing with the last scrape after a
+// minute: the fakes' streams and audits take their own time to arrive.
+func eventually(t *testing.T, url, what string, ok func(map[string]float64) bool) map[string]float64 {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		m, text := scrape(t, url)
+		if ok(m) {
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: never seen; last scrape:\n%s", what, text)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func series(name, account, venue string) string {
+	return fmt.Sprintf(`%s{account=%q,venue=%q}`, name, account, venue)
+}
+
+// Issue 20: `vigil watch` against fakes set up to be wrong in known ways
+// (one venue's clock 40 s ahead, a key that may withdraw, streams cut, a
+// venue gone) serves metrics that say exactly that, passes the client
+// library's linter, never shows a key id or secret, and stops cleanly.
+func TestWatchMetricsAgainstFakes(t *testing.T) {
+	skewed := venues.All()[0].Name
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	d, err := demo.Start(ctx, demo.WithSeed(3), demo.WithoutOrders(), demo.WithClockOffset(skewed, 40*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	accounts := d.Accounts()
+
+	// A key that may withdraw, on a fake of its own.
+	wsrv := bybittest.NewServer()
+	defer wsrv.Close()
+	wid, wsecret := kit.RandomID(18), kit.RandomID(36)
+	wsrv.AddKey(wid, wsecret, bybittest.Perms{Account: "wd", Withdraw: true})
+	accounts = append(accounts, demo.Account{Name: "wd", Venue: "bybit", Network: exchange.Testnet,
+		BaseURL: wsrv.URL, WSURL: wsrv.WSURL, KeyID: wid, Scheme: exchange.SchemeHMAC,
+		Secret: crypto.NewSecret([]byte(wsecret)), Created: time.Now().Add(-10 * 24 * time.Hour)})
+
+	h := newHarness(t)
+	env := &Env{Getenv: h.getenv, Now: time.Now, WorkFactor: 2}
+	files, _, err := writeDemoFiles(env, h.home, accounts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(files.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files.config, append([]byte("metrics_balances = true\n"), cfg...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var stderr syncBuffer
+	env = &Env{Stderr: &stderr, Getenv: h.getenv, Now: time.Now}
+	code := make(chan int, 1)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		code <- Run(wctx, env, []string{"--config", files.config, "--passphrase-file", files.passphrase,
+			"watch", "--metrics", "127.0.0.1:0", "--log-format", "json"})
+	}()
+	url := ""
+	for url == "" {
+		select {
+		case c := <-code:
+			t.Fatalf("watch ended with %d before serving:\n%s", c, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			var rec struct{ Msg, Metrics string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "vigil watch started" {
+				url = rec.Metrics
+			}
+		}
+	}
+
+	// Every account audited, synced and live.
+	m := eventually(t, url, "clock, key and stream of every account", func(m map[string]float64) bool {
+		for _, a := range accounts {
+			for _, name := range []string{"vigil_clock_offset_seconds", "vigil_key_withdraw_enabled", "vigil_key_age_seconds"} {
+				if _, ok := m[series(name, a.Name, a.Venue)]; !ok {
+					return false
+				}
+			}
+			if m[series("vigil_stream_up", a.Name, a.Venue)] != 1 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, a := range accounts {
+		off := m[series("vigil_clock_offset_seconds", a.Name, a.Venue)]
+		want := 0.0
+		if a.Venue == skewed {
+			want = 40
+		}
+		if off < want-2 || off > want+2 {
+			t.Errorf("%s: clock offset %vs, want %vs ± 2 (the fake's skew)", a.Name, off, want)
+		}
+		if a.Venue == skewed && m[series("vigil_clock_danger", a.Name, a.Venue)] != 0 {
+			t.Errorf("%s: a venue ahead is no danger (vigil stamps with its clock)", a.Name)
+		}
+		wd := m[series("vigil_key_withdraw_enabled", a.Name, a.Venue)]
+		if want := map[bool]float64{true: 1, false: 0}[a.Name == "wd"]; wd != want {
+			t.Errorf("%s: withdraw %v, want %v", a.Name, wd, want)
+		}
+		if a.Name != "wd" {
+			if free := m[fmt.Sprintf(`vigil_balance_free{account=%q,asset="USDT",venue=%q}`, a.Name, a.Venue)]; free != 10000 {
+				t.Errorf("%s: USDT free %v, want the demo's funding 10000", a.Name, free)
+			}
+		}
+	}
+	if n := m[fmt.Sprintf(`vigil_http_requests_total{outcome="ok",venue=%q}`, skewed)]; n == 0 {
+		t.Errorf("no requests to %s counted", skewed)
+	}
+
+	// Streams cut: each demo account counts a reconnect and comes back.
+	d.DropStreams()
+	eventually(t, url, "a reconnect on every demo stream, live again", func(m map[string]float64) bool {
+		for _, a := range accounts[:len(accounts)-1] {
+			if m[series("vigil_stream_reconnects_total", a.Name, a.Venue)] < 1 || m[series("vigil_stream_up", a.Name, a.Venue)] != 1 {
+				return false
+			}
+		}
+		return true
+	})
+
+	// A venue gone: its stream is down, the others carry on.
+	wsrv.Close()
+	eventually(t, url, "the closed venue's stream down", func(m map[string]float64) bool {
+		return m[series("vigil_stream_up", "wd", "bybit")] == 0 && m[series("vigil_stream_reconnects_total", "wd", "bybit")] >= 1
+	})
+
+	_, text := scrape(t, url)
+	problems, err := promlint.New(strings.NewReader(text)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Metric, "vigil_") {
+			t.Errorf("lint: %s: %s", p.Metric, p.Text)
+		}
+	}
+	for _, a := range accounts {
+		for _, secret := range []string{a.KeyID, string(a.Secret.Bytes())} {
+			if strings.Contains(text, secret) || strings.Contains(stderr.String(), secret) {
+				t.Errorf("%s: a key id or secret in the metrics or the log", a.Name)
+			}
+		}
+	}
+	if !strings.Contains(stderr.String(), `"msg":"key may WITHDRAW funds`) {
+		t.Errorf("no log line about the withdraw key:\n%s", stderr.String())
+	}
+
+	stop()
+	if c := <-code; c != ExitOK {
+		t.Fatalf("exit %d after stop, want 0:\n%s", c, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), `"msg":"vigil watch stopped"`) {
+		t.Errorf("no stop line:\n%s", stderr.String())
+	}
+}
+
+func TestWatchUsage(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watch", "--metrics", "0.0.0.0:9464"}, "--metrics-public"},
+		{[]string{"watch", "--metrics", ":9464"}, "reachable from other machines"},
+		{[]string{"watch", "--metrics", "nonsense"}, "--metrics"},
+		{[]string{"watch", "--log-format", "xml"}, "want text or json"},
+		{[]string{"watch", "--log-level", "loud"}, "--log-level"},
+		{[]string{"watch", "extra"}, "unexpected argument"},
+	} {
+		r := h.run("", nil, tc.args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.args, r.code, ExitUsage, tc.want, r.stderr)
+		}
+	}
+	r := h.run("", nil, "watch", "--help")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "Exit codes:") || !strings.Contains(r.stdout, "CREDENTIALS_DIRECTORY") {
+		t.Errorf("--help: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestLoopbackAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:9464": true, "localhost:9464": true, "[::1]:9464": true, "127.0.0.2:1": true,
+		"0.0.0.0:9464": false, ":9464": false, "10.0.0.5:9464": false, "[::]:9464": false, "example.org:9464": false,
+	} {
+		got, err := loopbackAddr(addr)
+		if err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", addr, got, err, want)
+		}
+	}
+}
+
+// Under systemd the passphrase arrives as a credential; --passphrase-file
+// still wins.
+func TestWatchCredentialFile(t *testing.T) {
+	dir := t.TempDir()
+	env := &Env{Getenv: func(k string) string {
+		if k == "CREDENTIALS_DIRECTORY" {
+			return dir
+		}
+		return ""
+	}}
+	if got := credentialFile(env); got != "" {
+		t.Fatalf("no credential yet: %q", got)
+	}
+	p := filepath.Join(dir, credentialName)
+	if err := os.WriteFile(p, []byte("pass\n"), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if got := credentialFile(env); got != p {
+		t.Fatalf("credential: %q, want %q", got, p)
+	}
+	env.PassphraseFile = "/elsewhere"
+	if got := credentialFile(env); got != "/elsewhere" {
+		t.Fatalf("--passphrase-file: %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -301,5 +302,47 @@ func TestExport(t *testing.T) {
 	}
 	if _, err := Export(dir, &cb, "xml", Filter{}); err == nil {
 		t.Fatal("xml accepted")
+	}
+}
+
+func TestLastAndFollow(t *testing.T) {
+	dir := writeTrail(t, 10)
+	ls, err := Last(dir, 4)
+	if err != nil || len(ls) != 4 {
+		t.Fatalf("%d lines, %v", len(ls), err)
+	}
+	if e, _ := ParseEntry(ls[3]); e.ClientID != "vg009" {
+		t.Fatalf("last line %s", ls[3])
+	}
+	if e, _ := ParseEntry(ls[0]); e.ClientID != "vg006" {
+		t.Fatalf("first of the last four %s", ls[0])
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan Entry, 10)
+	done := make(chan error)
+	fl, err := NewFollower(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		done <- fl.Run(ctx, time.Millisecond, func(raw []byte) {
+			e, _ := ParseEntry(raw)
+			got <- e
+		})
+	}()
+	tr, _ := Open(dir, Options{MaxFileSize: 1200})
+	obs := tr.Observer(info)
+	for i := 10; i < 15; i++ {
+		obs(sent(i))
+	}
+	_ = tr.Close()
+	for i := 10; i < 15; i++ {
+		if e := <-got; e.ClientID != fmt.Sprintf("vg%03d", i) {
+			t.Fatalf("followed %+v, want vg%03d", e, i)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

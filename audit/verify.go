@@ -22,9 +22,9 @@ type Report struct {
 
 // Break is the first line that does not follow from the one before.
 type Break struct {
-	File   string
-	Line   int // 1-based, within File
-	Reason string
+	File   string `json:"file"`
+	Line   int    `json:"line"` // 1-based, within File
+	Reason string `json:"reason"`
 }
 
 func (b *Break) Error() string { return fmt.Sprintf("%s line %d: %s", b.File, b.Line, b.Reason) }

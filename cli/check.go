@@ -175,8 +175,14 @@ func checkVenues(ctx context.Context, env *Env, o checkOpts) (venues []exchange.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	venues, err = connect.Open(ctx, cfg, vault, copts...)
+	// check signs too: its requests join the trail like any other.
+	aud, aerr := openAudit(cfg, env.Now)
+	if aerr != nil {
+		fmt.Fprintf(env.Stderr, "vigil: audit trail: %v (check goes on without it)\n", aerr)
+	}
+	venues, err = connect.Open(ctx, cfg, vault, append(copts, aud.option())...)
 	if err != nil {
+		_ = aud.close()
 		vault.Wipe()
 		return nil, nil, nil, accountErrors(err)
 	}
@@ -186,6 +192,9 @@ func checkVenues(ctx context.Context, env *Env, o checkOpts) (venues []exchange.
 	}
 	return venues, labels, func() {
 		connect.Close(venues)
+		if err := aud.close(); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil: audit trail: %v: some of check's requests may be missing from it\n", err)
+		}
 		vault.Wipe()
 	}, nil
 }

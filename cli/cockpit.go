@@ -61,7 +61,10 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 	// The clients share the vault's secret buffers, so the vault is wiped
 	// only when the cockpit is gone.
 	defer vault.Wipe()
-	venues, err := connect.Open(ctx, cfg, vault)
+	// The trail outlives the clients, so their last requests are written.
+	aud, aerr := openAudit(cfg, env.Now)
+	defer aud.close()
+	venues, err := connect.Open(ctx, cfg, vault, aud.option())
 	if err != nil {
 		return env.Fail(err)
 	}
@@ -71,7 +74,7 @@ func runCockpit(ctx context.Context, env *Env, args []string) int {
 		return env.Fail(err)
 	}
 	defer j.Close()
-	return runUI(ctx, env, venues, desk, false, cfg, retainer(j, cfg.JournalRetentionDays, env.Now), journalCopies(j, env.Now))
+	return runUI(ctx, env, venues, desk, false, cfg, retainer(j, cfg.JournalRetentionDays, env.Now), journalCopies(j, env.Now), aud.producer(env.Now, aerr))
 }
 
 // journalCopies serves consistent copies of the journal while the cockpit

@@ -407,7 +407,16 @@ func openOrderSession(ctx context.Context, env *Env, cmd string, cfg *config.Con
 	}
 	// The client signs with the vault's buffers: wipe them last.
 	s.closers = append(s.closers, vault.Wipe)
-	venues, err := connect.Open(ctx, cfg, vault, connect.WithAccounts(name))
+	aud, aerr := openAudit(cfg, env.Now)
+	if aerr != nil {
+		fmt.Fprintf(env.Stderr, "vigil: audit trail: %v (the order goes on without it)\n", aerr)
+	}
+	s.closers = append(s.closers, func() {
+		if err := aud.close(); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil: audit trail: %v: this command's requests may be missing from it\n", err)
+		}
+	})
+	venues, err := connect.Open(ctx, cfg, vault, connect.WithAccounts(name), aud.option())
 	if err != nil {
 		s.close()
 		return nil, err

@@ -206,7 +206,9 @@ func watchLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 
 // venueHosts names the venue of a request by its host, for the request
 // metrics: the accounts' REST hosts, learnt once the clients exist.
-type venueHosts struct{ m atomic.Pointer[map[string]string] }
+type venueHosts struct {
+	m atomic.Pointer[map[string]string]
+}
 
 func (h *venueHosts) set(venues []exchange.Venue) {
 	m := map[string]string{}

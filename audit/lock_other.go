@@ -2,5 +2,7 @@
 
 package audit
 
-// lockDir is a no-op where flock is missing: one process per trail there.
-func lockDir(string) (func(), error) { return func() {}, nil }
+import "os"
+
+// lockFile is a no-op where flock is missing: one process per trail there.
+func lockFile(*os.File) (func(), error) { return func() {}, nil }

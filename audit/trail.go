@@ -30,6 +30,9 @@ type Options struct {
 	MaxFileSize int64
 	// RetentionDays removes files last written longer ago (0: keep all).
 	RetentionDays int
+	// FlushEvery is how long the writer gathers entries before writing
+	// them in one append (default 50 ms): what a crash may lose.
+	FlushEvery time.Duration
 	// Buffer is how many entries may wait for the writer (default 4096);
 	// beyond that they are counted as lost, never waited for.
 	Buffer int
@@ -57,11 +60,14 @@ type Trail struct {
 	// openFile is os.OpenFile; a test makes it fail like a full disk.
 	openFile func(name string, flag int, perm os.FileMode) (file, error)
 
-	// The writer's view of the file it last appended to, to skip
-	// re-reading its tail when no other process wrote in between.
+	// The writer's open file and its view of it, to skip re-reading its
+	// tail when no other process wrote in between; the lock file.
+	f       file
 	cur     string
 	curSize int64
 	curSum  string
+	lock    *os.File
+	buf     []byte
 }
 
 type item struct {
@@ -79,6 +85,9 @@ func Open(dir string, opt Options) (*Trail, error) {
 	}
 	if opt.Buffer <= 0 {
 		opt.Buffer = 4096
+	}
+	if opt.FlushEvery <= 0 {
+		opt.FlushEvery = 50 * time.Millisecond
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -140,21 +149,26 @@ func (t *Trail) Written() int64 { return t.written.Load() }
 
 func (t *Trail) run() {
 	defer close(t.done)
-	batch := make([]item, 0, 64)
+	defer t.closeFiles()
+	batch := make([]item, 0, 512)
 	for it := range t.in {
+		// Gather for a moment: one locked append per batch, not per
+		// request, keeps the writer's share of the CPU small.
 		batch = append(batch[:0], it)
-	more:
+		timer := time.NewTimer(t.opt.FlushEvery)
+	gather:
 		for len(batch) < cap(batch) {
 			select {
 			case it, ok := <-t.in:
 				if !ok {
-					break more
+					break gather
 				}
 				batch = append(batch, it)
-			default:
-				break more
+			case <-timer.C:
+				break gather
 			}
 		}
+		timer.Stop()
 		t.write(batch)
 	}
 }
@@ -211,21 +225,39 @@ func (t *Trail) write(batch []item) {
 // newest file, under the directory's lock. A failed write is cut back off,
 // so the file always ends on a whole line.
 func (t *Trail) append(batch []item) error {
-	unlock, err := lockDir(t.dir)
+	if t.lock == nil {
+		f, err := os.OpenFile(filepath.Join(t.dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("audit trail: lock: %w", err)
+		}
+		t.lock = f
+	}
+	unlock, err := lockFile(t.lock)
 	if err != nil {
 		return fmt.Errorf("audit trail: lock: %w", err)
 	}
 	defer unlock()
-	name, size, prev, err := t.tail()
+	size, prev, err := t.tail()
 	if err != nil {
+		t.drop()
 		return err
 	}
 	now := t.opt.Now()
-	if name == "" || size >= t.opt.MaxFileSize {
-		name, size = t.newName(now, name), 0
+	if t.f == nil || size >= t.opt.MaxFileSize {
+		last := t.cur
+		if files, _ := Files(t.dir); len(files) > 0 && files[len(files)-1] > last {
+			last = files[len(files)-1]
+		}
+		name := t.newName(now, last)
+		f, err := t.openFile(filepath.Join(t.dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("audit trail: %w", err)
+		}
+		t.drop()
+		t.f, t.cur, size = f, name, 0
 		t.prune()
 	}
-	var buf []byte
+	buf := t.buf[:0]
 	lost := t.lost.Load()
 	if lost > 0 {
 		g := Entry{Time: now.UTC(), Outcome: "gap", Lost: lost, Prev: prev}
@@ -240,57 +272,70 @@ func (t *Trail) append(batch []item) error {
 			return err
 		}
 	}
-	f, err := t.openFile(filepath.Join(t.dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
+	t.buf = buf
+	if _, err := t.f.Write(buf); err != nil {
+		_ = t.f.Truncate(size)
+		t.drop()
 		return fmt.Errorf("audit trail: %w", err)
-	}
-	_, werr := f.Write(buf)
-	if werr != nil {
-		_ = f.Truncate(size)
-	}
-	if cerr := f.Close(); werr == nil && cerr != nil {
-		werr = cerr
-		_ = os.Truncate(filepath.Join(t.dir, name), size)
-	}
-	if werr != nil {
-		t.cur = ""
-		return fmt.Errorf("audit trail: %w", werr)
 	}
 	t.lost.Add(-lost)
 	t.written.Add(int64(len(batch)))
-	t.cur, t.curSize, t.curSum = name, size+int64(len(buf)), prev
+	t.curSize, t.curSum = size+int64(len(buf)), prev
 	return nil
 }
 
-// tail is the newest file, its size and its last line's sum: from memory
-// when no one else wrote since, else read from the file.
-func (t *Trail) tail() (name string, size int64, sum string, err error) {
+// drop forgets the open file: the next append finds the newest again.
+func (t *Trail) drop() {
+	if t.f != nil {
+		_ = t.f.Close()
+	}
+	t.f, t.cur, t.curSize, t.curSum = nil, "", 0, ""
+}
+
+func (t *Trail) closeFiles() {
+	t.drop()
+	if t.lock != nil {
+		_ = t.lock.Close()
+	}
+}
+
+// tail is the size and last sum of the file being appended to, opening
+// the newest when none is. When the open file is as this Trail left it,
+// no other process wrote or started a file since (one starts a file only
+// after writing the last one full), so nothing is read.
+func (t *Trail) tail() (size int64, sum string, err error) {
+	if t.f != nil {
+		if fi, err := t.f.Stat(); err == nil && fi.Size() == t.curSize && t.curSize < t.opt.MaxFileSize {
+			return t.curSize, t.curSum, nil
+		}
+		t.drop()
+	}
 	files, err := Files(t.dir)
-	if err != nil {
-		return "", 0, "", err
+	if err != nil || len(files) == 0 {
+		return 0, "", err
 	}
-	if len(files) == 0 {
-		return "", 0, "", nil
-	}
-	name = files[len(files)-1]
-	fi, err := os.Stat(filepath.Join(t.dir, name))
-	if err != nil {
-		return "", 0, "", fmt.Errorf("audit trail: %w", err)
-	}
-	if name == t.cur && fi.Size() == t.curSize {
-		return name, t.curSize, t.curSum, nil
-	}
-	sum, err = lastSum(filepath.Join(t.dir, name))
-	if err != nil {
-		return "", 0, "", err
+	name := files[len(files)-1]
+	path := filepath.Join(t.dir, name)
+	if sum, err = lastSum(path); err != nil {
+		return 0, "", err
 	}
 	if sum == "" && len(files) > 1 {
 		// An empty newest file: the chain goes on from the one before.
 		if sum, err = lastSum(filepath.Join(t.dir, files[len(files)-2])); err != nil {
-			return "", 0, "", err
+			return 0, "", err
 		}
 	}
-	return name, fi.Size(), sum, nil
+	f, err := t.openFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return 0, "", fmt.Errorf("audit trail: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return 0, "", fmt.Errorf("audit trail: %w", err)
+	}
+	t.f, t.cur, t.curSize, t.curSum = f, name, fi.Size(), sum
+	return fi.Size(), sum, nil
 }
 
 // lastSum reads the sum of a file's last whole line.
@@ -325,6 +370,7 @@ func lastSum(path string) (string, error) {
 type file interface {
 	io.WriteCloser
 	Truncate(size int64) error
+	Stat() (os.FileInfo, error)
 }
 
 const prefix, suffix = "audit-", ".jsonl"

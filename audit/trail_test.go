@@ -28,7 +28,7 @@ func sent(i int) *rest.Sent {
 func writeTrail(t *testing.T, n int) string {
 	t.Helper()
 	dir := t.TempDir()
-	tr, err := Open(dir, Options{MaxFileSize: 1200})
+	tr, err := Open(dir, Options{MaxFileSize: 1200, FlushEvery: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestLastAndFollow(t *testing.T) {
 			got <- e
 		})
 	}()
-	tr, _ := Open(dir, Options{MaxFileSize: 1200})
+	tr, _ := Open(dir, Options{MaxFileSize: 1200, FlushEvery: time.Millisecond})
 	obs := tr.Observer(info)
 	for i := 10; i < 15; i++ {
 		obs(sent(i))

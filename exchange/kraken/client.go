@@ -119,6 +119,9 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.HTTP == nil {
 		cfg.HTTP = exchange.NewHTTPClient(venueName, 15*time.Second)
 	}
+	if cfg.Info.ClientID == (exchange.ClientIDPolicy{}) {
+		cfg.Info.ClientID = ClientIDPolicy
+	}
 	if !cfg.nonceDirSet {
 		cfg.nonceDir = DefaultNonceDir()
 	}
@@ -157,6 +160,13 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if c.signer != nil {
 		rc.Signer = wireSigner{c.signer, c.nonces}
+		hc := *cfg.HTTP
+		next := hc.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		hc.Transport = releasing{next: next, nonces: c.nonces}
+		rc.HTTP = &hc
 	}
 	p, err := rest.New(rc)
 	if err != nil {
@@ -202,7 +212,9 @@ type wireSigner struct {
 }
 
 func (ws wireSigner) Sign(w *rest.Wire) error {
-	n, err := ws.nonces.Next(w.Stamp)
+	// Held until the reply's headers arrive (see Nonces): the transport
+	// releases it.
+	n, err := ws.nonces.Take(w.Stamp)
 	if err != nil {
 		return err
 	}

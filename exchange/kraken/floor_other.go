@@ -4,6 +4,6 @@ package kraken
 
 import "errors"
 
-func raiseFloor(string, uint64) (uint64, error) {
-	return 0, errors.New("no cross-process nonce floor on this system: give each process its own Kraken key")
+func lockFloor(string, uint64) (uint64, func(), error) {
+	return 0, nil, errors.New("no cross-process nonce floor on this system: give each process its own Kraken key")
 }

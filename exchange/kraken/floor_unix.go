@@ -9,18 +9,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// raiseFloor takes the file's lock, and returns max(want, floor+1) after
-// writing it as the new floor.
-func raiseFloor(path string, want uint64) (uint64, error) {
+// lockFloor takes the file's lock, writes max(want, floor+1) as the new
+// floor and returns it with what releases the lock.
+func lockFloor(path string, want uint64) (uint64, func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	defer f.Close()
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		return 0, err
+		f.Close()
+		return 0, nil, err
 	}
-	defer unix.Flock(int(f.Fd()), unix.LOCK_UN) //nolint:errcheck // closing releases it too
+	unlock := func() { f.Close() } // closing the descriptor drops the flock
 	var b [8]byte
 	if n, _ := f.ReadAt(b[:], 0); n == len(b) {
 		if floor := binary.BigEndian.Uint64(b[:]); want <= floor {
@@ -29,7 +29,8 @@ func raiseFloor(path string, want uint64) (uint64, error) {
 	}
 	binary.BigEndian.PutUint64(b[:], want)
 	if _, err := f.WriteAt(b[:], 0); err != nil {
-		return 0, err
+		unlock()
+		return 0, nil, err
 	}
-	return want, nil
+	return want, unlock, nil
 }

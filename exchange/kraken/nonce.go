@@ -4,32 +4,47 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 )
 
-// Nonces issues one key's nonces: milliseconds of the venue's clock
-// estimate, but always above every nonce issued before for the key, by
-// this process or, through the floor file, by any other vigil process on
-// this machine (the cockpit, `vigil check` and `vigil order` on one key at
-// once). Kraken refuses a nonce at or below one it has seen for the key.
+// Nonces issues one key's nonces, and keeps them arriving in order.
 //
-// The floor file holds the highest nonce issued, as 8 bytes; it is read
-// and raised under an exclusive flock, held only for that, so a nonce is
-// taken and recorded by one process at a time. A process that dies holding
+// Kraken refuses a nonce at or below the highest it has seen for the key,
+// so two requests in flight at once can refuse each other: the one with
+// the lower nonce may arrive second. A nonce is therefore taken under a
+// hold that lasts until its request has been answered (Release, called by
+// the transport when the reply's headers arrive or the send fails): one
+// signed request per key at a time, from this process and, through the
+// floor file, from every vigil process on this machine (the cockpit,
+// `vigil check` and `vigil order` on one key at once).
+//
+// The floor file holds the highest nonce issued, as 8 bytes, under an
+// exclusive flock held as long as the hold. A process that dies holding
 // it releases the lock with its descriptor.
 type Nonces struct {
-	mu   sync.Mutex
+	mu   sync.Mutex // the hold, in this process
 	last uint64
 	path string // "": this process only
+
+	held    *hold
+	heldMu  sync.Mutex
+	Timeout time.Duration // a hold nobody released ends after this (default 30 s)
 }
 
-// NewNonces returns the nonce source of keyID, sharing its floor through a
-// file in dir ("" shares nothing beyond this process).
+type hold struct {
+	once    sync.Once
+	release func()
+	timer   *time.Timer
+}
+
+// NewNonces returns the nonce source of keyID, sharing its floor and hold
+// through a file in dir ("" shares nothing beyond this process).
 func NewNonces(dir, keyID string) (*Nonces, error) {
-	n := &Nonces{}
+	n := &Nonces{Timeout: 30 * time.Second}
 	if dir == "" {
 		return n, nil
 	}
@@ -45,20 +60,55 @@ func NewNonces(dir, keyID string) (*Nonces, error) {
 // Path is the floor file ("" when none).
 func (n *Nonces) Path() string { return n.path }
 
-// Next is the nonce for a request stamped at stamp.
-func (n *Nonces) Next(stamp time.Time) (uint64, error) {
+// Take holds the key and returns the nonce for a request stamped at
+// stamp: above every nonce issued before. The hold lasts until Release.
+func (n *Nonces) Take(stamp time.Time) (uint64, error) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	want := max(uint64(max(stamp.UnixMilli(), 0)), n.last+1)
+	unlock := func() {}
 	if n.path != "" {
-		v, err := raiseFloor(n.path, want)
+		v, un, err := lockFloor(n.path, want)
 		if err != nil {
+			n.mu.Unlock()
 			return 0, fmt.Errorf("kraken: nonce floor %s: %w", n.path, err)
 		}
-		want = v
+		want, unlock = v, un
 	}
 	n.last = want
+	h := &hold{release: func() { unlock(); n.mu.Unlock() }}
+	h.timer = time.AfterFunc(n.Timeout, func() { h.end() })
+	n.heldMu.Lock()
+	n.held = h
+	n.heldMu.Unlock()
 	return want, nil
+}
+
+func (h *hold) end() {
+	h.once.Do(func() {
+		h.timer.Stop()
+		h.release()
+	})
+}
+
+// Release ends the current hold: its request has arrived or failed.
+func (n *Nonces) Release() {
+	n.heldMu.Lock()
+	h := n.held
+	n.held = nil
+	n.heldMu.Unlock()
+	if h != nil {
+		h.end()
+	}
+}
+
+// Next takes a nonce and releases the hold at once: for a request that
+// is answered before the next is signed (tests, tools).
+func (n *Nonces) Next(stamp time.Time) (uint64, error) {
+	v, err := n.Take(stamp)
+	if err == nil {
+		n.Release()
+	}
+	return v, err
 }
 
 // Above makes every later nonce exceed floor: after Kraken refused one,
@@ -68,11 +118,28 @@ func (n *Nonces) Above(floor uint64) error {
 	defer n.mu.Unlock()
 	n.last = max(n.last, floor)
 	if n.path != "" {
-		if _, err := raiseFloor(n.path, floor); err != nil {
+		_, unlock, err := lockFloor(n.path, floor)
+		if err != nil {
 			return err
 		}
+		unlock()
 	}
 	return nil
+}
+
+// releasing is the transport under the client: a signed request's reply
+// headers (or its failure) end the nonce hold its signature took.
+type releasing struct {
+	next   http.RoundTripper
+	nonces *Nonces
+}
+
+func (rt releasing) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get(HeaderSign) == "" {
+		return rt.next.RoundTrip(r)
+	}
+	defer rt.nonces.Release()
+	return rt.next.RoundTrip(r)
 }
 
 // DefaultNonceDir is where the floors live when the caller names no

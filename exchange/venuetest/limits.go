@@ -56,6 +56,10 @@ func (h Harness) timestampRefusal(t *testing.T) {
 				ctx := context.Background()
 				e.sync(ctx, c)
 				e.f.Sim().SetSkew(skew)
+				if h.NoStampWindow != "" {
+					e.noStampWindow(ctx, c)
+					return
+				}
 				from := len(e.log())
 				if _, err := c.Balances(ctx); err != nil {
 					t.Fatalf("not recovered: %v", err)
@@ -261,6 +265,15 @@ func (h Harness) streamLoginClock(t *testing.T) {
 		ctx := context.Background()
 		e.sync(ctx, c)
 		e.f.Sim().SetSkew(35 * time.Second)
+		if h.NoStampWindow != "" {
+			st, err := c.Stream(ctx)
+			if err != nil {
+				t.Fatalf("%q, yet the login after a clock step failed: %v", h.NoStampWindow, err)
+			}
+			_ = st.Close()
+			e.allAccepted(0)
+			return
+		}
 		_, err := c.Stream(ctx)
 		if exchange.KindOf(err) != exchange.KindClock || !strings.Contains(exchange.AdviceOf(err), "before the next login") {
 			t.Fatalf("login on a stale estimate: %v (advice %q)", err, exchange.AdviceOf(err))
@@ -271,4 +284,31 @@ func (h Harness) streamLoginClock(t *testing.T) {
 		}
 		_ = st.Close()
 	})
+}
+
+// noStampWindow: with the venue's clock stepped after the client measured
+// it, a venue that checks no request time (Harness.NoStampWindow) refuses
+// nothing: not the next request, nor any after the client measures the
+// step (a nonce taken from the new estimate must still exceed the last).
+func (e *env) noStampWindow(ctx context.Context, c Client) {
+	e.t.Helper()
+	from := len(e.log())
+	if _, err := c.Balances(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	e.sync(ctx, c)
+	if _, err := c.Balances(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	req := e.limitBuy(e.restingPrice())
+	if _, err := c.Place(ctx, req); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.Cancel(ctx, exchange.OrderRef{Symbol: e.h.Symbol, ClientID: req.ClientID}); err != nil {
+		e.t.Fatal(err)
+	}
+	if n := e.clockRefusals(from); n != 0 {
+		e.t.Errorf("%d refusals (%s) after the clock step", n, e.h.ClockCode)
+	}
+	e.allAccepted(from)
 }

@@ -73,6 +73,14 @@ type Harness struct {
 	// NoMinNotional says why the symbol has no minimum notional; the suite
 	// then asserts the rule decodes as zero.
 	NoMinNotional string
+	// NoStampWindow says why the venue checks no request time (it signs a
+	// strictly increasing nonce instead); the suite then asserts that a
+	// stepped venue clock refuses nothing, before or after the client
+	// measures it again, where it would assert the refusal and the retry.
+	NoStampWindow string
+	// ClientID is the venue's client-id policy, which the suite's orders
+	// are given ids by; the zero value is vigil's own id.
+	ClientID exchange.ClientIDPolicy
 }
 
 // Ops are the fake's operation names.
@@ -324,7 +332,9 @@ func onTick(p, tick decimal.Decimal) decimal.Decimal {
 }
 
 func (e *env) limitBuy(price decimal.Decimal) exchange.OrderRequest {
-	return LimitBuy(e.h.Symbol, price)
+	req := LimitBuy(e.h.Symbol, price)
+	req.ClientID = e.h.ClientID.New(time.Now())
+	return req
 }
 
 func (e *env) allAccepted(from int) {

@@ -336,8 +336,11 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 		case a.Network != exchange.Testnet && a.Network != exchange.Mainnet:
 			add(line("network"), field("network"), "%q is not allowed (allowed: testnet, mainnet)", ra.Network)
 		case known:
-			if _, ok := d.Network(a.Network); !ok {
+			if n, ok := d.Network(a.Network); !ok {
 				add(line("network"), field("network"), "%s has no %s (allowed: %s)", d.Title, a.Network, networkNames(d))
+			} else if n.REST == "" && a.RESTURL == "" {
+				// Never a silent default: such a network has no public host.
+				add(line("network"), field("rest_url"), "%s %s has no public host (%s): set rest_url and ws_url", d.Title, a.Network, n.Note)
 			}
 		}
 		if a.Key == "" {

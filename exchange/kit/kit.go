@@ -78,8 +78,11 @@ type Descriptor struct {
 // Network is one of a venue's networks with its default endpoints.
 type Network struct {
 	Network exchange.Network
-	REST    string // default REST base URL
-	WS      string // default private WebSocket URL; "" when there is none
+	// REST is the default REST base URL; "" for a network with no public
+	// host (a venue's test network reachable only on request, or through
+	// its fake): an account on it must name rest_url, and Note says why.
+	REST string
+	WS   string // default private WebSocket URL; "" when there is none
 	// Note is said where the network is chosen ("demo trading: …").
 	Note string
 }
@@ -242,8 +245,8 @@ func (d *Descriptor) Check() error {
 		if n.Network != exchange.Testnet && n.Network != exchange.Mainnet {
 			bad("network %q", n.Network)
 		}
-		if n.REST == "" {
-			bad("%s: no REST URL", n.Network)
+		if n.REST == "" && n.Note == "" {
+			bad("%s: no REST URL, and no Note saying where an account finds one", n.Network)
 		}
 	}
 	if d.MainnetHost == nil {

@@ -184,7 +184,16 @@ func (p *Path) HTTPClient() *http.Client { return p.hc }
 // none: stamped with the raw local clock, the first request against a venue
 // whose clock is off by more than its window would be refused. Nothing is
 // sent when the probe fails.
+//
+// It also holds back the venue's first signature until its signer passed
+// its self-test (see RegisterSelfTest), and refuses every signature for the
+// venue with a *SelfTestError when it failed.
 func (p *Path) ClockReady(ctx context.Context) error {
+	if p.cfg.Signer != nil {
+		if err := selfTestErr(p.cfg.Venue); err != nil {
+			return err
+		}
+	}
 	if p.cfg.Clock == nil {
 		return nil
 	}

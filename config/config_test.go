@@ -122,7 +122,7 @@ func TestStrictErrors(t *testing.T) {
 		{"unknown-table", base + "[extras]\ncolour = \"red\"\n",
 			[]string{"c.toml:7:", `unknown key "colour"`}},
 		{"venue", strings.Replace(base, `"binance"`, `"binanse"`, 1),
-			[]string{"c.toml:3:", "accounts[1].venue", `"binanse" is not a known venue (allowed: binance, okx, bybit)`}},
+			[]string{"c.toml:3:", "accounts[1].venue", `"binanse" is not a known venue (allowed: binance, okx, bybit`}},
 		{"network", strings.Replace(base, `"testnet"`, `"test"`, 1),
 			[]string{"c.toml:4:", "accounts[1].network", "allowed: testnet, mainnet"}},
 		{"recv-window", base + "recv_window_ms = 0\n",

@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-trade/vigil/exchange/binance"
 	"github.com/vigil-trade/vigil/exchange/bybit"
 	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/kraken"
 	"github.com/vigil-trade/vigil/exchange/okx"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
 )
@@ -23,6 +24,7 @@ var (
 		binance.Descriptor,
 		okx.Descriptor,
 		bybit.Descriptor,
+		kraken.Descriptor,
 	}
 )
 

@@ -249,6 +249,7 @@ type accountReport struct {
 	KeyID      string         `json:"key_id"`
 	KeyLabel   string         `json:"key_label"`
 	DurationMS int64          `json:"duration_ms"`
+	Signer     signerReport   `json:"signer"`
 	Clock      clockReport    `json:"clock"`
 	Key        *keyReport     `json:"key"`
 	Balances   *balanceReport `json:"balances"`
@@ -384,7 +385,16 @@ func checkAccount(ctx context.Context, now func() time.Time, v exchange.Venue, t
 	seen := map[string]bool{}
 	// answered: the venue answered some request, if only to refuse it.
 	answered := false
+	var sp *checkProblem
+	a.Signer, sp = signerCheck(info.Venue)
+	if p := sp; p != nil {
+		seen[p.Code] = true
+		a.Problems = append(a.Problems, *p)
+	}
 	fail := func(what string, err error) bool {
+		if selfTestRefusal(err) {
+			return false // reported once, above
+		}
 		var api *exchange.APIError
 		answered = answered || errors.As(err, &api)
 		p := callProblem(info, what, err, timeout)
@@ -697,6 +707,14 @@ func writeCheckReport(w io.Writer, rep checkReport) {
 		fmt.Fprintf(w, "%s  %s %s  %s  %d ms\n", a.Name, a.Venue, badge, key, a.DurationMS)
 		row := func(label, format string, args ...any) {
 			fmt.Fprintf(w, "  %-9s %s\n", label, fmt.Sprintf(format, args...))
+		}
+		switch s := a.Signer; s.SelfTest {
+		case "passed":
+			row("signer", "self-test passed: %d vectors", s.Vectors)
+		case "failed":
+			row("signer", "SELF-TEST FAILED on vector %q (%d run): signs nothing for %s", s.FailedVector, s.Vectors, a.Venue)
+		default:
+			row("signer", "no self-test for this venue")
 		}
 		c := a.Clock
 		if c.Synced {

@@ -80,7 +80,11 @@ type Account struct {
 	// MaxOrderNotional is the fat-finger guard in quote currency; zero: none.
 	MaxOrderNotional   decimal.Decimal
 	AllowMainnetOrders bool
-	Line               int // line of the account's [[accounts]] header
+	// RateTier is the account's tier at a venue whose rate limits depend on
+	// it, for when the venue does not reveal it (rate_tier); "": the venue's
+	// default.
+	RateTier string
+	Line     int // line of the account's [[accounts]] header
 }
 
 // OrderGrace is OrderGraceMS as a duration.
@@ -197,12 +201,13 @@ type rawAccount struct {
 	OrderGraceMS       *int   `toml:"order_grace_ms"`
 	MaxOrderNotional   any    `toml:"max_order_notional"`
 	AllowMainnetOrders bool   `toml:"allow_mainnet_orders"`
+	RateTier           string `toml:"rate_tier"`
 }
 
 var (
 	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "audit_retention_days", "time_zone", "mouse", "metrics_balances", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
-		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders"}
+		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders", "rate_tier"}
 )
 
 // typeErrRE matches BurntSushi's type mismatch errors, which are plain
@@ -319,6 +324,7 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 			RESTURL: ra.RESTURL, WSURL: ra.WSURL, RecvWindowMS: DefaultRecvWindowMS,
 			OrderGraceMS:       DefaultOrderGraceMS,
 			AllowMainnetOrders: ra.AllowMainnetOrders, Line: lines.header(i),
+			RateTier: strings.ToLower(strings.TrimSpace(ra.RateTier)),
 		}
 		switch {
 		case a.Name == "":
@@ -345,6 +351,13 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 		}
 		if a.Key == "" {
 			add(line("key"), field("key"), "is required: the label of a key in the vault (vigil keys list)")
+		}
+		switch {
+		case a.RateTier == "" || !known:
+		case len(d.RateTiers) == 0:
+			add(line("rate_tier"), field("rate_tier"), "%s counts no rate tier", d.Title)
+		case !slices.Contains(d.RateTiers, a.RateTier):
+			add(line("rate_tier"), field("rate_tier"), "%q is not a %s tier (allowed: %s)", ra.RateTier, d.Title, strings.Join(d.RateTiers, ", "))
 		}
 		if ra.RecvWindowMS != nil {
 			a.RecvWindowMS = *ra.RecvWindowMS

@@ -220,7 +220,7 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 		KeyCreated: k.LastChanged(),
 	}
 	params := kit.Params{
-		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv,
+		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv, RateTier: a.RateTier,
 		HTTPClient: o.hc, Now: o.now, Logger: o.log,
 	}
 	if o.obs != nil {

@@ -60,6 +60,10 @@ type Descriptor struct {
 	// SymbolHint is a symbol in the venue's spelling, for prompts and
 	// hints ("BTCUSDT", "BTC-USDT").
 	SymbolHint string
+	// RateTiers are the tiers an account's rate_tier may name, at a venue
+	// whose limits depend on a tier it may not reveal; the first is the
+	// default. None: the venue takes no rate_tier.
+	RateTiers []string
 
 	// Open builds a client for one account. It does no I/O.
 	Open func(Params) (exchange.Venue, error)
@@ -143,6 +147,7 @@ type Params struct {
 	// network's defaults.
 	REST, WS   string
 	RecvWindow time.Duration // the account's receive window; 0: the venue's default
+	RateTier   string        // the account's rate_tier, one of RateTiers; "": the default
 	HTTPClient *http.Client  // nil: the client builds its own
 	Now        func() time.Time
 	Logger     *slog.Logger

@@ -300,24 +300,17 @@ func (c *Client) serverTime(ctx context.Context) (time.Time, error) {
 	return time.Unix(*res.Unixtime, 0).Add(500 * time.Millisecond), nil
 }
 
-type noResync struct{}
-
-// resync follows a refused nonce: the clock is measured again, and the
-// key's nonce as Kraken last saw it is read back so the next one is above
-// it, whoever sent it (another machine, another program on the key).
+// resync follows a refused nonce: something outside this machine's
+// vigil processes (another program, another machine) sent a higher one.
+// Kraken does not say how high, and reading the key's nonce back
+// (GetApiKeyInfo) needs a nonce it would take, so the clock is measured
+// again and the floor moves a second past both clocks' milliseconds,
+// above any nonce a program that stamps milliseconds has sent.
 func (c *Client) resync(ctx context.Context) error {
-	if ctx.Value(noResync{}) != nil {
-		return nil
+	err := c.SyncClock(ctx)
+	ahead := max(c.now().UnixMilli(), c.clock.ServerNow().UnixMilli()) + time.Second.Milliseconds()
+	if ferr := c.nonces.Above(uint64(ahead)); ferr != nil {
+		return errors.Join(err, ferr)
 	}
-	serr := c.SyncClock(ctx)
-	k, err := c.keyInfo(context.WithValue(ctx, noResync{}, true))
-	if err != nil {
-		return errors.Join(serr, err)
-	}
-	if k.Nonce > 0 {
-		if err := c.nonces.Above(k.Nonce); err != nil {
-			return err
-		}
-	}
-	return serr
+	return err
 }

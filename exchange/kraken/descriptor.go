@@ -28,6 +28,7 @@ var Descriptor = &kit.Descriptor{
 	ClientID:    ClientIDPolicy,
 	Kinds:       []exchange.InstrumentKind{exchange.KindSpot},
 	SymbolHint:  "XBTUSDT",
+	RateTiers:   []string{string(TierIntermediate), string(TierStarter), string(TierPro)},
 	Open:        open,
 	Fake:        startFake,
 	TestKit:     krakentest.Kit,
@@ -57,6 +58,13 @@ func open(p kit.Params) (exchange.Venue, error) {
 	}
 	if p.Now != nil {
 		opts = append(opts, WithNow(p.Now))
+	}
+	if p.RateTier != "" {
+		t, err := ParseTier(p.RateTier)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, WithTier(t))
 	}
 	return New(opts...)
 }

@@ -70,7 +70,7 @@ func (c *Client) apiError(rep *rest.Reply, errs []string) *rest.Refusal {
 	case ErrNonce:
 		ae.Kind = exchange.KindClock
 		ref.Class = rest.StampRefused
-		ae.AdviceText = "Kraken refused the nonce: it had already seen a higher one for this key. Every vigil process on this machine (the cockpit, `vigil check`, `vigil order`) shares one nonce counter per key, so another program or another machine is using this key: give each its own key. vigil reads the key's nonce back and sends once more. Raising the key's nonce window on kraken.com hides this, but a request resent inside the window can be accepted twice, which duplicates an order."
+		ae.AdviceText = "Kraken refused the nonce: it had already seen a higher one for this key. Every vigil process on this machine (the cockpit, `vigil check`, `vigil order`) shares one nonce counter per key, so another program or another machine is using this key: give each its own key. vigil moves its nonce a second ahead and sends once more. Raising the key's nonce window on kraken.com hides this, but a request resent inside the window can be accepted twice, which duplicates an order."
 	case ErrSignature:
 		ae.Kind = exchange.KindSignature
 		ae.AdviceText = "Kraken computed a different signature: the private key in the vault does not belong to this API key (check for a truncated paste of the base64 text)."
@@ -149,4 +149,11 @@ func (c *Client) undecodable(rep *rest.Reply, jerr error) *rest.Refusal {
 		ref.AdviceText = "Kraken answered HTTP 429: too many requests from this address."
 	}
 	return ref
+}
+
+// Advice is the advice vigil gives for a Kraken error code.
+func Advice(code string) string {
+	c := &Client{rates: newRates("", time.Now, TierIntermediate), clock: exchange.NewClock(exchange.ClockConfig{})}
+	rep := &rest.Reply{Status: 200, Request: &rest.Request{}}
+	return c.apiError(rep, []string{code}).AdviceText
 }

@@ -57,7 +57,14 @@ func TierOfMaxRateCount(n int) (Tier, bool) {
 	return "", false
 }
 
-const callsBucket = "calls"
+// callsName is the call counter's bucket: it names the tier counted with,
+// marked '?' until Kraken has revealed it (the config's, or the default).
+func callsName(t Tier, revealed bool) string {
+	if revealed {
+		return "calls:" + string(t)
+	}
+	return "calls:" + string(t) + "?"
+}
 
 func pairBucket(pair string) string { return "orders:" + pair }
 
@@ -85,7 +92,7 @@ func newRates(account string, now func() time.Time, tier Tier) *rates {
 
 func (r *rates) callLimit() exchange.Limit {
 	l := tiers[r.tier]
-	return exchange.Limit{Name: callsBucket, Kind: exchange.LimitWeight, Limit: l.calls, Shape: exchange.ShapeDecay, Rate: l.callDecay}
+	return exchange.Limit{Name: callsName(r.tier, r.revealed), Kind: exchange.LimitWeight, Limit: l.calls, Shape: exchange.ShapeDecay, Rate: l.callDecay}
 }
 
 func (r *rates) pairLimit(pair string) exchange.Limit {
@@ -104,15 +111,15 @@ func (r *rates) Tier() (Tier, bool) {
 func (r *rates) reveal(t Tier) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.revealed = true
-	if t == r.tier {
+	if r.revealed && t == r.tier {
 		return
 	}
-	r.tier = t
-	r.AddLimit(r.callLimit())
+	r.revealed, r.tier = true, t
+	limits := []exchange.Limit{r.callLimit()}
 	for p := range r.pairs {
-		r.AddLimit(r.pairLimit(p))
+		limits = append(limits, r.pairLimit(p))
 	}
+	r.SetLimits(limits...)
 }
 
 // public costs nothing on the key's counter (public calls count per IP).
@@ -177,7 +184,7 @@ func (r *rates) full(orders bool) {
 		return // the pair is not named in the refusal
 	}
 	r.mu.Lock()
-	l := tiers[r.tier]
+	l, name := tiers[r.tier], callsName(r.tier, r.revealed)
 	r.mu.Unlock()
-	r.ObserveLevel(callsBucket, float64(l.calls), r.now())
+	r.ObserveLevel(name, float64(l.calls), r.now())
 }

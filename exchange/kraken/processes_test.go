@@ -116,7 +116,10 @@ func TestHelperProcess(t *testing.T) {
 			Qty: decimal.RequireFromString("0.001"), Price: price, ClientID: kraken.ClientIDPolicy.New(time.Now())}
 		steps := []func() error{
 			func() error { _, err := c.Place(ctx, req); return err },
-			func() error { _, err := c.Query(ctx, exchange.OrderRef{Symbol: req.Symbol, ClientID: req.ClientID}); return err },
+			func() error {
+				_, err := c.Query(ctx, exchange.OrderRef{Symbol: req.Symbol, ClientID: req.ClientID})
+				return err
+			},
 			func() error { _, err := c.Balances(ctx); return err },
 			func() error { _, err := c.OpenOrders(ctx, ""); return err },
 			func() error {

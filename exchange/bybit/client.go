@@ -205,6 +205,7 @@ func (ws wireSigner) Sign(w *rest.Wire) error {
 	w.SetHeader(HeaderRecvWindow, ws.recvWindow)
 	w.SetHeader(HeaderSignType, "2")
 	w.SetHeader(HeaderSign, string(ws.s.AppendSign(sig[:0], ts, ws.recvWindow, payload)))
+	ws.s.mac.Fault(w.Prehash) // the prehash shown is what was hashed, even under a test's fault
 	return nil
 }
 

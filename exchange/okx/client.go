@@ -180,6 +180,9 @@ func (ws wireSigner) Sign(w *rest.Wire) error {
 	w.SetHeader(HeaderTimestamp, ts)
 	w.SetHeader(HeaderPassphrase, string(ws.s.passphrase.Bytes()))
 	w.SetHeader(HeaderSign, string(ws.s.AppendSign(sig[:0], ts, w.Method, rp, w.Body)))
+	// What was signed holds no secret: a 50113's explanation shows it.
+	w.Prehash = ws.s.AppendPrehash(nil, ts, w.Method, rp, w.Body)
+	ws.s.mac.Fault(w.Prehash)
 	return nil
 }
 

@@ -103,6 +103,9 @@ type Path struct {
 	headers   [3]http.Header    // per Body kind, when shared
 	deadlines *deadlines
 	explainer ClockExplainer
+	// signatures explains a refused signature; nil for a venue whose
+	// Replies does not.
+	signatures SignatureExplainer
 }
 
 // New checks cfg and builds the path.
@@ -135,6 +138,7 @@ func New(cfg Config) (*Path, error) {
 	cfg.Header = header
 	p := &Path{cfg: cfg, base: base, hc: exchange.RefuseRedirects(cfg.Venue, hc)}
 	p.explainer, _ = cfg.Replies.(ClockExplainer)
+	p.signatures, _ = cfg.Replies.(SignatureExplainer)
 	if cfg.Timeout > 0 {
 		p.deadlines = newDeadlines(cfg.Timeout, hc.CloseIdleConnections)
 	}
@@ -308,10 +312,12 @@ func (p *Path) send(ctx context.Context, r *Request, out any) (stale bool, err e
 	}
 	rep := &f.rep
 	*rep = Reply{Request: r, Status: resp.StatusCode, Header: resp.Header, Body: raw,
-		Stamp: stamp, Sent: sent, Received: received, Prehash: f.wire.Prehash, Base: p.cfg.BaseURL}
+		Stamp: stamp, Sent: sent, Received: received, Prehash: f.wire.Prehash, Base: p.cfg.BaseURL,
+		SentQuery: f.url.RawQuery, SentBody: f.wire.Body, SentHeader: f.wire.header}
 	payload, ref := p.cfg.Replies.Unwrap(rep)
 	if ref != nil {
-		return p.refused(r, ref)
+		stale, err := p.refused(r, ref)
+		return stale, p.explainSignature(rep, ref, err)
 	}
 	if out == nil || payload == nil {
 		return false, nil

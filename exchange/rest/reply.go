@@ -23,6 +23,13 @@ type Reply struct {
 	Received time.Time // local time after reading the body
 	Prehash  []byte    // see Wire.Prehash
 	Base     string    // the configured base URL, for advice
+	// SentQuery, SentBody and SentHeader are the request as it went out,
+	// signature included, for explaining a refused signature. SentHeader
+	// carries the API key and at some venues a passphrase: never show it
+	// whole.
+	SentQuery  string
+	SentBody   []byte
+	SentHeader http.Header
 }
 
 // OK reports a 2xx status.

@@ -140,7 +140,7 @@ func runWatch(ctx context.Context, env *Env, args []string) int {
 	}
 
 	s := watchSetup{Venues: venues, Listener: ln, Collector: col, Log: log, Now: env.Now,
-		RetentionDays: cfg.JournalRetentionDays}
+		RetentionDays: cfg.JournalRetentionDays, ServeCopies: true}
 	j, desk, err := openDesk(cfg.DataDir, venues, deskOptions(cfg)...)
 	switch {
 	case errors.Is(err, store.ErrInUse):
@@ -240,10 +240,13 @@ type watchSetup struct {
 	Log           *slog.Logger
 	Now           func() time.Time
 	RetentionDays int
+	// ServeCopies serves copies of the journal to 'vigil journal stats'
+	// and 'vigil order list' while watch holds it, as the cockpit does.
+	ServeCopies bool
 	// Feed tunes the pollers; zero fields take watchFeed's values.
 	Feed feed.Options
 	// ReconcileEvery and CountEvery pace the journal's reconciliation with
-	// the venue and its order counts (default 1m and 15s).
+	// the venue and its order counts (default 5m and 15s; see journalLoop).
 	ReconcileEvery, CountEvery time.Duration
 }
 
@@ -265,7 +268,7 @@ func watch(ctx context.Context, s watchSetup) error {
 		s.Now = time.Now
 	}
 	if s.ReconcileEvery <= 0 {
-		s.ReconcileEvery = time.Minute
+		s.ReconcileEvery = 5 * time.Minute
 	}
 	if s.CountEvery <= 0 {
 		s.CountEvery = 15 * time.Second
@@ -304,7 +307,9 @@ func watch(ctx context.Context, s watchSetup) error {
 	if s.Journal != nil {
 		emit := func(account string, msg tea.Msg) { w.handle(account, msg) }
 		wg.Go(func() { retainer(s.Journal, s.RetentionDays, s.Now)(ctx, emit) })
-		wg.Go(func() { journalCopies(s.Journal, s.Now)(ctx, emit) })
+		if s.ServeCopies {
+			wg.Go(func() { journalCopies(s.Journal, s.Now)(ctx, emit) })
+		}
 		for _, v := range s.Venues {
 			name := v.Info().Name
 			wg.Go(func() { w.journalLoop(ctx, s, name) })
@@ -439,15 +444,18 @@ func slogLevel(l views.Level) slog.Level {
 // reconcilePassWatch bounds one read-only reconciliation.
 const reconcilePassWatch = 30 * time.Second
 
-// journalLoop reconciles the account's journal with its venue read-only
-// (nothing is ever sent) every ReconcileEvery, and counts its open and
-// in-doubt orders every CountEvery.
+// journalLoop counts the account's open and in-doubt orders every
+// CountEvery and reconciles its journal with the venue, read-only (nothing
+// is ever sent): at start, every ReconcileEvery as a safety net under the
+// stream, and at every count while an order's fate is in doubt, so an
+// UNKNOWN order is asked about within seconds rather than minutes.
 func (w *watcher) journalLoop(ctx context.Context, s watchSetup, name string) {
 	count := time.NewTicker(s.CountEvery)
 	defer count.Stop()
 	var last time.Time
+	doubt := false
 	for first := true; ; first = false {
-		if first || s.Now().Sub(last) >= s.ReconcileEvery {
+		if first || doubt || s.Now().Sub(last) >= s.ReconcileEvery {
 			last = s.Now()
 			rctx, cancel := context.WithTimeout(ctx, reconcilePassWatch)
 			r, err := s.Desk.ReconcileReadOnly(rctx, name)
@@ -460,7 +468,13 @@ func (w *watcher) journalLoop(ctx context.Context, s watchSetup, name string) {
 				w.handle(name, msg)
 			}
 		}
-		w.countOrders(s.Journal, name)
+		o, err := countOrders(s.Journal, name)
+		if err != nil {
+			w.log.Warn("journal: cannot count open orders", "account", name, "err", err)
+		} else {
+			w.col.Orders(name, o)
+			doubt = o.Unknown > 0
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -469,13 +483,14 @@ func (w *watcher) journalLoop(ctx context.Context, s watchSetup, name string) {
 	}
 }
 
-func (w *watcher) countOrders(j *store.Journal, name string) {
+// countOrders sorts the account's orders that are not final into resting
+// and in doubt.
+func countOrders(j *store.Journal, name string) (metrics.Orders, error) {
+	var o metrics.Orders
 	es, err := j.Unresolved(name)
 	if err != nil {
-		w.log.Warn("journal: cannot count open orders", "account", name, "err", err)
-		return
+		return o, err
 	}
-	var o metrics.Orders
 	for _, e := range es {
 		switch e.Status {
 		case exchange.StatusPending, exchange.StatusUnknown, store.StatusSent:
@@ -487,5 +502,5 @@ func (w *watcher) countOrders(j *store.Journal, name string) {
 			o.Open++
 		}
 	}
-	w.col.Orders(name, o)
+	return o, nil
 }

@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,9 +17,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	"github.com/shopspring/decimal"
 
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/demo"
@@ -24,6 +30,10 @@ import (
 	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/venues"
+	"github.com/vigil-trade/vigil/feed/feedtest"
+	"github.com/vigil-trade/vigil/metrics"
+	"github.com/vigil-trade/vigil/orders"
+	"github.com/vigil-trade/vigil/store"
 )
 
 // syncBuffer is a bytes.Buffer a running command writes while the test
@@ -305,4 +315,101 @@ func TestWatchCredentialFile(t *testing.T) {
 	if got := credentialFile(env); got != "/elsewhere" {
 		t.Fatalf("--passphrase-file: %q", got)
 	}
+}
+
+// chanListener is a net.Listener with no network under it, for watch in a
+// synctest bubble: Accept waits until Close.
+type chanListener struct {
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	<-l.closed
+	return nil, net.ErrClosed
+}
+
+func (l *chanListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *chanListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9464} }
+
+// value is the sample of family name for account; NaN when there is none.
+func value(t *testing.T, reg *prometheus.Registry, name, account string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "account" && l.GetValue() == account {
+					if c := m.GetCounter(); c != nil {
+						return c.GetValue()
+					}
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return math.NaN()
+}
+
+// vigil watch never sends an order: a fresh intent the venue does not
+// have is reported in doubt and held, not resent, until it is too old to
+// resend and is marked NOT_PLACED; meanwhile the UNKNOWN-order and ban
+// metrics say what the journal and the venue were set to.
+func TestWatchJournalReadOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		v := feedtest.New(exchange.AccountInfo{Name: "acct", Venue: "somevenue", Network: exchange.Testnet}, time.Now)
+		v.SetBan(start.Add(10*time.Minute), "test ban")
+		desk, j := openTestDesk(t, t.TempDir(), []exchange.Venue{v})
+		if err := j.RecordIntent(store.Intent{Account: "acct", ClientID: exchange.NewClientID(start), Created: start, Binding: orders.BindingOf(v),
+			Req: exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+				Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("30000")}}); err != nil {
+			t.Fatal(err)
+		}
+		col := metrics.New(metrics.Options{})
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(col)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() {
+			done <- watch(ctx, watchSetup{Venues: []exchange.Venue{v}, Journal: j, Desk: desk, Listener: &chanListener{closed: make(chan struct{})},
+				Collector: col, Log: slog.New(slog.DiscardHandler)})
+		}()
+
+		time.Sleep(20 * time.Second)
+		synctest.Wait()
+		for name, want := range map[string]float64{
+			"vigil_orders_unknown": 1, "vigil_orders_unknown_oldest_age_seconds": 20, "vigil_reconcile_held_orders": 1,
+			"vigil_budget_banned": 1, "vigil_budget_ban_remaining_seconds": 580,
+		} {
+			if got := value(t, reg, name, "acct"); got != want {
+				t.Errorf("at 20s: %s = %v, want %v", name, got, want)
+			}
+		}
+
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		for name, want := range map[string]float64{"vigil_orders_unknown": 0, "vigil_reconcile_not_placed_total": 1} {
+			if got := value(t, reg, name, "acct"); got != want {
+				t.Errorf("at 2m20s: %s = %v, want %v", name, got, want)
+			}
+		}
+		if n := v.Calls("Place"); n != 0 {
+			t.Fatalf("vigil watch placed %d orders", n)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -193,6 +194,9 @@ type poller struct {
 	opts   Options
 	bridge *Bridge
 	resync chan struct{}
+	// sigShown: a refused signature is in Events already (see
+	// signatureRefused).
+	sigShown atomic.Bool
 }
 
 func (p *poller) call(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -299,6 +303,7 @@ func (p *poller) keyLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		p.signatureRefused(err)
 		wait := p.opts.KeyEvery
 		if err != nil {
 			err = errors.New(describe(err))
@@ -325,6 +330,7 @@ func (p *poller) balancesLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		p.signatureRefused(err)
 		if err != nil {
 			err = errors.New(describe(err))
 		}

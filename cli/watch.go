@@ -250,12 +250,15 @@ type watchSetup struct {
 	ReconcileEvery, CountEvery time.Duration
 }
 
-// watchFeed are the feed's settings for a process nobody looks at: the
-// clock loop looks every 5 s instead of every second, so a venue down for
-// hours is asked for its time every 5 s, not every second.
+// watchFeed are the feed's settings for a process nobody looks at. The
+// clock loop syncs again at every look while its last sync is older than
+// ClockEvery, and a failed sync leaves it so: against a venue down for
+// hours, every look is a sync of several samples. Looking every 15 s
+// instead of every second keeps that to a few requests a minute; the
+// scheduled re-sync of a healthy venue moves from 45 s to 45–60 s.
 func watchFeed(o feed.Options) feed.Options {
 	if o.ClockCheck <= 0 {
-		o.ClockCheck = 5 * time.Second
+		o.ClockCheck = 15 * time.Second
 	}
 	return o
 }

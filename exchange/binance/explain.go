@@ -40,6 +40,7 @@ func (v replies) ExplainSignature(rep *rest.Reply, ae *exchange.APIError) *rest.
 		x.Query = shown
 	}
 	if want, ok := c.signer.cleanSign([]byte(payload)); ok && want != sig {
+		ae.AdviceText = "" // the table's advice blames the key, which is not at fault
 		x.Causes = append(x.Causes, rest.Cause{Code: rest.CauseSignerFault,
 			Text: "the signature vigil sent does not sign the parameters it sent: vigil's signer signed other bytes (a fault in vigil, not in the key); do not trade with this build and report it"})
 		return x

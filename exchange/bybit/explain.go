@@ -25,6 +25,8 @@ func (v replies) ExplainSignature(rep *rest.Reply, ae *exchange.APIError) *rest.
 	rebuilt := string(c.signer.AppendPrehash(nil, rep.SentHeader.Get(HeaderTimestamp), rep.SentHeader.Get(HeaderRecvWindow), payload))
 	ours := string(rep.Prehash)
 	theirs, echoed := originString(ae.Msg)
+	// Bybit's message quotes the whole key id; vigil shows key ids masked.
+	ae.Msg = rest.MaskIn(ae.Msg, key)
 	x := &rest.SignatureExplanation{Query: rep.SentQuery, Body: string(rep.SentBody),
 		Prehash: rest.MaskIn(ours, key), Rebuilt: rest.MaskIn(rebuilt, key)}
 	if echoed {

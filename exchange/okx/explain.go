@@ -41,6 +41,7 @@ func (v replies) ExplainSignature(rep *rest.Reply, ae *exchange.APIError) *rest.
 	x.Compare("vigil signed", x.Prehash, "bytes sent", x.Rebuilt)
 	resigned := string(c.signer.mac.AppendSumClean(nil, rebuilt, base64.StdEncoding.AppendEncode))
 	if x.FirstDiff >= 0 || resigned != rep.SentHeader.Get(HeaderSign) {
+		ae.AdviceText = "" // the table's advice blames the key, which is not at fault
 		x.Causes = append(x.Causes, rest.Cause{Code: rest.CauseSignerFault,
 			Text: "vigil signed other bytes than it sent (the signature sent does not match timestamp + method + path?query + body as sent): a fault in vigil's signer, not in the key; do not trade with this build and report it"})
 		return x

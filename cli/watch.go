@@ -22,6 +22,7 @@ import (
 
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/feed"
 	"github.com/vigil-trade/vigil/metrics"
 	"github.com/vigil-trade/vigil/orders"
@@ -280,6 +281,14 @@ func watch(ctx context.Context, s watchSetup) error {
 	for _, v := range s.Venues {
 		info := v.Info()
 		col.AddAccount(info.Name, info.Venue, info.KeyCreated)
+		// Run once per process, before the venue's first signature;
+		// asking here only reads (or starts) that one run.
+		if rep := rest.SelfTest(info.Venue); rep.Registered {
+			col.SignerSelfTest(info.Name, rep.Err == nil)
+			if rep.Err != nil {
+				log.Error("signer self-test failed: vigil signs nothing for this venue", "account", info.Name, "err", rep.Err)
+			}
+		}
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), col)

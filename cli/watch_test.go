@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ import (
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
 	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/exchange/venues"
 	"github.com/vigil-trade/vigil/feed/feedtest"
 	"github.com/vigil-trade/vigil/metrics"
@@ -209,6 +211,12 @@ func TestWatchMetricsAgainstFakes(t *testing.T) {
 			if free := m[fmt.Sprintf(`vigil_balance_free{account=%q,asset="USDT",venue=%q}`, a.Name, a.Venue)]; free != 10000 {
 				t.Errorf("%s: USDT free %v, want the demo's funding 10000", a.Name, free)
 			}
+		}
+	}
+	for _, a := range accounts {
+		_, has := m[series("vigil_signer_selftest_ok", a.Name, a.Venue)]
+		if want := slices.Contains(rest.SelfTestVenues(), a.Venue); has != want || has && m[series("vigil_signer_selftest_ok", a.Name, a.Venue)] != 1 {
+			t.Errorf("%s: signer self-test series %v (value %v), want present %v and passed", a.Name, has, m[series("vigil_signer_selftest_ok", a.Name, a.Venue)], want)
 		}
 	}
 	if n := m[fmt.Sprintf(`vigil_http_requests_total{outcome="ok",venue=%q}`, skewed)]; n == 0 {

@@ -50,6 +50,8 @@ var (
 	mKeyAge        = gauge("vigil_key_age_seconds", "Time since the key was made (as the venue says, else as the vault recorded).")
 	mKeyExpiresIn  = gauge("vigil_key_expires_in_seconds", "Time until the key expires, negative once expired; absent when it does not expire or the venue does not say.")
 
+	mSelfTest = gauge("vigil_signer_selftest_ok", "1 when the signer passed its self-test against the venue's vectors, 0 when it failed (it then signs nothing); absent for a venue without one.")
+
 	mBudgetUsed    = gauge("vigil_budget_used_ratio", "Share of a rate-limit bucket in use (0 to 1).", "bucket")
 	mBudgetBanned  = gauge("vigil_budget_banned", "1 while the venue bans or throttles the account's requests, else 0.")
 	mBanRemaining  = gauge("vigil_budget_ban_remaining_seconds", "Time until the ban ends; 0 when not banned.")
@@ -82,6 +84,7 @@ var families = []metric{
 	mClockSynced, mClockOffset, mClockUncertainty, mClockRTT, mClockDrift, mHeadroomAhead, mHeadroomBehind,
 	mAheadLimit, mBehindLimit, mClockDanger, mClockSyncError, mClockLastSync,
 	mKeyAuditOK, mKeyLastAudit, mKeyRead, mKeyTrade, mKeyWithdraw, mKeyWithdrawOK, mKeyIPBound, mKeyAge, mKeyExpiresIn,
+	mSelfTest,
 	mBudgetUsed, mBudgetBanned, mBanRemaining, mBudgetWaiting,
 	mStreamUp, mStreamStateAge, mStreamLastEvent, mStreamReconnects, mStreamAttempts,
 	mBalanceFree, mBalanceLocked, mBalanceOK,
@@ -172,6 +175,10 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, a *account, now time.Ti
 	}
 	if !created.IsZero() {
 		emit(mKeyAge, secs(now.Sub(created)))
+	}
+
+	if a.selfTest != nil {
+		emit(mSelfTest, bit(*a.selfTest))
 	}
 
 	if b := a.budget; b != nil {

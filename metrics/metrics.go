@@ -56,6 +56,7 @@ type account struct {
 	balances []exchange.Balance
 	balErr   bool
 	orders   *Orders
+	selfTest *bool // nil: the venue ships no signer self-test
 
 	reconcile Reconciled
 }
@@ -172,6 +173,12 @@ func (c *Collector) Balances(name string, bals []exchange.Balance, err error) {
 			a.balances = bals
 		}
 	})
+}
+
+// SignerSelfTest records the outcome of the venue's signer self-test for
+// an account; a venue without one never calls it.
+func (c *Collector) SignerSelfTest(name string, passed bool) {
+	c.with(name, func(a *account) { a.selfTest = &passed })
 }
 
 // Orders records what the journal holds for an account.

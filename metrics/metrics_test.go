@@ -31,6 +31,7 @@ func fixture(balances bool) *Collector {
 	c.Stream("acct", exchange.StreamStatus{State: exchange.StreamReconnecting, Since: t0.Add(-150 * time.Second), Attempt: 2, Err: "secret-bearing text"})
 	c.Balances("acct", []exchange.Balance{{Asset: "USDT", Free: decimal.RequireFromString("10.5"), Locked: decimal.NewFromInt(2)}}, nil)
 	c.Orders("acct", Orders{Open: 3, Unknown: 1, OldestUnknown: t0.Add(-6 * time.Minute)})
+	c.SignerSelfTest("acct", false)
 	c.Reconcile("acct", 2, 1, 0, 0, nil)
 	c.Reconcile("acct", 0, 0, 0, 1, errors.New("venue down"))
 	return c
@@ -59,6 +60,9 @@ vigil_key_expires_in_seconds{account="acct",venue="somevenue"} 864000
 # HELP vigil_key_age_seconds Time since the key was made (as the venue says, else as the vault recorded).
 # TYPE vigil_key_age_seconds gauge
 vigil_key_age_seconds{account="acct",venue="somevenue"} 8.64e+06
+# HELP vigil_signer_selftest_ok 1 when the signer passed its self-test against the venue's vectors, 0 when it failed (it then signs nothing); absent for a venue without one.
+# TYPE vigil_signer_selftest_ok gauge
+vigil_signer_selftest_ok{account="acct",venue="somevenue"} 0
 # HELP vigil_budget_used_ratio Share of a rate-limit bucket in use (0 to 1).
 # TYPE vigil_budget_used_ratio gauge
 vigil_budget_used_ratio{account="acct",bucket="weight/1m",venue="somevenue"} 0.25
@@ -91,7 +95,7 @@ vigil_reconcile_failures_total{account="acct",venue="somevenue"} 1
 vigil_reconcile_held_orders{account="acct",venue="somevenue"} 1
 `
 	names := []string{"vigil_clock_offset_seconds", "vigil_clock_headroom_ahead_seconds", "vigil_clock_drift_ratio",
-		"vigil_key_withdraw_enabled", "vigil_key_expires_in_seconds", "vigil_key_age_seconds", "vigil_budget_used_ratio",
+		"vigil_key_withdraw_enabled", "vigil_key_expires_in_seconds", "vigil_key_age_seconds", "vigil_signer_selftest_ok", "vigil_budget_used_ratio",
 		"vigil_budget_ban_remaining_seconds", "vigil_stream_up", "vigil_stream_state_seconds", "vigil_stream_reconnects_total",
 		"vigil_balance_free", "vigil_orders_unknown_oldest_age_seconds", "vigil_reconcile_passes_total",
 		"vigil_reconcile_failures_total", "vigil_reconcile_held_orders"}

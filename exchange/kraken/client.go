@@ -36,6 +36,7 @@ var (
 	WithWSURL      = rest.WithWSURL[config]
 	WithHTTPClient = rest.WithHTTPClient[config]
 	WithNow        = rest.WithNow[config]
+	WithObserver   = rest.WithObserver[config]
 )
 
 // WithKey sets the API key and its private key (base64, as Kraken shows it).
@@ -145,7 +146,7 @@ func New(opts ...Option) (*Client, error) {
 		Account: cfg.Info.Name,
 		// Kraken checks no request time on spot REST: these only keep the
 		// nonce near its clock's milliseconds, and the pane calm.
-		AheadLimit:  10 * time.Second,
+		AheadLimit:  30 * time.Second,
 		BehindLimit: time.Minute,
 		// GET /0/public/Time answers whole seconds.
 		Resolution: time.Second,
@@ -156,7 +157,7 @@ func New(opts ...Option) (*Client, error) {
 		Venue: venueName, BaseURL: cfg.BaseURL, HTTP: cfg.HTTP,
 		Header: http.Header{"Accept": {"application/json"}, "User-Agent": {"vigil"}},
 		Clock:  c.clock, ServerTime: c.serverTime, Sync: c.resync,
-		Budget: c.rates, Replies: replies{c}, Now: cfg.Now,
+		Budget: c.rates, Replies: replies{c}, Now: cfg.Now, Observer: cfg.Observer,
 	}
 	if c.signer != nil {
 		rc.Signer = wireSigner{c.signer, c.nonces}

@@ -59,6 +59,9 @@ func open(p kit.Params) (exchange.Venue, error) {
 	if p.Now != nil {
 		opts = append(opts, WithNow(p.Now))
 	}
+	if p.Observer != nil {
+		opts = append(opts, WithObserver(p.Observer))
+	}
 	if p.RateTier != "" {
 		t, err := ParseTier(p.RateTier)
 		if err != nil {

@@ -16,7 +16,7 @@ func TestClockOffsetFlag(t *testing.T) {
 		{"-1.8s", 1, ""},
 		{"okx=+12s, binance=-1.8s", 2, ""},
 		{"OKX=35s", 1, ""},
-		{"kraken=1s", 0, "unknown venue"},
+		{"nosuchvenue=1s", 0, "unknown venue"},
 		{"okx=soon", 0, "want a duration"},
 		{"12", 0, "want a duration"},
 	} {

@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-trade/vigil/connect"
 	"github.com/vigil-trade/vigil/demo"
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/orders/policy"
 )
 
@@ -254,7 +255,10 @@ type accountReport struct {
 	Key        *keyReport     `json:"key"`
 	Balances   *balanceReport `json:"balances"`
 	Budget     budgetReport   `json:"budget"`
-	Problems   []checkProblem `json:"problems"`
+	// SignatureRefused explains the first refused signature: null when
+	// none was refused, or the venue gives no explanation.
+	SignatureRefused *rest.SignatureExplanation `json:"signature_refused"`
+	Problems         []checkProblem             `json:"problems"`
 }
 
 type clockReport struct {
@@ -394,6 +398,9 @@ func checkAccount(ctx context.Context, now func() time.Time, v exchange.Venue, t
 	fail := func(what string, err error) bool {
 		if selfTestRefusal(err) {
 			return false // reported once, above
+		}
+		if x := signatureExplained(err); x != nil && a.SignatureRefused == nil {
+			a.SignatureRefused = x
 		}
 		var api *exchange.APIError
 		answered = answered || errors.As(err, &api)
@@ -786,6 +793,12 @@ func writeCheckReport(w io.Writer, rep checkReport) {
 			row("budget", "not known: the venue answered no request")
 		}
 		writeProblems(w, a.Problems)
+		if x := a.SignatureRefused; x != nil {
+			fmt.Fprintf(w, "  %-9s %s %s refused the signature; what vigil signed and sent:\n", "signature", x.Venue, x.Code)
+			for _, l := range x.Lines() {
+				fmt.Fprintf(w, "    %s\n", l)
+			}
+		}
 	}
 	if len(rep.Host.Problems) > 0 {
 		fmt.Fprintln(w, "\nthis machine")

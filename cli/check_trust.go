@@ -52,3 +52,12 @@ func selfTestRefusal(err error) bool {
 	var ste *rest.SelfTestError
 	return errors.As(err, &ste)
 }
+
+// signatureExplained is a refused signature's explanation, if err is one.
+func signatureExplained(err error) *rest.SignatureExplanation {
+	var se *rest.SignatureError
+	if errors.As(err, &se) {
+		return se.Explanation
+	}
+	return nil
+}

@@ -94,3 +94,54 @@ func TestCheckReportsTheSignerSelfTest(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckExplainsARefusedSignature: with every signer's prehash changed
+// in one byte, check --json explains each refused signature on the fakes of
+// the venues that explain theirs: vigil's signer is named as the cause,
+// and where the venue echoes what it signed (or vigil rebuilds it from the
+// bytes sent) the first differing byte is marked. No secret of the vault
+// is in the report.
+func TestCheckExplainsARefusedSignature(t *testing.T) {
+	h := newHarness(t)
+	ev := h.everyVenueSetup()
+	for _, v := range rest.SelfTestVenues() {
+		rest.SelfTest(v) // before the corruption, which a first self-test would catch
+	}
+	defer rest.CorruptPrehashes(3)()
+	rep, r := h.checkJSON(ev.global...)
+	if r.code != ExitDanger {
+		t.Fatalf("exit %d", r.code)
+	}
+	for _, a := range rep.Accounts {
+		x := a.SignatureRefused
+		switch a.Venue {
+		case "binance", "okx", "bybit":
+		default:
+			continue // explains nothing yet
+		}
+		if x == nil || len(x.Causes) == 0 || x.Causes[0].Code != rest.CauseSignerFault {
+			t.Errorf("%s: signature_refused %+v, want %s first", a.Name, x, rest.CauseSignerFault)
+			continue
+		}
+		if a.Venue != "binance" && x.FirstDiff != 3 {
+			t.Errorf("%s: %v first difference at %d, want 3", a.Name, x.Compared, x.FirstDiff)
+		}
+		if a.Venue == "bybit" && x.Compared[1] != "venue signed" {
+			t.Errorf("bybit: compared %v, want Bybit's own signed string", x.Compared)
+		}
+		if codes(checkReport{Accounts: []accountReport{a}})[codeAuth] != sevDanger {
+			t.Errorf("%s: problems %+v", a.Name, a.Problems)
+		}
+	}
+	for name, secrets := range ev.secrets {
+		for _, s := range secrets {
+			if len(s) >= 4 && strings.Contains(r.stdout, s) {
+				t.Errorf("%s: a secret or whole key id in check --json", name)
+			}
+		}
+	}
+	text := h.run("", nil, with(ev.global, "check")...)
+	if !strings.Contains(text.stdout, "venue signed") || !strings.Contains(text.stdout, "^ first difference, byte 3") || !strings.Contains(text.stdout, "likely cause") {
+		t.Fatalf("text report lacks the explanation:\n%s", text.stdout)
+	}
+}

@@ -240,6 +240,13 @@ type envelope struct {
 }
 
 func (c *Client) do(ctx context.Context, r *request, out any) error {
+	return c.path.Do(ctx, c.restRequest(r), out)
+}
+
+// restParams wraps a form body already encoded.
+func restParams(s string) rest.Params { return rest.ParamsOf([]byte(s)) }
+
+func (c *Client) restRequest(r *request) *rest.Request {
 	rr := &rest.Request{Method: r.method, Path: r.path, Signed: r.signed, Op: r.op, Cost: r.cost, Tag: r}
 	if r.method == http.MethodGet {
 		rr.Query = r.params
@@ -249,7 +256,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 			rr.Body = []byte{}
 		}
 	}
-	return c.path.Do(ctx, rr, out)
+	return rr
 }
 
 // replies reads Kraken's envelope: an empty error list is success, and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -111,7 +112,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if cfg.WSURL == "" {
 		cfg.WSURL = MainnetPrivateWSURL
-		if cfg.BaseURL != MainnetURL {
+		if u, err := url.Parse(cfg.BaseURL); err == nil && !MainnetHost(strings.ToLower(u.Hostname())) {
 			// A host that serves REST serves the stream too (the fake, a UAT
 			// host): never pair it with production's stream.
 			cfg.WSURL = "ws" + strings.TrimPrefix(strings.TrimRight(cfg.BaseURL, "/"), "http") + WSPath

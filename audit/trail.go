@@ -316,7 +316,14 @@ func (t *Trail) tail() (size int64, sum string, err error) {
 	}
 	name := files[len(files)-1]
 	path := filepath.Join(t.dir, name)
-	if sum, err = lastSum(path); err != nil {
+	if sum, err = lastSum(path); errors.Is(err, errCut) {
+		// A write cut off (a crash, power lost): appending after it would
+		// hide the cut inside a line. A new file starts a new chain, and
+		// Verify names the cut line.
+		t.cur = name
+		return t.opt.MaxFileSize, "", nil
+	}
+	if err != nil {
 		return 0, "", err
 	}
 	if sum == "" && len(files) > 1 {
@@ -355,6 +362,9 @@ func lastSum(path string) (string, error) {
 	if _, err := f.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("audit trail: %w", err)
 	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		return "", fmt.Errorf("audit trail: %s: %w", filepath.Base(path), errCut)
+	}
 	b = bytes.TrimRight(b, "\n")
 	if len(b) == 0 {
 		return "", nil
@@ -362,7 +372,7 @@ func lastSum(path string) (string, error) {
 	line := b[bytes.LastIndexByte(b, '\n')+1:]
 	i := bytes.LastIndex(line, []byte(sumKey))
 	if i < 0 || len(line) < i+len(sumKey)+2 {
-		return "", fmt.Errorf("audit trail: %s does not end on a whole line; `vigil audit verify` says more", filepath.Base(path))
+		return "", fmt.Errorf("audit trail: %s: %w", filepath.Base(path), errCut)
 	}
 	return string(line[i+len(sumKey) : len(line)-2]), nil
 }
@@ -372,6 +382,9 @@ type file interface {
 	Truncate(size int64) error
 	Stat() (os.FileInfo, error)
 }
+
+// errCut is a file that does not end on a whole line.
+var errCut = errors.New("the last line is cut off")
 
 const prefix, suffix = "audit-", ".jsonl"
 

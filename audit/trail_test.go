@@ -346,3 +346,31 @@ func TestLastAndFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCutLastLineStartsANewFile: a line cut off by a crash is never
+// appended to: writing goes on in a new file, and Verify names the cut.
+func TestCutLastLineStartsANewFile(t *testing.T) {
+	dir := writeTrail(t, 5)
+	files, _ := Files(dir)
+	last := filepath.Join(dir, files[len(files)-1])
+	n := len(lines(t, last))
+	f, err := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"time":"2026-12-05T06:00:0`)
+	f.Close()
+	tr, _ := Open(dir, Options{FlushEvery: time.Millisecond})
+	tr.Observer(info)(sent(9))
+	if err := tr.Close(); err != nil {
+		t.Fatalf("writing after a cut line: %v", err)
+	}
+	after, _ := Files(dir)
+	if len(after) != len(files)+1 {
+		t.Fatalf("files %v after %v: want a new one", after, files)
+	}
+	rep := mustVerify(t, dir)
+	if rep.Broken == nil || rep.Broken.File != files[len(files)-1] || rep.Broken.Line != n+1 || !strings.Contains(rep.Broken.Reason, "cut off") {
+		t.Fatalf("broken %v, want %s line %d cut off", rep.Broken, files[len(files)-1], n+1)
+	}
+}

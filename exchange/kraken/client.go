@@ -228,6 +228,11 @@ func (ws wireSigner) Sign(w *rest.Wire) error {
 	}
 	w.Body = body
 	var sig [88]byte
+	// What was hashed holds no secret: a refused signature shows it beside
+	// the prehash rebuilt from the bytes sent.
+	pre := AppendPrehash(nil, w.Path, nonce, body)
+	ws.s.mac.Fault(pre) // shown as hashed, even under a test's fault
+	w.Prehash = []byte(ShowPrehash(pre))
 	w.SetHeader(HeaderKey, ws.s.keyID)
 	w.SetHeader(HeaderSign, string(ws.s.AppendSign(sig[:0], w.Path, nonce, body)))
 	return nil

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -63,13 +64,27 @@ func (s *Signer) KeyID() string { return s.keyID }
 // SHA-256(nonce ‖ body))), path being the URI path from "/0/private" and
 // body the exact bytes sent, which carry the same nonce.
 func (s *Signer) AppendSign(dst []byte, path, nonce string, body []byte) []byte {
-	return s.mac.AppendSum(dst, func(b []byte) []byte {
-		h := sha256.New()
-		h.Write([]byte(nonce))
-		h.Write(body)
-		b = append(b, path...)
-		return h.Sum(b)
-	}, base64.StdEncoding.AppendEncode)
+	return s.mac.AppendSum(dst, func(b []byte) []byte { return AppendPrehash(b, path, nonce, body) }, base64.StdEncoding.AppendEncode)
+}
+
+// AppendPrehash appends what the HMAC signs: path ‖ SHA-256(nonce ‖ body),
+// the digest raw.
+func AppendPrehash(dst []byte, path, nonce string, body []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(nonce))
+	h.Write(body)
+	dst = append(dst, path...)
+	return h.Sum(dst)
+}
+
+// ShowPrehash is a prehash as text: the path, then the digest in hex. It
+// holds no secret.
+func ShowPrehash(prehash []byte) string {
+	if len(prehash) < sha256.Size {
+		return hex.EncodeToString(prehash)
+	}
+	cut := len(prehash) - sha256.Size
+	return string(prehash[:cut]) + hex.EncodeToString(prehash[cut:])
 }
 
 // Sign is AppendSign into a fresh string.

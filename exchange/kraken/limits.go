@@ -29,10 +29,10 @@ func ParseTier(s string) (Tier, error) {
 	return "", fmt.Errorf("kraken: tier %q (allowed: starter, intermediate, pro)", s)
 }
 
-// tierLimits are Kraken's published figures: the REST call counter (max,
-// decay per second; the 2026 page lists no Starter row, so Starter keeps
-// the older max 15, −1 per 3 s) and the per-pair trading counter
-// (threshold, decay per second).
+// tierLimits are Kraken's published figures (docs.kraken.com, Spot REST
+// rate limits and Spot trading limits): the REST call counter (max, decay
+// per second: Starter 15, −0.33/s, which the shared notes had dropped) and
+// the per-pair trading counter (threshold, decay per second).
 type tierLimits struct {
 	calls      int
 	callDecay  float64

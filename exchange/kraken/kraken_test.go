@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/kraken"
@@ -144,7 +145,8 @@ func TestTier(t *testing.T) {
 	if err := srv.AddKey(keyID, keySecret, krakentest.TradePerms(krakentest.DefaultAccount)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := kraken.New(kraken.WithBaseURL(srv.URL), kraken.WithNetwork(exchange.Testnet), kraken.WithNonceDir(t.TempDir()),
+	dir := t.TempDir()
+	c, err := kraken.New(kraken.WithBaseURL(srv.URL), kraken.WithNetwork(exchange.Testnet), kraken.WithNonceDir(dir),
 		kraken.WithKey(keyID, secret(keySecret)), kraken.WithTier(kraken.TierStarter))
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +161,43 @@ func TestTier(t *testing.T) {
 	defer st.Close()
 	if !hasBucket(c.Budget(), "calls:pro", 20, 1) {
 		t.Fatalf("after the stream's ack: %+v", c.Budget().Buckets)
+	}
+
+	// Another program on the account traded the pair: the stream's
+	// ratecount shows the counter the venue keeps, above vigil's own.
+	other, err := kraken.New(kraken.WithBaseURL(srv.URL), kraken.WithNetwork(exchange.Testnet), kraken.WithNonceDir(dir),
+		kraken.WithKey(keyID, secret(keySecret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Sim().Deposit(krakentest.DefaultAccount, "USDT", decimal.RequireFromString("1000")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	buy := func(v exchange.Venue) exchange.Order {
+		o, err := v.Place(ctx, exchange.OrderRequest{Symbol: "XBTUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+			Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("30000"), ClientID: kraken.ClientIDPolicy.New(time.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	for range 6 {
+		buy(other)
+	}
+	mine := buy(c)
+	for ev := range st.Events() {
+		if ev.Order != nil && ev.Order.Order.OrderID == mine.OrderID {
+			if s := ev.Order.Order.Symbol; s != "XBTUSDT" {
+				t.Errorf("the stream's BTC/USDT read as %q, want the altname XBTUSDT", s)
+			}
+			break
+		}
+	}
+	for _, k := range c.Budget().Buckets {
+		if k.Name == "orders:XBTUSDT" && k.Used < 6 {
+			t.Errorf("pair counter %d/%d: the stream's ratecount (7, less decay) was not taken", k.Used, k.Limit)
+		}
 	}
 }
 

@@ -145,6 +145,12 @@ func (r *rates) trade(pair string, n int) exchange.Cost {
 	return exchange.Cost{Orders: n, Priority: exchange.Trading, Scope: pair}
 }
 
+// observePair takes the pair's trading counter as the stream reported it.
+func (r *rates) observePair(pair string, level float64) {
+	r.trade(pair, 0) // the bucket, if the pair was not traded here yet
+	r.ObserveLevel(pairBucket(pair), level, r.now())
+}
+
 // cancelCost is Kraken's penalty for cancelling an order aged age: +8
 // under 5 s down to +1 under 300 s, none after.
 func cancelCost(age time.Duration) int {

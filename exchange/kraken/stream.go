@@ -81,6 +81,11 @@ func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 			if err := c.path.ClockReady(ctx); err != nil {
 				return err
 			}
+			// The stream names pairs as BTC/USDT: the pair list maps them
+			// back to the altnames vigil uses (XBTUSDT).
+			if _, err := c.instruments.Symbols(ctx); err != nil {
+				return err
+			}
 			t, err := c.wsToken(ctx)
 			token = t
 			return err
@@ -293,6 +298,11 @@ func (d *execDecoder) decode(raw json.RawMessage, snapshot bool) ([]exchange.Str
 		}
 		if err := errors.Join(errs...); err != nil {
 			return nil, fmt.Errorf("executions %s: %w", w.OrderID, err)
+		}
+		if w.RateCount != nil && !snapshot {
+			if level, err := strconv.ParseFloat(w.RateCount.String(), 64); err == nil && o.Symbol != "" {
+				d.c.rates.observePair(o.Symbol, level)
+			}
 		}
 		out = append(out, exchange.StreamEvent{Account: account, Order: &ev, Time: ts, Snapshot: snapshot})
 	}

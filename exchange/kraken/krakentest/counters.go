@@ -41,6 +41,18 @@ var tiers = map[string]tierLimits{
 	"unlimited":    {calls: 1e9, callDecay: 1e9, orders: 1e9, orderDecay: 1e9, maxRateCount: 180},
 }
 
+// pairLevel is account's trading counter on pair now.
+func (s *Server) pairLevel(account, pair string) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.pairs[account+"|"+pair]
+	if d == nil {
+		return 0
+	}
+	d.take(s.sim.Now(), 0, 1e18, s.limits().orderDecay)
+	return d.level
+}
+
 func (s *Server) limits() tierLimits {
 	if l, ok := tiers[s.tier]; ok {
 		return l

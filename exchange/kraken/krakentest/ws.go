@@ -3,6 +3,7 @@ package krakentest
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -165,6 +166,14 @@ func (wc *wsConn) execution(o exchange.Order, execType string, ev exchange.Order
 	}
 	if o.Status == exchange.StatusCanceled || o.Status == exchange.StatusExpired {
 		m["reason"] = "User requested"
+	}
+	// ratecounter: true asks for the pair's trading counter. Kraken names
+	// the field only in v1 (ratecount); the fake sends it under that name.
+	wc.mu.Lock()
+	k := wc.key
+	wc.mu.Unlock()
+	if k != nil {
+		m["ratecount"] = json.Number(strconv.FormatFloat(wc.s.pairLevel(k.perms.Account, o.Symbol), 'f', 2, 64))
 	}
 	return m
 }

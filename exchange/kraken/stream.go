@@ -296,7 +296,7 @@ func (d *execDecoder) decode(raw json.RawMessage, snapshot bool) ([]exchange.Str
 		default:
 			ev.Kind = exchange.EventAck
 		}
-		if err := errors.Join(errs...); err != nil {
+		if err := errors.Join(append(errs, exchange.CheckOrder(o))...); err != nil {
 			return nil, fmt.Errorf("executions %s: %w", w.OrderID, err)
 		}
 		if w.RateCount != nil && !snapshot {

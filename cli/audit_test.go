@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,11 +12,15 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/vigil-trade/vigil/audit"
+	"github.com/vigil-trade/vigil/config"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/exchange/binance/binancetest"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/venues"
+	"github.com/vigil-trade/vigil/views"
 )
 
 // everyVenue is a config with one account per listed venue, each on its
@@ -172,5 +178,49 @@ func TestAuditVerifyAndExportOnAnOrderTrail(t *testing.T) {
 	r = h.run("", nil, with(g, "audit", "verify", "--help")...)
 	if r.code != ExitOK || !strings.Contains(r.stdout, "Exit codes") {
 		t.Fatalf("--help: %d %s", r.code, r.stdout)
+	}
+}
+
+// TestAuditTroubleReachesEvents: a trail that cannot open leaves the
+// cockpit running, with a warning in Events; a write failure and its end
+// reach Events as they happen.
+func TestAuditTroubleReachesEvents(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "data")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil { // data_dir is a file: audit/ cannot be made
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC) }
+	s, err := openAudit(&config.Config{DataDir: blocker, AuditRetentionDays: 1}, now)
+	if err == nil {
+		t.Fatal("opened a trail under a file")
+	}
+	if o := s.option(); o == nil {
+		t.Fatal("no connect option")
+	}
+	var got []views.LogMsg
+	emit := func(_ string, m tea.Msg) { got = append(got, m.(views.LogMsg)) }
+	s.producer(now, err)(context.Background(), emit)
+	if len(got) != 1 || got[0].Level != views.LevelWarn || !strings.Contains(got[0].Text, "audit trail") || !strings.Contains(got[0].Text, "orders go on") {
+		t.Fatalf("events %+v", got)
+	}
+
+	got = nil
+	s.reports <- errors.New("no space left on device")
+	s.reports <- nil
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		s.producer(now, nil)(ctx, func(_ string, m tea.Msg) {
+			got = append(got, m.(views.LogMsg))
+			if len(got) == 2 {
+				cancel()
+			}
+		})
+		close(done)
+	}()
+	<-done
+	if len(got) != 2 || got[0].Level != views.LevelWarn || !strings.Contains(got[0].Text, "no space left") || !strings.Contains(got[1].Text, "writing again") {
+		t.Fatalf("events %+v", got)
 	}
 }

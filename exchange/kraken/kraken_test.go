@@ -209,3 +209,33 @@ func hasBucket(b exchange.BudgetSnapshot, name string, limit int, rate float64) 
 	}
 	return false
 }
+
+// TestKeyAuditProbes: where GetApiKeyInfo is not answered, the audit reads
+// the rights it can without moving money, says withdrawal is unknown and
+// why, and places nothing.
+func TestKeyAuditProbes(t *testing.T) {
+	for _, readOnly := range []bool{false, true} {
+		srv := krakentest.NewServer(krakentest.WithoutKeyInfo())
+		defer srv.Close()
+		if err := srv.AddKey(keyID, keySecret, krakentest.Perms{ReadOnly: readOnly, Withdraw: true}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := kraken.New(kraken.WithBaseURL(srv.URL), kraken.WithNetwork(exchange.Testnet), kraken.WithNonceDir(t.TempDir()),
+			kraken.WithKey(keyID, secret(keySecret)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ki, err := c.KeyInfo(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := exchange.TriOf(!readOnly)
+		if ki.Read != exchange.TriYes || ki.Trade != want || ki.Withdraw != exchange.TriUnknown || len(ki.Notes) == 0 ||
+			!strings.Contains(ki.Notes[0], "withdrawal right") {
+			t.Errorf("read-only %v: %+v", readOnly, ki)
+		}
+		if n := len(srv.Sim().Orders(krakentest.DefaultAccount)); n != 0 {
+			t.Errorf("the probe placed %d orders", n)
+		}
+	}
+}

@@ -63,6 +63,10 @@ func unixField(s string) time.Time {
 // the key's rights, IP allow-list, expiry and nonce window.
 func (c *Client) KeyInfo(ctx context.Context) (exchange.KeyInfo, error) {
 	k, err := c.keyInfo(ctx)
+	var ae *exchange.APIError
+	if err != nil && errors.As(err, &ae) && (ae.Kind == exchange.KindOther || ae.Kind == exchange.KindBadRequest) {
+		return c.probeKey(ctx, ae)
+	}
 	if err != nil {
 		return exchange.KeyInfo{}, err
 	}

@@ -187,6 +187,9 @@ func (q *call) balanceEx() (any, string) {
 }
 
 func (q *call) apiKeyInfo() (any, string) {
+	if q.s.noKeyInfo {
+		return nil, "EGeneral:Unknown method"
+	}
 	k := q.key
 	k.mu.Lock()
 	nonce := k.lastNonce

@@ -74,6 +74,10 @@ func WithClientIP(fn func(*http.Request) string) Option { return func(s *Server)
 // or "pro"; "unlimited" lifts them.
 func WithTier(t string) Option { return func(s *Server) { s.tier = t } }
 
+// WithoutKeyInfo answers GetApiKeyInfo as a host that does not know it
+// (it is new in the 2026 docs), so a client's audit must probe.
+func WithoutKeyInfo() Option { return func(s *Server) { s.noKeyInfo = true } }
+
 // Request is one request the fake saw.
 type Request struct {
 	Time     time.Time
@@ -90,10 +94,11 @@ type Request struct {
 type Server struct {
 	simhttp.Fake[string]
 
-	sim      *sim.Exchange
-	clientIP func(*http.Request) string
-	tier     string
-	routes   map[string]*route
+	sim       *sim.Exchange
+	clientIP  func(*http.Request) string
+	tier      string
+	noKeyInfo bool
+	routes    map[string]*route
 
 	keys   simhttp.Keys[*apiKey]
 	mu     sync.Mutex

@@ -68,6 +68,16 @@ func SelfTest(t *testing.T, venue string, d *kit.Descriptor) {
 	if n := sent.Load(); n != 0 {
 		t.Fatalf("%d signed requests sent after the self-test failed", n)
 	}
+	// A stream logs in with the same signer: it is refused too.
+	if s, ok := v.(exchange.Streamer); ok {
+		st, err := s.Stream(ctx)
+		if err == nil {
+			st.Close()
+		}
+		if !errors.As(err, &ste) {
+			t.Fatalf("stream with a failed self-test: %v, want the *rest.SelfTestError", err)
+		}
+	}
 
 	restore()
 	if _, err := v.Balances(ctx); err != nil {

@@ -57,7 +57,7 @@ README.md ("vigil watch") lists every metric, a systemd unit and the alert
 rules shipped in deploy/prometheus/.
 
 Exit codes: 0 stopped by SIGTERM or ctrl+c, 1 failure (the metrics address
-cannot be served, the journal cannot be opened), 2 usage or config error,
+cannot be served), 2 usage or config error,
 3 wrong vault passphrase, 4 vault or passphrase file unreadable or unsafe.
 
 Examples:
@@ -140,21 +140,13 @@ func runWatch(ctx context.Context, env *Env, args []string) int {
 			"addr", ln.Addr().String())
 	}
 
-	s := watchSetup{Venues: venues, Listener: ln, Collector: col, Log: log, Now: env.Now,
-		RetentionDays: cfg.JournalRetentionDays, ServeCopies: true}
-	j, desk, err := openDesk(cfg.DataDir, venues, deskOptions(cfg)...)
-	switch {
-	case errors.Is(err, store.ErrInUse):
-		// A cockpit on this machine holds it: everything else still runs.
-		log.Warn("order journal in use by another vigil: no journal reconciliation or order counts until restarted",
-			"journal", filepath.Join(cfg.DataDir, store.FileName), "err", err)
-	case err != nil:
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		ln.Close()
-		return env.Fail(err)
-	default:
-		defer j.Close()
-		s.Journal, s.Desk = j, desk
+		return env.Fail(fmt.Errorf("data directory: %w", err))
 	}
+	s := watchSetup{Venues: venues, Listener: ln, Collector: col, Log: log, Now: env.Now,
+		RetentionDays: cfg.JournalRetentionDays,
+		Journal:       borrowJournal(filepath.Join(cfg.DataDir, store.FileName), venues, deskOptions(cfg))}
 	if err := watch(ctx, s); err != nil {
 		return env.Fail(err)
 	}
@@ -233,17 +225,14 @@ func (h *venueHosts) venueOf(r *http.Request) string {
 // watchSetup is what `vigil watch` runs over; tests build it the same way.
 type watchSetup struct {
 	Venues []exchange.Venue
-	// Journal and Desk are nil when the journal is held elsewhere.
-	Journal       *store.Journal
-	Desk          *orders.Desk
+	// Journal lends the journal to one pass of watch's journal work; nil:
+	// no journal work.
+	Journal       journalPass
 	Listener      net.Listener
 	Collector     *metrics.Collector
 	Log           *slog.Logger
 	Now           func() time.Time
 	RetentionDays int
-	// ServeCopies serves copies of the journal to 'vigil journal stats'
-	// and 'vigil order list' while watch holds it, as the cockpit does.
-	ServeCopies bool
 	// Feed tunes the pollers; zero fields take watchFeed's values.
 	Feed feed.Options
 	// ReconcileEvery and CountEvery pace the journal's reconciliation with
@@ -310,22 +299,10 @@ func watch(ctx context.Context, s watchSetup) error {
 	defer cancel()
 	w := &watcher{log: log, col: col, streams: map[string]string{}, withdraw: map[string]exchange.Tri{}}
 	opts := watchFeed(s.Feed)
-	if s.Desk != nil {
-		// The journal follows fills and cancels the stream reports.
-		opts.OnOrder = func(account string, o exchange.Order) { _ = s.Desk.Observe(account, o) }
-	}
 	f := feed.Start(ctx, s.Venues, w.sink, opts)
 	var wg sync.WaitGroup
 	if s.Journal != nil {
-		emit := func(account string, msg tea.Msg) { w.handle(account, msg) }
-		wg.Go(func() { retainer(s.Journal, s.RetentionDays, s.Now)(ctx, emit) })
-		if s.ServeCopies {
-			wg.Go(func() { journalCopies(s.Journal, s.Now)(ctx, emit) })
-		}
-		for _, v := range s.Venues {
-			name := v.Info().Name
-			wg.Go(func() { w.journalLoop(ctx, s, name) })
-		}
+		wg.Go(func() { w.journalLoop(ctx, s) })
 	}
 	log.Info("vigil watch started", "accounts", len(s.Venues), "metrics", "http://"+s.Listener.Addr().String()+"/metrics",
 		"journal", s.Journal != nil)
@@ -456,21 +433,83 @@ func slogLevel(l views.Level) slog.Level {
 // reconcilePassWatch bounds one read-only reconciliation.
 const reconcilePassWatch = 30 * time.Second
 
-// journalLoop counts the account's open and in-doubt orders every
+// journalPass lends the journal to one pass of watch's journal work: the
+// journal, a desk over it (nil: a read-only copy, count only), and what
+// gives it back.
+type journalPass func(ctx context.Context) (j *store.Journal, d *orders.Desk, release func(), err error)
+
+// borrowJournal opens the journal at path for each pass and closes it
+// after. watch runs for months beside the cockpit and 'vigil order', and
+// each of them needs the journal's lock: held for a pass (milliseconds to
+// count, a venue round trip or two to reconcile), they wait for it rather
+// than find it taken (store.Open waits a second for a lock). Beside a
+// running cockpit, which holds the journal all along, the pass reads the
+// copy the cockpit serves and reconciles nothing: the cockpit reconciles
+// its own journal.
+func borrowJournal(path string, venues []exchange.Venue, opts []orders.Option) journalPass {
+	byName := make(map[string]exchange.Venue, len(venues))
+	for _, v := range venues {
+		byName[v.Info().Name] = v
+	}
+	return func(ctx context.Context) (*store.Journal, *orders.Desk, func(), error) {
+		j, err := store.Open(path)
+		if errors.Is(err, store.ErrInUse) {
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			c, cerr := store.OpenCopy(cctx, path)
+			cancel()
+			if cerr != nil {
+				return nil, nil, nil, fmt.Errorf("%w; and no copy served: %v", err, cerr)
+			}
+			return c, nil, func() { _ = c.Close() }, nil
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return j, orders.NewDesk(j, byName, opts...), func() { _ = j.Close() }, nil
+	}
+}
+
+// journalLoop counts every account's open and in-doubt orders every
 // CountEvery and reconciles its journal with the venue, read-only (nothing
-// is ever sent): at start, every ReconcileEvery as a safety net under the
-// stream, and at every count while an order's fate is in doubt, so an
-// UNKNOWN order is asked about within seconds rather than minutes.
-func (w *watcher) journalLoop(ctx context.Context, s watchSetup, name string) {
+// is ever sent), at start and every ReconcileEvery. Once a day it moves
+// old final orders to the archive, as the cockpit does. Each pass borrows
+// the journal and gives it back: a count holds it for milliseconds, a
+// reconciliation for up to the order grace (an intent the venue does not
+// have is asked about twice, that far apart), which is why reconciling
+// does not follow every count while an order is in doubt, as the
+// cockpit's does: the cockpit or 'vigil order' starting meanwhile waits
+// for the journal only a second. An order in doubt that watch cannot
+// settle is what the UNKNOWN-order alert is for.
+func (w *watcher) journalLoop(ctx context.Context, s watchSetup) {
 	count := time.NewTicker(s.CountEvery)
 	defer count.Stop()
-	var last time.Time
-	doubt := false
+	last := map[string]time.Time{}
+	var archived time.Time
 	for first := true; ; first = false {
-		if first || doubt || s.Now().Sub(last) >= s.ReconcileEvery {
-			last = s.Now()
+		w.journalPass(ctx, s, first, last, &archived)
+		select {
+		case <-ctx.Done():
+			return
+		case <-count.C:
+		}
+	}
+}
+
+func (w *watcher) journalPass(ctx context.Context, s watchSetup, first bool, last map[string]time.Time, archived *time.Time) {
+	j, desk, release, err := s.Journal(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Warn("journal: cannot read it this pass", "err", err)
+		}
+		return
+	}
+	defer release()
+	for _, v := range s.Venues {
+		name := v.Info().Name
+		if desk != nil && (first || s.Now().Sub(last[name]) >= s.ReconcileEvery) {
+			last[name] = s.Now()
 			rctx, cancel := context.WithTimeout(ctx, reconcilePassWatch)
-			r, err := s.Desk.ReconcileReadOnly(rctx, name)
+			r, err := desk.ReconcileReadOnly(rctx, name)
 			cancel()
 			if ctx.Err() != nil {
 				return
@@ -480,17 +519,22 @@ func (w *watcher) journalLoop(ctx context.Context, s watchSetup, name string) {
 				w.handle(name, msg)
 			}
 		}
-		o, err := countOrders(s.Journal, name)
+		o, err := countOrders(j, name)
 		if err != nil {
 			w.log.Warn("journal: cannot count open orders", "account", name, "err", err)
-		} else {
-			w.col.Orders(name, o)
-			doubt = o.Unknown > 0
+			continue
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-count.C:
+		w.col.Orders(name, o)
+	}
+	if desk != nil && s.RetentionDays > 0 && s.Now().Sub(*archived) >= retainEvery {
+		*archived = s.Now()
+		t := s.Now()
+		res, err := j.Archive(t.AddDate(0, 0, -s.RetentionDays), t, nil)
+		switch {
+		case err != nil:
+			w.log.Warn("journal retention: archiving failed; nothing was lost", "days", s.RetentionDays, "err", err)
+		case res.Orders > 0:
+			w.log.Info("journal retention: final orders moved to the archive", "orders", res.Orders, "days", s.RetentionDays, "file", res.File)
 		}
 	}
 }

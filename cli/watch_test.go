@@ -400,7 +400,8 @@ func TestWatchJournalReadOnly(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() {
-			done <- watch(ctx, watchSetup{Venues: []exchange.Venue{v}, Journal: j, Desk: desk, Listener: &chanListener{closed: make(chan struct{})},
+			lend := func(context.Context) (*store.Journal, *orders.Desk, func(), error) { return j, desk, func() {}, nil }
+			done <- watch(ctx, watchSetup{Venues: []exchange.Venue{v}, Journal: lend, ReconcileEvery: 30 * time.Second, Listener: &chanListener{closed: make(chan struct{})},
 				Collector: col, Log: slog.New(slog.DiscardHandler)})
 		}()
 
@@ -430,4 +431,71 @@ func TestWatchJournalReadOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// vigil watch runs for months beside the cockpit and 'vigil order': it
+// borrows the journal for each pass and gives it back, so another vigil
+// opens it between passes; while that one holds it (and serves copies, as
+// the cockpit does), watch counts orders from the copy.
+func TestWatchLendsTheJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), store.FileName)
+	v := feedtest.New(exchange.AccountInfo{Name: "acct", Venue: "somevenue", Network: exchange.Testnet}, time.Now)
+	intent := func(j *store.Journal, id string) {
+		t.Helper()
+		if err := j.RecordIntent(store.Intent{Account: "acct", ClientID: id, Created: time.Now(), Binding: orders.BindingOf(v),
+			Req: exchange.OrderRequest{Symbol: "BTCUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+				Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("30000")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	intent(j, "vgfirst0000000000000000")
+	j.Close()
+
+	col := metrics.New(metrics.Options{})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(col)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- watch(ctx, watchSetup{Venues: []exchange.Venue{v}, Journal: borrowJournal(path, []exchange.Venue{v}, nil),
+			Listener: &chanListener{closed: make(chan struct{})}, Collector: col, Log: slog.New(slog.DiscardHandler),
+			CountEvery: 300 * time.Millisecond, ReconcileEvery: time.Hour})
+	}()
+	waitFor := func(want float64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for value(t, reg, "vigil_orders_unknown", "acct") != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("vigil_orders_unknown = %v, want %v", value(t, reg, "vigil_orders_unknown", "acct"), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor(1)
+
+	// Another vigil (the cockpit) opens the journal while watch runs.
+	holder, err := store.Open(path)
+	if err != nil {
+		t.Fatalf("the journal stayed locked by vigil watch: %v", err)
+	}
+	defer holder.Close()
+	sctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	if _, err := holder.ServeCopies(sctx); err != nil {
+		t.Fatal(err)
+	}
+	intent(holder, "vgsecond000000000000000")
+	waitFor(2) // read from the copy the holder serves
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := v.Calls("Place"); n != 0 {
+		t.Fatalf("vigil watch placed %d orders", n)
+	}
 }

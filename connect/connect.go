@@ -29,6 +29,7 @@ type options struct {
 	log  *slog.Logger
 	only map[string]bool
 	obs  func(exchange.AccountInfo) restpath.Observer
+	data string // the config's data_dir, for kit.Params.DataDir
 }
 
 // WithHTTPClient makes every client use hc (tests, proxies). Without it each
@@ -82,7 +83,7 @@ func (e *Error) Advice() string { return e.Fix }
 // The clients share key material with vault: wipe the vault only after the
 // venues are done with, or they will sign with empty secrets.
 func Open(ctx context.Context, cfg *config.Config, vault *crypto.Vault, opts ...Option) ([]exchange.Venue, error) {
-	var o options
+	o := options{data: cfg.DataDir}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -220,7 +221,7 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 		KeyCreated: k.LastChanged(),
 	}
 	params := kit.Params{
-		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv, RateTier: a.RateTier,
+		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv, RateTier: a.RateTier, DataDir: o.data,
 		HTTPClient: o.hc, Now: o.now, Logger: o.log,
 	}
 	if o.obs != nil {

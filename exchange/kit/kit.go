@@ -148,7 +148,11 @@ type Params struct {
 	REST, WS   string
 	RecvWindow time.Duration // the account's receive window; 0: the venue's default
 	RateTier   string        // the account's rate_tier, one of RateTiers; "": the default
-	HTTPClient *http.Client  // nil: the client builds its own
+	// DataDir is the config's data_dir: where a venue keeps what every
+	// vigil process using the config must share (a nonce floor per key);
+	// "": nothing is shared beyond the process (the demo's own clients).
+	DataDir    string
+	HTTPClient *http.Client // nil: the client builds its own
 	Now        func() time.Time
 	Logger     *slog.Logger
 	// Observer sees every signed request the client sends (the audit

@@ -45,11 +45,12 @@ func WithKey(keyID string, secret crypto.Secret) Option {
 	return func(c *config) { c.keyID, c.secret = keyID, secret }
 }
 
-// WithNonceDir sets where the key's nonce floor is shared with other
-// processes (default DefaultNonceDir()); "" keeps nonces to this process,
-// which is safe only for a key no other process uses.
+// WithNonceDir sets where the key's nonce floor and hold are shared with
+// other processes (the descriptor's Open: data_dir/nonces). Without it
+// nonces are kept to this process, which is safe only for a key no other
+// process uses.
 func WithNonceDir(dir string) Option {
-	return func(c *config) { c.nonceDir, c.nonceDirSet = dir, true }
+	return func(c *config) { c.nonceDir = dir }
 }
 
 // WithTier sets the account's verification tier, which decides how fast
@@ -60,11 +61,10 @@ func WithTier(t Tier) Option { return func(c *config) { c.tier = t } }
 
 type config struct {
 	rest.Settings
-	keyID       string
-	secret      crypto.Secret
-	nonceDir    string
-	nonceDirSet bool
-	tier        Tier
+	keyID    string
+	secret   crypto.Secret
+	nonceDir string
+	tier     Tier
 }
 
 // Client is one Kraken Spot account. It implements exchange.Venue and is
@@ -123,9 +123,6 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if cfg.Info.ClientID == (exchange.ClientIDPolicy{}) {
 		cfg.Info.ClientID = ClientIDPolicy
-	}
-	if !cfg.nonceDirSet {
-		cfg.nonceDir = DefaultNonceDir()
 	}
 	cfg.Info.REST = cfg.BaseURL
 	c := &Client{info: cfg.Info, base: cfg.BaseURL, wsURL: cfg.WSURL, now: cfg.Now}

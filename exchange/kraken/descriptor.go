@@ -2,6 +2,7 @@ package kraken
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,6 +48,9 @@ func MainnetHost(host string) bool {
 
 func open(p kit.Params) (exchange.Venue, error) {
 	opts := []Option{WithAccount(p.Info), WithNetwork(p.Info.Network), WithKey(p.Creds.KeyID, p.Creds.Secret)}
+	if p.DataDir != "" {
+		opts = append(opts, WithNonceDir(filepath.Join(p.DataDir, "nonces")))
+	}
 	if p.REST != "" {
 		opts = append(opts, WithBaseURL(p.REST))
 	}

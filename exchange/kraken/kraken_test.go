@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -34,6 +35,16 @@ func TestDescriptor(t *testing.T) {
 	}
 	if _, err := kraken.Descriptor.Open(kit.Params{Info: exchange.AccountInfo{Name: "a", Network: exchange.Mainnet}, RateTier: "whale"}); err == nil {
 		t.Error("an unknown tier was taken")
+	}
+	// Every process on one config shares the key's floor in data_dir.
+	dir := t.TempDir()
+	v, err := kraken.Descriptor.Open(kit.Params{Info: exchange.AccountInfo{Name: "a", Network: exchange.Mainnet}, DataDir: dir,
+		Creds: kit.Credentials{KeyID: keyID, Scheme: exchange.SchemeHMAC, Secret: secret(keySecret)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := v.(*kraken.Client).Nonces().Path(); !strings.HasPrefix(p, filepath.Join(dir, "nonces")+string(filepath.Separator)) {
+		t.Errorf("nonce floor at %q, want under data_dir/nonces", p)
 	}
 }
 

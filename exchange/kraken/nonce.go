@@ -141,16 +141,3 @@ func (rt releasing) RoundTrip(r *http.Request) (*http.Response, error) {
 	defer rt.nonces.Release()
 	return rt.next.RoundTrip(r)
 }
-
-// DefaultNonceDir is where the floors live when the caller names no
-// directory: the user's state directory, shared by every vigil process
-// of this user whatever config each was started with.
-func DefaultNonceDir() string {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "vigil", "nonces")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "vigil", "nonces")
-	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("vigil-%d", os.Getuid()), "nonces")
-}

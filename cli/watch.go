@@ -123,7 +123,24 @@ func runWatch(ctx context.Context, env *Env, args []string) int {
 	var hosts venueHosts
 	hc := exchange.NewHTTPClient("", 0)
 	hc.Transport = col.Transport(hc.Transport, hosts.venueOf)
-	venues, err := connect.Open(ctx, cfg, vault, connect.WithHTTPClient(hc), connect.WithLogger(log))
+	// watch signs too (clock-gated audits, balances, stream logins): its
+	// requests join the audit trail like any other vigil's.
+	aud, aerr := openAudit(cfg, env.Now)
+	if aerr != nil {
+		log.Warn("audit trail cannot be opened: watch goes on without it", "err", aerr)
+	}
+	defer func() { _ = aud.close() }()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case err := <-aud.reports:
+				log.Warn("audit trail: lines not written are counted and noted in the trail", "err", err)
+			}
+		}
+	}()
+	venues, err := connect.Open(ctx, cfg, vault, connect.WithHTTPClient(hc), connect.WithLogger(log), aud.option())
 	if err != nil {
 		return env.Fail(accountErrors(err))
 	}

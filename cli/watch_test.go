@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	"github.com/shopspring/decimal"
 
+	"github.com/vigil-trade/vigil/audit"
 	"github.com/vigil-trade/vigil/crypto"
 	"github.com/vigil-trade/vigil/demo"
 	"github.com/vigil-trade/vigil/exchange"
@@ -270,6 +271,11 @@ func TestWatchMetricsAgainstFakes(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `"msg":"vigil watch stopped"`) {
 		t.Errorf("no stop line:\n%s", stderr.String())
+	}
+	// watch's signed requests joined the audit trail, which verifies.
+	rep, err := audit.Verify(filepath.Join(files.data, "audit"))
+	if err != nil || rep.Broken != nil || rep.Lines == 0 {
+		t.Fatalf("audit trail after watch: %+v, %v", rep, err)
 	}
 }
 

@@ -83,6 +83,7 @@ type Client struct {
 
 	instruments rest.Instruments
 	pairs       pairBook
+	holds       holdBook
 }
 
 var _ exchange.Venue = (*Client)(nil)

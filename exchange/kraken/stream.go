@@ -25,9 +25,21 @@ const (
 
 // NewStreamer returns c's private stream: a token from
 // GetWebSocketsToken (a signed REST call, so it takes a nonce like any
-// other), then the executions channel with the open orders' snapshot.
-// Balances are polled: the balances channel sends totals without what
-// orders hold.
+// other), then the executions channel with the open orders' snapshot and
+// the balances channel with the balances' snapshot.
+//
+// The balances channel sends an asset's new total after each ledger entry
+// (a fill, a fee, a deposit) but never what open orders hold. A REST
+// refresh per update cannot be emitted from here (events come only from a
+// decoded message) and would cost a call of the private counter per
+// ledger entry, so each total is split with the hold of the latest
+// BalanceEx, which Prepare reads before every connection: the total, and
+// so what a fill did to the account, is seen as soon as Kraken says it;
+// the split is the venue's, as of that read. An order placed or filled
+// since moves the hold without a message here, so the supervisor still
+// polls BalanceEx at each audit (PollBalances) and that snapshot sets free
+// and locked right; were the stream audited against REST instead, a
+// moved hold would be taken for a silent stream.
 func NewStreamer(c *Client, opts ...wsconn.Option) *wsconn.Streamer {
 	def := wsconn.Settings{URL: c.wsURL, HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
 	return wsconn.NewStreamer(def, c.protocol, opts...)
@@ -69,6 +81,16 @@ type wsSubscribe struct {
 	ReqID int64 `json:"req_id"`
 }
 
+type wsSubscribeBalances struct {
+	Method string `json:"method"`
+	Params struct {
+		Channel  string `json:"channel"`
+		Token    string `json:"token"`
+		Snapshot bool   `json:"snapshot"`
+	} `json:"params"`
+	ReqID int64 `json:"req_id"`
+}
+
 func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 	var token string // this connection's, fetched in Prepare
 	return wsconn.Protocol{
@@ -86,6 +108,10 @@ func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 			if _, err := c.instruments.Symbols(ctx); err != nil {
 				return err
 			}
+			// The hold that splits the balances snapshot's totals.
+			if _, err := c.Balances(ctx); err != nil {
+				return err
+			}
 			t, err := c.wsToken(ctx)
 			token = t
 			return err
@@ -94,7 +120,11 @@ func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 			m := wsSubscribe{Method: "subscribe", ReqID: id}
 			m.Params.Channel, m.Params.Token, m.Params.SnapOrders, m.Params.RateCount = "executions", token, true, true
 			return m, nil
-		}, Result: c.subscribed}},
+		}, Result: c.subscribed}, {Op: "subscribe balances", Msg: func(id int64) (any, error) {
+			m := wsSubscribeBalances{Method: "subscribe", ReqID: id}
+			m.Params.Channel, m.Params.Token, m.Params.Snapshot = "balances", token, true
+			return m, nil
+		}}},
 		Heartbeat:    wsconn.Heartbeat{Ping: []byte(`{"method":"ping"}`)},
 		PollBalances: true,
 		Decode:       c.classifier(),
@@ -159,6 +189,9 @@ func (c *Client) classifier() func([]byte) (wsconn.Frame, []exchange.StreamEvent
 			return f, nil, nil
 		case in.Channel == "executions" && len(in.Data) > 0:
 			evs, err := d.decode(in.Data, in.Type == "snapshot")
+			return wsconn.Frame{}, evs, err
+		case in.Channel == "balances" && len(in.Data) > 0:
+			evs, err := c.decodeBalances(in.Data, in.Type == "snapshot")
 			return wsconn.Frame{}, evs, err
 		}
 		return wsconn.Frame{}, nil, nil // heartbeat, status

@@ -144,6 +144,7 @@ func (c *Client) Balances(ctx context.Context) ([]exchange.Balance, error) {
 		}
 		out = append(out, exchange.Balance{Asset: Asset(code), Free: total.Sub(held), Locked: held})
 	}
+	c.holds.set(out)
 	return out, nil
 }
 

@@ -30,10 +30,12 @@ type wsConn struct {
 	s *Server
 	c *sim.WSConn
 
-	mu      sync.Mutex
-	key     *apiKey
-	seq     int64
-	started bool
+	mu       sync.Mutex
+	key      *apiKey
+	seq      int64
+	started  bool
+	balances bool // subscribed to the balances channel
+	ledger   int64
 }
 
 type wsRequest struct {
@@ -43,6 +45,7 @@ type wsRequest struct {
 		Channel    string `json:"channel"`
 		Token      string `json:"token"`
 		SnapOrders *bool  `json:"snap_orders"`
+		Snapshot   *bool  `json:"snapshot"`
 	} `json:"params"`
 }
 
@@ -80,13 +83,16 @@ func (wc *wsConn) subscribe(req wsRequest, reply map[string]any) {
 	k := wc.s.tokens[req.Params.Token]
 	wc.s.mu.Unlock()
 	switch {
-	case req.Params.Channel != "executions":
+	case req.Params.Channel != "executions" && req.Params.Channel != "balances":
 		reply["success"], reply["error"] = false, "Channel "+req.Params.Channel+" not found"
 		wc.c.Write(reply)
 		return
 	case k == nil:
 		reply["success"], reply["error"] = false, "EAccount:Invalid permissions"
 		wc.c.Write(reply)
+		return
+	case req.Params.Channel == "balances":
+		wc.subscribeBalances(req, reply, k)
 		return
 	}
 	reply["success"] = true
@@ -122,6 +128,64 @@ func (wc *wsConn) send(typ string, data []any) {
 	seq := wc.seq
 	wc.mu.Unlock()
 	wc.c.Write(map[string]any{"channel": "executions", "type": typ, "data": data, "sequence": seq})
+}
+
+// subscribeBalances answers the balances channel as Kraken does: the ack,
+// then every asset with its spot wallet, then a ledger entry per change.
+// WS v2 names assets as vigil does (BTC, not XXBT).
+func (wc *wsConn) subscribeBalances(req wsRequest, reply map[string]any, k *apiKey) {
+	reply["success"] = true
+	reply["result"] = map[string]any{"channel": "balances", "snapshot": req.Params.Snapshot == nil || *req.Params.Snapshot}
+	wc.mu.Lock()
+	wc.key = k
+	first := !wc.started
+	wc.started = true
+	again := wc.balances
+	wc.balances = true
+	wc.mu.Unlock()
+	if first {
+		wc.c.Forward(wc.s.sim, k.perms.Account, wc.push)
+	}
+	wc.c.Write(reply)
+	if again || (req.Params.Snapshot != nil && !*req.Params.Snapshot) {
+		return
+	}
+	data := []any{}
+	for _, b := range wc.s.sim.Balances(k.perms.Account) {
+		t := num(b.Total())
+		data = append(data, map[string]any{"asset": b.Asset, "asset_class": "currency", "balance": t,
+			"wallets": []any{map[string]any{"type": "spot", "id": "main", "balance": t}}})
+	}
+	wc.c.Write(map[string]any{"channel": "balances", "type": "snapshot", "data": data, "sequence": wc.next()})
+}
+
+// pushBalances sends the sim's changed assets as ledger entries, each with
+// the spot wallet's balance after it.
+func (wc *wsConn) pushBalances(e sim.Event) {
+	wc.mu.Lock()
+	on := wc.balances
+	wc.mu.Unlock()
+	if !on || len(e.Balances) == 0 {
+		return
+	}
+	data := make([]any, 0, len(e.Balances))
+	for _, b := range e.Balances {
+		wc.mu.Lock()
+		wc.ledger++
+		id := wc.ledger
+		wc.mu.Unlock()
+		data = append(data, map[string]any{"ledger_id": "L" + strconv.FormatInt(id, 10), "ref_id": "R" + strconv.FormatInt(id, 10),
+			"timestamp": stamp(e.Time), "type": "trade", "subtype": "", "asset": b.Asset, "asset_class": "currency",
+			"category": "trade", "wallet_type": "spot", "wallet_id": "main", "balance": num(b.Total())})
+	}
+	wc.c.Write(map[string]any{"channel": "balances", "type": "update", "data": data, "sequence": wc.next()})
+}
+
+func (wc *wsConn) next() int64 {
+	wc.mu.Lock()
+	defer wc.mu.Unlock()
+	wc.seq++
+	return wc.seq
 }
 
 func num(d decimal.Decimal) json.Number { return json.Number(d.String()) }
@@ -179,6 +243,10 @@ func (wc *wsConn) execution(o exchange.Order, execType string, ev exchange.Order
 }
 
 func (wc *wsConn) push(e sim.Event) {
+	if e.Type == sim.BalanceChanged {
+		wc.pushBalances(e)
+		return
+	}
 	if e.Type != sim.OrderChanged || e.OrderID == 0 {
 		return
 	}

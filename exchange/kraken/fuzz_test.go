@@ -80,10 +80,15 @@ func FuzzQuoteReply(f *testing.F) {
 const (
 	fuzzPushAck  = `{"channel":"executions","type":"update","data":[{"order_id":"9007199254740993","cl_ord_id":"cap1","symbol":"BTC/USDT","side":"buy","order_qty":0.001,"limit_price":50000,"time_in_force":"GTC","order_type":"limit","exec_type":"new","order_status":"new","cum_qty":0,"cum_cost":0,"timestamp":"2026-12-04T05:36:36.884000Z","order_userref":0,"ratecount":1.00}],"sequence":2}`
 	fuzzPushFill = `{"channel":"executions","type":"update","data":[{"order_id":"9007199254740993","exec_type":"trade","exec_id":"7","order_status":"filled","cum_qty":0.001,"cum_cost":50,"last_qty":0.001,"last_price":50000,"timestamp":"2026-12-04T05:36:36.900000Z"}],"sequence":3}`
+	fuzzBalSnap  = `{"channel":"balances","type":"snapshot","data":[{"asset":"USDT","asset_class":"currency","balance":1000,"wallets":[{"type":"spot","id":"main","balance":1000}]},{"asset":"BTC","asset_class":"currency","balance":0.5,"wallets":[{"type":"spot","id":"main","balance":0.4},{"type":"earn","id":"flex","balance":0.1}]}],"sequence":4}`
+	fuzzBalPush  = `{"channel":"balances","type":"update","data":[{"ledger_id":"L1","ref_id":"R1","timestamp":"2026-12-04T05:36:36.900000Z","type":"trade","subtype":"","asset":"BTC","asset_class":"currency","category":"trade","wallet_type":"spot","wallet_id":"main","balance":0.001}],"sequence":5}`
 )
 
 func FuzzStreamMessage(f *testing.F) {
-	for _, s := range []string{fuzzPushAck, fuzzPushFill, `{"method":"pong","req_id":1,"time_in":"x","time_out":"y"}`,
+	for _, s := range []string{fuzzPushAck, fuzzPushFill, fuzzBalSnap, fuzzBalPush,
+		`{"channel":"balances","type":"update","data":[{"asset":"USDT","wallet_type":"spot","balance":-1}]}`,
+		`{"channel":"balances","type":"update","data":[{"asset":"USDT","wallet_type":"earn","balance":"x"},{"asset":"ETH"}]}`,
+		`{"channel":"balances","type":"snapshot","data":{}}`, `{"method":"pong","req_id":1,"time_in":"x","time_out":"y"}`,
 		`{"method":"subscribe","req_id":1,"result":{"channel":"executions","maxratecount":125},"success":true}`,
 		`{"method":"subscribe","req_id":1,"success":false,"error":"EAccount:Invalid permissions"}`, `{"channel":"heartbeat"}`,
 		`{"channel":"executions","type":"snapshot","data":[{"order_id":"1","order_qty":-1,"order_status":"new"}],"sequence":1}`, `{}`, `[]`} {

@@ -35,11 +35,13 @@ const (
 // ledger entry, so each total is split with the hold of the latest
 // BalanceEx, which Prepare reads before every connection: the total, and
 // so what a fill did to the account, is seen as soon as Kraken says it;
-// the split is the venue's, as of that read. An order placed or filled
-// since moves the hold without a message here, so the supervisor still
-// polls BalanceEx at each audit (PollBalances) and that snapshot sets free
-// and locked right; were the stream audited against REST instead, a
-// moved hold would be taken for a silent stream.
+// the split is the venue's, as of that read, and exact again once the
+// executions channel has seen every open order close (nothing is held).
+// Otherwise an order placed or filled since moves the hold without a
+// message here, so the supervisor still polls BalanceEx at each audit
+// (PollBalances) and that snapshot sets free and locked right; were the
+// stream audited against REST instead, a moved hold would be taken for a
+// silent stream.
 func NewStreamer(c *Client, opts ...wsconn.Option) *wsconn.Streamer {
 	def := wsconn.Settings{URL: c.wsURL, HTTPClient: c.hc, PingEvery: defaultPingEvery, PongWait: defaultPongWait}
 	return wsconn.NewStreamer(def, c.protocol, opts...)
@@ -339,5 +341,19 @@ func (d *execDecoder) decode(raw json.RawMessage, snapshot bool) ([]exchange.Str
 		}
 		out = append(out, exchange.StreamEvent{Account: account, Order: &ev, Time: ts, Snapshot: snapshot})
 	}
+	d.releaseHolds()
 	return out, nil
+}
+
+// releaseHolds forgets the hold BalanceEx reported once no order the
+// connection knows (the snapshot lists every open one) is open: spot funds
+// are held only by open orders, so from then on nothing is, and a balance
+// from the stream is all free without waiting for the next poll.
+func (d *execDecoder) releaseHolds() {
+	for _, w := range d.known {
+		if st, ok := execStatus[w.OrderStatus]; !ok || !st.Final() {
+			return
+		}
+	}
+	d.c.holds.set(nil)
 }

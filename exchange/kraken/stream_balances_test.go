@@ -141,3 +141,38 @@ func TestBalancesSnapshotAfterReconnect(t *testing.T) {
 		}
 	}
 }
+
+// TestBalancesAfterLastOrderCloses: the hold read before the connection
+// stops splitting the stream's balances once the stream has seen every
+// open order close, since nothing is held from then on.
+func TestBalancesAfterLastOrderCloses(t *testing.T) {
+	srv, c := balanceClient(t)
+	ctx := context.Background()
+	o, err := c.Place(ctx, exchange.OrderRequest{Symbol: "XBTUSDT", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+		Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("30000"), ClientID: kraken.ClientIDPolicy.New(time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStream(t, c)
+	if snap := nextBalances(t, st); !byAsset(snap.Balances)["USDT"].Locked.IsPositive() {
+		t.Fatalf("the snapshot shows no hold for the resting order: %+v", snap)
+	}
+	if _, err := c.Cancel(ctx, exchange.OrderRef{Symbol: "XBTUSDT", OrderID: o.OrderID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Place(ctx, exchange.OrderRequest{Symbol: "XBTUSDT", Side: exchange.Buy, Type: exchange.MarketOrder,
+		Qty: decimal.RequireFromString("0.001"), ClientID: kraken.ClientIDPolicy.New(time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	want := byAsset(srv.Sim().Balances(krakentest.DefaultAccount))
+	for {
+		got := byAsset(nextBalances(t, st).Balances)
+		if _, ok := got["BTC"]; !ok {
+			continue
+		}
+		if u := got["USDT"]; !sameBalance(u, want["USDT"]) {
+			t.Errorf("USDT after the fill %+v, the venue has %+v", u, want["USDT"])
+		}
+		return
+	}
+}

@@ -128,7 +128,7 @@ Exit codes: 0 ok, 1 the trail cannot be read, 2 usage.
 
 Examples:
   vigil audit export --format csv --since 168h > last-week.csv
-  vigil audit export --account binance-main > trail.jsonl
+  vigil audit export --account main > trail.jsonl
 `
 
 const auditVerifyUsage = `usage: vigil audit verify [--json] [--dir PATH]

@@ -16,51 +16,41 @@ import (
 //go:embed testdata/signing.json
 var signingVectors []byte
 
-func init() { rest.RegisterSelfTest(venueName, selfTestVectors) }
+func init() { rest.RegisterVectors(venueName, signingVectors, checkVector) }
 
-// selfTestVectors signs every Binance vector, published and provided, with
+// checkVector signs a Binance vector, published and provided, with
 // the signer the client signs with, and compares the bytes sent: the
 // parameters with "&signature=" and the signature, percent-encoded.
 // Binance signs the parameters exactly as sent, so the vector's payload is
 // the query and body as they went out.
-func selfTestVectors() ([]rest.SelfVector, error) {
-	vs, err := rest.ParseSigningVectors(signingVectors, venueName)
+func checkVector(v rest.SigningVector) (string, string, error) {
+	var scheme exchange.Scheme
+	switch v.Scheme {
+	case "hmac-sha256":
+		scheme = exchange.SchemeHMAC
+	case "ed25519":
+		scheme = exchange.SchemeEd25519
+	default:
+		return "", "", fmt.Errorf("scheme %q", v.Scheme)
+	}
+	sec := crypto.NewSecret([]byte(v.Secret))
+	defer sec.Wipe()
+	s, err := NewSigner(scheme, sec)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	out := make([]rest.SelfVector, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, rest.SelfVector{Name: v.Name, Run: func() (string, string, error) {
-			var scheme exchange.Scheme
-			switch v.Scheme {
-			case "hmac-sha256":
-				scheme = exchange.SchemeHMAC
-			case "ed25519":
-				scheme = exchange.SchemeEd25519
-			default:
-				return "", "", fmt.Errorf("scheme %q", v.Scheme)
-			}
-			sec := crypto.NewSecret([]byte(v.Secret))
-			defer sec.Wipe()
-			s, err := NewSigner(scheme, sec)
-			if err != nil {
-				return "", "", err
-			}
-			q, body := v.QuerySent, v.BodySent
-			if v.Method == "" { // published: the payload is all there is
-				q = v.SignedPayload
-			}
-			payload := q + body
-			if payload != v.SignedPayload {
-				return payload, v.SignedPayload, nil
-			}
-			wire := body
-			if wire == "" {
-				wire = q
-			}
-			got := s.AppendSignature([]byte(wire), []byte(payload))
-			return string(got), wire + "&signature=" + url.QueryEscape(v.Text()), nil
-		}})
+	q, body := v.QuerySent, v.BodySent
+	if v.Method == "" { // published: the payload is all there is
+		q = v.SignedPayload
 	}
-	return out, nil
+	payload := q + body
+	if payload != v.SignedPayload {
+		return payload, v.SignedPayload, nil
+	}
+	wire := body
+	if wire == "" {
+		wire = q
+	}
+	got := s.AppendSignature([]byte(wire), []byte(payload))
+	return string(got), wire + "&signature=" + url.QueryEscape(v.Text()), nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/bybit/bybittest"
 	"github.com/vigil-trade/vigil/exchange/kit"
+	"github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
@@ -32,28 +33,9 @@ var Descriptor = &kit.Descriptor{
 }
 
 func open(p kit.Params) (exchange.Venue, error) {
-	opts := []Option{
-		WithAccount(p.Info),
-		WithNetwork(p.Info.Network),
-		WithKey(p.Creds.KeyID, p.Creds.Secret),
-	}
-	if p.REST != "" {
-		opts = append(opts, WithBaseURL(p.REST))
-	}
-	if p.WS != "" {
-		opts = append(opts, WithWSURL(p.WS))
-	}
+	opts := []Option{rest.WithSettings[config](p.Settings()), WithKey(p.Creds.KeyID, p.Creds.Secret)}
 	if p.RecvWindow > 0 {
 		opts = append(opts, WithRecvWindow(p.RecvWindow))
-	}
-	if p.HTTPClient != nil {
-		opts = append(opts, WithHTTPClient(p.HTTPClient))
-	}
-	if p.Now != nil {
-		opts = append(opts, WithNow(p.Now))
-	}
-	if p.Observer != nil {
-		opts = append(opts, WithObserver(p.Observer))
 	}
 	return New(opts...)
 }

@@ -160,6 +160,12 @@ type Params struct {
 	Observer rest.Observer
 }
 
+// Settings are the parameters every client built on the request path
+// takes, for rest.WithSettings.
+func (p Params) Settings() rest.Settings {
+	return rest.Settings{Info: p.Info, BaseURL: p.REST, WSURL: p.WS, HTTP: p.HTTPClient, Now: p.Now, Observer: p.Observer}
+}
+
 // FakeConfig configures a fake for the demo.
 type FakeConfig struct {
 	Seed uint64

@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/kraken/krakentest"
+	"github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
@@ -47,24 +48,9 @@ func MainnetHost(host string) bool {
 }
 
 func open(p kit.Params) (exchange.Venue, error) {
-	opts := []Option{WithAccount(p.Info), WithNetwork(p.Info.Network), WithKey(p.Creds.KeyID, p.Creds.Secret)}
+	opts := []Option{rest.WithSettings[config](p.Settings()), WithKey(p.Creds.KeyID, p.Creds.Secret)}
 	if p.DataDir != "" {
 		opts = append(opts, WithNonceDir(filepath.Join(p.DataDir, "nonces")))
-	}
-	if p.REST != "" {
-		opts = append(opts, WithBaseURL(p.REST))
-	}
-	if p.WS != "" {
-		opts = append(opts, WithWSURL(p.WS))
-	}
-	if p.HTTPClient != nil {
-		opts = append(opts, WithHTTPClient(p.HTTPClient))
-	}
-	if p.Now != nil {
-		opts = append(opts, WithNow(p.Now))
-	}
-	if p.Observer != nil {
-		opts = append(opts, WithObserver(p.Observer))
 	}
 	if p.RateTier != "" {
 		t, err := ParseTier(p.RateTier)

@@ -21,22 +21,7 @@ import (
 //go:embed testdata/signing.json
 var signingVectors []byte
 
-func init() { rest.RegisterSelfTest(venueName, selfTestVectors) }
-
-// selfTestVectors checks every Kraken vector: a form body goes through
-// the client's own request path (the nonce put first, as sent), and the
-// JSON-bodied one through the signer alone, since vigil sends forms.
-func selfTestVectors() ([]rest.SelfVector, error) {
-	vs, err := rest.ParseSigningVectors(signingVectors, venueName)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]rest.SelfVector, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, rest.SelfVector{Name: v.Name, Run: func() (string, string, error) { return selfCheck(v) }})
-	}
-	return out, nil
-}
+func init() { rest.RegisterVectors(venueName, signingVectors, selfCheck) }
 
 func vectorNonce(v rest.SigningVector) (string, error) {
 	var s string
@@ -63,6 +48,9 @@ func vectorNonce(v rest.SigningVector) (string, error) {
 	return "", fmt.Errorf("no nonce in %q", v.BodySent)
 }
 
+// selfCheck checks a Kraken vector: a form body goes through
+// the client's own request path (the nonce put first, as sent), and the
+// JSON-bodied one through the signer alone, since vigil sends forms.
 func selfCheck(v rest.SigningVector) (got, want string, err error) {
 	nonce, err := vectorNonce(v)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/okx/okxtest"
+	"github.com/vigil-trade/vigil/exchange/rest"
 	"github.com/vigil-trade/vigil/exchange/sim"
 )
 
@@ -38,27 +39,7 @@ var Descriptor = &kit.Descriptor{
 }
 
 func open(p kit.Params) (exchange.Venue, error) {
-	opts := []Option{
-		WithAccount(p.Info),
-		WithNetwork(p.Info.Network),
-		WithKey(p.Creds.KeyID, p.Creds.Secret, p.Creds.Field(passphraseField)),
-	}
-	if p.REST != "" {
-		opts = append(opts, WithBaseURL(p.REST))
-	}
-	if p.WS != "" {
-		opts = append(opts, WithWSURL(p.WS))
-	}
-	if p.HTTPClient != nil {
-		opts = append(opts, WithHTTPClient(p.HTTPClient))
-	}
-	if p.Now != nil {
-		opts = append(opts, WithNow(p.Now))
-	}
-	if p.Observer != nil {
-		opts = append(opts, WithObserver(p.Observer))
-	}
-	return New(opts...)
+	return New(rest.WithSettings[config](p.Settings()), WithKey(p.Creds.KeyID, p.Creds.Secret, p.Creds.Field(passphraseField)))
 }
 
 // startFake runs okxtest in demo-trading mode over a fresh simulated

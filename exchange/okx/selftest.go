@@ -15,35 +15,25 @@ import (
 //go:embed testdata/signing.json
 var signingVectors []byte
 
-func init() { rest.RegisterSelfTest(venueName, selfTestVectors) }
+func init() { rest.RegisterVectors(venueName, signingVectors, checkVector) }
 
-// selfTestVectors signs every OKX vector through the client's own request
+// checkVector signs an OKX vector through the client's own request
 // path, as a request is signed and sent.
-func selfTestVectors() ([]rest.SelfVector, error) {
-	vs, err := rest.ParseSigningVectors(signingVectors, venueName)
+func checkVector(v rest.SigningVector) (string, string, error) {
+	stamp, err := time.Parse(time.RFC3339Nano, v.Headers[HeaderTimestamp])
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	out := make([]rest.SelfVector, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, rest.SelfVector{Name: v.Name, Run: func() (string, string, error) {
-			stamp, err := time.Parse(time.RFC3339Nano, v.Headers[HeaderTimestamp])
-			if err != nil {
-				return "", "", err
-			}
-			sec, pass := crypto.NewSecret([]byte(v.Secret)), crypto.NewSecret([]byte(v.APIPassphrase))
-			defer sec.Wipe()
-			defer pass.Wipe()
-			c, err := New(WithBaseURL("https://selftest.invalid"), WithNetwork(exchange.Mainnet), WithKey(v.KeyID, sec, pass))
-			if err != nil {
-				return "", "", err
-			}
-			r := &request{method: v.Method, path: v.Path, query: rest.ParamsOf([]byte(v.QuerySent)), signed: true}
-			if v.BodySent != "" {
-				r.body = []byte(v.BodySent)
-			}
-			return rest.CheckBuilt(c.path, c.restRequest(r), stamp, v, HeaderSign)
-		}})
+	sec, pass := crypto.NewSecret([]byte(v.Secret)), crypto.NewSecret([]byte(v.APIPassphrase))
+	defer sec.Wipe()
+	defer pass.Wipe()
+	c, err := New(WithBaseURL("https://selftest.invalid"), WithNetwork(exchange.Mainnet), WithKey(v.KeyID, sec, pass))
+	if err != nil {
+		return "", "", err
 	}
-	return out, nil
+	r := &request{method: v.Method, path: v.Path, query: rest.ParamsOf([]byte(v.QuerySent)), signed: true}
+	if v.BodySent != "" {
+		r.body = []byte(v.BodySent)
+	}
+	return rest.CheckBuilt(c.path, c.restRequest(r), stamp, v, HeaderSign)
 }

@@ -267,3 +267,22 @@ func CheckBuilt(p *Path, r *Request, stamp time.Time, v SigningVector, sign stri
 	}
 	return req.Header.Get(sign), v.Headers[sign], nil
 }
+
+// RegisterVectors registers venue's self-test over the vectors the signing
+// vectors file data holds for it, each checked by check (which signs the
+// vector's request the way the client does and returns what it produced
+// and what the vector expects). The file is read when the self-test runs,
+// not at start-up.
+func RegisterVectors(venue string, data []byte, check func(SigningVector) (got, want string, err error)) {
+	RegisterSelfTest(venue, func() ([]SelfVector, error) {
+		vs, err := ParseSigningVectors(data, venue)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]SelfVector, 0, len(vs))
+		for _, v := range vs {
+			out = append(out, SelfVector{Name: v.Name, Run: func() (string, string, error) { return check(v) }})
+		}
+		return out, nil
+	})
+}

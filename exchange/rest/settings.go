@@ -69,3 +69,29 @@ func WithNow[C any, P Configurable[C]](now func() time.Time) Option[C] {
 func WithObserver[C any, P Configurable[C]](o Observer) Option[C] {
 	return func(c *C) { P(c).Base().Observer = o }
 }
+
+// WithSettings sets what s gives in one option: the account always, and
+// every other field that is set (an empty URL, a nil client or clock keep
+// the venue's default). It is how a venue's descriptor hands over an
+// account's parameters (kit.Params.Settings) without writing each out.
+func WithSettings[C any, P Configurable[C]](s Settings) Option[C] {
+	return func(c *C) {
+		b := P(c).Base()
+		b.Info = s.Info
+		if s.BaseURL != "" {
+			b.BaseURL = s.BaseURL
+		}
+		if s.WSURL != "" {
+			b.WSURL = s.WSURL
+		}
+		if s.HTTP != nil {
+			b.HTTP = s.HTTP
+		}
+		if s.Now != nil {
+			b.Now = s.Now
+		}
+		if s.Observer != nil {
+			b.Observer = s.Observer
+		}
+	}
+}

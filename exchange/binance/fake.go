@@ -19,18 +19,16 @@ import (
 // exchange listing BTCUSDT and ETHUSDT, whose clock runs 40 ms ahead and
 // gains 30 ms an hour.
 func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
-	x := sim.New(sim.WithSeed(cfg.Seed))
+	const skew = 40 * time.Millisecond
 	markets := [2]string{"BTCUSDT", "ETHUSDT"}
-	if err := kit.AddMarkets(x, binancetest.DefaultSymbols(), markets[:]...); err != nil {
+	x, err := kit.NewSim(cfg, kit.SimSpec{
+		Symbols: binancetest.DefaultSymbols(), Markets: markets, Skew: skew,
+		Drift:   30 * time.Millisecond,
+		Request: sim.Leg{Mean: 3 * time.Millisecond, Jitter: 2 * time.Millisecond}, Response: sim.Leg{Mean: 3 * time.Millisecond, Jitter: 2 * time.Millisecond},
+	})
+	if err != nil {
 		return nil, err
 	}
-	const skew = 40 * time.Millisecond
-	x.SetSkew(skew)
-	x.SetDrift(30 * time.Millisecond)
-	x.SetLatency(sim.LatencyConfig{
-		Request:  sim.Leg{Mean: 3 * time.Millisecond, Jitter: 2 * time.Millisecond},
-		Response: sim.Leg{Mean: 3 * time.Millisecond, Jitter: 2 * time.Millisecond},
-	})
 	srv := binancetest.NewServer(binancetest.WithSim(x), binancetest.WithMode(binancetest.Testnet))
 	return &kit.Fake{
 		Sim: x, REST: srv.URL, WS: srv.WSURL, Markets: markets, Skew: skew,

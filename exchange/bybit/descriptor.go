@@ -43,17 +43,15 @@ func open(p kit.Params) (exchange.Venue, error) {
 // startFake runs bybittest over a fresh simulated exchange whose clock is
 // 15 ms ahead.
 func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
-	x := sim.New(sim.WithSeed(cfg.Seed))
+	const skew = 15 * time.Millisecond
 	markets := [2]string{"BTCUSDT", "ETHUSDT"}
-	if err := kit.AddMarkets(x, bybittest.DefaultSymbols(), markets[:]...); err != nil {
+	x, err := kit.NewSim(cfg, kit.SimSpec{
+		Symbols: bybittest.DefaultSymbols(), Markets: markets, Skew: skew,
+		Request: sim.Leg{Mean: 9 * time.Millisecond, Jitter: 4 * time.Millisecond}, Response: sim.Leg{Mean: 7 * time.Millisecond, Jitter: 4 * time.Millisecond},
+	})
+	if err != nil {
 		return nil, err
 	}
-	const skew = 15 * time.Millisecond
-	x.SetSkew(skew)
-	x.SetLatency(sim.LatencyConfig{
-		Request:  sim.Leg{Mean: 9 * time.Millisecond, Jitter: 4 * time.Millisecond},
-		Response: sim.Leg{Mean: 7 * time.Millisecond, Jitter: 4 * time.Millisecond},
-	})
 	srv := bybittest.NewServer(bybittest.WithSim(x))
 	return &kit.Fake{
 		Sim: x, REST: srv.URL, WS: srv.WSURL, Markets: markets, Skew: skew,

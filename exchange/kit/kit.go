@@ -337,3 +337,27 @@ func RandomID(n int) string {
 	}
 	return string(b)
 }
+
+// SimSpec is how a venue's fake for the demo sets up its simulated
+// exchange: the two demo markets out of the fake's symbols, a clock off by
+// Skew (and drifting by Drift an hour), and a latency each way.
+type SimSpec struct {
+	Symbols           []sim.SymbolSpec
+	Markets           [2]string
+	Skew, Drift       time.Duration
+	Request, Response sim.Leg
+}
+
+// NewSim builds the simulated exchange spec describes, seeded by cfg.
+func NewSim(cfg FakeConfig, spec SimSpec) (*sim.Exchange, error) {
+	x := sim.New(sim.WithSeed(cfg.Seed))
+	if err := AddMarkets(x, spec.Symbols, spec.Markets[:]...); err != nil {
+		return nil, err
+	}
+	x.SetSkew(spec.Skew)
+	if spec.Drift != 0 {
+		x.SetDrift(spec.Drift)
+	}
+	x.SetLatency(sim.LatencyConfig{Request: spec.Request, Response: spec.Response})
+	return x, nil
+}

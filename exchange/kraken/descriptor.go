@@ -65,17 +65,15 @@ func open(p kit.Params) (exchange.Venue, error) {
 // startFake runs krakentest over a fresh simulated exchange whose clock is
 // 40 ms ahead.
 func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
-	x := sim.New(sim.WithSeed(cfg.Seed))
+	const skew = 40 * time.Millisecond
 	markets := [2]string{"XBTUSDT", "ETHUSDT"}
-	if err := kit.AddMarkets(x, krakentest.DefaultSymbols(), markets[:]...); err != nil {
+	x, err := kit.NewSim(cfg, kit.SimSpec{
+		Symbols: krakentest.DefaultSymbols(), Markets: markets, Skew: skew,
+		Request: sim.Leg{Mean: 11 * time.Millisecond, Jitter: 4 * time.Millisecond}, Response: sim.Leg{Mean: 9 * time.Millisecond, Jitter: 4 * time.Millisecond},
+	})
+	if err != nil {
 		return nil, err
 	}
-	const skew = 40 * time.Millisecond
-	x.SetSkew(skew)
-	x.SetLatency(sim.LatencyConfig{
-		Request:  sim.Leg{Mean: 11 * time.Millisecond, Jitter: 4 * time.Millisecond},
-		Response: sim.Leg{Mean: 9 * time.Millisecond, Jitter: 4 * time.Millisecond},
-	})
 	srv := krakentest.NewServer(krakentest.WithSim(x))
 	return &kit.Fake{
 		Sim: x, REST: srv.URL, WS: srv.WSURL, Markets: markets, Skew: skew,

@@ -45,17 +45,15 @@ func open(p kit.Params) (exchange.Venue, error) {
 // startFake runs okxtest in demo-trading mode over a fresh simulated
 // exchange whose clock is 120 ms behind.
 func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
-	x := sim.New(sim.WithSeed(cfg.Seed))
+	const skew = -120 * time.Millisecond
 	markets := [2]string{"BTC-USDT", "ETH-USDT"}
-	if err := kit.AddMarkets(x, okxtest.DefaultSymbols(), markets[:]...); err != nil {
+	x, err := kit.NewSim(cfg, kit.SimSpec{
+		Symbols: okxtest.DefaultSymbols(), Markets: markets, Skew: skew,
+		Request: sim.Leg{Mean: 6 * time.Millisecond, Jitter: 3 * time.Millisecond}, Response: sim.Leg{Mean: 6 * time.Millisecond, Jitter: 3 * time.Millisecond},
+	})
+	if err != nil {
 		return nil, err
 	}
-	const skew = -120 * time.Millisecond
-	x.SetSkew(skew)
-	x.SetLatency(sim.LatencyConfig{
-		Request:  sim.Leg{Mean: 6 * time.Millisecond, Jitter: 3 * time.Millisecond},
-		Response: sim.Leg{Mean: 6 * time.Millisecond, Jitter: 3 * time.Millisecond},
-	})
 	srv := okxtest.NewServer(okxtest.WithSim(x))
 	return &kit.Fake{
 		Sim: x, REST: srv.URL, WS: srv.WSURL, Markets: markets, Skew: skew,

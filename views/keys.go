@@ -29,11 +29,15 @@ type Keys struct {
 	stream  map[string]StreamMsg // accounts with a private stream
 
 	lines []string
-	off   int
-	sel   int  // the account under the cursor, while focused
-	pin   int  // after home/end: -1 the window shows the top, +1 the bottom
-	stale bool // lines are behind the data; View renders them
-	shown shown
+	// starts are where each account's block begins in lines; marked is
+	// visible's buffer for a window with its "↓ N more" line.
+	starts []int
+	marked []string
+	off    int
+	sel    int  // the account under the cursor, while focused
+	pin    int  // after home/end: -1 the window shows the top, +1 the bottom
+	stale  bool // lines are behind the data; View renders them
+	shown  shown
 }
 
 // permsLegends explain the letters the narrow shapes use for permissions,
@@ -108,13 +112,36 @@ func (p *Keys) Update(msg tea.Msg) tea.Cmd {
 
 func (p *Keys) View() string {
 	p.settle()
-	return p.shown.view(window(p.lines, p.off, p.h))
+	return p.shown.view(p.visible())
 }
 
 // Version moves when View would show other text (see shown).
 func (p *Keys) Version() uint64 {
 	p.settle()
-	return p.shown.version(window(p.lines, p.off, p.h))
+	return p.shown.version(p.visible())
+}
+
+// visible is the window of lines the pane shows. Blurred, it shows the
+// top, and its last line says how many accounts it leaves out rather than
+// drop them silently.
+func (p *Keys) visible() []string {
+	win := window(p.lines, p.off, p.h)
+	if p.focused || len(p.lines) <= p.h || p.h < 2 || p.off != 0 {
+		return win
+	}
+	hidden := 0
+	for _, at := range p.starts {
+		if at >= p.h-1 {
+			hidden++
+		}
+	}
+	if hidden == 0 {
+		return win
+	}
+	out := append(p.marked[:0], win[:p.h-1]...)
+	out = append(out, fit(p.st.Muted.Render(fmt.Sprintf("↓ %d more (focus Keys to scroll)", hidden)), p.w))
+	p.marked = out
+	return out
 }
 
 // settle renders what changed since the last View. Updates only mark the
@@ -150,7 +177,9 @@ func (p *Keys) render() {
 	picked := pickBlocks(w, p.h, cands...)
 	letters := !(len(wide) > 0 && len(picked) > 0 && &picked[0] == &wide[0])
 	selFirst, selLast := 0, 0
+	p.starts = p.starts[:0]
 	for i, b := range picked {
+		p.starts = append(p.starts, len(p.lines))
 		if p.focused && i == p.sel && len(b) == 1 {
 			// A one-line shape leaves out the key id, age and expiry: the
 			// account under the cursor gets them on a second line.

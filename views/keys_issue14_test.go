@@ -47,3 +47,22 @@ func TestKeysPaneAt80ColumnsShowsIDAgeExpiryLegendCursor(t *testing.T) {
 		t.Fatalf("a blurred pane shows a cursor:\n%s", v)
 	}
 }
+
+// Blurred in a short slot, the pane says how many accounts it leaves out
+// instead of dropping the last ones silently (five accounts at 80×24).
+func TestKeysPaneSaysWhatItLeavesOut(t *testing.T) {
+	p := NewKeys(testStyles())
+	for _, m := range fixture(5) {
+		p.Update(m)
+	}
+	p.SetSize(78, 4)
+	v := ansi.Strip(p.View())
+	lines := strings.Split(v, "\n")
+	if len(lines) != 4 || !strings.Contains(lines[3], "↓ 2 more") {
+		t.Fatalf("no count of the accounts left out:\n%s", v)
+	}
+	p.SetSize(78, 12)
+	if v := ansi.Strip(p.View()); strings.Contains(v, "more") {
+		t.Fatalf("a marker with room for every account:\n%s", v)
+	}
+}

@@ -54,7 +54,12 @@ func TestCrashAnywhereVenues(t *testing.T) {
 				t.Fatal(err)
 			}
 			orders := func() []exchange.Order { return fake.Orders(simAccount) }
-			args := []string{"-venue", kit.Venue, "-symbol", kit.Symbol, "-key-id", key.ID, "-secret", key.Secret}
+			// The killed process and the checker share a data directory
+			// as vigil's processes on one machine do: Kraken's nonces must
+			// rise across them, and a process killed mid-burst may have
+			// issued nonces ahead of the wall clock.
+			dataDir := t.TempDir()
+			args := []string{"-venue", kit.Venue, "-symbol", kit.Symbol, "-key-id", key.ID, "-secret", key.Secret, "-data-dir", dataDir}
 			for name, v := range key.Fields {
 				args = append(args, "-field", name+"="+v)
 			}
@@ -63,7 +68,7 @@ func TestCrashAnywhereVenues(t *testing.T) {
 				// No idle connection may outlive the check: the next run
 				// waits for the server to have none.
 				hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-				v, err := fakevenue.OpenVenue(kit.Venue, url, crashAccount, key, hc)
+				v, err := fakevenue.OpenVenue(kit.Venue, url, crashAccount, key, hc, dataDir)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -159,7 +159,7 @@ func New(opts ...Option) (*Client, error) {
 		Budget: c.rates, Replies: replies{c}, Now: cfg.Now, Observer: cfg.Observer,
 	}
 	if c.signer != nil {
-		rc.Signer = wireSigner{c.signer, c.nonces}
+		rc.Signer = wireSigner{c.signer, c.nonces, cfg.Now}
 		hc := *cfg.HTTP
 		next := hc.Transport
 		if next == nil {
@@ -209,12 +209,20 @@ func private(path string) *request {
 type wireSigner struct {
 	s      *Signer
 	nonces *Nonces
+	now    func() time.Time
 }
 
 func (ws wireSigner) Sign(w *rest.Wire) error {
 	// Held until the reply's headers arrive (see Nonces): the transport
 	// releases it.
-	n, err := ws.nonces.Take(w.Stamp)
+	// Milliseconds of this machine's clock, not w.Stamp (the venue's
+	// clock as estimated): Kraken checks no time in a nonce, and its
+	// Time endpoint's 1 s resolution makes two processes' estimates
+	// differ by hundreds of milliseconds, so a process started after
+	// another could stamp below the nonces it sent. The local clock is
+	// one clock for every process here, and for a bot on this machine
+	// that stamps milliseconds too.
+	n, err := ws.nonces.Take(ws.now())
 	if err != nil {
 		return err
 	}

@@ -99,6 +99,53 @@ func TestNoncesShareAFloor(t *testing.T) {
 	}
 }
 
+// TestNonceFollowsLocalClockNotEstimate: two processes on one key whose
+// estimates of Kraken's clock differ by seconds (its Time endpoint has 1 s
+// resolution; here the venue's clock moved between their syncs) still send
+// rising nonces, even without a shared floor: a nonce is this machine's
+// milliseconds, not the estimate's. Stamping the estimate, the second
+// process sent nonces below the first's and was refused.
+func TestNonceFollowsLocalClockNotEstimate(t *testing.T) {
+	srv := krakentest.New()
+	if err := srv.AddKey(keyID, keySecret, krakentest.TradePerms(krakentest.DefaultAccount)); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	defer srv.Close()
+	open := func() *kraken.Client {
+		c, err := kraken.New(kraken.WithBaseURL(ts.URL), kraken.WithNetwork(exchange.Testnet), kraken.WithNonceDir(""),
+			kraken.WithKey(keyID, secret(keySecret)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ctx := context.Background()
+	srv.Sim().SetSkew(4 * time.Second)
+	first := open()
+	if _, err := first.Balances(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Sim().SetSkew(-3 * time.Second)
+	second := open()
+	if _, err := second.Balances(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.NonceRefusals(); n != 0 {
+		t.Fatalf("%d nonce refusals: the second process stamped below the first", n)
+	}
+	private := 0
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.Path, "/0/private/") && r.Accepted {
+			private++
+		}
+	}
+	if private < 2 {
+		t.Fatalf("%d signed requests accepted, want one from each process", private)
+	}
+}
+
 // TestInvalidNonceAdvice: a refused nonce names the other processes on the
 // key and the nonce window's risk, and the client recovers by reading the
 // key's nonce back.

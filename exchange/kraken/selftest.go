@@ -79,7 +79,10 @@ func selfCheck(v rest.SigningVector) (got, want string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	c, err := New(WithBaseURL("https://selftest.invalid"), WithKey(v.KeyID, sec), WithNonceDir(""))
+	// The nonce comes from the local clock: stopped at the vector's.
+	stamp := time.UnixMilli(n)
+	c, err := New(WithBaseURL("https://selftest.invalid"), WithKey(v.KeyID, sec), WithNonceDir(""),
+		WithNow(func() time.Time { return stamp }))
 	if err != nil {
 		return "", "", err
 	}
@@ -87,7 +90,7 @@ func selfCheck(v rest.SigningVector) (got, want string, err error) {
 	if params != "" {
 		r.params = restParams(params)
 	}
-	req, err := c.path.Build(context.Background(), c.restRequest(r), time.UnixMilli(n))
+	req, err := c.path.Build(context.Background(), c.restRequest(r), stamp)
 	c.nonces.Release() // built, never sent
 	if err != nil {
 		return "", "", err

@@ -27,6 +27,7 @@ func main() {
 	grace := flag.Duration("grace", 5*time.Millisecond, "grace before a not-found is believed")
 	venue := flag.String("venue", "fake", "fake: orders/internal/fakevenue; a venue's config name: its client against its fake")
 	symbol := flag.String("symbol", "BTCUSDT", "the symbol to trade, in the venue's spelling")
+	dataDir := flag.String("data-dir", "", "the data directory shared with the checker (nonce floors)")
 	var key fakevenue.Key
 	flag.StringVar(&key.ID, "key-id", "", "the fake's API key id")
 	flag.StringVar(&key.Secret, "secret", "", "the fake's HMAC secret (a test key, not a secret)")
@@ -42,13 +43,13 @@ func main() {
 		return nil
 	})
 	flag.Parse()
-	if err := run(*journal, *base, *venue, *symbol, key, *n, *grace); err != nil {
+	if err := run(*journal, *base, *venue, *symbol, *dataDir, key, *n, *grace); err != nil {
 		fmt.Fprintln(os.Stderr, "crashtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(path, base, venue, symbol string, key fakevenue.Key, n int, grace time.Duration) error {
+func run(path, base, venue, symbol, dataDir string, key fakevenue.Key, n int, grace time.Duration) error {
 	j, err := store.Open(path)
 	if err != nil {
 		return err
@@ -58,7 +59,7 @@ func run(path, base, venue, symbol string, key fakevenue.Key, n int, grace time.
 	ctx := context.Background()
 	var v exchange.Venue = fakevenue.NewHTTPVenue(base, acct)
 	if venue != "fake" {
-		if v, err = fakevenue.OpenVenue(venue, base, acct, key, nil); err != nil {
+		if v, err = fakevenue.OpenVenue(venue, base, acct, key, nil, dataDir); err != nil {
 			return err
 		}
 	}

@@ -19,8 +19,11 @@ type Key struct {
 
 // OpenVenue opens the real client of the venue named (as a config names
 // it) for a testnet account, sending to base: the crash tests trade
-// through it against the venue's fake. hc nil: the client's own.
-func OpenVenue(name, base, account string, key Key, hc *http.Client) (exchange.Venue, error) {
+// through it against the venue's fake. hc nil: the client's own. dataDir
+// is the vigil data directory the processes on one key share, as theirs
+// would (a venue whose nonces must rise across processes keeps its floor
+// there); "" shares nothing.
+func OpenVenue(name, base, account string, key Key, hc *http.Client, dataDir string) (exchange.Venue, error) {
 	d, ok := venues.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("no venue %q (known: %v)", name, venues.Names())
@@ -34,5 +37,5 @@ func OpenVenue(name, base, account string, key Key, hc *http.Client) (exchange.V
 	}
 	info := exchange.AccountInfo{Name: account, Venue: name, Network: exchange.Testnet,
 		Scheme: exchange.SchemeHMAC, KeyID: crypto.MaskID(key.ID), ClientID: d.ClientID}
-	return d.Open(kit.Params{Info: info, Creds: creds, REST: base, HTTPClient: hc})
+	return d.Open(kit.Params{Info: info, Creds: creds, REST: base, HTTPClient: hc, DataDir: dataDir})
 }

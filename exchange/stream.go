@@ -18,7 +18,11 @@ type StreamEvent struct {
 	Account  string
 	Order    *OrderEvent
 	Balances []Balance
-	Time     time.Time // the venue's event time
+	// Positions, when not nil, is the account's whole set of open
+	// positions as now pushed (a venue that pushes changes one by one
+	// collects them into the whole set first); empty and non-nil: none.
+	Positions []Position
+	Time      time.Time // the venue's event time
 	// Snapshot marks the state a venue pushes on subscribing (OKX's first
 	// account push) rather than a change. A connection that replaces a
 	// live one skips it: the old connection already delivered that state,

@@ -166,6 +166,10 @@ type Scheme string
 const (
 	SchemeHMAC    Scheme = "hmac"
 	SchemeEd25519 Scheme = "ed25519"
+	// SchemeES256 signs a token with an EC P-256 key (ECDSA, SHA-256).
+	SchemeES256 Scheme = "es256"
+	// SchemeSecp256k1 signs with a wallet's key, as a chain does.
+	SchemeSecp256k1 Scheme = "secp256k1"
 )
 
 // Tri is a fact that a venue may or may not be able to tell us.

@@ -28,7 +28,10 @@ func OpenVenue(name, base, account string, key Key, hc *http.Client, dataDir str
 	if !ok {
 		return nil, fmt.Errorf("no venue %q (known: %v)", name, venues.Names())
 	}
-	creds := kit.Credentials{KeyID: key.ID, Scheme: exchange.SchemeHMAC, Secret: crypto.NewSecret([]byte(key.Secret))}
+	// The fake's key is for the venue's first scheme (an HMAC secret, a
+	// PEM key or a wallet key, as the venue signs).
+	scheme := d.DefaultScheme().Scheme
+	creds := kit.Credentials{KeyID: key.ID, Scheme: scheme, Secret: crypto.NewSecret([]byte(key.Secret))}
 	for n, v := range key.Fields {
 		if creds.Fields == nil {
 			creds.Fields = map[string]crypto.Secret{}
@@ -36,6 +39,6 @@ func OpenVenue(name, base, account string, key Key, hc *http.Client, dataDir str
 		creds.Fields[n] = crypto.NewSecret([]byte(v))
 	}
 	info := exchange.AccountInfo{Name: account, Venue: name, Network: exchange.Testnet,
-		Scheme: exchange.SchemeHMAC, KeyID: crypto.MaskID(key.ID), ClientID: d.ClientID}
+		Scheme: scheme, KeyID: crypto.MaskID(key.ID), ClientID: d.ClientID}
 	return d.Open(kit.Params{Info: info, Creds: creds, REST: base, HTTPClient: hc, DataDir: dataDir})
 }

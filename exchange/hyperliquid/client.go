@@ -1,0 +1,3 @@
+package hyperliquid
+
+const venueName = "hyperliquid"

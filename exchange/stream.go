@@ -173,8 +173,10 @@ type SupervisorConfig struct {
 	// audit that found them current (a quiet account's balances are fresh,
 	// not stale, while its stream is healthy).
 	OnBalances func(bals []Balance, at time.Time)
-	OnStatus   func(StreamStatus)                             // state changes and event arrivals
-	OnLog      func(level slog.Level, text string, err error) // gaps, failures
+	// OnPositions hears each whole set of positions the stream pushes.
+	OnPositions func(pos []Position, at time.Time)
+	OnStatus    func(StreamStatus)                             // state changes and event arrivals
+	OnLog       func(level slog.Level, text string, err error) // gaps, failures
 	// OnEvent hears every stream event applied, once each and in the
 	// venue's order, also across a handover between two connections.
 	OnEvent func(StreamEvent)
@@ -224,6 +226,9 @@ func NewSupervisor(cfg SupervisorConfig) *Supervisor {
 	}
 	if cfg.OnBalances == nil {
 		cfg.OnBalances = func([]Balance, time.Time) {}
+	}
+	if cfg.OnPositions == nil {
+		cfg.OnPositions = func([]Position, time.Time) {}
 	}
 	if cfg.OnStatus == nil {
 		cfg.OnStatus = func(StreamStatus) {}
@@ -706,6 +711,9 @@ func (s *Supervisor) handle(ev StreamEvent) {
 	}
 	if ev.Balances != nil && s.state.ApplyBalances(s.cfg.Account, ev.Balances, ev.Time, false) {
 		s.cfg.OnBalances(s.state.Balances(s.cfg.Account), now)
+	}
+	if ev.Positions != nil {
+		s.cfg.OnPositions(ev.Positions, now)
 	}
 	s.cfg.OnEvent(ev)
 	// Events held during a resync arrive before the state is live: the

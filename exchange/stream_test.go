@@ -356,3 +356,45 @@ func TestPolledBalances(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamedPositionsReachOnPositions: a stream event carrying the
+// account's positions is handed on whole; an event without them (nil) is
+// no news about positions, and an empty set is (everything closed).
+func TestStreamedPositionsReachOnPositions(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := feedtest.New(exchange.AccountInfo{Name: "a"}, nil)
+		var mu sync.Mutex
+		var heard [][]exchange.Position
+		st := &flakyStreamer{}
+		sup := exchange.NewSupervisor(exchange.SupervisorConfig{
+			Account: "a", Venue: v, Streamer: st,
+			OnPositions: func(pos []exchange.Position, _ time.Time) {
+				mu.Lock()
+				defer mu.Unlock()
+				heard = append(heard, pos)
+			},
+			OnLog: func(slog.Level, string, error) {},
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { sup.Run(ctx) })
+		time.Sleep(time.Second)
+		synctest.Wait()
+		st.mu.Lock()
+		cur := st.current
+		st.mu.Unlock()
+		long := exchange.Position{Symbol: "BTC-PERP", Size: dec("3")}
+		cur.ch <- exchange.StreamEvent{Account: "a", Positions: []exchange.Position{long}}
+		cur.ch <- exchange.StreamEvent{Account: "a", Balances: []exchange.Balance{{Asset: "BTC", Free: dec("1")}}}
+		cur.ch <- exchange.StreamEvent{Account: "a", Positions: []exchange.Position{}}
+		synctest.Wait()
+		mu.Lock()
+		got := slices.Clone(heard)
+		mu.Unlock()
+		if len(got) != 2 || len(got[0]) != 1 || !got[0][0].Size.Equal(dec("3")) || got[1] == nil || len(got[1]) != 0 {
+			t.Fatalf("heard %v, want the long then an empty set", got)
+		}
+		cancel()
+		wg.Wait()
+	})
+}

@@ -29,12 +29,13 @@ type Batch []Envelope
 type Kind string
 
 const (
-	KindClock    Kind = "clock"
-	KindBudget   Kind = "budget"
-	KindBalances Kind = "balances"
-	KindKey      Kind = "key"
-	KindQuote    Kind = "quote"
-	KindStream   Kind = "stream"
+	KindClock     Kind = "clock"
+	KindBudget    Kind = "budget"
+	KindBalances  Kind = "balances"
+	KindPositions Kind = "positions"
+	KindKey       Kind = "key"
+	KindQuote     Kind = "quote"
+	KindStream    Kind = "stream"
 )
 
 type stateKey struct {

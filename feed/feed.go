@@ -160,6 +160,11 @@ func (f *Feed) startLocked(name string, a *account) {
 	}
 	f.wg.Go(func() { p.clockLoop(ctx) })
 	f.wg.Go(func() { p.keyLoop(ctx) })
+	if r, ok := a.v.(exchange.PositionsReader); ok {
+		// Polled whether or not a stream pushes them: a stream's pushes
+		// come only on change, and the poll is what marks them fresh.
+		f.wg.Go(func() { p.positionsLoop(ctx, r) })
+	}
 	if s, ok := a.v.(exchange.Streamer); ok && !f.opts.NoStream {
 		f.wg.Go(func() { p.streamLoop(ctx, s, a.state) })
 		return
@@ -336,6 +341,27 @@ func (p *poller) balancesLoop(ctx context.Context) {
 		}
 		p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{
 			Account: p.name, Balances: bals, At: p.opts.Now(), Every: p.opts.BalancesEvery, Err: err,
+		})
+	})
+}
+
+func (p *poller) positionsLoop(ctx context.Context, r exchange.PositionsReader) {
+	every(ctx, p.opts.BalancesEvery, func() {
+		cctx, cancel := p.call(ctx)
+		pos, err := r.Positions(cctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		p.signatureRefused(err)
+		if err != nil {
+			err = errors.New(describe(err))
+		}
+		if pos == nil && err == nil {
+			pos = []exchange.Position{} // none, which is news, not "no data"
+		}
+		p.bridge.State(KindPositions, p.name, p.gen, views.PositionsMsg{
+			Account: p.name, Positions: pos, At: p.opts.Now(), Every: p.opts.BalancesEvery, Err: err,
 		})
 	})
 }

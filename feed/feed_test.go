@@ -292,3 +292,45 @@ func TestPartialClockSyncFaultReachesEventsOnce(t *testing.T) {
 		}
 	})
 }
+
+// positionsVenue is a venue that holds positions.
+type positionsVenue struct {
+	*feedtest.Venue
+	pos []exchange.Position
+}
+
+func (v positionsVenue) Positions(context.Context) ([]exchange.Position, error) { return v.pos, nil }
+
+// TestPositionsPolledOnlyWhereHeld: an account whose venue holds
+// positions gets them on the positions pane's message, an empty set when
+// it holds none; a spot venue sends no positions message at all (the pane
+// does not list it).
+func TestPositionsPolledOnlyWhereHeld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		perp := positionsVenue{venue("perp"), []exchange.Position{{Symbol: "BTC-PERP", Size: decimal.RequireFromString("-2")}}}
+		flat := positionsVenue{venue("flat"), nil}
+		spot := venue("spot")
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{perp, flat, spot}, rec.sink(0), Options{})
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		got := map[string]views.PositionsMsg{}
+		for _, e := range rec.snapshot() {
+			if m, ok := e.Msg.(views.PositionsMsg); ok {
+				got[m.Account] = m
+			}
+		}
+		if m, ok := got["perp"]; !ok || len(m.Positions) != 1 || m.Positions[0].Side() != "short" {
+			t.Errorf("perp: %+v", got["perp"])
+		}
+		if m, ok := got["flat"]; !ok || m.Positions == nil || len(m.Positions) != 0 || m.Err != nil {
+			t.Errorf("flat: %+v (want an empty, non-nil set)", got["flat"])
+		}
+		if _, ok := got["spot"]; ok {
+			t.Error("a spot venue sent positions")
+		}
+		cancel()
+		f.Wait()
+	})
+}

@@ -31,6 +31,9 @@ func (p *poller) streamLoop(ctx context.Context, s exchange.Streamer, state *exc
 		OnBalances: func(bals []exchange.Balance, at time.Time) {
 			p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{Account: p.name, Balances: bals, At: at, Every: p.opts.StreamAuditEvery})
 		},
+		OnPositions: func(pos []exchange.Position, at time.Time) {
+			p.bridge.State(KindPositions, p.name, p.gen, views.PositionsMsg{Account: p.name, Positions: pos, At: at, Every: p.opts.BalancesEvery})
+		},
 		OnStatus: func(st exchange.StreamStatus) {
 			p.bridge.State(KindStream, p.name, p.gen, streamMsg(p.name, st))
 		},

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 )
@@ -94,13 +95,19 @@ func (e helpEntry) shown() key.Binding {
 // with order entry last, so leaving the form (esc, back to the blotter)
 // and pressing tab goes on to the log, not back into the form. The digits
 // keep their panes (6 order entry, 7 log).
-var tabOrder = [NumPanes]PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBalances, PaneBlotter, PaneLog, PaneOrderEntry}
+// Positions, when there, sits beside the log and comes before it.
+var tabOrder = [NumPanes]PaneID{PaneKeys, PaneClock, PaneBudgets, PaneBalances, PaneBlotter, PanePositions, PaneLog, PaneOrderEntry}
 
-// nextPane is the pane d steps (+1 or -1) from p in tab order.
-func nextPane(p PaneID, d int) PaneID {
-	for i, q := range tabOrder {
+// nextPane is the pane d steps (+1 or -1) from p in tab order, skipping
+// the positions pane when no account has positions.
+func nextPane(p PaneID, d int, positions bool) PaneID {
+	order := tabOrder[:]
+	if !positions {
+		order = slices.DeleteFunc(slices.Clone(order), func(q PaneID) bool { return q == PanePositions })
+	}
+	for i, q := range order {
 		if q == p {
-			return tabOrder[(i+d+len(tabOrder))%len(tabOrder)]
+			return order[(i+d+len(order))%len(order)]
 		}
 	}
 	return p

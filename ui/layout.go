@@ -1,5 +1,7 @@
 package ui
 
+import "strings"
+
 // PaneID names a pane; the digit that focuses it is ID+1.
 type PaneID int
 
@@ -11,10 +13,14 @@ const (
 	PaneBlotter
 	PaneOrderEntry
 	PaneLog
+	// PanePositions is there only when some account's venue holds
+	// positions (LayoutState.Positions); last, so the digits of the other
+	// panes are the same with or without it.
+	PanePositions
 	NumPanes
 )
 
-var paneNames = [NumPanes]string{"keys", "clock", "budgets", "balances", "blotter", "order entry", "log"}
+var paneNames = [NumPanes]string{"keys", "clock", "budgets", "balances", "blotter", "order entry", "log", "positions"}
 
 func (p PaneID) String() string {
 	if p < 0 || p >= NumPanes {
@@ -65,6 +71,15 @@ const MinEntryW = 46
 // HintEnlarge is shown when only the focused pane fits.
 const HintEnlarge = "enlarge to see all panes · tab/1-7 switch pane"
 
+// hintEnlarge is HintEnlarge naming the positions pane's digit too when
+// it is there.
+func hintEnlarge(positions bool) string {
+	if positions {
+		return strings.Replace(HintEnlarge, "1-7", "1-8", 1)
+	}
+	return HintEnlarge
+}
+
 // LayoutState is what the layout depends on besides the terminal size.
 type LayoutState struct {
 	Focus PaneID
@@ -78,6 +93,11 @@ type LayoutState struct {
 	// Zoom gives the focused pane the whole screen above the status line
 	// (the zoom key), whatever the size.
 	Zoom bool
+	// Positions: some account holds positions, so the positions pane has
+	// a place (beside the log when every pane shows, in the log's place
+	// when focused in the compact layout); without it the pane is never
+	// placed.
+	Positions bool
 }
 
 // Rects is where everything goes. Outer includes the frame; Inner is what a
@@ -140,6 +160,13 @@ func Layout(w, h int, st LayoutState) Rects {
 		r.Outer[PaneBlotter] = Rect{X: balW, Y: top, W: w - balW - entryW, H: mid}
 		r.Outer[PaneOrderEntry] = Rect{X: w - entryW, Y: top, W: entryW, H: mid}
 		r.Outer[PaneLog] = Rect{X: 0, Y: top + mid, W: w, H: logH}
+		if st.Positions {
+			// A position's line is ~80 columns; the log wraps nothing
+			// and keeps the rest.
+			posW := clamp(w*11/20, 60, 96)
+			r.Outer[PanePositions] = Rect{X: 0, Y: top + mid, W: posW, H: logH}
+			r.Outer[PaneLog] = Rect{X: posW, Y: top + mid, W: w - posW, H: logH}
+		}
 	case w >= MinCompactW && h >= MinCompactH:
 		r.Mode = ModeCompact
 		top := clamp(body*3/10, minH+2, 10)
@@ -181,6 +208,11 @@ func Layout(w, h int, st LayoutState) Rects {
 			r.Outer[PaneBlotter] = Rect{X: 0, Y: top, W: w, H: mid}
 		}
 		r.Outer[PaneLog] = Rect{X: 0, Y: top + mid, W: w, H: logH}
+		if st.Positions && st.Focus == PanePositions {
+			// Full width, in the log's place: a position needs the width
+			// more than the log needs to stay in view.
+			r.Outer[PanePositions], r.Outer[PaneLog] = r.Outer[PaneLog], Rect{}
+		}
 	default:
 		r.Mode = ModeSingle
 		paneH := body

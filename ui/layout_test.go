@@ -144,8 +144,13 @@ func TestLayoutTable(t *testing.T) {
 func TestLayoutProperties(t *testing.T) {
 	for w := 20; w <= 250; w++ {
 		for h := 5; h <= 80; h++ {
-			for focus := range NumPanes {
+			for i := range 2 * NumPanes {
+				focus, positions := i%NumPanes, i >= NumPanes
+				if focus == PanePositions && !positions {
+					continue // never focused without positions (nextPane, the digit)
+				}
 				st := withFocus(focus)
+				st.Positions = positions
 				st.Top = PaneID((w + h) % int(NumPanes)) // any remembered pane, summary or not
 				r := Layout(w, h, st)
 				all := []Rect{r.Status, r.Hint}
@@ -177,8 +182,15 @@ func TestLayoutProperties(t *testing.T) {
 						}
 					}
 				}
-				if r.Mode == ModeFull && len(shownPanes(r)) != int(NumPanes) {
-					t.Fatalf("%dx%d full mode shows %v", w, h, shownPanes(r))
+				every := int(NumPanes)
+				if !positions {
+					every--
+				}
+				if r.Mode == ModeFull && len(shownPanes(r)) != every {
+					t.Fatalf("%dx%d full mode (positions %v) shows %v", w, h, positions, shownPanes(r))
+				}
+				if !positions && r.Shown(PanePositions) {
+					t.Fatalf("%dx%d: positions placed with no account holding any", w, h)
 				}
 				if len(r.Tabs) > 0 {
 					shown := 0
@@ -204,9 +216,11 @@ func TestLayoutProperties(t *testing.T) {
 
 func TestLayoutCoversTheScreenWhenWide(t *testing.T) {
 	// No holes: in full mode, every cell belongs to exactly one rectangle.
-	for _, sz := range [][2]int{{140, 40}, {160, 48}, {250, 80}, {201, 57}} {
+	for i, sz := range [][2]int{{140, 40}, {160, 48}, {250, 80}, {201, 57}, {140, 40}, {160, 48}} {
 		w, h := sz[0], sz[1]
-		r := Layout(w, h, testFrame)
+		st := testFrame
+		st.Positions = i >= 4
+		r := Layout(w, h, st)
 		area := r.Status.W * r.Status.H
 		for p := range NumPanes {
 			area += r.Outer[p].W * r.Outer[p].H

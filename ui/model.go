@@ -96,7 +96,11 @@ func New(deps Deps) *Model {
 			prices: map[string]decimal.Decimal{}}
 		m.accts = append(m.accts, a)
 		m.byName[info.Name] = a
+		if _, ok := v.(exchange.PositionsReader); ok {
+			m.lst.Positions = true
+		}
 	}
+	m.keys.Focus[PanePositions].SetEnabled(m.lst.Positions)
 	m.broadcast(accountsMsg(deps.Venues))
 	m.local = deps.LocalTime
 	m.mouse = !deps.NoMouse
@@ -415,10 +419,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	// ↑/↓), esc leaves order entry.
 	switch {
 	case key.Matches(msg, m.keys.Next):
-		m.setFocus(nextPane(m.focus, 1))
+		m.setFocus(nextPane(m.focus, 1, m.lst.Positions))
 		return nil
 	case key.Matches(msg, m.keys.Prev):
-		m.setFocus(nextPane(m.focus, -1))
+		m.setFocus(nextPane(m.focus, -1, m.lst.Positions))
 		return nil
 	case m.lst.Zoom && msg.String() == "esc" && !escUsed(m.focus, pane):
 		m.setZoom(false)

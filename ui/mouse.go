@@ -16,7 +16,7 @@ var mouseHelp = key.NewBinding(key.WithKeys("click"),
 // panes with a cursor (a notch is a row, as the arrow keys), three on
 // those that only scroll.
 var wheelSteps = [NumPanes]int{
-	PaneKeys: 1, PaneClock: 1, PaneBudgets: 3, PaneBalances: 3, PaneBlotter: 1, PaneLog: 3,
+	PaneKeys: 1, PaneClock: 1, PaneBudgets: 3, PaneBalances: 3, PaneBlotter: 1, PaneLog: 3, PanePositions: 3,
 }
 
 // handleMouse: the mouse is a second way to do what keys do, never the

@@ -12,6 +12,7 @@ func DefaultPanes(st *views.Styles) [NumPanes]views.Pane {
 		PaneBlotter:    views.NewBlotter(st),
 		PaneOrderEntry: views.NewOrderEntry(st),
 		PaneLog:        views.NewEventLog(st),
+		PanePositions:  views.NewPositions(st),
 	}
 }
 

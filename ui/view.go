@@ -142,7 +142,7 @@ func (m *Model) stitchBase(boxes *[NumPanes]boxCache, status string) string {
 		}
 	}
 	if hr := m.rects.Hint; !hr.Empty() {
-		place(0, hr.Y, hr.W, m.st.Hint.Render(fit(HintEnlarge, hr.W)))
+		place(0, hr.Y, hr.W, m.st.Hint.Render(fit(hintEnlarge(m.lst.Positions), hr.W)))
 	}
 	if sr := m.rects.Status; !sr.Empty() {
 		place(0, sr.Y, sr.W, fit(status, sr.W))
@@ -261,7 +261,10 @@ func (m *Model) titleTabs(p PaneID) []PaneID {
 			}
 		}
 	case p == PaneBlotter && m.rects.Mode == ModeCompact:
-		for _, o := range []PaneID{PaneBalances, PaneOrderEntry} {
+		for _, o := range []PaneID{PaneBalances, PaneOrderEntry, PanePositions, PaneLog} {
+			if o == PanePositions && !m.lst.Positions {
+				continue
+			}
 			if !m.rects.Shown(o) {
 				out = append(out, o)
 			}
@@ -330,6 +333,9 @@ func helpLine(bs ...key.Binding) string {
 func (m *Model) helpSections() []helpSection {
 	g := m.keys
 	digits := key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7"), key.WithHelp("1-7", "focus pane"))
+	if m.lst.Positions {
+		digits = key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8"), key.WithHelp("1-8", "focus pane"))
+	}
 	global := []helpEntry{
 		{b: g.Next}, {b: g.Prev}, {b: digits},
 		{b: g.Order, reason: m.orderOff},
@@ -340,7 +346,7 @@ func (m *Model) helpSections() []helpSection {
 	secs := []helpSection{{"Cockpit", global}}
 	order := []PaneID{m.focus}
 	for p := range NumPanes {
-		if p != m.focus {
+		if p != m.focus && (p != PanePositions || m.lst.Positions) {
 			order = append(order, p)
 		}
 	}

@@ -252,7 +252,13 @@ func (p *Clock) facts(i int, name string) clockFacts {
 	f.offOnly = signedMs(s.Offset)
 	f.off = f.offOnly + " ±" + ms(s.Uncertainty)
 	f.dir = p.st.Muted.Render("behind")
-	if s.Offset < 0 {
+	switch {
+	case s.Offset < 0 && -s.Offset <= s.Uncertainty && !s.Danger:
+		// Within the uncertainty the sign is noise (a venue whose time
+		// has 1 s resolution reads ±500 ms either way): say neither, and
+		// leave DANGER, which counts the uncertainty, to warn.
+		f.dir = p.st.Muted.Render("even")
+	case s.Offset < 0:
 		// Offset is server minus local: negative means this machine runs ahead,
 		// which the venue refuses sooner than lateness.
 		st := p.st.Warn
@@ -260,6 +266,8 @@ func (p *Clock) facts(i int, name string) clockFacts {
 			st = p.st.Danger
 		}
 		f.dir, f.isAhead = st.Render("AHEAD"), true
+	case s.Offset > 0 && s.Offset <= s.Uncertainty:
+		f.dir = p.st.Muted.Render("even")
 	}
 	f.af, f.bf = frac(s.HeadroomAhead, s.AheadLimit), frac(s.HeadroomBehind, s.BehindLimit)
 	f.ahead, f.behind = p.room(s.HeadroomAhead, s.AheadLimit), p.room(s.HeadroomBehind, s.BehindLimit)

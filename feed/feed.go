@@ -244,12 +244,23 @@ func (p *poller) clockLoop(ctx context.Context) {
 	t := time.NewTicker(p.opts.ClockCheck)
 	defer t.Stop()
 	var lastErr string
+	// A venue that is down is asked again after a growing, jittered wait,
+	// not at every check: each check would otherwise be another sync
+	// (several requests) a second, from every vigil on the key.
+	retry := exchange.Backoff{Base: 2 * p.opts.ClockCheck, Cap: p.opts.ClockEvery}
+	var retryAt time.Time
 	doSync := func() {
 		cctx, cancel := p.call(ctx)
 		err := p.v.SyncClock(cctx)
 		cancel()
 		if ctx.Err() != nil {
 			return
+		}
+		if err != nil {
+			retryAt = p.opts.Now().Add(max(p.opts.ClockCheck, retry.Next()))
+		} else {
+			retry.Clear()
+			retryAt = time.Time{}
 		}
 		s := p.v.Clock()
 		s.Account = p.name
@@ -289,7 +300,11 @@ func (p *poller) clockLoop(ctx context.Context) {
 			doSync()
 		case <-t.C:
 			s := p.v.Clock()
-			if !s.Synced || s.LastSync.IsZero() || p.opts.Now().Sub(s.LastSync) >= p.opts.ClockEvery {
+			now := p.opts.Now()
+			if now.Before(retryAt) {
+				continue
+			}
+			if !s.Synced || s.LastSync.IsZero() || now.Sub(s.LastSync) >= p.opts.ClockEvery {
 				doSync()
 			}
 		}

@@ -334,3 +334,30 @@ func TestPositionsPolledOnlyWhereHeld(t *testing.T) {
 		f.Wait()
 	})
 }
+
+// TestClockSyncBacksOffWhileVenueDown: a venue that does not answer is
+// asked again after a growing wait, not at every one-second check (which
+// made ~50 syncs in two minutes, each several requests); once it answers
+// again the clock is synced within the cap.
+func TestClockSyncBacksOffWhileVenueDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		v := venue("down")
+		v.SetHang(true)
+		var rec recorder
+		f := Start(ctx, []exchange.Venue{v}, rec.sink(0), Options{Timeout: 2 * time.Second})
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		if n := v.Calls("SyncClock"); n < 3 || n > 15 {
+			t.Errorf("%d clock syncs in two minutes of a dead venue, want a backed-off handful", n)
+		}
+		v.SetHang(false)
+		time.Sleep(50 * time.Second)
+		synctest.Wait()
+		if s := v.Clock(); !s.Synced {
+			t.Errorf("not synced 50 s after the venue came back: %+v", s)
+		}
+		cancel()
+		f.Wait()
+	})
+}

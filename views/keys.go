@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -176,6 +177,11 @@ func (p *Keys) render() {
 	cands = append(cands, p.summaries()...)
 	picked := pickBlocks(w, p.h, cands...)
 	letters := !(len(wide) > 0 && len(picked) > 0 && &picked[0] == &wide[0])
+	if !p.focused && picked.height() > p.h {
+		// Blurred and short of rows: the accounts that need a look come
+		// first, so the ones left below the fold are the quiet ones.
+		picked = p.riskFirst(picked)
+	}
 	selFirst, selLast := 0, 0
 	p.starts = p.starts[:0]
 	for i, b := range picked {
@@ -414,6 +420,39 @@ func (p *Keys) risks(name string) []policy.KeyRisk {
 	f := p.accts.info[name]
 	info := exchange.AccountInfo{Name: name, Venue: f.venue, Network: exchange.Network(f.network), KeyCreated: p.created[name]}
 	return policy.KeyRisks(a.Info, info, p.now)
+}
+
+// riskFirst orders blocks (one per account, in list order) by how much
+// their account needs a look: a danger (withdraw, expired, an audit that
+// failed, a dead stream) before a warning before the rest, the config's
+// order kept within each.
+func (p *Keys) riskFirst(bs blocks) blocks {
+	rank := func(name string) int {
+		if a, ok := p.audit[name]; ok && a.Err != nil {
+			return 0
+		}
+		if sm, ok := p.stream[name]; ok && sm.State == "down" {
+			return 0
+		}
+		r := 2
+		for _, k := range p.risks(name) {
+			if k.Level == policy.Danger {
+				return 0
+			}
+			r = 1
+		}
+		return r
+	}
+	idx := make([]int, len(bs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return rank(p.accts.list[i]) - rank(p.accts.list[j]) })
+	out := make(blocks, len(bs))
+	for k, i := range idx {
+		out[k] = bs[i]
+	}
+	return out
 }
 
 func (p *Keys) riskStyle(r policy.KeyRisk) lipgloss.Style {

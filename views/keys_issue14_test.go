@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vigil-trade/vigil/exchange"
 )
 
 // Issue 14: the keys pane at 80 columns never showed key id, age or
@@ -64,5 +66,36 @@ func TestKeysPaneSaysWhatItLeavesOut(t *testing.T) {
 	p.SetSize(78, 12)
 	if v := ansi.Strip(p.View()); strings.Contains(v, "more") {
 		t.Fatalf("a marker with room for every account:\n%s", v)
+	}
+}
+
+// TestKeysPaneShortListsRiskyFirst: blurred with rows for three of five
+// accounts, the ones that need a look (an audit that failed, a key that
+// may withdraw) are shown and the quiet ones are the ones counted below
+// the fold; focused, the config's order is back.
+func TestKeysPaneShortListsRiskyFirst(t *testing.T) {
+	p := NewKeys(testStyles())
+	// The fixture's second account may withdraw and its fourth failed its
+	// audit; the fifth may withdraw too.
+	for _, m := range fixture(5) {
+		p.Update(m)
+	}
+	p.Update(KeyInfoMsg{Account: acctNames[4], Info: exchange.KeyInfo{Read: exchange.TriYes, Trade: exchange.TriYes,
+		Withdraw: exchange.TriYes, IPBound: exchange.TriYes, IPs: []string{"203.0.113.7"}, CheckedAt: t0}})
+	p.SetSize(78, 4)
+	v := ansi.Strip(p.View())
+	lines := strings.Split(v, "\n")
+	if len(lines) != 4 || !strings.Contains(lines[3], "↓ 2 more") {
+		t.Fatalf("want three accounts and the count of the rest:\n%s", v)
+	}
+	for i, want := range []int{1, 3, 4} {
+		if !strings.HasPrefix(lines[i], acctNames[want]) {
+			t.Errorf("line %d is not %s (risky accounts first, in config order):\n%s", i, acctNames[want], v)
+		}
+	}
+	p.Focus()
+	p.SetSize(78, 12)
+	if v := ansi.Strip(p.View()); strings.Index(v, acctNames[0]) > strings.Index(v, acctNames[4]) {
+		t.Fatalf("focused, the config's order is lost:\n%s", v)
 	}
 }

@@ -375,6 +375,8 @@ func (w *watcher) handle(account string, msg tea.Msg) {
 		w.keyNews(m)
 	case views.BalancesMsg:
 		w.col.Balances(m.Account, m.Balances, m.Err)
+	case views.PositionsMsg:
+		w.col.Positions(m.Account, m.Positions, m.Err)
 	case views.StreamMsg:
 		if m.State == "off" {
 			return // polled instead: no stream to report

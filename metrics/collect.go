@@ -67,6 +67,10 @@ var (
 	mBalanceLocked = gauge("vigil_balance_locked", "Balance of an asset locked in orders (only with metrics_balances = true).", "asset")
 	mBalanceOK     = gauge("vigil_balances_ok", "1 when the last balances read succeeded, else 0 (only with metrics_balances = true).")
 
+	mPositionsOpen  = gauge("vigil_positions_open", "Open derivatives positions; absent for a venue that holds none (spot).")
+	mPositionsOK    = gauge("vigil_positions_ok", "1 when the last positions read succeeded, else 0; absent for a venue that holds none.")
+	mPositionLiqGap = gauge("vigil_position_liquidation_distance_ratio", "How far the mark price is from the position's liquidation price, as a share of the mark (0.05: 5% away); absent when the venue gives no liquidation price.", "symbol")
+
 	mOrdersOpen       = gauge("vigil_orders_open", "Orders the journal holds as resting on the book.")
 	mOrdersUnknown    = gauge("vigil_orders_unknown", "Orders sent whose fate is not yet known (UNKNOWN, PENDING, SENT).")
 	mOrdersUnknownAge = gauge("vigil_orders_unknown_oldest_age_seconds", "Age of the oldest order whose fate is not known; 0 when there is none.")
@@ -88,6 +92,7 @@ var families = []metric{
 	mBudgetUsed, mBudgetBanned, mBanRemaining, mBudgetWaiting,
 	mStreamUp, mStreamStateAge, mStreamLastEvent, mStreamReconnects, mStreamAttempts,
 	mBalanceFree, mBalanceLocked, mBalanceOK,
+	mPositionsOpen, mPositionsOK, mPositionLiqGap,
 	mOrdersOpen, mOrdersUnknown, mOrdersUnknownAge,
 	mReconcilePasses, mReconcileFailures, mReconcileResolved, mReconcileGone, mReconcileNotPlaced, mReconcileHeld, mReconcileLast,
 }
@@ -215,6 +220,17 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, a *account, now time.Ti
 			emit(mBalanceLocked, b.Locked.InexactFloat64(), b.Asset)
 		}
 		emit(mBalanceOK, bit(!a.balErr))
+	}
+
+	if a.positions != nil || a.posErr {
+		emit(mPositionsOpen, float64(len(a.positions)))
+		emit(mPositionsOK, bit(!a.posErr))
+		for _, p := range a.positions {
+			if p.Liquidation.IsPositive() && p.Mark.IsPositive() {
+				// A ratio, not money: converted at the edge like balances.
+				emit(mPositionLiqGap, p.Mark.Sub(p.Liquidation).Abs().Div(p.Mark).InexactFloat64(), p.Symbol)
+			}
+		}
 	}
 
 	if o := a.orders; o != nil {

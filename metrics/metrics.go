@@ -55,8 +55,13 @@ type account struct {
 	drops    float64
 	balances []exchange.Balance
 	balErr   bool
-	orders   *Orders
-	selfTest *bool // nil: the venue ships no signer self-test
+	// positions: nil until a venue that holds positions reports (a spot
+	// venue never does); sizes are not exported, only how many and how
+	// close each is to liquidation.
+	positions []exchange.Position
+	posErr    bool
+	orders    *Orders
+	selfTest  *bool // nil: the venue ships no signer self-test
 
 	reconcile Reconciled
 }
@@ -171,6 +176,20 @@ func (c *Collector) Balances(name string, bals []exchange.Balance, err error) {
 		a.balErr = err != nil
 		if err == nil {
 			a.balances = bals
+		}
+	})
+}
+
+// Positions records an account's open positions; err keeps the last ones.
+func (c *Collector) Positions(name string, pos []exchange.Position, err error) {
+	pos = slices.Clone(pos)
+	c.with(name, func(a *account) {
+		a.posErr = err != nil
+		if err == nil {
+			if pos == nil {
+				pos = []exchange.Position{}
+			}
+			a.positions = pos
 		}
 	})
 }

@@ -157,3 +157,44 @@ func TestTransportCounts(t *testing.T) {
 		t.Errorf("%d latency series, want 3", n)
 	}
 }
+
+// TestPositionMetrics: a venue that holds positions gets how many and how
+// close each is to liquidation, never their sizes or PnL; a failed read
+// keeps the last set and says so; a spot account has no position series.
+func TestPositionMetrics(t *testing.T) {
+	c := New(Options{Now: func() time.Time { return t0 }})
+	c.AddAccount("perp", "somevenue", time.Time{})
+	c.AddAccount("spot", "othervenue", time.Time{})
+	dec := decimal.RequireFromString
+	c.Positions("perp", []exchange.Position{
+		{Symbol: "BTC-PERP", Size: dec("12345"), Mark: dec("100000"), Liquidation: dec("96000"), PnL: dec("777")},
+		{Symbol: "ETH-PERP", Size: dec("-3"), Mark: dec("3500")}, // no liquidation price given
+	}, nil)
+	c.Positions("perp", nil, errors.New("timeout"))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	want := `
+# HELP vigil_positions_open Open derivatives positions; absent for a venue that holds none (spot).
+# TYPE vigil_positions_open gauge
+vigil_positions_open{account="perp",venue="somevenue"} 2
+# HELP vigil_positions_ok 1 when the last positions read succeeded, else 0; absent for a venue that holds none.
+# TYPE vigil_positions_ok gauge
+vigil_positions_ok{account="perp",venue="somevenue"} 0
+# HELP vigil_position_liquidation_distance_ratio How far the mark price is from the position's liquidation price, as a share of the mark (0.05: 5% away); absent when the venue gives no liquidation price.
+# TYPE vigil_position_liquidation_distance_ratio gauge
+vigil_position_liquidation_distance_ratio{account="perp",symbol="BTC-PERP",venue="somevenue"} 0.04
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "vigil_positions_open", "vigil_positions_ok", "vigil_position_liquidation_distance_ratio"); err != nil {
+		t.Fatal(err)
+	}
+	mfs, _ := reg.Gather()
+	var all strings.Builder
+	for _, mf := range mfs {
+		all.WriteString(mf.String())
+	}
+	for _, bad := range []string{"12345", "777"} {
+		if strings.Contains(all.String(), bad) {
+			t.Errorf("exposition contains a position's size or PnL %q", bad)
+		}
+	}
+}

@@ -77,10 +77,17 @@ func (h Harness) keyAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ki.Read != exchange.TriYes || ki.Trade != exchange.TriYes || ki.Withdraw != exchange.TriYes || ki.IPBound != exchange.TriYes || ki.Source == "" {
+		bound, unbound := exchange.TriYes, exchange.TriNo
+		if h.IPBindingUnknown != "" {
+			bound, unbound = exchange.TriUnknown, exchange.TriUnknown
+		}
+		if ki.Read != exchange.TriYes || ki.Trade != exchange.TriYes || ki.Withdraw != exchange.TriYes || ki.IPBound != bound || ki.Source == "" {
 			t.Errorf("withdrawing IP-bound key read as %+v", ki)
 		}
 		switch {
+		case h.IPBindingUnknown != "" && len(ki.IPs) != 0:
+			t.Errorf("the harness says %q, yet the audit lists %q", h.IPBindingUnknown, ki.IPs)
+		case h.IPBindingUnknown != "":
 		case h.NoIPList == "" && !slices.Equal(ki.IPs, ips):
 			t.Errorf("bound IPs %q, the fake was told %q", ki.IPs, ips)
 		case h.NoIPList != "" && len(ki.IPs) != 0:
@@ -93,7 +100,7 @@ func (h Harness) keyAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ki.Read != exchange.TriYes || ki.Trade != exchange.TriNo || ki.Withdraw != exchange.TriNo || ki.IPBound != exchange.TriNo || len(ki.IPs) != 0 {
+		if ki.Read != exchange.TriYes || ki.Trade != exchange.TriNo || ki.Withdraw != exchange.TriNo || ki.IPBound != unbound || len(ki.IPs) != 0 {
 			t.Errorf("read-only unbound key read as %+v", ki)
 		}
 		req := e.limitBuy(e.restingPrice())

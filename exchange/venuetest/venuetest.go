@@ -63,6 +63,16 @@ type Harness struct {
 	// NoIPList says why the key audit cannot list a key's bound IPs; the
 	// suite then asserts the binding alone.
 	NoIPList string
+	// IPBindingUnknown says why the key audit cannot tell whether a key is
+	// bound to addresses at all (the venue keeps that out of its API); the
+	// suite then asserts the binding reads as unknown, no IPs listed.
+	IPBindingUnknown string
+	// TokenLife is how long a signed request stays valid after its stamp
+	// at a venue that signs a short-lived token instead of checking a
+	// receive window (a Coinbase JWT: 120 s). A venue clock stepped ahead
+	// by less than that refuses nothing: the suite asserts so for such a
+	// step, and steps the clock behind for the stream login's refusal.
+	TokenLife time.Duration
 	// NoQuote says why the client is no exchange.Quoter.
 	NoQuote string
 	// RoundsToGrid says why the client prints a price and a quantity with

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -107,7 +108,9 @@ func (p *Pair) RefusedSigned(t testing.TB, v exchange.Venue, symbol string) {
 	p.Refused(t, "balances", err)
 	_, err = v.Place(ctx, exchange.OrderRequest{
 		Symbol: symbol, Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
-		Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: "redir1",
+		// An id the venue's policy makes: a venue that takes only its own
+		// form must still get as far as sending.
+		Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("50000"), ClientID: v.Info().ClientID.New(time.Now()),
 	})
 	p.Refused(t, "place", err)
 }

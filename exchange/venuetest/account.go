@@ -34,7 +34,7 @@ func (h Harness) redirect(t *testing.T) {
 		{"injected-timeout", func() *http.Client { return &http.Client{Timeout: time.Minute} }},
 	}
 	signed := func(r *http.Request) bool {
-		op := r.Method + " " + r.URL.Path
+		op := h.op(r)
 		return op == h.Ops.Balances || op == h.Ops.Place
 	}
 	for _, cl := range clients {
@@ -77,7 +77,11 @@ func (h Harness) keyAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bound, unbound := exchange.TriYes, exchange.TriNo
+		bound := exchange.TriYes
+		if h.NoIPBinding != "" {
+			bound = exchange.TriNo
+		}
+		unbound := exchange.TriNo
 		if h.IPBindingUnknown != "" {
 			bound, unbound = exchange.TriUnknown, exchange.TriUnknown
 		}
@@ -85,6 +89,9 @@ func (h Harness) keyAudit(t *testing.T) {
 			t.Errorf("withdrawing IP-bound key read as %+v", ki)
 		}
 		switch {
+		case h.NoIPBinding != "" && len(ki.IPs) != 0:
+			t.Errorf("the harness says %q, yet the audit lists %q", h.NoIPBinding, ki.IPs)
+		case h.NoIPBinding != "":
 		case h.IPBindingUnknown != "" && len(ki.IPs) != 0:
 			t.Errorf("the harness says %q, yet the audit lists %q", h.IPBindingUnknown, ki.IPs)
 		case h.IPBindingUnknown != "":

@@ -13,7 +13,9 @@
 package venuetest
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -63,6 +65,14 @@ type Harness struct {
 	// NoIPList says why the key audit cannot list a key's bound IPs; the
 	// suite then asserts the binding alone.
 	NoIPList string
+	// NoIPBinding says why the venue binds no key to addresses at all (a
+	// wallet signs, and nothing names where from); the fake then ignores
+	// Key.IPs and the suite asserts the audit reads the key as unbound.
+	NoIPBinding string
+	// OpOf names a request's operation as Ops does, for a venue whose
+	// operations share one path and differ by body (a read of the body
+	// must leave it readable: see PeekBody); nil: "METHOD /path".
+	OpOf func(r *http.Request) string
 	// IPBindingUnknown says why the key audit cannot tell whether a key is
 	// bound to addresses at all (the venue keeps that out of its API); the
 	// suite then asserts the binding reads as unknown, no IPs listed.
@@ -96,6 +106,25 @@ type Harness struct {
 // Ops are the fake's operation names.
 type Ops struct {
 	Time, Balances, Place, Query string
+}
+
+// op names r as Ops does.
+func (h Harness) op(r *http.Request) string {
+	if h.OpOf != nil {
+		return h.OpOf(r)
+	}
+	return r.Method + " " + r.URL.Path
+}
+
+// PeekBody reads r's body and leaves it readable again, for an OpOf.
+func PeekBody(r *http.Request) []byte {
+	if r.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
 }
 
 // path is the URL path of an op.

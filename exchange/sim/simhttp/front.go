@@ -117,6 +117,11 @@ type Config[C comparable] struct {
 	GarbledCode, DroppedCode C
 	// GarbleStub is what a body too short to cut in half garbles into.
 	GarbleStub string
+	// OpOf names a request's operation from its method, path and body,
+	// for a venue whose operations share one path and differ by body
+	// (every Hyperliquid read is POST /info {"type":…}): faults match
+	// the name, and the log records its path part; nil: "METHOD /path".
+	OpOf func(method, path string, body []byte) string
 	// ClockDate sets the Date header from the server clock, for venues
 	// whose error bodies carry no time (net/http's own Date reads this
 	// machine's clock, not the sim's).
@@ -217,15 +222,28 @@ func (f *Front[C]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &Call{R: r, Op: r.Method + " " + r.URL.Path, Now: f.cfg.Sim.Now(), IP: f.cfg.ClientIP(r)}
 	rec := Record[C]{Time: c.Now, Method: r.Method, Path: r.URL.Path, IP: c.IP}
+	var body []byte
+	if f.cfg.OpOf != nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return
+		}
+		body = b
+		c.Op = f.cfg.OpOf(r.Method, r.URL.Path, body)
+		rec.Path = strings.TrimPrefix(c.Op, r.Method+" ")
+	}
 	if !f.cfg.Serves(c.Op) {
 		rp := f.cfg.NotFound()
 		f.finish(rec, rp)
 		f.write(ctx, w, rp, respDelay)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	if err != nil {
-		return
+	if f.cfg.OpOf == nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return
+		}
+		body = b
 	}
 	c.Body = body
 

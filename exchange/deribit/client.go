@@ -157,8 +157,8 @@ func New(opts ...Option) (*Client, error) {
 		Account: cfg.Info.Name,
 		// A signature's timestamp is good for 60 s after it was made
 		// (docs); how far ahead Deribit takes one is not documented, so
-		// the same is assumed.
-		AheadLimit:  60 * time.Second,
+		// vigil keeps to half that.
+		AheadLimit:  30 * time.Second,
 		BehindLimit: 60 * time.Second,
 		Now:         cfg.Now,
 	})

@@ -52,7 +52,7 @@ func open(p kit.Params) (exchange.Venue, error) {
 // perpetuals with, and starts long a little Bitcoin, so the positions pane
 // has something to show.
 var (
-	demoUSDC     = decimal.NewFromInt(25_000)
+	demoUSDC     = decimal.NewFromInt(8_000)
 	demoPosition = decimal.RequireFromString("0.05")
 )
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/vigil-trade/vigil/exchange/binance"
 	"github.com/vigil-trade/vigil/exchange/bybit"
+	"github.com/vigil-trade/vigil/exchange/coinbase"
+	"github.com/vigil-trade/vigil/exchange/deribit"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/kraken"
 	"github.com/vigil-trade/vigil/exchange/okx"
@@ -25,6 +27,8 @@ var (
 		okx.Descriptor,
 		bybit.Descriptor,
 		kraken.Descriptor,
+		coinbase.Descriptor,
+		deribit.Descriptor,
 	}
 )
 

@@ -293,9 +293,9 @@ func (ws wireSigner) Sign(w *rest.Wire) error {
 	l.Digest = L1Digest(l.ConnectionID, source)
 	l.Signature = c.wallet.Sign(l.Digest)
 	w.Body = l.Body()
-	// What was hashed holds no secret: a refusal shows it.
-	w.Prehash = fmt.Appendf(nil, "connectionId 0x%x (msgpack(action) ‖ nonce %d ‖ no vault) source %q digest 0x%x signer %s",
-		l.ConnectionID, n, source, l.Digest, c.wallet.Address())
+	// What was hashed holds no secret: a refusal shows it beside what the
+	// bytes sent rebuild (ExplainSignature).
+	w.Prehash = []byte(showInputs(packed, s, source))
 	return nil
 }
 

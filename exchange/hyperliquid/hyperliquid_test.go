@@ -1,0 +1,164 @@
+package hyperliquid_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/hyperliquid"
+	"github.com/vigil-trade/vigil/exchange/hyperliquid/hyperliquidtest"
+	"github.com/vigil-trade/vigil/exchange/rest"
+	"github.com/vigil-trade/vigil/exchange/venuetest"
+)
+
+// TestSelfTest: the embedded vectors pass through the client's own path,
+// and a corrupted one fails the self-test, so nothing is signed.
+func TestSelfTest(t *testing.T) {
+	rep := rest.SelfTest("hyperliquid")
+	if !rep.Registered || rep.Err != nil || rep.Ran < 8 {
+		t.Fatalf("self-test %+v", rep)
+	}
+}
+
+func TestDescriptor(t *testing.T) {
+	if err := hyperliquid.Descriptor.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]bool{"api.hyperliquid.xyz": true, "hyperliquid.xyz": true,
+		"api.hyperliquid-testnet.xyz": false, "hyperliquid.xyz.evil.com": false, "127.0.0.1": false} {
+		if hyperliquid.MainnetHost(host) != want {
+			t.Errorf("MainnetHost(%q) = %v", host, !want)
+		}
+	}
+}
+
+// TestClientIDs: cloids are 0x and 32 hex digits, nothing else.
+func TestClientIDs(t *testing.T) {
+	venuetest.ClientIDRule(t, hyperliquid.ClientIDPolicy, regexpCloid, "cloid",
+		[]string{"0x1234567890abcdef1234567890abcdef", "0x00000000000000000000000000000001"},
+		[]string{"1234567890abcdef1234567890abcdef", "0x1234", "0x1234567890abcdef1234567890abcdefa", "vg0abc", "0xZZ34567890abcdef1234567890abcdef"})
+}
+
+// TestTickAt: five significant figures, at most 6 − szDecimals decimals,
+// an integer always.
+func TestTickAt(t *testing.T) {
+	for _, c := range []struct {
+		price string
+		sz    int32
+		want  string
+	}{{"65000", 5, "1"}, {"3200", 4, "0.1"}, {"1670.1", 4, "0.1"}, {"123456", 5, "1"}, {"0.0147", 0, "0.000001"}, {"0.0147", 2, "0.0001"}, {"0", 3, "0.001"}} {
+		if got := hyperliquid.TickAt(decimal.RequireFromString(c.price), c.sz); !got.Equal(decimal.RequireFromString(c.want)) {
+			t.Errorf("TickAt(%s, %d) = %s, want %s", c.price, c.sz, got, c.want)
+		}
+	}
+	if got := hyperliquid.RoundPrice(decimal.RequireFromString("68250.4"), 5); got.String() != "68250" {
+		t.Errorf("RoundPrice = %s", got)
+	}
+}
+
+// TestNoncesAcrossProcesses: clients that sign as one agent share a floor
+// file: every nonce is unique and they rise, even when all stamp the same
+// millisecond.
+func TestNoncesAcrossProcesses(t *testing.T) {
+	dir := t.TempDir()
+	w, err := hyperliquid.NewWallet(crypto.NewSecret([]byte(agentKey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(1796439396000)
+	var mu sync.Mutex
+	seen := map[uint64]bool{}
+	var wg sync.WaitGroup
+	for range 4 { // each Nonces is one process's
+		n, err := hyperliquid.NewNonces(dir, w.Address())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			last := uint64(0)
+			for range 50 {
+				v, err := n.Next(now)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if v <= last {
+					t.Errorf("nonce %d after %d", v, last)
+				}
+				last = v
+				mu.Lock()
+				if seen[v] {
+					t.Errorf("nonce %d issued twice", v)
+				}
+				seen[v] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != 200 {
+		t.Fatalf("%d nonces", len(seen))
+	}
+}
+
+// TestKeyAuditAgents: an approved agent is read with its name and expiry,
+// the account's own wallet is the withdraw danger with the way to an
+// agent, and the allowance lands in the budget.
+func TestKeyAuditAgents(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	ki, err := w.c.KeyInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(ki.Notes, "\n")
+	if ki.Trade != exchange.TriYes || ki.Withdraw != exchange.TriNo || ki.Expires.IsZero() || !strings.Contains(notes, `agent name "vigil"`) ||
+		!strings.Contains(notes, "cannot withdraw") || !strings.Contains(notes, "actions used") {
+		t.Errorf("agent audited as %+v\n%s", ki, notes)
+	}
+	found := false
+	for _, b := range w.c.Budget().Buckets {
+		if b.Name == "actions" && b.Limit == 10000 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("budget %+v lacks the reported allowance", w.c.Budget())
+	}
+
+	keys.Store(t, masterKey)
+	master := openClient(t, venuetest.InMemory(w.srv, nil))
+	ki, err = master.KeyInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes = strings.Join(ki.Notes, "\n")
+	if ki.Withdraw != exchange.TriYes || !strings.Contains(notes, "OWN wallet") || !strings.Contains(notes, "Authorize API Wallet") {
+		t.Errorf("master audited as %+v\n%s", ki, notes)
+	}
+	if master.Signer() != accountAddr {
+		t.Errorf("signer %s, account %s", master.Signer(), accountAddr)
+	}
+}
+
+// TestPositions: the fake's holding of BTC reads as a long position.
+func TestPositions(t *testing.T) {
+	w := newWorld(t)
+	venuetest.Funder[*hyperliquidtest.Server](hyperliquidtest.DefaultAccount, "BTC", "0.5")(t, w.srv)
+	ps, err := w.c.Positions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].Symbol != "BTC" || !ps[0].Size.Equal(decimal.RequireFromString("0.5")) || ps[0].Side() != "long" || ps[0].Settle != "USDC" {
+		t.Fatalf("positions %+v", ps)
+	}
+}
+
+var regexpCloid = regexp.MustCompile(`^0x[0-9a-fA-F]{32}$`)

@@ -84,7 +84,11 @@ type Account struct {
 	// it, for when the venue does not reveal it (rate_tier); "": the venue's
 	// default.
 	RateTier string
-	Line     int // line of the account's [[accounts]] header
+	// CancelOnDisconnect asks a venue that can (Deribit) to cancel the
+	// orders of a private stream that drops (cancel_on_disconnect); off by
+	// default, as a network blip would cancel resting orders.
+	CancelOnDisconnect bool
+	Line               int // line of the account's [[accounts]] header
 }
 
 // OrderGrace is OrderGraceMS as a duration.
@@ -202,12 +206,13 @@ type rawAccount struct {
 	MaxOrderNotional   any    `toml:"max_order_notional"`
 	AllowMainnetOrders bool   `toml:"allow_mainnet_orders"`
 	RateTier           string `toml:"rate_tier"`
+	CancelOnDisconnect bool   `toml:"cancel_on_disconnect"`
 }
 
 var (
 	topKeys     = []string{"vault", "data_dir", "journal_retention_days", "audit_retention_days", "time_zone", "mouse", "metrics_balances", "accounts"}
 	accountKeys = []string{"name", "venue", "network", "key", "rest_url", "ws_url",
-		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders", "rate_tier"}
+		"recv_window_ms", "order_grace_ms", "max_order_notional", "allow_mainnet_orders", "rate_tier", "cancel_on_disconnect"}
 )
 
 // typeErrRE matches BurntSushi's type mismatch errors, which are plain
@@ -324,7 +329,8 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 			RESTURL: ra.RESTURL, WSURL: ra.WSURL, RecvWindowMS: DefaultRecvWindowMS,
 			OrderGraceMS:       DefaultOrderGraceMS,
 			AllowMainnetOrders: ra.AllowMainnetOrders, Line: lines.header(i),
-			RateTier: strings.ToLower(strings.TrimSpace(ra.RateTier)),
+			RateTier:           strings.ToLower(strings.TrimSpace(ra.RateTier)),
+			CancelOnDisconnect: ra.CancelOnDisconnect,
 		}
 		switch {
 		case a.Name == "":

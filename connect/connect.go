@@ -221,7 +221,7 @@ func account(a config.Account, vault *crypto.Vault, o *options) (exchange.Venue,
 		KeyCreated: k.LastChanged(),
 	}
 	params := kit.Params{
-		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv, RateTier: a.RateTier, DataDir: o.data,
+		Info: info, Creds: creds, REST: rest, WS: ws, RecvWindow: recv, RateTier: a.RateTier, CancelOnDisconnect: a.CancelOnDisconnect, DataDir: o.data,
 		HTTPClient: o.hc, Now: o.now, Logger: o.log,
 	}
 	if o.obs != nil {

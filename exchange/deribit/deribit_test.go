@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/deribit"
 	"github.com/vigil-trade/vigil/exchange/deribit/deribittest"
+	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/sim"
 	"github.com/vigil-trade/vigil/exchange/streamtest"
 	"github.com/vigil-trade/vigil/exchange/venuetest"
@@ -346,4 +347,36 @@ func TestCreditsKeepBackgroundBackFirst(t *testing.T) {
 			t.Errorf("the order waited %v for credits the polls had left it", time.Since(at))
 		}
 	})
+}
+
+// TestCancelOnDisconnectFollowsTheConfig: the descriptor's Open passes
+// the account's cancel_on_disconnect, and the stream login sets it on
+// the venue either way.
+func TestCancelOnDisconnectFollowsTheConfig(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			srv := deribittest.New()
+			defer srv.Close()
+			srv.AddKey(keyID, keySecret, deribittest.TradePerms(""))
+			mem := sim.NewMemNet(srv.Handler())
+			defer mem.Close()
+			v, err := deribit.Descriptor.Open(kit.Params{
+				Info:  exchange.AccountInfo{Name: "acct", Venue: "deribit", Network: exchange.Testnet},
+				Creds: kit.Credentials{KeyID: keyID, Scheme: exchange.SchemeHMAC, Secret: secret(keySecret)},
+				REST:  "http://venue.fake", WS: "ws://venue.fake" + deribittest.WSPath, HTTPClient: mem.Client(), CancelOnDisconnect: on,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := v.(*deribit.Client)
+			st, err := c.Stream(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if c.CancelOnDisconnect() != on || srv.CancelOnDisconnect(deribittest.DefaultAccount) != on {
+				t.Errorf("config %v: client %v, venue %v", on, c.CancelOnDisconnect(), srv.CancelOnDisconnect(deribittest.DefaultAccount))
+			}
+		})
+	}
 }

@@ -45,7 +45,7 @@ func MainnetHost(host string) bool {
 }
 
 func open(p kit.Params) (exchange.Venue, error) {
-	return New(rest.WithSettings[config](p.Settings()), WithKey(p.Creds.KeyID, p.Creds.Secret))
+	return New(rest.WithSettings[config](p.Settings()), WithKey(p.Creds.KeyID, p.Creds.Secret), WithCancelOnDisconnect(p.CancelOnDisconnect))
 }
 
 // Demo figures: each demo account gets USDC to trade the linear

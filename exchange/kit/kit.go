@@ -148,6 +148,10 @@ type Params struct {
 	REST, WS   string
 	RecvWindow time.Duration // the account's receive window; 0: the venue's default
 	RateTier   string        // the account's rate_tier, one of RateTiers; "": the default
+	// CancelOnDisconnect is the account's cancel_on_disconnect: a venue
+	// that can cancel the orders of a stream that drops is asked to; the
+	// others ignore it.
+	CancelOnDisconnect bool
 	// DataDir is the config's data_dir: where a venue keeps what every
 	// vigil process using the config must share (a nonce floor per key);
 	// "": nothing is shared beyond the process (the demo's own clients).

@@ -380,3 +380,52 @@ func TestCancelOnDisconnectFollowsTheConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestPositionsReadAndPushed: private/get_positions lists the account's
+// net position with its entry, mark, liquidation estimate and USD
+// notional; a fill on the stream pushes the whole set again.
+func TestPositionsReadAndPushed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, deribittest.TradePerms(""))
+		ctx := context.Background()
+		x := f.srv.Sim()
+		x.SetPrice(linear, d("60000"))
+		buy := limitBuy(linear, d("0.05"), d("60000"))
+		if _, err := f.c.Place(ctx, buy); err != nil {
+			t.Fatal(err)
+		}
+		x.SetPrice(linear, d("62000"))
+		ps, err := f.c.Positions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != 1 {
+			t.Fatalf("positions %+v", ps)
+		}
+		p := ps[0]
+		if p.Symbol != linear || !p.Size.Equal(d("0.05")) || p.Unit != "BTC" || p.Side() != "long" || !p.Entry.Equal(d("60000")) ||
+			!p.Mark.Equal(d("62000")) || !p.Notional.Equal(d("3100")) || p.NotionalIn != "USD" || !p.PnL.Equal(d("100")) ||
+			!p.Liquidation.IsPositive() || p.Settle != "USDC" || p.Kind != exchange.KindPerpetual {
+			t.Fatalf("position %+v", p)
+		}
+
+		env := streamtest.Start(t, streamtest.Config{Account: "acct", Venue: f.c, Streamer: f.c, AuditEvery: time.Hour})
+		env.WaitLive(5 * time.Second)
+		sell := buy
+		sell.Side, sell.Qty, sell.Price, sell.ClientID = exchange.Sell, d("0.02"), d("61000"), deribit.ClientIDPolicy.New(time.Now())
+		if _, err := f.c.Place(ctx, sell); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		var last []exchange.Position
+		for _, ev := range env.Events() {
+			if ev.Positions != nil {
+				last = ev.Positions
+			}
+		}
+		if len(last) != 1 || !last[0].Size.Equal(d("0.03")) {
+			t.Fatalf("pushed positions %+v, want 0.03 BTC long", last)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,7 +110,7 @@ func (c *Client) channels(ctx context.Context) ([]string, error) {
 			curs = append(curs, cur)
 		}
 	}
-	out := []string{"user.orders.any.any.raw"}
+	out := []string{"user.orders.any.any.raw", "user.changes.any.any.raw"}
 	for _, cur := range curs {
 		out = append(out, "user.portfolio."+strings.ToLower(cur))
 	}
@@ -132,6 +133,7 @@ func containsFold(list []string, s string) bool {
 // snapshot.
 func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 	var chans []string
+	book := &positionBook{c: c}
 	cod := "private/disable_cancel_on_disconnect"
 	if c.cancelOnDisconnect {
 		cod = "private/enable_cancel_on_disconnect"
@@ -147,7 +149,13 @@ func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 				return err
 			}
 			var err error
-			chans, err = c.channels(ctx)
+			if chans, err = c.channels(ctx); err != nil {
+				return err
+			}
+			// user.changes pushes one instrument's position at a time: the
+			// whole set it is merged into starts from REST.
+			ps, err := c.Positions(ctx)
+			book.set(ps)
 			return err
 		},
 		Login: []wsconn.Request{
@@ -166,7 +174,7 @@ func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 			}, Result: func(f wsconn.Frame) error { return subscribed(f.Body, chans) }},
 		},
 		Heartbeat: wsconn.Heartbeat{Ping: pingMsg, Check: &wsconn.Request{Op: "public/auth (again)", Msg: c.authMsg}},
-		Decode:    c.classifier(),
+		Decode:    c.classifierWith(book),
 	}
 }
 
@@ -219,6 +227,10 @@ func (c *Client) wsRefusal(e *rpcError) error {
 }
 
 func (c *Client) classifier() func([]byte) (wsconn.Frame, []exchange.StreamEvent, error) {
+	return c.classifierWith(&positionBook{c: c})
+}
+
+func (c *Client) classifierWith(book *positionBook) func([]byte) (wsconn.Frame, []exchange.StreamEvent, error) {
 	d := &orderDecoder{c: c, filled: map[string]fill{}}
 	return func(b []byte) (wsconn.Frame, []exchange.StreamEvent, error) {
 		var in wsIn
@@ -255,6 +267,9 @@ func (c *Client) classifier() func([]byte) (wsconn.Frame, []exchange.StreamEvent
 			return wsconn.Frame{}, evs, err
 		case strings.HasPrefix(p.Channel, "user.portfolio."):
 			evs, err := c.portfolio(p.Data)
+			return wsconn.Frame{}, evs, err
+		case strings.HasPrefix(p.Channel, "user.changes."):
+			evs, err := book.changes(p.Data)
 			return wsconn.Frame{}, evs, err
 		}
 		return wsconn.Frame{}, nil, nil
@@ -335,4 +350,57 @@ func (d *orderDecoder) decode(raw json.RawMessage) ([]exchange.StreamEvent, erro
 		out = append(out, exchange.StreamEvent{Account: o.Account, Order: &ev, Time: o.Updated})
 	}
 	return out, nil
+}
+
+// positionBook is a connection's whole set of positions: user.changes
+// pushes an instrument's position when a trade changes it (its orders and
+// trades come on user.orders), and the pane wants the whole set.
+type positionBook struct {
+	c  *Client
+	mu sync.Mutex
+	by map[string]exchange.Position
+}
+
+func (b *positionBook) set(ps []exchange.Position) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.by = make(map[string]exchange.Position, len(ps))
+	for _, p := range ps {
+		b.by[p.Symbol] = p
+	}
+}
+
+func (b *positionBook) changes(raw json.RawMessage) ([]exchange.StreamEvent, error) {
+	var ch struct {
+		Positions []wirePosition `json:"positions"`
+	}
+	if err := json.Unmarshal(raw, &ch); err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
+	}
+	if len(ch.Positions) == 0 {
+		return nil, nil
+	}
+	at := b.c.clock.ServerNow()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.by == nil {
+		b.by = map[string]exchange.Position{}
+	}
+	for _, w := range ch.Positions {
+		p, err := b.c.position(w, at)
+		if err != nil {
+			return nil, err
+		}
+		if p.Size.IsZero() {
+			delete(b.by, p.Symbol)
+		} else {
+			b.by[p.Symbol] = p
+		}
+	}
+	all := make([]exchange.Position, 0, len(b.by))
+	for _, p := range b.by {
+		all = append(all, p)
+	}
+	slices.SortFunc(all, func(x, y exchange.Position) int { return strings.Compare(x.Symbol, y.Symbol) })
+	return []exchange.StreamEvent{{Account: b.c.info.Name, Positions: all, Time: at}}, nil
 }

@@ -698,26 +698,41 @@ func (s *Server) Positions(account string) []Position {
 func (q *call) positions() (any, *rpcErr) {
 	out := []any{}
 	for _, p := range q.s.Positions(q.account()) {
-		r, _ := q.s.sim.Symbol(p.Symbol)
-		mark, _ := q.s.sim.Price(p.Symbol)
-		size, pnl := p.Size.Mul(scale(r)), p.Size.Mul(mark.Sub(p.Entry))
-		if r.Inverse() && p.Entry.IsPositive() && mark.IsPositive() {
-			one := decimal.NewFromInt(1)
-			pnl = size.Mul(one.DivRound(p.Entry, 16).Sub(one.DivRound(mark, 16))).Round(8)
-		}
-		// A rough estimate, as Deribit's is: half the entry away.
-		liq := p.Entry.Mul(decimal.RequireFromString("0.5"))
-		dir := "buy"
-		if p.Size.IsNegative() {
-			dir, liq = "sell", p.Entry.Mul(decimal.RequireFromString("1.5"))
-		}
-		kind := "future"
-		if r.Kind == exchange.KindOption {
-			kind = "option"
-		}
-		out = append(out, map[string]any{"instrument_name": p.Symbol, "kind": kind, "direction": dir, "size": num(size),
-			"average_price": num(p.Entry), "mark_price": num(mark), "estimated_liquidation_price": num(liq.Round(exchange.DecimalsOf(r.TickSize))),
-			"floating_profit_loss": num(pnl.Round(8)), "total_profit_loss": num(pnl.Round(8)), "leverage": 10, "settlement_price": num(mark)})
+		out = append(out, q.s.positionOut(p))
 	}
 	return out, nil
+}
+
+// position is account's position in symbol as Deribit sends it, size 0
+// when flat.
+func (s *Server) position(account, symbol string) map[string]any {
+	for _, p := range s.Positions(account) {
+		if p.Symbol == symbol {
+			return s.positionOut(p)
+		}
+	}
+	return s.positionOut(Position{Symbol: symbol})
+}
+
+func (s *Server) positionOut(p Position) map[string]any {
+	r, _ := s.sim.Symbol(p.Symbol)
+	mark, _ := s.sim.Price(p.Symbol)
+	size, pnl := p.Size.Mul(scale(r)), p.Size.Mul(mark.Sub(p.Entry))
+	if r.Inverse() && p.Entry.IsPositive() && mark.IsPositive() {
+		one := decimal.NewFromInt(1)
+		pnl = size.Mul(one.DivRound(p.Entry, 16).Sub(one.DivRound(mark, 16))).Round(8)
+	}
+	// A rough estimate, as Deribit's is: half the entry away.
+	liq := p.Entry.Mul(decimal.RequireFromString("0.5"))
+	dir := "buy"
+	if p.Size.IsNegative() {
+		dir, liq = "sell", p.Entry.Mul(decimal.RequireFromString("1.5"))
+	}
+	kind := "future"
+	if r.Kind == exchange.KindOption {
+		kind = "option"
+	}
+	return map[string]any{"instrument_name": p.Symbol, "kind": kind, "direction": dir, "size": num(size),
+		"average_price": num(p.Entry), "mark_price": num(mark), "estimated_liquidation_price": num(liq.Round(exchange.DecimalsOf(r.TickSize))),
+		"floating_profit_loss": num(pnl.Round(8)), "total_profit_loss": num(pnl.Round(8)), "leverage": 10, "settlement_price": num(mark)}
 }

@@ -193,7 +193,7 @@ func (wc *wsConn) subscribe(req wsRequest, in time.Time) {
 	ok := []string{}
 	wc.mu.Lock()
 	for _, ch := range chans {
-		if strings.HasPrefix(ch, "user.orders.") && strings.HasSuffix(ch, ".raw") || strings.HasPrefix(ch, "user.portfolio.") {
+		if (strings.HasPrefix(ch, "user.orders.") || strings.HasPrefix(ch, "user.changes.")) && strings.HasSuffix(ch, ".raw") || strings.HasPrefix(ch, "user.portfolio.") {
 			wc.chans[ch] = true
 			ok = append(ok, ch)
 		}
@@ -232,8 +232,12 @@ func (wc *wsConn) push(e sim.Event) {
 		for _, ch := range []string{"user.orders.any.any.raw", "user.orders." + o.Symbol + ".raw"} {
 			if wc.subscribed(ch) {
 				wc.notify(ch, wc.s.orderOut(o))
-				return
+				break
 			}
+		}
+		if k := wc.authed(); k != nil && e.Order.Kind == exchange.EventFill && wc.subscribed("user.changes.any.any.raw") {
+			wc.notify("user.changes.any.any.raw", map[string]any{"instrument_name": o.Symbol,
+				"orders": []any{wc.s.orderOut(o)}, "trades": []any{}, "positions": []any{wc.s.position(k.perms.Account, o.Symbol)}})
 		}
 	}
 }

@@ -1,0 +1,125 @@
+package coinbase_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-trade/vigil/crypto"
+	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/coinbase"
+	"github.com/vigil-trade/vigil/exchange/coinbase/coinbasetest"
+)
+
+// TestFakeChecksTokensAsCoinbase: a token not yet valid, expired, for
+// another uri, of an unknown key or signed by another key is a bare 401
+// (the log says which); the same token made right is served. The fake's
+// clock is 30 s off ours, and the tokens are stamped by its clock.
+func TestFakeChecksTokensAsCoinbase(t *testing.T) {
+	srv := coinbasetest.NewServer()
+	defer srv.Close()
+	srv.Sim().SetSkew(30 * time.Second)
+	name, secret := keys[exchange.SchemeES256][0], keys[exchange.SchemeES256][1]
+	if err := srv.AddKey(name, exchange.SchemeES256, secret, coinbasetest.Perms{}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := coinbase.ParseKey(name, exchange.SchemeES256, crypto.NewSecret([]byte(secret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherPEM, _ := coinbasetest.KeyFor("someone else", exchange.SchemeES256)
+	other, _ := coinbase.ParseKey(name, exchange.SchemeES256, crypto.NewSecret([]byte(otherPEM)))
+	unknown, _ := coinbase.ParseKey("organizations/x/apiKeys/unknown", exchange.SchemeES256, crypto.NewSecret([]byte(secret)))
+
+	host := strings.TrimPrefix(srv.URL, "http://")
+	path := coinbasetest.Prefix + "/accounts"
+	uri := coinbase.URIOf(http.MethodGet, host, path)
+	now := srv.Sim().Now()
+	for _, c := range []struct {
+		name   string
+		key    *coinbase.Key
+		claims coinbase.Claims
+		code   string
+	}{
+		{"valid", key, coinbase.ClaimsAt(name, now, uri), ""},
+		{"valid by ccxt's claims", key, coinbase.Claims{Aud: []string{"retail_rest_api_proxy"}, Iss: "coinbase-cloud", Nbf: now.Unix(), Exp: now.Unix() + 120, Sub: name, Iat: now.Unix(), URI: uri}, ""},
+		{"not yet valid", key, coinbase.ClaimsAt(name, now.Add(2*time.Second), uri), coinbasetest.CodeTime},
+		{"stamped by our clock, 30 s behind the fake's: not expired", key, coinbase.ClaimsAt(name, time.Now(), uri), ""},
+		{"expired", key, coinbase.ClaimsAt(name, now.Add(-121*time.Second), uri), coinbasetest.CodeTime},
+		{"uri with the query", key, coinbase.ClaimsAt(name, now, uri+"?limit=250"), "unauthorized:uri"},
+		{"uri of another host", key, coinbase.ClaimsAt(name, now, coinbase.URIOf(http.MethodGet, "api.coinbase.com", path)), "unauthorized:uri"},
+		{"uri of another method", key, coinbase.ClaimsAt(name, now, coinbase.URIOf(http.MethodPost, host, path)), "unauthorized:uri"},
+		{"unknown key", unknown, coinbase.ClaimsAt(unknown.Name(), now, uri), "unauthorized:kid"},
+		{"another key's signature", other, coinbase.ClaimsAt(name, now, uri), "unauthorized:signature"},
+		{"sub not the kid", key, coinbase.ClaimsAt("organizations/x/apiKeys/y", now, uri), "unauthorized:claims"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tok, err := c.key.Token(c.claims)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+path+"?limit=250", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			reqs := srv.Requests()
+			last := reqs[len(reqs)-1]
+			switch {
+			case c.code == "" && resp.StatusCode != http.StatusOK:
+				t.Fatalf("HTTP %d (%s), want served", resp.StatusCode, last.Code)
+			case c.code != "" && (resp.StatusCode != http.StatusUnauthorized || last.Code != c.code):
+				t.Fatalf("HTTP %d (%s), want 401 (%s)", resp.StatusCode, last.Code, c.code)
+			}
+		})
+	}
+}
+
+// TestUnauthorizedTwiceIsTheKey: Coinbase's 401 says not why. The first is
+// taken for the clock: the client measures it and sends once more with a
+// fresh token; refused again, the key is wrong, said as an auth error
+// naming the key, never as a clock error. A key whose token is refused
+// only for its time recovers with the one retry.
+func TestUnauthorizedTwiceIsTheKey(t *testing.T) {
+	srv := coinbasetest.New()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+	name := keys[exchange.SchemeES256][0]
+	_, wrongPEM, _ := coinbasetest.KeyFor("not this key", exchange.SchemeES256)
+	if err := srv.AddKey(name, exchange.SchemeES256, wrongPEM, coinbasetest.Perms{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := coinbase.New(coinbase.WithBaseURL(ts.URL), coinbase.WithNetwork(exchange.Testnet),
+		coinbase.WithKey(name, crypto.NewSecret([]byte(keys[exchange.SchemeES256][1]))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, err = c.Balances(ctx)
+	var ce *exchange.ClockError
+	if exchange.KindOf(err) != exchange.KindAuth || errors.As(err, &ce) || !strings.Contains(exchange.AdviceOf(err), "key name") {
+		t.Fatalf("a wrong key: %v (kind %v, advice %q), want an auth error", err, exchange.KindOf(err), exchange.AdviceOf(err))
+	}
+	var balances, times int
+	for _, r := range srv.Requests() {
+		switch r.Path {
+		case coinbasetest.Prefix + "/accounts":
+			balances++
+		case coinbasetest.Prefix + "/time":
+			times++
+		}
+	}
+	if balances != 2 || times < 2 {
+		t.Fatalf("%d balance requests and %d time probes, want the refused one, a re-measure and one retry", balances, times)
+	}
+	if strings.Contains(err.Error(), keys[exchange.SchemeES256][1][40:80]) {
+		t.Fatal("the error shows the private key")
+	}
+}

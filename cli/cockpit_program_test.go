@@ -242,7 +242,13 @@ max_order_notional = "100"
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := crypto.Key{Label: "prog-key", Venue: kit.Venue, Scheme: "hmac", KeyID: keyID,
+	// The kit's key is of the venue's first scheme (a PEM for a venue
+	// whose keys sign tokens), as the crash tests open it.
+	desc, ok := venues.Lookup(kit.Venue)
+	if !ok {
+		t.Fatalf("no venue %q", kit.Venue)
+	}
+	key := crypto.Key{Label: "prog-key", Venue: kit.Venue, Scheme: string(desc.DefaultScheme().Scheme), KeyID: keyID,
 		Secret: crypto.NewSecret([]byte(secret)), Created: time.Now().Add(-24 * time.Hour)}
 	for name, v := range fields {
 		if key.Fields == nil {

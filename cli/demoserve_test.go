@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigil-trade/vigil/config"
+	"github.com/vigil-trade/vigil/exchange/venues"
 )
 
 // TestDemoServe runs `vigil demo serve` as another process would see it:
@@ -128,13 +130,18 @@ func TestDemoServe(t *testing.T) {
 func TestDemoServeAccounts(t *testing.T) {
 	h := newHarness(t)
 	dir := filepath.Join(h.home, "many")
+	// Every venue's own demo keys, then three extras dealt in turn.
+	accounts := 3
+	for _, d := range venues.All() {
+		accounts += len(d.Demo)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
 		env := &Env{Stdout: pw, Getenv: h.getenv, Now: time.Now, WorkFactor: 2}
-		done <- Run(ctx, env, []string{"demo", "serve", "--dir", dir, "--accounts", "9", "--quiet"})
+		done <- Run(ctx, env, []string{"demo", "serve", "--dir", dir, "--accounts", strconv.Itoa(accounts), "--quiet"})
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
@@ -155,9 +162,9 @@ func TestDemoServeAccounts(t *testing.T) {
 		names = append(names, a.Name)
 	}
 	// Each listed venue's own keys first, then the extras dealt in turn:
-	// with nine, the first venues get a second account.
+	// with three extras, the first three venues get a second account.
 	got := " " + strings.Join(names, " ") + " "
-	if len(names) != 9 || !strings.Contains(got, " demo-binance demo-binance-ed ") || !strings.Contains(got, " demo-okx-2 ") || !strings.Contains(got, " demo-bybit-2 ") {
+	if len(names) != accounts || !strings.Contains(got, " demo-binance demo-binance-ed ") || !strings.Contains(got, " demo-okx-2 ") || !strings.Contains(got, " demo-bybit-2 ") {
 		t.Fatalf("config accounts %q", got)
 	}
 	if !strings.Contains(printed.String(), "demo-bybit-2") {

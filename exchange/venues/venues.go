@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-trade/vigil/exchange/bybit"
 	"github.com/vigil-trade/vigil/exchange/coinbase"
 	"github.com/vigil-trade/vigil/exchange/deribit"
+	"github.com/vigil-trade/vigil/exchange/hyperliquid"
 	"github.com/vigil-trade/vigil/exchange/kit"
 	"github.com/vigil-trade/vigil/exchange/kraken"
 	"github.com/vigil-trade/vigil/exchange/okx"
@@ -29,6 +30,7 @@ var (
 		kraken.Descriptor,
 		coinbase.Descriptor,
 		deribit.Descriptor,
+		hyperliquid.Descriptor,
 	}
 )
 

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"flag"
@@ -318,6 +319,13 @@ func (m material) readPEM(ctx context.Context, env *Env, cmd string, in *bufio.R
 		raw, name = b, "the pasted key"
 	}
 	defer clear(raw)
+	if sc.Material == kit.ECPEM && sc.Scheme == exchange.SchemeEd25519 {
+		// An Ed25519 key as some venues show it: one line of base64.
+		if line, ok := base64Ed25519(raw); ok {
+			s := crypto.NewSecret(line)
+			return s, "", nil
+		}
+	}
 	if sc.Material == kit.ECPEM {
 		if err := checkPrivatePEM(raw, name); err != nil {
 			return zero, "", err
@@ -448,7 +456,10 @@ func promptPEM(ctx context.Context, env *Env) ([]byte, error) {
 		}
 		buf = append(buf, line...)
 		buf = append(buf, '\n')
-		done := bytes.HasPrefix(bytes.TrimSpace(line), []byte("-----END "))
+		// A key pasted as one line of base64 (an Ed25519 key as some
+		// venues show it) has no END line to wait for.
+		done := bytes.HasPrefix(bytes.TrimSpace(line), []byte("-----END ")) ||
+			len(bytes.TrimSpace(buf)) == len(bytes.TrimSpace(line)) && !bytes.HasPrefix(bytes.TrimSpace(line), []byte("-----BEGIN"))
 		clear(line)
 		if done {
 			return buf, nil
@@ -456,6 +467,22 @@ func promptPEM(ctx context.Context, env *Env) ([]byte, error) {
 	}
 	clear(buf)
 	return nil, &exitError{code: ExitUsage, err: errors.New("no -----END line after 64 lines")}
+}
+
+// base64Ed25519 is raw trimmed when it is one line of standard base64
+// holding 32 or 64 bytes: an Ed25519 seed, or seed and public key.
+func base64Ed25519(raw []byte) ([]byte, bool) {
+	line := bytes.TrimSpace(raw)
+	if len(line) == 0 || bytes.ContainsAny(line, "\n\r-") {
+		return nil, false
+	}
+	b := make([]byte, base64.StdEncoding.DecodedLen(len(line)))
+	defer clear(b)
+	n, err := base64.StdEncoding.Decode(b, line)
+	if err != nil || (n != ed25519.SeedSize && n != ed25519.PrivateKeySize) {
+		return nil, false
+	}
+	return line, true
 }
 
 // checkPrivatePEM accepts a PEM block holding an EC or Ed25519 private key

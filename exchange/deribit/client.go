@@ -236,7 +236,7 @@ func (ws wireSigner) Sign(w *rest.Wire) error {
 	}
 	pre := AppendHTTPPrehash(nil, ts, nonce, w.Method, uri, w.Body)
 	c.signer.mac.Fault(pre) // shown as hashed, even under a test's fault
-	w.Prehash = pre
+	w.Prehash = []byte(ShowPrehash(pre))
 	w.SetHeader("Authorization", c.signer.Authorization(ts, nonce, c.signer.SignHTTP(ts, nonce, w.Method, uri, w.Body)))
 	return nil
 }

@@ -66,7 +66,9 @@ type GoingAway interface {
 
 // BalancesPolled is implemented by streams that may carry no balances:
 // BalancesPolled says true when the venue pushes none (Coinbase Advanced
-// Trade has no balance channel). The supervisor then polls them: each
+// Trade has no balance channel). A Streamer whose every stream pushes
+// none implements it too, so the balances pane can say so before a
+// stream is up. The supervisor then polls them: each
 // audit applies the balances REST lists instead of holding a difference
 // against the stream, which would otherwise be declared silent at every
 // trade.

@@ -15,6 +15,11 @@ import (
 // replaces the balances and open-orders polls; the supervisor's REST
 // resyncs and audits are their safety net.
 func (p *poller) streamLoop(ctx context.Context, s exchange.Streamer, state *exchange.OrderState) {
+	// A venue whose stream pushes no balances has them read at each audit.
+	polled := false
+	if bp, ok := s.(exchange.BalancesPolled); ok {
+		polled = bp.BalancesPolled()
+	}
 	sup := exchange.NewSupervisor(exchange.SupervisorConfig{
 		Account:     p.name,
 		Venue:       p.v,
@@ -29,7 +34,7 @@ func (p *poller) streamLoop(ctx context.Context, s exchange.Streamer, state *exc
 			p.order(ev)
 		},
 		OnBalances: func(bals []exchange.Balance, at time.Time) {
-			p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{Account: p.name, Balances: bals, At: at, Every: p.opts.StreamAuditEvery})
+			p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{Account: p.name, Balances: bals, At: at, Every: p.opts.StreamAuditEvery, Polled: polled})
 		},
 		OnPositions: func(pos []exchange.Position, at time.Time) {
 			p.bridge.State(KindPositions, p.name, p.gen, views.PositionsMsg{Account: p.name, Positions: pos, At: at, Every: p.opts.BalancesEvery})

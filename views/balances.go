@@ -254,13 +254,17 @@ func (p *Balances) table(rows map[string][]balRow, hidden map[string]int, c balC
 		case !p.now.IsZero() && p.now.Sub(cur.At) > max(StaleAfter, 2*cur.Every):
 			head = append(head, p.st.Stale.Render("⚠ STALE "+shortDur(p.now.Sub(cur.At))))
 		}
+		polled := ""
+		if ok && cur.Polled && cur.Every > 0 {
+			polled = p.st.Muted.Render("polled every " + shortDur(cur.Every))
+		}
 		dust := ""
 		if n := hidden[name]; n > 0 {
 			dust = p.st.Muted.Render(fmt.Sprintf("%d dust hidden", n))
 		}
 		// Name and staleness always; the error and the dust note when they
 		// fit, the error on a line of its own (cut if it must be) when not.
-		lines := []string{joinWhile(p.w, "  ", head, errText, dust)}
+		lines := []string{joinWhile(p.w, "  ", head, errText, polled, dust)}
 		if errText != "" && !strings.Contains(lines[0], errText) {
 			lines = append(lines, fit("  "+errText, p.w))
 		}

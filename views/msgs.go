@@ -38,7 +38,10 @@ type BalancesMsg struct {
 	// stream's audit); zero: unknown. They are STALE past twice that, and
 	// never before StaleAfter.
 	Every time.Duration
-	Err   error
+	// Polled says the venue pushes no balances: they are read over REST
+	// every Every, and the pane says so.
+	Polled bool
+	Err    error
 }
 
 // OrdersMsg replaces the known orders of an account (journal history,

@@ -54,15 +54,10 @@ func WithKey(keyID string, secret crypto.Secret) Option {
 	return func(c *config) { c.keyID, c.secret = keyID, secret }
 }
 
-// WithPollEvery sets how often the supervisor is told balances are
-// polled (shown in the balances pane); default 30 s.
-func WithPollEvery(d time.Duration) Option { return func(c *config) { c.pollEvery = d } }
-
 type config struct {
 	rest.Settings
-	keyID     string
-	secret    crypto.Secret
-	pollEvery time.Duration
+	keyID  string
+	secret crypto.Secret
 }
 
 // Client is one Coinbase Advanced Trade account. It implements
@@ -79,8 +74,6 @@ type Client struct {
 	rates    *rates
 	path     *rest.Path
 	now      func() time.Time
-	// pollEvery is how often the balances pane is told they are polled.
-	pollEvery time.Duration
 
 	instruments rest.Instruments
 
@@ -141,9 +134,6 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.Info.ClientID == (exchange.ClientIDPolicy{}) {
 		cfg.Info.ClientID = ClientIDPolicy
 	}
-	if cfg.pollEvery <= 0 {
-		cfg.pollEvery = 30 * time.Second
-	}
 	cfg.Info.REST = cfg.BaseURL
 	c := &Client{info: cfg.Info, base: cfg.BaseURL, basePath: strings.TrimRight(u.Path, "/"), wsURL: cfg.WSURL,
 		now: cfg.Now, ids: map[string]string{}}
@@ -187,7 +177,6 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c.path, c.hc = p, p.HTTPClient()
-	c.pollEvery = cfg.pollEvery
 	return c, nil
 }
 

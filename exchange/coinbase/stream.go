@@ -42,9 +42,6 @@ func (c *Client) Stream(ctx context.Context) (exchange.Stream, error) {
 
 var _ exchange.Streamer = (*Client)(nil)
 
-// PollEvery is how often the balances Coinbase does not stream are read.
-func (c *Client) PollEvery() time.Duration { return c.pollEvery }
-
 // wsSubscribe is a subscribe message; product_ids omitted means every
 // product.
 type wsSubscribe struct {
@@ -294,3 +291,9 @@ func (d *userDecoder) event(account string, w, prev wireUserOrder, seen bool, ts
 	}
 	return ev, nil
 }
+
+// BalancesPolled: Coinbase pushes no spot balances on any stream; the
+// balances pane says they are polled.
+func (c *Client) BalancesPolled() bool { return true }
+
+var _ exchange.BalancesPolled = (*Client)(nil)

@@ -429,3 +429,25 @@ func TestPositionsReadAndPushed(t *testing.T) {
 		}
 	})
 }
+
+// TestStreamLogsInAgainBeforeTokensAge: the connection's login is signed
+// again every 10 minutes on the same socket (no token is kept to refresh
+// with), and nothing reconnects for it.
+func TestStreamLogsInAgainBeforeTokensAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, deribittest.TradePerms(""))
+		if err := f.c.SyncClock(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		env := streamtest.Start(t, streamtest.Config{Account: "acct", Venue: f.c, Streamer: f.c, AuditEvery: time.Hour})
+		env.WaitLive(5 * time.Second)
+		time.Sleep(31 * time.Minute)
+		synctest.Wait()
+		if n := f.srv.StreamLogins(); n != 4 {
+			t.Errorf("%d logins in 31 minutes on one connection, want the first and three more", n)
+		}
+		if n := env.Reconnects(); n != 0 {
+			t.Errorf("%d reconnects: %q", n, env.Logs())
+		}
+	})
+}

@@ -90,6 +90,8 @@ func FuzzStreamMessage(f *testing.F) {
 	for _, s := range []string{fuzzPushOrder, fuzzPushFill, fuzzPortfolio,
 		`{"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.orders.BTC-PERPETUAL.100ms","data":[` + fuzzOrder + `]}}`,
 		`{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}`, `{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"}}`,
+		`{"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.changes.any.any.raw","data":{"instrument_name":"BTC_USDC-PERPETUAL","orders":[],"trades":[],"positions":[{"instrument_name":"BTC_USDC-PERPETUAL","size":0.05,"average_price":65000,"mark_price":65100,"estimated_liquidation_price":32500,"floating_profit_loss":5}]}}}`,
+		`{"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.changes.any.any.raw","data":{"positions":[{"size":"x"}]}}}`,
 		`{"jsonrpc":"2.0","id":3,"result":["user.orders.any.any.raw"],"usIn":1,"usOut":2,"usDiff":1,"testnet":true}`,
 		`{"jsonrpc":"2.0","id":1,"error":{"message":"unauthorized","data":{"reason":"invalid_timestamp"},"code":13009}}`,
 		`{"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.portfolio.btc","data":{"currency":"BTC","equity":-1}}}`,

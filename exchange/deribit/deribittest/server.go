@@ -121,6 +121,7 @@ type Server struct {
 	// fake closes the connection as Deribit does.
 	late   atomic.Int32
 	stamps atomic.Int64
+	logins atomic.Int64
 	mu     sync.Mutex
 	cod    map[string]bool // cancel on disconnect, per account, as last set
 }
@@ -173,6 +174,9 @@ func (s *Server) RemoveKey(id string) { s.keys.Remove(id) }
 // late, whatever the client does: the fake closes each connection as
 // Deribit closes one whose test_request went unanswered.
 func (s *Server) LateHeartbeats(n int) { s.late.Add(int32(n)) }
+
+// StreamLogins counts the WebSocket logins accepted (public/auth).
+func (s *Server) StreamLogins() int { return int(s.logins.Load()) }
 
 // CancelOnDisconnect is account's setting as a stream last set it.
 func (s *Server) CancelOnDisconnect(account string) bool {

@@ -115,6 +115,7 @@ func (wc *wsConn) auth(req wsRequest, in time.Time) {
 		wc.mu.Lock()
 		wc.key = q.key
 		wc.mu.Unlock()
+		wc.s.logins.Add(1)
 	}
 	wc.reply(req.ID, in, res, e)
 }

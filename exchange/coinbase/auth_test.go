@@ -123,3 +123,74 @@ func TestUnauthorizedTwiceIsTheKey(t *testing.T) {
 		t.Fatal("the error shows the private key")
 	}
 }
+
+// TestLegacyHMACKey: a legacy key (deprecated) signs its REST requests
+// with CB-ACCESS-* headers the fake checks, its audit says it is legacy,
+// and it has no stream, which says why.
+func TestLegacyHMACKey(t *testing.T) {
+	srv := coinbasetest.New()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+	id, secret := keys[exchange.SchemeHMAC][0], keys[exchange.SchemeHMAC][1]
+	if err := srv.AddKey(id, exchange.SchemeHMAC, secret, coinbasetest.Perms{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := coinbase.New(coinbase.WithBaseURL(ts.URL), coinbase.WithNetwork(exchange.Testnet),
+		coinbase.WithAccount(exchange.AccountInfo{Name: "legacy", Scheme: exchange.SchemeHMAC}), coinbase.WithKey(id, crypto.NewSecret([]byte(secret))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Balances(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ki, err := c.KeyInfo(ctx)
+	if err != nil || !strings.Contains(strings.Join(ki.Notes, ";"), "legacy") {
+		t.Fatalf("audit %+v %v, want a note that the key is legacy", ki, err)
+	}
+	if _, err := c.Stream(ctx); err == nil || !strings.Contains(err.Error(), "CDP key") {
+		t.Fatalf("stream with a legacy key: %v", err)
+	}
+	for _, r := range srv.Requests() {
+		if !r.Accepted {
+			t.Errorf("the fake refused %s %s: %s", r.Method, r.Path, r.Code)
+		}
+	}
+}
+
+// TestClockHeadroomIsTheTokenWindow: the clock pane's limits are the
+// token's: a second ahead (nbf, whole seconds) and two minutes behind
+// (exp). This machine 20 s ahead of Coinbase is a danger (a token stamped
+// by its clock would not be valid yet), 20 s behind is not (it would still
+// be); either way the offset is measured and no token is refused.
+func TestClockHeadroomIsTheTokenWindow(t *testing.T) {
+	for _, skew := range []time.Duration{-20 * time.Second, 20 * time.Second} {
+		srv := coinbasetest.New()
+		ts := httptest.NewServer(srv)
+		srv.Sim().SetSkew(skew)
+		name, secret := keys[exchange.SchemeES256][0], keys[exchange.SchemeES256][1]
+		if err := srv.AddKey(name, exchange.SchemeES256, secret, coinbasetest.Perms{}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := coinbase.New(coinbase.WithBaseURL(ts.URL), coinbase.WithNetwork(exchange.Testnet), coinbase.WithKey(name, crypto.NewSecret([]byte(secret))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Balances(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		s := c.Clock()
+		if !s.Synced || s.AheadLimit != time.Second || s.BehindLimit != coinbase.TokenLife || (s.Offset-skew).Abs() > time.Second {
+			t.Fatalf("fake %v: clock %+v", skew, s)
+		}
+		if s.HeadroomBehind < 100*time.Second || s.HeadroomAhead <= 0 || s.Danger != (skew < 0) {
+			t.Fatalf("fake %v: headroom ahead %v behind %v danger %v", skew, s.HeadroomAhead, s.HeadroomBehind, s.Danger)
+		}
+		if n := srv.TimeRefusals(); n != 0 {
+			t.Fatalf("fake %v: %d tokens refused for their time", skew, n)
+		}
+		ts.Close()
+		srv.Close()
+	}
+}

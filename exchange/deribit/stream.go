@@ -155,6 +155,11 @@ func (c *Client) protocol(set wsconn.Settings) wsconn.Protocol {
 			// user.changes pushes one instrument's position at a time: the
 			// whole set it is merged into starts from REST.
 			ps, err := c.Positions(ctx)
+			if exchange.KindOf(err) == exchange.KindPermission {
+				// get_positions wants trade:read; a key without it still
+				// streams its orders and balances.
+				ps, err = nil, nil
+			}
 			book.set(ps)
 			return err
 		},

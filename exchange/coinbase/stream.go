@@ -254,8 +254,10 @@ func (d *userDecoder) event(account string, w, prev wireUserOrder, seen bool, ts
 		Status: StatusOf(w.Status, cum.IsPositive()), Created: timeOf(w.CreationTime), Updated: ts,
 		Reason: firstOf(w.RejectReason, w.CancelReason),
 	}
-	if o.Status.Final() && o.Status != exchange.StatusFilled {
-		o.Qty = cum.Add(leaves)
+	if seen {
+		// An order that ended may show nothing left: its size is what it
+		// was while it lived.
+		o.Qty = decimal.Max(o.Qty, dec("cumulative_quantity", prev.CumulativeQuantity).Add(dec("leaves_quantity", prev.LeavesQuantity)))
 	}
 	if o.Type == exchange.LimitOrder {
 		o.Price = dec("limit_price", w.LimitPrice)

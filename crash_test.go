@@ -318,7 +318,13 @@ order_grace_ms = 50
 // vaultKey is an HMAC key as `vigil keys add` stores it, with the venue's
 // other credentials as named fields.
 func vaultKey(label, venue, keyID, secret string, fields map[string]string) crypto.Key {
-	k := crypto.Key{Label: label, Venue: venue, Scheme: "hmac", KeyID: keyID,
+	// The venue's first scheme, as its test kit's keys are (a wallet's
+	// key on a venue that signs with one).
+	scheme := "hmac"
+	if d, ok := venues.Lookup(venue); ok {
+		scheme = string(d.DefaultScheme().Scheme)
+	}
+	k := crypto.Key{Label: label, Venue: venue, Scheme: scheme, KeyID: keyID,
 		Secret: crypto.NewSecret([]byte(secret)), Created: time.Now().Add(-time.Hour)}
 	for name, v := range fields {
 		if k.Fields == nil {

@@ -141,7 +141,7 @@ func New(opts ...Option) (*Client, error) {
 		}
 		c.account = a
 		if c.info.KeyID == "" {
-			c.info.KeyID = a.String()
+			c.info.KeyID = rest.MaskKey(a.String())
 		}
 	}
 	if !cfg.key.IsZero() {
@@ -177,10 +177,9 @@ func New(opts ...Option) (*Client, error) {
 		Header: http.Header{"Accept": {"application/json"}, "User-Agent": {"vigil"}},
 		Clock:  c.clock, ServerTime: c.serverTime, Sync: c.resync,
 		Budget: c.budget, Replies: replies{c}, Now: cfg.Now, Observer: cfg.Observer,
-		NoKey: errors.New("no wallet key configured for this account: vigil can read it but signs nothing"),
-	}
-	if c.wallet != nil {
-		rc.Signer = wireSigner{c}
+		// Reads naming the account go as signed requests with nothing
+		// signed (see read); the signer refuses an action without a key.
+		Signer: wireSigner{c},
 	}
 	p, err := rest.New(rc)
 	if err != nil {
@@ -189,6 +188,8 @@ func New(opts ...Option) (*Client, error) {
 	c.path, c.hc = p, p.HTTPClient()
 	return c, nil
 }
+
+var errNoKey = errors.New("no wallet key configured for this account: vigil reads it but signs nothing")
 
 // The nonce window, as the clock's limits.
 const (
@@ -219,6 +220,10 @@ func (c *Client) Signer() string {
 // Nonces is the signer's nonce source (nil without a key).
 func (c *Client) Nonces() *Nonces { return c.nonces }
 
+// shown is the account's address as vigil shows it: masked like any key
+// id, though an address is public, so no report holds a whole key id.
+func (c *Client) shown() string { return rest.MaskKey(c.account.String()) }
+
 // needAccount refuses a read that names the account when there is none.
 func (c *Client) needAccount() error {
 	if c.account == (Address{}) {
@@ -227,10 +232,8 @@ func (c *Client) needAccount() error {
 	return nil
 }
 
-// info posts a read to /info: op names it in errors; out receives the
-// JSON answer. A read that names the account waits for the clock like a
-// signed request: Hyperliquid signs nothing to read, yet vigil's first
-// look at an account should not come before it knows the venue's time.
+// read posts a read to /info; out receives the JSON answer. account adds
+// the account's address as the read's user.
 func (c *Client) read(ctx context.Context, body map[string]any, out any, account bool) error {
 	typ, _ := body["type"].(string)
 	if account {
@@ -238,16 +241,16 @@ func (c *Client) read(ctx context.Context, body map[string]any, out any, account
 			return err
 		}
 		body["user"] = c.account.String()
-		if err := c.path.ClockReady(ctx); err != nil {
-			return err
-		}
 	}
 	b, err := rest.Marshal(body)
 	if err != nil {
 		return err
 	}
 	cost := exchange.Cost{Weight: infoWeight(typ), Priority: exchange.Interactive}
-	return c.path.Do(ctx, &rest.Request{Method: http.MethodPost, Path: "/info", Body: b, Kind: rest.JSON, Cost: cost, Tag: typ}, out)
+	// Signed for the path, though nothing is signed: such a read waits for
+	// the clock and the signer's self-test like every request on the
+	// account, and goes into the audit trail.
+	return c.path.Do(ctx, &rest.Request{Method: http.MethodPost, Path: "/info", Body: b, Kind: rest.JSON, Signed: account, Cost: cost, Tag: typ}, out)
 }
 
 // action signs and posts an action (its JSON, keys in the order the
@@ -268,6 +271,9 @@ func (ws wireSigner) Sign(w *rest.Wire) error {
 	c := ws.c
 	if w.Path != "/exchange" {
 		return nil // reads carry no signature
+	}
+	if c.wallet == nil {
+		return errNoKey
 	}
 	if err := c.checkClock(); err != nil {
 		return err

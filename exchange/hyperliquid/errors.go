@@ -86,7 +86,7 @@ func (c *Client) apiError(rep *rest.Reply, msg string) *rest.Refusal {
 		c.walletAdvice(ae, msg)
 	case ErrMustDeposit:
 		ae.Kind = exchange.KindPermission
-		ae.AdviceText = "Hyperliquid acts only for an account that has deposited: deposit USDC to " + c.account.String() + " on " + string(c.info.Network) + " (testnet: the faucet at app.hyperliquid-testnet.xyz/drip)."
+		ae.AdviceText = "Hyperliquid acts only for an account that has deposited: deposit USDC to " + c.shown() + " on " + string(c.info.Network) + " (testnet: the faucet at app.hyperliquid-testnet.xyz/drip)."
 	case ErrNonce:
 		ae.Kind = exchange.KindClock
 		ref.Class = rest.StampRefused
@@ -156,7 +156,7 @@ func (c *Client) walletAdvice(ae *exchange.APIError, msg string) {
 		ae.AdviceText = fmt.Sprintf("Hyperliquid recovered vigil's signer %s from the signature, so the hash is right: that wallet is not an approved agent of %s on %s. "+
 			"Approved on the other network, never approved, expired, or deregistered (approving another unnamed agent replaces the old one; an account without funds loses its agents). "+
 			"Approve it again at %s (More → API), or run `vigil check` to list the account's agents.",
-			signer, c.account, network, c.appURL())
+			signer, c.shown(), network, c.appURL())
 	default:
 		ae.Kind = exchange.KindSignature
 		ae.AdviceText = fmt.Sprintf("Hyperliquid recovered %s from the signature, not vigil's signer %s: the hash Hyperliquid computed differs from the one vigil signed (a different address on each try confirms it). "+

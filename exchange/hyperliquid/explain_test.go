@@ -118,7 +118,7 @@ func TestHashRightAgentUnknown(t *testing.T) {
 				t.Fatalf("the venue's message %q should name the signer %s", ae.Msg, w.c.Signer())
 			}
 			advice := exchange.AdviceOf(err)
-			for _, want := range []string{"recovered vigil's signer " + w.c.Signer(), "the hash is right", "not an approved agent of " + accountAddr, "expired", "app.hyperliquid-testnet.xyz/API"} {
+			for _, want := range []string{"recovered vigil's signer " + w.c.Signer(), "the hash is right", "not an approved agent of " + rest.MaskKey(accountAddr), "expired", "app.hyperliquid-testnet.xyz/API"} {
 				if !strings.Contains(advice, want) {
 					t.Errorf("advice lacks %q:\n%s", want, advice)
 				}

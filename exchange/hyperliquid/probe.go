@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
+	"github.com/vigil-trade/vigil/exchange/rest"
 )
 
 // Hyperliquid has no API keys, only wallets: the account's own, which
@@ -18,7 +19,7 @@ import (
 // howToAgent says how to make an agent wallet for vigil.
 func (c *Client) howToAgent() string {
 	return fmt.Sprintf("make an API wallet for vigil instead: at %s (More → API) enter a name, Generate, then Authorize API Wallet (signed once with the account's own wallet, with an expiry), "+
-		"and give vigil that wallet's private key (`vigil keys rotate`, key id still the account's address %s): an agent trades and cancels but cannot withdraw or transfer", c.appURL(), c.account)
+		"and give vigil that wallet's private key (`vigil keys rotate`, key id still the account's address %s): an agent trades and cancels but cannot withdraw or transfer", c.appURL(), c.shown())
 }
 
 // KeyInfo audits the signer: the account's own wallet (the withdraw
@@ -30,7 +31,7 @@ func (c *Client) KeyInfo(ctx context.Context) (exchange.KeyInfo, error) {
 		return exchange.KeyInfo{}, err
 	}
 	ki := exchange.KeyInfo{Read: exchange.TriYes, Trade: exchange.TriNo, Withdraw: exchange.TriNo, IPBound: exchange.TriNo,
-		Source: "signer address + userRole + extraAgents + userRateLimit", CheckedAt: c.now(), AccountUID: c.account.String()}
+		Source: "signer address + userRole + extraAgents + userRateLimit", CheckedAt: c.now(), AccountUID: c.shown()}
 	ki.Notes = append(ki.Notes, "no IP binding exists on Hyperliquid: a wallet's key signs from anywhere")
 	switch {
 	case c.wallet == nil:
@@ -62,13 +63,13 @@ func (c *Client) auditAgent(ctx context.Context, ki *exchange.KeyInfo) error {
 	switch {
 	case role.Role == "agent" && strings.EqualFold(role.Data.User, c.account.String()):
 	case role.Role == "agent":
-		ki.Notes = append(ki.Notes, fmt.Sprintf("signer %s is an agent of %s, not of this account %s: it cannot act for it", signer, role.Data.User, c.account))
+		ki.Notes = append(ki.Notes, fmt.Sprintf("signer %s is an agent of %s, not of this account %s: it cannot act for it", signer, rest.MaskKey(role.Data.User), c.shown()))
 		return nil
 	case role.Role == "missing":
 		ki.Notes = append(ki.Notes, fmt.Sprintf("signer %s is not an approved agent on %s (never approved here, approved on the other network, expired, or replaced): approve it at %s", signer, c.info.Network, c.appURL()))
 		return nil
 	default:
-		ki.Notes = append(ki.Notes, fmt.Sprintf("signer %s is an account of its own (%s), not an agent of %s: it cannot act for it", signer, role.Role, c.account))
+		ki.Notes = append(ki.Notes, fmt.Sprintf("signer %s is an account of its own (%s), not an agent of %s: it cannot act for it", signer, role.Role, c.shown()))
 		return nil
 	}
 	ki.Trade = exchange.TriYes
@@ -80,7 +81,7 @@ func (c *Client) auditAgent(ctx context.Context, ki *exchange.KeyInfo) error {
 	if err := c.read(ctx, map[string]any{"type": "extraAgents"}, &agents, true); err != nil {
 		return err
 	}
-	note := fmt.Sprintf("signer %s is an approved agent (API wallet) of %s: it trades and cancels, and cannot withdraw or transfer", signer, c.account)
+	note := fmt.Sprintf("signer %s is an approved agent (API wallet) of %s: it trades and cancels, and cannot withdraw or transfer", signer, c.shown())
 	for _, a := range agents {
 		if !strings.EqualFold(a.Address, signer) {
 			continue

@@ -351,12 +351,21 @@ func (c *Client) Place(ctx context.Context, req exchange.OrderRequest) (exchange
 			} `json:"statuses"`
 		} `json:"data"`
 	}
-	if err := c.action(ctx, orderAction(asset, req, price, tif), "place", 1, &res); err != nil {
-		return exchange.Order{}, err
-	}
 	o := exchange.Order{
 		Account: c.info.Name, Symbol: req.Symbol, Side: req.Side, Type: req.Type, TIF: req.TIF,
 		Price: req.Price, Qty: req.Qty, Status: exchange.StatusNew, ClientID: req.ClientID,
+	}
+	err = c.action(ctx, orderAction(asset, req, price, tif), "place", 1, &res)
+	var ae *exchange.APIError
+	if errors.As(err, &ae) && ae.Code == ErrIocCancel {
+		// The venue took the IOC and it matched nothing: what vigil calls
+		// an order that expired unfilled (the venue's status for it is
+		// iocCancelRejected, and its answer names no oid).
+		o.Status, o.Reason = exchange.StatusExpired, ae.Msg
+		return o, nil
+	}
+	if err != nil {
+		return exchange.Order{}, err
 	}
 	if len(res.Data.Statuses) != 1 {
 		return o, &exchange.AmbiguousError{Op: "place", Err: fmt.Errorf("hyperliquid: order accepted with %d statuses", len(res.Data.Statuses))}
@@ -442,6 +451,8 @@ func statusOf(s string, filled bool) exchange.OrderStatus {
 		return exchange.StatusNew
 	case s == "filled":
 		return exchange.StatusFilled
+	case s == "iocCancelRejected":
+		return exchange.StatusExpired // an IOC that matched nothing (see Place)
 	case s == "canceled" || strings.HasSuffix(s, "Canceled"):
 		return exchange.StatusCanceled
 	case s == "rejected" || strings.HasSuffix(s, "Rejected"):

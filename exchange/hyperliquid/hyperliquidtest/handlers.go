@@ -95,7 +95,7 @@ func (s *Server) handle(c *simhttp.Call) *simhttp.Reply[string] {
 
 // charge takes weight from the caller's per-IP minute.
 func (s *Server) charge(c *simhttp.Call, weight int) bool {
-	if s.unlimited {
+	if !s.ipWeight {
 		return true
 	}
 	for range weight {
@@ -310,16 +310,19 @@ func (s *Server) findOrder(account string, isAccount bool, raw json.RawMessage) 
 	return s.sim.OrderByID(account, oid)
 }
 
-// statusOf is an order's status as orderStatus names it: an IOC's unfilled
-// rest is canceled.
+// statusOf is an order's status as orderStatus names it: an IOC that
+// matched nothing was refused (iocCancelRejected, one of the venue's
+// …Rejected statuses); the unfilled rest of one that matched is canceled.
 func statusOf(o exchange.Order) string {
-	switch o.Status {
-	case exchange.StatusNew, exchange.StatusPartiallyFilled:
+	switch {
+	case o.Status == exchange.StatusNew, o.Status == exchange.StatusPartiallyFilled:
 		return "open"
-	case exchange.StatusFilled:
+	case o.Status == exchange.StatusFilled:
 		return "filled"
-	case exchange.StatusRejected:
+	case o.Status == exchange.StatusRejected:
 		return "rejected"
+	case o.Status == exchange.StatusExpired && o.Filled.IsZero():
+		return "iocCancelRejected"
 	}
 	return "canceled"
 }

@@ -1,6 +1,8 @@
 package hyperliquidtest
 
 import (
+	"slices"
+
 	"github.com/shopspring/decimal"
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/sim/simhttp"
@@ -39,8 +41,13 @@ func startKit(cfg simhttp.KitConfig) *simhttp.KitFake {
 			}
 			return addr, agent, nil
 		},
+		// An IOC that matched nothing is refused in the answer to its
+		// order action, with no oid, so a journal may know it by its cloid
+		// alone: the list leaves it out, as the venue's open and filled
+		// orders do.
 		Orders: func(account string) []exchange.Order {
-			return simhttp.Reported(s.Sim(), account, func(o exchange.Order) exchange.OrderStatus { return kitStatuses[statusOf(o)](o) })
+			all := simhttp.Reported(s.Sim(), account, func(o exchange.Order) exchange.OrderStatus { return kitStatuses[statusOf(o)](o) })
+			return slices.DeleteFunc(all, func(o exchange.Order) bool { return o.Status == exchange.StatusExpired && o.Filled.IsZero() })
 		},
 		Accepted: func(op string) int {
 			if op != opExchange {
@@ -59,7 +66,9 @@ var kitStatuses = map[string]func(exchange.Order) exchange.OrderStatus{
 		}
 		return exchange.StatusNew
 	},
-	"filled":   func(exchange.Order) exchange.OrderStatus { return exchange.StatusFilled },
-	"canceled": func(exchange.Order) exchange.OrderStatus { return exchange.StatusCanceled },
-	"rejected": func(exchange.Order) exchange.OrderStatus { return exchange.StatusRejected },
+	"filled": func(exchange.Order) exchange.OrderStatus { return exchange.StatusFilled },
+	// Left out of the list (see Orders): the status the sim keeps.
+	"iocCancelRejected": func(exchange.Order) exchange.OrderStatus { return exchange.StatusExpired },
+	"canceled":          func(exchange.Order) exchange.OrderStatus { return exchange.StatusCanceled },
+	"rejected":          func(exchange.Order) exchange.OrderStatus { return exchange.StatusRejected },
 }

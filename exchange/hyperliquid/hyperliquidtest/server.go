@@ -64,8 +64,13 @@ func WithClientIP(fn func(*http.Request) string) Option { return func(s *Server)
 // agent's source "a" (testnet, the default: "b").
 func WithMainnet() Option { return func(s *Server) { s.mainnet = true } }
 
-// Unlimited lifts the per-IP weight limit and the per-address action cap.
+// Unlimited lifts the per-address action cap.
 func Unlimited() Option { return func(s *Server) { s.unlimited = true } }
+
+// WithIPWeight counts each caller's weight, 1200 a minute, and answers
+// HTTP 429 past it. Off by default: tests on one machine share 127.0.0.1,
+// where the venue would count them as one trader.
+func WithIPWeight() Option { return func(s *Server) { s.ipWeight = true } }
 
 type agent struct {
 	account    string // sim account
@@ -81,6 +86,7 @@ type Server struct {
 	clientIP  func(*http.Request) string
 	mainnet   bool
 	unlimited bool
+	ipWeight  bool
 
 	mu       sync.Mutex
 	masters  map[string]string // address → sim account

@@ -611,6 +611,16 @@ func runKeysAdd(ctx context.Context, env *Env, args []string) int {
 	}
 	k := crypto.Key{Label: label, Venue: venue, Scheme: scheme, KeyID: keyID,
 		Secret: km.secret, Fields: km.fields, Created: env.Now().UTC(), Note: note}
+	if d.Describe != nil && !m.generate {
+		lines, err := d.Describe(kit.Credentials{KeyID: keyID, Scheme: exchange.Scheme(scheme), Secret: km.secret, Fields: km.fields})
+		if err != nil {
+			k.Wipe()
+			return env.Fail(usagef(cmd, "%v", err))
+		}
+		for _, l := range lines {
+			fmt.Fprintln(env.Stdout, l)
+		}
+	}
 	if m.generate {
 		fmt.Fprintf(env.Stdout, "Generated an Ed25519 key pair. Register this public key with %s:\n\n%s\n", d.Title, km.pub)
 		if k.KeyID == "" && env.TTY != nil {

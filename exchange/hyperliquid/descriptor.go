@@ -33,6 +33,7 @@ var Descriptor = &kit.Descriptor{
 	ClientID:    ClientIDPolicy,
 	Kinds:       []exchange.InstrumentKind{exchange.KindPerpetual},
 	SymbolHint:  "BTC",
+	Describe:    describe,
 	Open:        open,
 	Fake:        startFake,
 	TestKit:     hyperliquidtest.Kit,
@@ -112,4 +113,28 @@ func randomKey() (string, error) {
 			return "0x" + hex.EncodeToString(b[:]), nil
 		}
 	}
+}
+
+// describe derives the address the key signs as: the account's own key is
+// the withdraw danger, any other must be an agent the account approved.
+func describe(c kit.Credentials) ([]string, error) {
+	account, err := ParseAddress(c.KeyID)
+	if err != nil {
+		return nil, fmt.Errorf("the key id is the account's address: %w", err)
+	}
+	w, err := NewWallet(c.Secret)
+	if err != nil {
+		return nil, err
+	}
+	shown := rest.MaskKey(account.String())
+	if w.Address() == account {
+		return []string{
+			"Signer " + shown + ": the account's OWN wallet. DANGER: this key can WITHDRAW and transfer every asset.",
+			"Make an API wallet for vigil instead: app.hyperliquid.xyz/API (testnet: app.hyperliquid-testnet.xyz/API), More → API: name it, Generate, Authorize API Wallet; then `vigil keys rotate` to its private key. An agent trades and cancels, and cannot withdraw.",
+		}, nil
+	}
+	return []string{
+		"Signer " + w.Address().String() + ": an API wallet (agent) acting for " + shown + "; it cannot withdraw.",
+		"Hyperliquid must have it approved for that account on the account's network: `vigil check` lists the account's agents and says whether this one is among them.",
+	}, nil
 }

@@ -38,7 +38,7 @@ func (c *Client) KeyInfo(ctx context.Context) (exchange.KeyInfo, error) {
 		ki.Notes = append(ki.Notes, "no wallet key: vigil reads the account (reads need only its address) and signs nothing")
 	case c.wallet.Address() == c.account:
 		ki.Trade, ki.Withdraw = exchange.TriYes, exchange.TriYes
-		ki.Notes = append(ki.Notes, "signer "+c.Signer()+" is the account's OWN wallet: it can WITHDRAW and transfer every asset; "+c.howToAgent())
+		ki.Notes = append(ki.Notes, "signer "+c.shown()+" is the account's OWN wallet: it can WITHDRAW and transfer every asset; "+c.howToAgent())
 	default:
 		if err := c.auditAgent(ctx, &ki); err != nil {
 			return ki, err

@@ -65,6 +65,12 @@ type Descriptor struct {
 	// default. None: the venue takes no rate_tier.
 	RateTiers []string
 
+	// Describe, when set, says what a key is before `vigil keys add`
+	// stores it, one line each (the address a wallet's key signs as, and
+	// whether that key can withdraw); its error refuses the key. It does
+	// no I/O. Nil: the key id says enough.
+	Describe func(Credentials) ([]string, error)
+
 	// Open builds a client for one account. It does no I/O.
 	Open func(Params) (exchange.Venue, error)
 	// Fake starts the venue's fake on loopback over a simulated exchange,

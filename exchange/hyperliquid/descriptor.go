@@ -83,8 +83,10 @@ func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
 				}
 				addr = hyperliquidtest.Address(master)
 				srv.AddAccount(account, addr)
-				// The venue acts only for an account that has deposited.
-				if err := x.Deposit(account, quote, decimal.NewFromInt(10)); err != nil {
+				// The venue acts only for an account that has deposited; the
+				// demo's own funding is USDT, which a perp venue margins
+				// nothing with.
+				if err := x.Deposit(account, quote, demoUSDC); err != nil {
 					return kit.Credentials{}, err
 				}
 			}
@@ -100,6 +102,9 @@ func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
 		Close:       srv.Close,
 	}, nil
 }
+
+// demoUSDC is what a demo account gets to margin its perps with.
+var demoUSDC = decimal.NewFromInt(10_000)
 
 // randomKey is a fresh wallet key in hex, for the demo's wallets.
 func randomKey() (string, error) {

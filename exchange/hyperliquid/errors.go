@@ -147,6 +147,11 @@ func (c *Client) walletAdvice(ae *exchange.APIError, msg string) {
 	named := strings.ToLower(addressIn.FindString(msg))
 	signer := c.Signer()
 	network := string(c.info.Network)
+	// The account's own wallet is the key id: shown masked, as everywhere.
+	shownSigner := signer
+	if signer == c.account.String() {
+		shownSigner = c.shown()
+	}
 	switch {
 	case c.wallet == nil || named == "":
 		ae.Kind = exchange.KindAuth
@@ -156,12 +161,12 @@ func (c *Client) walletAdvice(ae *exchange.APIError, msg string) {
 		ae.AdviceText = fmt.Sprintf("Hyperliquid recovered vigil's signer %s from the signature, so the hash is right: that wallet is not an approved agent of %s on %s. "+
 			"Approved on the other network, never approved, expired, or deregistered (approving another unnamed agent replaces the old one; an account without funds loses its agents). "+
 			"Approve it again at %s (More → API), or run `vigil check` to list the account's agents.",
-			signer, c.shown(), network, c.appURL())
+			shownSigner, c.shown(), network, c.appURL())
 	default:
 		ae.Kind = exchange.KindSignature
 		ae.AdviceText = fmt.Sprintf("Hyperliquid recovered %s from the signature, not vigil's signer %s: the hash Hyperliquid computed differs from the one vigil signed (a different address on each try confirms it). "+
 			"The hash's inputs: %s. vigil signs on %s (source %q): a key for the other network, a proxy that rewrites the body, or a fault in vigil's signer changes it.",
-			named, signer, hashInputs, network, Source(c.mainnet))
+			named, shownSigner, hashInputs, network, Source(c.mainnet))
 	}
 }
 

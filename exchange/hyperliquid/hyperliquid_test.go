@@ -162,3 +162,45 @@ func TestPositions(t *testing.T) {
 }
 
 var regexpCloid = regexp.MustCompile(`^0x[0-9a-fA-F]{32}$`)
+
+// TestNonceRefusedOnceThenRetried: another process signs as the same
+// agent without sharing vigil's floor (another machine): its nonce equals
+// ours, the venue refuses ours as a duplicate, and vigil moves its floor a
+// second ahead and signs once more. A refused nonce never executed, so
+// the order is placed once.
+func TestNonceRefusedOnceThenRetried(t *testing.T) {
+	w := newWorld(t)
+	at := w.srv.Sim().Now()
+	stopped := func() time.Time { return at }
+	link := venuetest.InMemory(w.srv, nil)
+	other := openClient(t, link, hyperliquid.WithNow(stopped), hyperliquid.WithNonceDir(t.TempDir()))
+	ours := openClient(t, link, hyperliquid.WithNow(stopped))
+	ctx := context.Background()
+	req := func() exchange.OrderRequest {
+		return exchange.OrderRequest{Symbol: "BTC", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+			Qty: decimal.RequireFromString("0.001"), Price: decimal.RequireFromString("40000"), ClientID: hyperliquid.ClientIDPolicy.New(time.Now())}
+	}
+	if _, err := other.Place(ctx, req()); err != nil {
+		t.Fatal(err)
+	}
+	from := len(w.srv.Requests())
+	r := req()
+	if _, err := ours.Place(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, q := range w.srv.Requests()[from:] {
+		if q.Path == "/exchange order" {
+			codes = append(codes, q.Code)
+		}
+	}
+	if len(codes) != 2 || codes[0] != hyperliquidtest.CodeNonce || codes[1] != "" {
+		t.Fatalf("order requests answered %q, want a nonce refusal and then the order", codes)
+	}
+	if n := w.srv.Sim().ClientIDCount(hyperliquidtest.DefaultAccount, r.ClientID); n != 1 {
+		t.Fatalf("%d orders", n)
+	}
+	if a := hyperliquid.Advice("Invalid nonce: duplicate nonce 1"); !strings.Contains(a, "another program") || !strings.Contains(a, "own agent wallet") {
+		t.Errorf("advice %q", a)
+	}
+}

@@ -270,14 +270,18 @@ type nonceSet struct {
 	kept []uint64 // ascending
 }
 
-// maxNonces is the set's size (the gitbook's "100 highest").
-const maxNonces = 100
+// maxNonces is the set's size: the stricter of the gitbook's two texts,
+// "the 20 highest" (one more per 1M USDC of volume, up to 100) against an
+// older "100 highest".
+const maxNonces = 20
 
-// take checks n at server time now: within (now − 2 days, now + 1 day),
-// not used, above the smallest kept when full.
+// take checks n at server time now: within a day of it (the stricter text;
+// the older one says (T − 2 days, T + 1 day)), not used, above the
+// smallest kept when full.
 func (ns *nonceSet) take(n uint64, now time.Time) string {
 	ms := uint64(now.UnixMilli())
-	if n <= ms-uint64(2*24*time.Hour/time.Millisecond) || n >= ms+uint64(24*time.Hour/time.Millisecond) {
+	day := uint64(24 * time.Hour / time.Millisecond)
+	if n+day <= ms || n >= ms+day {
 		return fmt.Sprintf("Invalid nonce: nonce %d is outside the allowed window", n)
 	}
 	ns.mu.Lock()

@@ -104,7 +104,7 @@ func startFake(cfg kit.FakeConfig) (*kit.Fake, error) {
 }
 
 // demoUSDC is what a demo account gets to margin its perps with.
-var demoUSDC = decimal.NewFromInt(10_000)
+var demoUSDC = decimal.NewFromInt(8_000)
 
 // randomKey is a fresh wallet key in hex, for the demo's wallets.
 func randomKey() (string, error) {

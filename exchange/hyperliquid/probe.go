@@ -18,7 +18,7 @@ import (
 
 // howToAgent says how to make an agent wallet for vigil.
 func (c *Client) howToAgent() string {
-	return fmt.Sprintf("make an API wallet for vigil instead: at %s (More → API) enter a name, Generate, then Authorize API Wallet (signed once with the account's own wallet, with an expiry), "+
+	return fmt.Sprintf("make an API wallet for vigil instead: at %s (More → API) enter a name, Generate, then Authorize API Wallet (signed once with the account's own wallet), "+
 		"and give vigil that wallet's private key (`vigil keys rotate`, key id still the account's address %s): an agent trades and cancels but cannot withdraw or transfer", c.appURL(), c.shown())
 }
 

@@ -2,6 +2,7 @@ package hyperliquid_test
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"sync"
@@ -204,5 +205,38 @@ func TestNonceRefusedOnceThenRetried(t *testing.T) {
 	}
 	if a := hyperliquid.Advice("Invalid nonce: duplicate nonce 1"); !strings.Contains(a, "another program") || !strings.Contains(a, "own agent wallet") {
 		t.Errorf("advice %q", a)
+	}
+}
+
+// TestIPWeightSpentIsHeld: two programs on one address spend its 1200
+// weight a minute between them; the venue answers 429 and the client holds
+// the account for half the window, not a guessed minute.
+func TestIPWeightSpentIsHeld(t *testing.T) {
+	srv := hyperliquidtest.New(hyperliquidtest.WithIPWeight())
+	t.Cleanup(srv.Close)
+	srv.AddAccount(hyperliquidtest.DefaultAccount, accountAddr)
+	srv.ApproveAgent(hyperliquidtest.DefaultAccount, hyperliquidtest.Address(agentKey), "vigil", time.Time{})
+	keys.Store(t, agentKey)
+	t.Cleanup(func() { keys.Delete(t) })
+	ctx := context.Background()
+	var err error
+	for i := 0; i < 40 && err == nil; i++ { // a fresh client each time: another program, its own budget
+		_, err = openClient(t, venuetest.InMemory(srv, nil)).KeyInfo(ctx)
+	}
+	var rl *exchange.RateLimitError
+	if !errors.As(err, &rl) || rl.Banned {
+		t.Fatalf("err %v, want a rate limit", err)
+	}
+	if d := time.Until(rl.RetryAt); d > 31*time.Second || d < 29*time.Second {
+		t.Errorf("held %v", d)
+	}
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Status == 429 {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d answers of 429", n)
 	}
 }

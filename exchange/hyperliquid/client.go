@@ -325,7 +325,16 @@ func (c *Client) checkClock() error {
 // an order's own error inside statuses[].
 type replies struct{ c *Client }
 
-func (v replies) Observe(*rest.Request, http.Header, time.Time) {}
+// Observe keeps the Date header of a clock probe's answer (see
+// serverTime).
+func (v replies) Observe(r *rest.Request, h http.Header, _ time.Time) {
+	if p, ok := r.Tag.(*probe); ok {
+		p.date = h.Get("Date")
+	}
+}
+
+// probe is a clock probe's request note: the answer's Date header.
+type probe struct{ date string }
 
 func (v replies) Unwrap(rep *rest.Reply) ([]byte, *rest.Refusal) {
 	c := v.c
@@ -377,19 +386,29 @@ func (c *Client) SyncClock(ctx context.Context) error {
 }
 
 // serverTime reads the time Hyperliquid stamps on a book (l2Book's time,
-// ms: the block's), the cheapest read (weight 2) that carries one. There
-// is no time endpoint.
+// ms: the block's), the cheapest read (weight 2) that carries one; an
+// answer without it falls back on the HTTP Date header, whole seconds, read
+// as the middle of its second. There is no time endpoint.
 func (c *Client) serverTime(ctx context.Context) (time.Time, error) {
 	var book struct {
 		Time *int64 `json:"time"`
 	}
-	if err := c.read(ctx, map[string]any{"type": "l2Book", "coin": c.clockCoin()}, &book, false); err != nil {
+	b, err := rest.Marshal(map[string]any{"type": "l2Book", "coin": c.clockCoin()})
+	if err != nil {
 		return time.Time{}, err
 	}
-	if book.Time == nil || *book.Time <= 0 {
-		return time.Time{}, errors.New("hyperliquid: l2Book carries no time")
+	p := &probe{}
+	cost := exchange.Cost{Weight: infoWeight("l2Book"), Priority: exchange.Interactive}
+	if err := c.path.Do(ctx, &rest.Request{Method: http.MethodPost, Path: "/info", Body: b, Kind: rest.JSON, Cost: cost, Tag: p}, &book); err != nil {
+		return time.Time{}, err
 	}
-	return time.UnixMilli(*book.Time), nil
+	if book.Time != nil && *book.Time > 0 {
+		return time.UnixMilli(*book.Time), nil
+	}
+	if d, err := http.ParseTime(p.date); err == nil {
+		return d.Add(500 * time.Millisecond), nil
+	}
+	return time.Time{}, errors.New("hyperliquid: l2Book carries no time, and the answer no Date header")
 }
 
 // clockCoin is the coin whose book stamps the time: BTC is listed on both

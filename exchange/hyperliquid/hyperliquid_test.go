@@ -3,6 +3,8 @@ package hyperliquid_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -238,5 +240,33 @@ func TestIPWeightSpentIsHeld(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d answers of 429", n)
+	}
+}
+
+// dateOnly answers every read with a book that carries no time, stamped
+// only by a Date header: the clock falls back on it, whole seconds.
+type dateOnly struct{ server time.Time }
+
+func (d dateOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	h := http.Header{"Date": {d.server.UTC().Format(http.TimeFormat)}, "Content-Type": {"application/json"}}
+	return &http.Response{StatusCode: 200, Header: h, Request: r,
+		Body: io.NopCloser(strings.NewReader(`{"coin":"BTC","levels":[[],[]]}`))}, nil
+}
+
+func TestClockFromDateHeader(t *testing.T) {
+	server := time.Now().Add(7 * time.Second).Truncate(time.Second)
+	c, err := hyperliquid.New(hyperliquid.WithBaseURL("http://venue.fake"), hyperliquid.WithHTTPClient(&http.Client{Transport: dateOnly{server}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncClock(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap := c.Clock()
+	if off := snap.Offset; off < 6*time.Second || off > 8*time.Second+500*time.Millisecond {
+		t.Errorf("offset %v, want about 7 s", off)
+	}
+	if snap.Uncertainty < 500*time.Millisecond {
+		t.Errorf("uncertainty %v: a whole-second stamp is not that precise", snap.Uncertainty)
 	}
 }

@@ -252,11 +252,8 @@ func (c *Client) positions(perp clearinghouse) ([]exchange.Position, error) {
 			Notional: f.Decimal("positionValue", p.PositionValue), NotionalIn: quote, Leverage: leverage,
 			Time: time.UnixMilli(perp.Time),
 		})
-		if size.IsPositive() && !out[len(out)-1].Notional.IsZero() {
-			out[len(out)-1].Mark = out[len(out)-1].Notional.Div(size.Abs())
-		} else if !size.IsZero() {
-			out[len(out)-1].Mark = out[len(out)-1].Notional.Div(size.Abs())
-		}
+		// The venue gives the position's value at the mark, not the mark.
+		out[len(out)-1].Mark = out[len(out)-1].Notional.Div(size.Abs())
 	}
 	if err := f.err(); err != nil {
 		return nil, fmt.Errorf("hyperliquid: positions: %w", err)

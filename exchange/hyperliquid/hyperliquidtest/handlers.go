@@ -605,11 +605,10 @@ func (s *Server) placeOne(account string, raw json.RawMessage) any {
 
 func (s *Server) cancelOne(account, typ string, raw json.RawMessage) any {
 	var w struct {
-		A     *int            `json:"a"`
-		O     *uint64         `json:"o"`
-		Asset *int            `json:"asset"`
-		Cloid string          `json:"cloid"`
-		Extra json.RawMessage `json:"-"`
+		A     *int    `json:"a"`
+		O     *uint64 `json:"o"`
+		Asset *int    `json:"asset"`
+		Cloid string  `json:"cloid"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return map[string]any{"error": "Invalid cancel"}

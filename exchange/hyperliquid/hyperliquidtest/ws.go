@@ -41,7 +41,6 @@ type wsRequest struct {
 		Type string `json:"type"`
 		User string `json:"user"`
 	} `json:"subscription"`
-	Raw json.RawMessage `json:"-"`
 }
 
 func (wc *wsConn) handle(data []byte) {

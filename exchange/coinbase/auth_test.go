@@ -104,8 +104,9 @@ func TestUnauthorizedTwiceIsTheKey(t *testing.T) {
 	ctx := context.Background()
 	_, err = c.Balances(ctx)
 	var ce *exchange.ClockError
-	if exchange.KindOf(err) != exchange.KindAuth || errors.As(err, &ce) || !strings.Contains(exchange.AdviceOf(err), "key name") {
-		t.Fatalf("a wrong key: %v (kind %v, advice %q), want an auth error", err, exchange.KindOf(err), exchange.AdviceOf(err))
+	// A refused signature (explained: TestRefusedTokenExplained).
+	if exchange.KindOf(err) != exchange.KindSignature || errors.As(err, &ce) || !strings.Contains(exchange.AdviceOf(err), "key name") {
+		t.Fatalf("a wrong key: %v (kind %v, advice %q), want a refused signature", err, exchange.KindOf(err), exchange.AdviceOf(err))
 	}
 	var balances, times int
 	for _, r := range srv.Requests() {

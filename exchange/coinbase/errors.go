@@ -133,6 +133,11 @@ func (c *Client) unauthorized(rep *rest.Reply, ref *rest.Refusal) {
 		return
 	}
 	ae.Kind = exchange.KindAuth
+	if c.key != nil {
+		// A CDP token refused with the clock just measured: the path asks
+		// ExplainSignature what was signed and which causes fit.
+		ae.Kind = exchange.KindSignature
+	}
 	if c.legacy != nil {
 		ae.AdviceText = "Coinbase refused the legacy key (HTTP 401) with the clock just measured: legacy keys are no longer issued and may have stopped working; make a CDP key (ES256) and `vigil keys rotate`."
 		return

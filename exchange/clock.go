@@ -23,6 +23,11 @@ type ClockConfig struct {
 	// Resolution is the granularity of the venue's server time (1 ms for a
 	// millisecond timestamp, 1 s for Kraken's REST time); 0: 1 ms.
 	Resolution time.Duration
+	// LocalStamps: what the venue checks against its clock is this
+	// machine's own time (a nonce of local milliseconds), not Stamp. The
+	// headroom is then what the raw local clock leaves, Stamp is local
+	// now, and Danger says when that clock is too far off.
+	LocalStamps bool
 }
 
 const (
@@ -379,6 +384,10 @@ func (c *Clock) cacheEstimate() {
 // venue punishes at once (ahead), but never more than half the recvWindow,
 // which the request's transit also spends.
 func (c *Clock) lag(e clockEstimate) time.Duration {
+	if c.cfg.LocalStamps {
+		// Local now = server now − offset.
+		return e.offset
+	}
 	l := max(e.unc+stampSafety, c.cfg.AheadLimit/10)
 	return min(l, c.cfg.BehindLimit/2)
 }

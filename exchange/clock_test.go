@@ -413,3 +413,38 @@ func TestClockConcurrent(t *testing.T) {
 		t.Fatalf("window holds %d samples, want %d", s.Samples, defaultClockWindow)
 	}
 }
+
+// TestClockLocalStamps: a venue that checks this machine's own time (a
+// nonce of local milliseconds) gets the headroom the raw local clock
+// leaves, not that of a stamp placed behind the estimate. With a one-day
+// window and Stamp's usual lag of a tenth of it, the pane read "room
+// ahead 1d02h · behind 21h35m" for a clock 0.1 s off; 3 h ahead it must
+// read 21 h ahead and 27 h behind, and Stamp is local now.
+func TestClockLocalStamps(t *testing.T) {
+	local := newFakeClock()
+	v := newSimVenue(local, -3*time.Hour, 9)
+	day := 24 * time.Hour
+	c := NewClock(ClockConfig{Now: local.Now, AheadLimit: day, BehindLimit: day, LocalStamps: true})
+	if err := c.Sync(context.Background(), 8, v.probe); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Snapshot()
+	near := func(got, want time.Duration) bool { return absD(got-want) < 100*time.Millisecond }
+	if !near(s.HeadroomAhead, 21*time.Hour) || !near(s.HeadroomBehind, 27*time.Hour) {
+		t.Fatalf("headroom ahead %v, behind %v; want about 21h and 27h", s.HeadroomAhead, s.HeadroomBehind)
+	}
+	if !c.Stamp().Equal(local.Now()) {
+		t.Fatalf("Stamp %v, want local now %v", c.Stamp(), local.Now())
+	}
+	if s.Danger {
+		t.Fatalf("3 h off a one-day window is no danger: %+v", s)
+	}
+	v2 := newSimVenue(local, -20*time.Hour, 9)
+	c2 := NewClock(ClockConfig{Now: local.Now, AheadLimit: day, BehindLimit: day, LocalStamps: true})
+	if err := c2.Sync(context.Background(), 8, v2.probe); err != nil {
+		t.Fatal(err)
+	}
+	if s := c2.Snapshot(); !s.Danger {
+		t.Fatalf("20 h ahead of a one-day window is a danger: %+v", s)
+	}
+}

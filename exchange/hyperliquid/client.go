@@ -169,7 +169,9 @@ func New(opts ...Option) (*Client, error) {
 		// header whole seconds: the estimate is honest to a second, not a
 		// millisecond.
 		Resolution: time.Second,
-		Now:        cfg.Now,
+		// The nonce the venue checks is this machine's milliseconds.
+		LocalStamps: true,
+		Now:         cfg.Now,
 	})
 	c.budget = newBudget(cfg.Info.Name, c.clock.ServerNow)
 	rc := rest.Config{

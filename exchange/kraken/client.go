@@ -149,7 +149,9 @@ func New(opts ...Option) (*Client, error) {
 		BehindLimit: time.Minute,
 		// GET /0/public/Time answers whole seconds.
 		Resolution: time.Second,
-		Now:        cfg.Now,
+		// The nonce is this machine's milliseconds (wireSigner).
+		LocalStamps: true,
+		Now:         cfg.Now,
 	})
 	c.rates = newRates(cfg.Info.Name, c.clock.ServerNow, cfg.tier)
 	rc := rest.Config{

@@ -84,6 +84,7 @@ type OrderEntry struct {
 	violations []exchange.Violation
 	blocked    string // why submit is disabled, "" when it is not
 	notional   string
+	qtyUnit    string // what the quantity counts, for a derivative ("contracts of 10 USD")
 	lines      []string
 	shown      shown
 }
@@ -483,6 +484,10 @@ func (p *OrderEntry) validate() {
 	p.problems, p.violations, p.blocked, p.notional = nil, nil, "", ""
 
 	rm, haveRules := p.rules[acct+"\x00"+sym]
+	p.qtyUnit = ""
+	if haveRules {
+		p.qtyUnit = QtyUnitWords(rm.Rules)
+	}
 	qty, qerr := decimal.NewFromString(strings.TrimSpace(p.qty.Value()))
 	switch {
 	case strings.TrimSpace(p.qty.Value()) == "":
@@ -633,6 +638,11 @@ func (p *OrderEntry) render() {
 			val = string(p.tif)
 		}
 		fields = append(fields, fit(mark+padRight(fieldLabel[fl], 9)+" "+val, p.w))
+		if fl == FieldQty && p.qtyUnit != "" {
+			// A derivative's quantity is in the venue's unit, which is
+			// not always the coin: said under the value it qualifies.
+			fields = append(fields, fit(spaces(2+9+1)+p.st.Muted.Render(p.qtyUnit), p.w))
+		}
 	}
 	var bottom []string
 	bottom = append(bottom, p.marketLines()...)
@@ -751,3 +761,27 @@ func (p *OrderEntry) View() string { return p.shown.view(window(p.lines, 0, p.h)
 
 // Version moves when View would show other text (see shown).
 func (p *OrderEntry) Version() uint64 { return p.shown.version(window(p.lines, 0, p.h)) }
+
+// QtyUnitWords says what a derivative's quantity counts, as the venue
+// sizes it: "contracts of 10 USD" (inverse), "contracts of 0.001 BTC",
+// "BTC" (a linear contract sized in coin); "" for spot, whose quantity is
+// the base as everywhere.
+func QtyUnitWords(r exchange.SymbolRules) string {
+	if !r.Derivative() {
+		return ""
+	}
+	size := r.ContractSize
+	switch r.Unit {
+	case exchange.UnitQuote:
+		if size.IsZero() {
+			size = decimal.NewFromInt(1)
+		}
+		return "contracts of " + size.String() + " " + r.Quote
+	case exchange.UnitContracts:
+		if size.IsZero() {
+			size = decimal.NewFromInt(1)
+		}
+		return "contracts of " + size.String() + " " + r.Base
+	}
+	return r.Base
+}

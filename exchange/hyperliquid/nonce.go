@@ -2,6 +2,7 @@ package hyperliquid
 
 import (
 	"fmt"
+	"github.com/vigil-trade/vigil/exchange/noncefloor"
 	"os"
 	"path/filepath"
 	"sync"
@@ -19,9 +20,8 @@ import (
 // no hold until the reply is needed, only uniqueness. Two processes
 // stamping the same millisecond would collide (ccxt had that bug), so the
 // floor file holds the highest nonce issued, taken under an exclusive flock
-// for the moment it is read and written. The design is Kraken's floor
-// (exchange/kraken/nonce.go), copied rather than shared: the lock and the
-// 8-byte file are all of it that applies.
+// for the moment it is read and written (exchange/noncefloor, shared with
+// Kraken's nonces).
 type Nonces struct {
 	mu   sync.Mutex
 	last uint64
@@ -54,7 +54,7 @@ func (n *Nonces) Next(now time.Time) (uint64, error) {
 	defer n.mu.Unlock()
 	want := max(uint64(max(now.UnixMilli(), 0)), n.last+1)
 	if n.path != "" {
-		v, unlock, err := lockFloor(n.path, want)
+		v, unlock, err := noncefloor.Take(n.path, want)
 		if err != nil {
 			return 0, fmt.Errorf("hyperliquid: nonce floor %s: %w", n.path, err)
 		}
@@ -71,7 +71,7 @@ func (n *Nonces) Above(floor uint64) error {
 	defer n.mu.Unlock()
 	n.last = max(n.last, floor)
 	if n.path != "" {
-		_, unlock, err := lockFloor(n.path, floor)
+		_, unlock, err := noncefloor.Take(n.path, floor)
 		if err != nil {
 			return err
 		}

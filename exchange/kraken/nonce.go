@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/vigil-trade/vigil/exchange/noncefloor"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -67,7 +68,7 @@ func (n *Nonces) Take(stamp time.Time) (uint64, error) {
 	want := max(uint64(max(stamp.UnixMilli(), 0)), n.last+1)
 	unlock := func() {}
 	if n.path != "" {
-		v, un, err := lockFloor(n.path, want)
+		v, un, err := noncefloor.Take(n.path, want)
 		if err != nil {
 			n.mu.Unlock()
 			return 0, fmt.Errorf("kraken: nonce floor %s: %w", n.path, err)
@@ -118,7 +119,7 @@ func (n *Nonces) Above(floor uint64) error {
 	defer n.mu.Unlock()
 	n.last = max(n.last, floor)
 	if n.path != "" {
-		_, unlock, err := lockFloor(n.path, floor)
+		_, unlock, err := noncefloor.Take(n.path, floor)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package kraken
+package noncefloor
 
 import (
 	"encoding/binary"
@@ -9,9 +9,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockFloor takes the file's lock, writes max(want, floor+1) as the new
-// floor and returns it with what releases the lock.
-func lockFloor(path string, want uint64) (uint64, func(), error) {
+// Take locks the floor file at path, raises the floor to max(want,
+// floor+1) and returns that number with what releases the lock. A caller
+// that must keep its number first on the wire (Kraken's single highest
+// nonce) holds the lock until the request is answered; one that needs only
+// uniqueness releases it at once.
+func Take(path string, want uint64) (uint64, func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return 0, nil, err

@@ -365,6 +365,9 @@ func Parse(data []byte, path string, getenv func(string) string) (*Config, error
 		case !slices.Contains(d.RateTiers, a.RateTier):
 			add(line("rate_tier"), field("rate_tier"), "%q is not a %s tier (allowed: %s)", ra.RateTier, d.Title, strings.Join(d.RateTiers, ", "))
 		}
+		if a.CancelOnDisconnect && known && !d.CancelOnDisconnect {
+			add(line("cancel_on_disconnect"), field("cancel_on_disconnect"), "%s cannot cancel orders when a stream drops; remove the line", d.Title)
+		}
 		if ra.RecvWindowMS != nil {
 			a.RecvWindowMS = *ra.RecvWindowMS
 			if a.RecvWindowMS < 1 || a.RecvWindowMS > 60000 {

@@ -22,7 +22,26 @@ func example() string {
 		note, _, _ = strings.Cut(n.Note, ":")
 	}
 	col := func(s string) string { return fmt.Sprintf("%-28s", s) }
+	// Settings only some venues take, said with the venues that take them.
+	var extra []string
+	for _, d := range all {
+		if len(d.RateTiers) > 0 {
+			extra = append(extra, fmt.Sprintf("# %s# %s only: its rate tier when the venue does not say (%s)",
+				pad(`rate_tier = "`+d.RateTiers[0]+`"`, 26), d.Title, strings.Join(d.RateTiers, " | ")))
+		}
+	}
+	for _, d := range all {
+		if d.CancelOnDisconnect {
+			extra = append(extra, fmt.Sprintf("# %s# %s only: the venue cancels this account's open orders when vigil's stream drops",
+				pad("cancel_on_disconnect = false", 26), d.Title))
+		}
+	}
+	more := ""
+	if len(extra) > 0 {
+		more = strings.Join(extra, "\n") + "\n"
+	}
 	return strings.NewReplacer(
+		"{MORE}\n", more,
 		"{NAME}", col(`name = "`+first.Name+`-test"`),
 		"{VENUE}", col(`venue = "`+first.Name+`"`),
 		"{KEY}", col(`key = "`+first.Name+`-test"`),
@@ -77,6 +96,7 @@ recv_window_ms = 5000       # how late a signed request may arrive (1..60000)
 order_grace_ms = 2000       # after a lost answer, "order not found" is believed only twice this far apart (50..60000)
 max_order_notional = "100"  # fat-finger guard in quote currency, a decimal string
 allow_mainnet_orders = false # order entry on mainnet stays off until this is true
+{MORE}
 
 # [[accounts]]
 # name = "{V2}-test"
@@ -85,3 +105,6 @@ allow_mainnet_orders = false # order entry on mainnet stays off until this is tr
 # key = "{V2}-test"
 # max_order_notional = "50"
 `
+
+// pad is s and at least one space, to n columns.
+func pad(s string, n int) string { return s + strings.Repeat(" ", max(1, n-len(s))) }

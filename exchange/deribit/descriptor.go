@@ -28,11 +28,13 @@ var Descriptor = &kit.Descriptor{
 	KeyID:       "the client id (8 characters or more); the client secret is shown once",
 	ClientID:    ClientIDPolicy,
 	Kinds:       []exchange.InstrumentKind{exchange.KindPerpetual, exchange.KindFuture, exchange.KindOption},
-	SymbolHint:  "BTC-PERPETUAL",
-	Open:        open,
-	Fake:        startFake,
-	TestKit:     deribittest.Kit,
-	Demo:        []kit.DemoKey{{Scheme: exchange.SchemeHMAC, Age: 45 * 24 * time.Hour}},
+	// Set on the stream's login, per connection (public/auth scope).
+	CancelOnDisconnect: true,
+	SymbolHint:         "BTC-PERPETUAL",
+	Open:               open,
+	Fake:               startFake,
+	TestKit:            deribittest.Kit,
+	Demo:               []kit.DemoKey{{Scheme: exchange.SchemeHMAC, Age: 45 * 24 * time.Hour}},
 }
 
 // MainnetHost reports whether host is Deribit production: deribit.com and

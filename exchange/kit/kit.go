@@ -64,6 +64,10 @@ type Descriptor struct {
 	// whose limits depend on a tier it may not reveal; the first is the
 	// default. None: the venue takes no rate_tier.
 	RateTiers []string
+	// CancelOnDisconnect: the venue can cancel an account's open orders
+	// when its private stream drops, and does when the account's
+	// cancel_on_disconnect asks (config refuses it for the others).
+	CancelOnDisconnect bool
 
 	// Describe, when set, says what a key is before `vigil keys add`
 	// stores it, one line each (the address a wallet's key signs as, and
@@ -154,9 +158,9 @@ type Params struct {
 	REST, WS   string
 	RecvWindow time.Duration // the account's receive window; 0: the venue's default
 	RateTier   string        // the account's rate_tier, one of RateTiers; "": the default
-	// CancelOnDisconnect is the account's cancel_on_disconnect: a venue
-	// that can cancel the orders of a stream that drops is asked to; the
-	// others ignore it.
+	// CancelOnDisconnect is the account's cancel_on_disconnect: the venue
+	// (one whose descriptor says it can) is asked to cancel the account's
+	// orders when the private stream drops.
 	CancelOnDisconnect bool
 	// DataDir is the config's data_dir: where a venue keeps what every
 	// vigil process using the config must share (a nonce floor per key);

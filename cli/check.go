@@ -271,9 +271,12 @@ type clockReport struct {
 	HeadroomBehindMS int64  `json:"headroom_behind_ms"`
 	AheadLimitMS     int64  `json:"ahead_limit_ms"`
 	BehindLimitMS    int64  `json:"behind_limit_ms"`
-	Samples          int    `json:"samples"`
-	Danger           bool   `json:"danger"`
-	Error            string `json:"error"`
+	// LocalStamps: the venue checks this machine's own time (a nonce of
+	// its milliseconds), not a stamp vigil corrects.
+	LocalStamps bool   `json:"local_stamps"`
+	Samples     int    `json:"samples"`
+	Danger      bool   `json:"danger"`
+	Error       string `json:"error"`
 }
 
 type keyReport struct {
@@ -446,6 +449,7 @@ func checkAccount(ctx context.Context, now func() time.Time, v exchange.Venue, t
 		RTTMS: cs.RTT.Milliseconds(), HeadroomAheadMS: cs.HeadroomAhead.Milliseconds(),
 		HeadroomBehindMS: cs.HeadroomBehind.Milliseconds(), AheadLimitMS: cs.AheadLimit.Milliseconds(),
 		BehindLimitMS: cs.BehindLimit.Milliseconds(), Samples: cs.Samples, Danger: cs.Danger, Error: cs.Err,
+		LocalStamps: cs.LocalStamps,
 	}
 	answered = answered || cs.Synced || ki != nil || a.Balances != nil
 	if cs.DriftKnown {
@@ -732,8 +736,13 @@ func writeCheckReport(w io.Writer, rep checkReport) {
 			row("clock", "offset %s ± %d ms · rtt %d ms · %s · %d samples", signedMS(c.OffsetMS), c.UncertaintyMS, c.RTTMS, drift, c.Samples)
 			// Room, not headroom against the limit: stamps trail the venue's
 			// clock, so the room ahead can pass the venue's limit.
-			row("", "room left after offset correction: %d ms ahead · %d ms behind", c.HeadroomAheadMS, c.HeadroomBehindMS)
-			row("", "(venue refuses stamps %d ms ahead or %d ms old; stamps trail its clock, so room ahead may pass %d)", c.AheadLimitMS, c.BehindLimitMS, c.AheadLimitMS)
+			if c.LocalStamps {
+				row("", "room left: %s ahead · %s behind", roomMS(c.HeadroomAheadMS), roomMS(c.HeadroomBehindMS))
+				row("", "(the venue checks this machine's own time, uncorrected: it refuses it %s ahead of its clock or %s behind)", roomMS(c.AheadLimitMS), roomMS(c.BehindLimitMS))
+			} else {
+				row("", "room left after offset correction: %s ahead · %s behind", roomMS(c.HeadroomAheadMS), roomMS(c.HeadroomBehindMS))
+				row("", "(venue refuses stamps %s ahead or %s old; stamps trail its clock, so room ahead may pass %s)", roomMS(c.AheadLimitMS), roomMS(c.BehindLimitMS), roomMS(c.AheadLimitMS))
+			}
 		} else {
 			msg := "not synced"
 			if c.Error != "" {
@@ -840,6 +849,24 @@ func signedMS(ms int64) string {
 }
 
 // fmtDur prints ms below two seconds and seconds above, signed if asked.
+// roomMS is a clock room or limit: milliseconds while they are what the
+// figure is about, hours and minutes for a venue whose window is a day.
+func roomMS(ms int64) string {
+	if ms > -100_000 && ms < 100_000 {
+		return strconv.FormatInt(ms, 10) + " ms"
+	}
+	d := (time.Duration(ms) * time.Millisecond).Round(time.Second)
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%s%dh%02dm", sign, h, m)
+	}
+	return fmt.Sprintf("%s%dm%02ds", sign, m, s)
+}
+
 func fmtDur(d time.Duration, signed bool) string {
 	sign := ""
 	if signed && d >= 0 {

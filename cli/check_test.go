@@ -163,7 +163,7 @@ func TestCheckJSONSchema(t *testing.T) {
 		a := x.(map[string]any)
 		has(a, "account", "name", "venue", "network", "demo", "scheme", "key_id", "key_label", "duration_ms", "clock", "key", "balances", "budget", "problems")
 		c := a["clock"].(map[string]any)
-		has(c, "clock", "synced", "offset_ms", "uncertainty_ms", "rtt_ms", "drift_ms_per_hour", "headroom_ahead_ms",
+		has(c, "clock", "synced", "offset_ms", "uncertainty_ms", "rtt_ms", "drift_ms_per_hour", "local_stamps", "headroom_ahead_ms",
 			"headroom_behind_ms", "ahead_limit_ms", "behind_limit_ms", "samples", "danger", "error")
 		for _, k := range []string{"offset_ms", "uncertainty_ms", "rtt_ms", "ahead_limit_ms"} {
 			if f, ok := c[k].(float64); !ok || f != float64(int64(f)) {
@@ -400,5 +400,24 @@ func TestCheckSaysWhatClockRoomMeans(t *testing.T) {
 	if r.code != ExitOK || strings.Contains(r.stdout, "(limit 1000)") || !strings.Contains(r.stdout, "room left after offset correction:") ||
 		!strings.Contains(r.stdout, "so room ahead may pass 1000") {
 		t.Fatalf("clock room unexplained: exit %d\n%s", r.code, r.stdout)
+	}
+	// A venue that checks this machine's own time (a nonce of its
+	// milliseconds) within a day: no correction to speak of, and a day
+	// said in hours.
+	r = newHarness(t).run("", nil, "check", "--demo", "--account", "demo-hyperliquid")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "checks this machine's own time") || !strings.Contains(r.stdout, "24h00m ahead of its clock") ||
+		strings.Contains(r.stdout, "stamps trail") {
+		t.Fatalf("local-time venue's room: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// roomMS keeps milliseconds while they are the point and says a one-day
+// window in hours: "86398855 ms ahead" read as noise.
+func TestRoomMS(t *testing.T) {
+	for ms, want := range map[int64]string{1096: "1096 ms", -250: "-250 ms", 99_999: "99999 ms",
+		119_861: "2m00s", 86_398_855: "23h59m", 86_400_000: "24h00m", -172_800_000: "-48h00m"} {
+		if got := roomMS(ms); got != want {
+			t.Errorf("roomMS(%d) = %q, want %q", ms, got, want)
+		}
 	}
 }

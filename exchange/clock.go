@@ -455,6 +455,7 @@ func (c *Clock) Snapshot() ClockSnapshot {
 		Recent:         slices.Clone(c.recent),
 		Samples:        len(c.samples),
 		Err:            c.err,
+		LocalStamps:    c.cfg.LocalStamps,
 	}
 	if c.driftOK {
 		s.DriftPerHr = time.Duration(c.slope * float64(time.Hour))

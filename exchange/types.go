@@ -301,9 +301,12 @@ type ClockSnapshot struct {
 	AheadLimit     time.Duration // venue's future tolerance (1 s on Binance and Bybit)
 	BehindLimit    time.Duration // recvWindow
 	Danger         bool          // this machine is ahead past what stamping can absorb, or headroom < 25%
-	Recent         []time.Duration
-	Samples        int
-	Err            string // last sync error, if any
+	// LocalStamps: the venue checks this machine's own time (ClockConfig),
+	// so the headroom is the raw local clock's.
+	LocalStamps bool
+	Recent      []time.Duration
+	Samples     int
+	Err         string // last sync error, if any
 }
 
 // AccountInfo is what a venue client knows about its own account without I/O.

@@ -285,8 +285,12 @@ func printDemoServe(env *Env, f demoFiles, moved string, accounts []demo.Account
 		fmt.Fprintf(w, "  previous journal moved to %s (its orders were on the previous fakes)\n", moved)
 	}
 	fmt.Fprintln(w, "  accounts:")
+	nameW, venueW := 0, 0
 	for _, a := range accounts {
-		fmt.Fprintf(w, "    %-16s %-8s %s  symbols %s\n", a.Name, a.Venue, a.BaseURL, strings.Join(a.Symbols, ", "))
+		nameW, venueW = max(nameW, len(a.Name)), max(venueW, len(a.Venue))
+	}
+	for _, a := range accounts {
+		fmt.Fprintf(w, "    %-*s %-*s %s  symbols %s\n", nameW, a.Name, venueW, a.Venue, a.BaseURL, strings.Join(a.Symbols, ", "))
 	}
 	self, note := selfCommand(env)
 	base := self + " --config " + shQuote(f.config) + " --passphrase-file " + shQuote(f.passphrase)

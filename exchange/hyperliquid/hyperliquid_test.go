@@ -151,16 +151,34 @@ func TestKeyAuditAgents(t *testing.T) {
 	}
 }
 
-// TestPositions: the fake's holding of BTC reads as a long position.
+// TestPositions: fills in a perp read as a position: a buy that filled
+// is long its size, at the fill's price, with the PnL of the mark since;
+// a coin merely held is no position.
 func TestPositions(t *testing.T) {
 	w := newWorld(t)
-	venuetest.Funder[*hyperliquidtest.Server](hyperliquidtest.DefaultAccount, "BTC", "0.5")(t, w.srv)
+	venuetest.Funder[*hyperliquidtest.Server](hyperliquidtest.DefaultAccount, "ETH", "3")(t, w.srv)
+	fill, _ := w.srv.Sim().Price("BTC")
+	req := exchange.OrderRequest{Symbol: "BTC", Side: exchange.Buy, Type: exchange.LimitOrder, TIF: exchange.GTC,
+		Qty: decimal.RequireFromString("0.01"), Price: fill.Add(decimal.NewFromInt(500)), ClientID: hyperliquid.ClientIDPolicy.New(time.Now())}
+	o, err := w.c.Place(context.Background(), req)
+	if err != nil || o.Status != exchange.StatusFilled {
+		t.Fatalf("a marketable buy: %+v %v", o, err)
+	}
+	// The fill's price, as the sim's ledger has it.
+	var entry decimal.Decimal
+	for _, so := range w.srv.Sim().Orders(hyperliquidtest.DefaultAccount) {
+		if so.ClientID == o.ClientID {
+			entry = so.QuoteFilled.Div(so.Filled)
+		}
+	}
+	w.srv.Sim().SetPrice("BTC", entry.Add(decimal.NewFromInt(100)))
 	ps, err := w.c.Positions(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 1 || ps[0].Symbol != "BTC" || !ps[0].Size.Equal(decimal.RequireFromString("0.5")) || ps[0].Side() != "long" || ps[0].Settle != "USDC" {
-		t.Fatalf("positions %+v", ps)
+	if len(ps) != 1 || ps[0].Symbol != "BTC" || !ps[0].Size.Equal(decimal.RequireFromString("0.01")) || ps[0].Side() != "long" ||
+		ps[0].Settle != "USDC" || !ps[0].Entry.Equal(entry) || !ps[0].PnL.Equal(decimal.NewFromInt(1)) {
+		t.Fatalf("positions %+v, want long 0.01 BTC from %s with PnL 1 USDC", ps, entry)
 	}
 }
 

@@ -656,44 +656,10 @@ func (q *call) openOrders() (any, *rpcErr) {
 }
 
 // Position is one net position of an account, as the fake keeps it.
-type Position struct {
-	Symbol string
-	Size   decimal.Decimal // signed, in the sim's quantity (coin, or contracts)
-	Entry  decimal.Decimal
-}
+type Position = sim.Position
 
 // Positions are account's net fills per instrument that is not spot.
-func (s *Server) Positions(account string) []Position {
-	net := map[string]*Position{}
-	var cost = map[string]decimal.Decimal{}
-	for _, o := range s.sim.Orders(account) {
-		r, _ := s.sim.Symbol(o.Symbol)
-		if !r.Derivative() || !o.Filled.IsPositive() {
-			continue
-		}
-		p := net[o.Symbol]
-		if p == nil {
-			p = &Position{Symbol: o.Symbol}
-			net[o.Symbol] = p
-		}
-		sign := decimal.NewFromInt(1)
-		if o.Side == exchange.Sell {
-			sign = sign.Neg()
-		}
-		p.Size = p.Size.Add(o.Filled.Mul(sign))
-		cost[o.Symbol] = cost[o.Symbol].Add(o.QuoteFilled.Mul(sign))
-	}
-	var out []Position
-	for sym, p := range net {
-		if p.Size.IsZero() {
-			continue
-		}
-		p.Entry = cost[sym].DivRound(p.Size, 8)
-		out = append(out, *p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Symbol < out[j].Symbol })
-	return out
-}
+func (s *Server) Positions(account string) []Position { return s.sim.Positions(account) }
 
 func (q *call) positions() (any, *rpcErr) {
 	out := []any{}

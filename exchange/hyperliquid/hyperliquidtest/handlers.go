@@ -264,22 +264,20 @@ func (s *Server) spotBalances(account string, isAccount bool) []any {
 	return out
 }
 
-// clearinghouse is the perp account: the fake has no margin and keeps
-// USDC as a spot balance, so the perp account holds no USDC, and a coin the
-// account holds is a long position at the price now.
+// clearinghouse is the perp account: its positions are the account's net
+// fills in each perp (sim.Positions: the sim keeps no margin, so USDC
+// stays a spot balance and no liquidation price is given, as Hyperliquid
+// gives none for a position it cannot liquidate).
 func (s *Server) clearinghouse(account string, isAccount bool, now time.Time) map[string]any {
 	zero := map[string]string{"accountValue": "0.0", "totalNtlPos": "0.0", "totalRawUsd": "0.0", "totalMarginUsed": "0.0"}
 	positions := []any{}
 	if isAccount {
-		for _, r := range s.sim.Symbols() {
-			b := s.sim.Balance(account, r.Base)
-			if !b.Total().IsPositive() {
-				continue
-			}
-			p, _ := s.sim.Price(r.Symbol)
-			v := b.Total().Mul(p)
+		for _, p := range s.sim.Positions(account) {
+			mark, _ := s.sim.Price(p.Symbol)
+			v := p.Size.Abs().Mul(mark)
 			positions = append(positions, map[string]any{"type": "oneWay", "position": map[string]any{
-				"coin": r.Symbol, "szi": num(b.Total()), "entryPx": num(p), "positionValue": num(v), "unrealizedPnl": "0.0",
+				"coin": p.Symbol, "szi": num(p.Size), "entryPx": num(p.Entry), "positionValue": num(v),
+				"unrealizedPnl":  num(p.Size.Mul(mark.Sub(p.Entry)).Round(6)),
 				"returnOnEquity": "0.0", "liquidationPx": nil, "leverage": map[string]any{"type": "cross", "value": 1},
 				"marginUsed": num(v), "maxLeverage": 40,
 			}})

@@ -382,7 +382,7 @@ func (w *watcher) handle(account string, msg tea.Msg) {
 			return // polled instead: no stream to report
 		}
 		w.col.Stream(m.Account, exchange.StreamStatus{Account: m.Account, State: exchange.StreamState(m.State),
-			Since: m.Since, Attempt: m.Attempt, RetryAt: m.RetryAt, LastEvent: m.LastEvent})
+			Since: m.Since, Attempt: m.Attempt, RetryAt: m.RetryAt, LastEvent: m.LastEvent, Drops: m.Drops})
 		w.streamNews(m)
 	case views.LogMsg:
 		attrs := []any{}

@@ -112,6 +112,11 @@ type StreamStatus struct {
 	RetryAt   time.Time // next attempt, when waiting
 	LastEvent time.Time // local time of the last event received
 	Err       string    // why it is not live
+	// Drops counts the times the stream was lost after being live, since
+	// the supervisor started. A reader that sees only some statuses (a
+	// bridge that keeps the latest per flush) still counts every drop:
+	// a quick reconnect can go live again within one flush.
+	Drops int
 }
 
 // ResyncReport is what one REST reconciliation changed.
@@ -197,6 +202,7 @@ type Supervisor struct {
 	mu        sync.Mutex
 	lastEvent time.Time
 	cur       StreamStatus
+	drops     int
 }
 
 // NewSupervisor applies defaults; Run starts it.
@@ -291,6 +297,9 @@ func (s *Supervisor) Run(ctx context.Context) {
 			}
 			now = s.cfg.Now()
 			downSince = now
+			s.mu.Lock()
+			s.drops++
+			s.mu.Unlock()
 			s.bo.Healthy(upSince, now)
 			s.cfg.OnLog(slog.LevelWarn, "stream lost", err)
 		} else {
@@ -340,6 +349,7 @@ func (s *Supervisor) status(st StreamStatus) {
 	st.Account = s.cfg.Account
 	s.mu.Lock()
 	st.LastEvent = s.lastEvent
+	st.Drops = s.drops
 	s.cur = st
 	s.mu.Unlock()
 	s.cfg.OnStatus(st)

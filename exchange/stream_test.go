@@ -398,3 +398,37 @@ func TestStreamedPositionsReachOnPositions(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// TestSupervisorCountsDrops: every loss of a live stream is counted in
+// the status, so a reader that misses the reconnecting status (it was
+// back live within one flush) still learns of it.
+func TestSupervisorCountsDrops(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		v := feedtest.New(exchange.AccountInfo{Name: "a"}, nil)
+		st := &flakyStreamer{}
+		var mu sync.Mutex
+		var last exchange.StreamStatus
+		sup := exchange.NewSupervisor(exchange.SupervisorConfig{Account: "a", Venue: v, Streamer: st,
+			OnStatus: func(s exchange.StreamStatus) { mu.Lock(); last = s; mu.Unlock() },
+			OnLog:    func(slog.Level, string, error) {}})
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { sup.Run(ctx) })
+		for want := range 3 {
+			time.Sleep(time.Minute)
+			synctest.Wait()
+			mu.Lock()
+			got := last
+			mu.Unlock()
+			if got.State != exchange.StreamLive || got.Drops != want {
+				t.Fatalf("after %d drops: %+v", want, got)
+			}
+			st.mu.Lock()
+			cur := st.current
+			st.mu.Unlock()
+			cur.Close()
+		}
+		cancel()
+		wg.Wait()
+	})
+}

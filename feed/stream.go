@@ -57,6 +57,7 @@ func streamMsg(account string, st exchange.StreamStatus) views.StreamMsg {
 		Attempt:   st.Attempt,
 		RetryAt:   st.RetryAt,
 		LastEvent: st.LastEvent,
+		Drops:     st.Drops,
 	}
 }
 

@@ -46,15 +46,17 @@ type account struct {
 	name, venue string
 	keyCreated  time.Time // from the vault: the fallback when the venue does not say
 
-	clock    *exchange.ClockSnapshot
-	key      *exchange.KeyInfo
-	keyErr   bool
-	keyAt    time.Time
-	budget   *exchange.BudgetSnapshot
-	stream   *exchange.StreamStatus
-	drops    float64
-	balances []exchange.Balance
-	balErr   bool
+	clock  *exchange.ClockSnapshot
+	key    *exchange.KeyInfo
+	keyErr bool
+	keyAt  time.Time
+	budget *exchange.BudgetSnapshot
+	stream *exchange.StreamStatus
+	drops  float64
+	// lastDrops is the supervisor's Drops last seen.
+	lastDrops int
+	balances  []exchange.Balance
+	balErr    bool
 	// positions: nil until a venue that holds positions reports (a spot
 	// venue never does); sizes are not exported, only how many and how
 	// close each is to liquidation.
@@ -158,9 +160,14 @@ func (c *Collector) Budget(name string, b exchange.BudgetSnapshot) {
 // to not live counts as a drop; an account without a stream never calls it.
 func (c *Collector) Stream(name string, st exchange.StreamStatus) {
 	c.with(name, func(a *account) {
-		if a.stream != nil && a.stream.State == exchange.StreamLive && st.State != exchange.StreamLive {
-			a.drops++
+		// The supervisor's own count, not the transitions seen here: a
+		// reconnect within one flush of the feed's bridge arrives as live,
+		// then live again. A restarted feed's supervisor counts from zero
+		// again; the counter only ever grows.
+		if st.Drops > a.lastDrops {
+			a.drops += float64(st.Drops - a.lastDrops)
 		}
+		a.lastDrops = st.Drops
 		st.Err = ""
 		a.stream = &st
 	})

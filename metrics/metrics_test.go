@@ -28,7 +28,7 @@ func fixture(balances bool) *Collector {
 	c.Budget("acct", exchange.BudgetSnapshot{Buckets: []exchange.Bucket{{Name: "weight/1m", Used: 300, Limit: 1200}},
 		BannedUntil: t0.Add(90 * time.Second)})
 	c.Stream("acct", exchange.StreamStatus{State: exchange.StreamLive, Since: t0.Add(-time.Hour), LastEvent: t0.Add(-3 * time.Second)})
-	c.Stream("acct", exchange.StreamStatus{State: exchange.StreamReconnecting, Since: t0.Add(-150 * time.Second), Attempt: 2, Err: "secret-bearing text"})
+	c.Stream("acct", exchange.StreamStatus{State: exchange.StreamReconnecting, Since: t0.Add(-150 * time.Second), Attempt: 2, Err: "secret-bearing text", Drops: 1})
 	c.Balances("acct", []exchange.Balance{{Asset: "USDT", Free: decimal.RequireFromString("10.5"), Locked: decimal.NewFromInt(2)}}, nil)
 	c.Orders("acct", Orders{Open: 3, Unknown: 1, OldestUnknown: t0.Add(-6 * time.Minute)})
 	c.SignerSelfTest("acct", false)
@@ -196,5 +196,32 @@ vigil_position_liquidation_distance_ratio{account="perp",symbol="BTC-PERP",venue
 		if strings.Contains(all.String(), bad) {
 			t.Errorf("exposition contains a position's size or PnL %q", bad)
 		}
+	}
+}
+
+// TestReconnectsCountedFromTheSupervisor: a reconnect quick enough to
+// reach the collector only as live, then live again (the feed's bridge
+// keeps the latest status per flush) still counts; a restarted feed's
+// supervisor, counting from zero again, adds its own.
+func TestReconnectsCountedFromTheSupervisor(t *testing.T) {
+	c := New(Options{Now: func() time.Time { return t0 }})
+	c.AddAccount("a", "v", time.Time{})
+	live := func(drops int) {
+		c.Stream("a", exchange.StreamStatus{State: exchange.StreamLive, Since: t0, Drops: drops})
+	}
+	live(0)
+	live(1) // dropped and back within one flush
+	live(1)
+	live(0) // the feed restarted the account
+	live(2)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	want := `
+# HELP vigil_stream_reconnects_total Times the private stream went from live to reconnecting.
+# TYPE vigil_stream_reconnects_total counter
+vigil_stream_reconnects_total{account="a",venue="v"} 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "vigil_stream_reconnects_total"); err != nil {
+		t.Fatal(err)
 	}
 }

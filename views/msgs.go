@@ -101,6 +101,7 @@ type StreamMsg struct {
 	Attempt   int
 	RetryAt   time.Time
 	LastEvent time.Time
+	Drops     int // times lost after being live (exchange.StreamStatus.Drops)
 }
 
 // Intents from panes to ui/. ui confirms, checks budgets, journals and calls

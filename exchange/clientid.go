@@ -254,3 +254,33 @@ func isHex(c byte) bool {
 // with punctuation) and unique across restarts: a millisecond timestamp
 // followed by 13 random base36 digits.
 func NewClientID(now time.Time) string { return ClientIDPolicy{}.New(now) }
+
+// ClientIDTime is when vigil made id, read back from the millisecond
+// timestamp every id New makes carries (a UUIDv7 in any of its spellings,
+// or vigil's base36 id); false for an id vigil did not make. A venue that
+// finds orders by client id only by listing them stops there: the order
+// cannot be older than its id.
+func ClientIDTime(id string) (time.Time, bool) {
+	h := strings.ReplaceAll(strings.TrimPrefix(id, "0x"), "-", "")
+	if len(h) == 32 && allHex(h) && h[12] == '7' {
+		b, err := hex.DecodeString(h[:12])
+		if err != nil {
+			return time.Time{}, false
+		}
+		var ms [8]byte
+		copy(ms[2:], b)
+		return time.UnixMilli(int64(binary.BigEndian.Uint64(ms[:]))), true
+	}
+	if len(id) >= 11 && strings.HasPrefix(id, "vg") {
+		var ms int64
+		for _, c := range []byte(id[2:11]) {
+			d := strings.IndexByte(clientIDAlphabet, c)
+			if d < 0 {
+				return time.Time{}, false
+			}
+			ms = ms*36 + int64(d)
+		}
+		return time.UnixMilli(ms), true
+	}
+	return time.Time{}, false
+}

@@ -170,3 +170,21 @@ func TestClientIDPolicyRuleWords(t *testing.T) {
 		}
 	}
 }
+
+// TestClientIDTime: every form New makes gives back its millisecond; an
+// id vigil did not make gives nothing.
+func TestClientIDTime(t *testing.T) {
+	at := time.UnixMilli(1_796_000_123_456)
+	for _, p := range []ClientIDPolicy{{}, {Make: FormUUID}, {Make: FormShortUUID}, {Make: FormHex128}} {
+		id := p.New(at)
+		got, ok := ClientIDTime(id)
+		if !ok || !got.Equal(at) {
+			t.Errorf("%q: %v %v, want %v", id, got, ok, at)
+		}
+	}
+	for _, id := range []string{"", "my-order-1", "0835958d-c526-4ad8-aea8-af54836de47e", "vg!!!!!!!!!x"} {
+		if got, ok := ClientIDTime(id); ok {
+			t.Errorf("%q read as made at %v", id, got)
+		}
+	}
+}

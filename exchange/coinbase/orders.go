@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/vigil-trade/vigil/exchange"
 	"github.com/vigil-trade/vigil/exchange/rest"
@@ -247,15 +248,21 @@ func (c *Client) Query(ctx context.Context, ref exchange.OrderRef) (exchange.Ord
 }
 
 // findByClientID lists orders, newest first, for the one with ref's client
-// id.
+// id. An id vigil made says when (exchange.ClientIDTime): the listing
+// stops at orders made well before it, rather than reading an account's
+// whole history to learn that an order never arrived.
 func (c *Client) findByClientID(ctx context.Context, ref exchange.OrderRef) (exchange.Order, error) {
 	var found *exchange.Order
+	made, bounded := exchange.ClientIDTime(ref.ClientID)
+	// Slack for this machine's clock against Coinbase's, which stamps
+	// created_time.
+	floor := made.Add(-clientIDSlack)
 	err := c.listOrders(ctx, ref.Symbol, "", func(o exchange.Order) bool {
 		if o.ClientID == ref.ClientID {
 			found = &o
 			return false
 		}
-		return true
+		return !bounded || o.Created.IsZero() || !o.Created.Before(floor)
 	})
 	if err != nil {
 		return exchange.Order{}, err
@@ -266,6 +273,11 @@ func (c *Client) findByClientID(ctx context.Context, ref exchange.OrderRef) (exc
 	c.remember(found.ClientID, found.OrderID)
 	return *found, nil
 }
+
+// clientIDSlack is how much older than its client id's own time an order
+// may be listed as, by Coinbase's clock: far more than any clock error a
+// synced machine keeps.
+const clientIDSlack = 10 * time.Minute
 
 // listOrders reads GET /orders/historical/batch page by page, handing each
 // order to each until it says stop.

@@ -39,10 +39,7 @@ type Balances struct {
 	// shows old numbers marked STALE rather than none.
 	lastOK map[string]BalancesMsg
 
-	lines []string
-	off   int
-	stale bool // lines are behind the data; View renders them
-	shown shown
+	scrolled
 }
 
 // NewBalances returns an empty balances pane that hides dust.
@@ -94,8 +91,7 @@ func (p *Balances) Update(msg tea.Msg) tea.Cmd {
 			}
 			break
 		}
-		p.settle()
-		p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
+		p.scroll(p.keys.ScrollKeys, msg, p.h, p.render)
 		return nil
 	default:
 		return nil
@@ -104,26 +100,10 @@ func (p *Balances) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (p *Balances) View() string {
-	p.settle()
-	return p.shown.view(window(p.lines, p.off, p.h))
-}
+func (p *Balances) View() string { return p.viewOf(p.h, p.render) }
 
 // Version moves when View would show other text (see shown).
-func (p *Balances) Version() uint64 {
-	p.settle()
-	return p.shown.version(window(p.lines, p.off, p.h))
-}
-
-// settle renders what changed since the last View. Updates only mark the
-// pane stale: a flush of many accounts' news then costs one render, not
-// one render of every account per account.
-func (p *Balances) settle() {
-	if p.stale {
-		p.stale = false
-		p.render()
-	}
-}
+func (p *Balances) Version() uint64 { return p.versionOf(p.h, p.render) }
 
 type balRow struct{ asset, free, locked, total string }
 

@@ -29,10 +29,7 @@ type Budgets struct {
 	accts accountOrder
 	snap  map[string]exchange.BudgetSnapshot
 
-	lines []string
-	off   int
-	stale bool // lines are behind the data; View renders them
-	shown shown
+	scrolled
 }
 
 // NewBudgets returns an empty budgets pane.
@@ -66,8 +63,7 @@ func (p *Budgets) Update(msg tea.Msg) tea.Cmd {
 		p.now = msg.Now
 	case tea.KeyPressMsg:
 		if p.focused {
-			p.settle()
-			p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
+			p.scroll(p.keys.ScrollKeys, msg, p.h, p.render)
 		}
 		return nil
 	default:
@@ -77,26 +73,10 @@ func (p *Budgets) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (p *Budgets) View() string {
-	p.settle()
-	return p.shown.view(window(p.lines, p.off, p.h))
-}
+func (p *Budgets) View() string { return p.viewOf(p.h, p.render) }
 
 // Version moves when View would show other text (see shown).
-func (p *Budgets) Version() uint64 {
-	p.settle()
-	return p.shown.version(window(p.lines, p.off, p.h))
-}
-
-// settle renders what changed since the last View. Updates only mark the
-// pane stale: a flush of many accounts' news then costs one render, not
-// one render of every account per account.
-func (p *Budgets) settle() {
-	if p.stale {
-		p.stale = false
-		p.render()
-	}
-}
+func (p *Budgets) Version() uint64 { return p.versionOf(p.h, p.render) }
 
 func (p *Budgets) render() {
 	p.lines = p.lines[:0]

@@ -42,10 +42,7 @@ type Positions struct {
 	data   map[string]PositionsMsg
 	lastOK map[string]PositionsMsg
 
-	lines []string
-	off   int
-	stale bool
-	shown shown
+	scrolled
 }
 
 // NewPositions returns an empty positions pane.
@@ -83,8 +80,7 @@ func (p *Positions) Update(msg tea.Msg) tea.Cmd {
 		if !p.focused {
 			return nil
 		}
-		p.settle()
-		p.off, _ = p.keys.move(msg, p.off, max(1, len(p.lines)-p.h+1), p.h)
+		p.scroll(p.keys, msg, p.h, p.render)
 		return nil
 	default:
 		return nil
@@ -93,23 +89,10 @@ func (p *Positions) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (p *Positions) View() string {
-	p.settle()
-	return p.shown.view(window(p.lines, p.off, p.h))
-}
+func (p *Positions) View() string { return p.viewOf(p.h, p.render) }
 
 // Version moves when View would show other text (see shown).
-func (p *Positions) Version() uint64 {
-	p.settle()
-	return p.shown.version(window(p.lines, p.off, p.h))
-}
-
-func (p *Positions) settle() {
-	if p.stale {
-		p.stale = false
-		p.render()
-	}
-}
+func (p *Positions) Version() uint64 { return p.versionOf(p.h, p.render) }
 
 // posRow is one position's cells, formatted once.
 type posRow struct {

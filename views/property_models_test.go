@@ -648,7 +648,7 @@ func (m *budgetsModel) apply(s any, cmd tea.Cmd) error {
 func (m *budgetsModel) check() error {
 	p := m.p
 	// What the lines say is what a frame shows: the pane renders on View.
-	p.settle()
+	p.settle(p.render)
 	if err := m.accts.equal(p.accts.list); err != nil {
 		return err
 	}
@@ -707,7 +707,7 @@ func (m *balancesModel) apply(s any, cmd tea.Cmd) error {
 func (m *balancesModel) check() error {
 	p := m.p
 	// What the lines say is what a frame shows: the pane renders on View.
-	p.settle()
+	p.settle(p.render)
 	if err := m.accts.equal(p.accts.list); err != nil {
 		return err
 	}

@@ -162,8 +162,13 @@ func (f *Feed) startLocked(name string, a *account) {
 	f.wg.Go(func() { p.keyLoop(ctx) })
 	if r, ok := a.v.(exchange.PositionsReader); ok {
 		// Polled whether or not a stream pushes them: a stream's pushes
-		// come only on change, and the poll is what marks them fresh.
-		f.wg.Go(func() { p.positionsLoop(ctx, r) })
+		// come only on change, and the poll is what marks them fresh; at
+		// the stream audit's pace when a stream pushes them.
+		every := f.opts.BalancesEvery
+		if _, streams := a.v.(exchange.Streamer); streams && !f.opts.NoStream {
+			every = f.opts.StreamAuditEvery
+		}
+		f.wg.Go(func() { p.positionsLoop(ctx, r, every) })
 	}
 	if s, ok := a.v.(exchange.Streamer); ok && !f.opts.NoStream {
 		f.wg.Go(func() { p.streamLoop(ctx, s, a.state) })
@@ -360,8 +365,8 @@ func (p *poller) balancesLoop(ctx context.Context) {
 	})
 }
 
-func (p *poller) positionsLoop(ctx context.Context, r exchange.PositionsReader) {
-	every(ctx, p.opts.BalancesEvery, func() {
+func (p *poller) positionsLoop(ctx context.Context, r exchange.PositionsReader, period time.Duration) {
+	every(ctx, period, func() {
 		cctx, cancel := p.call(ctx)
 		pos, err := r.Positions(cctx)
 		cancel()
@@ -376,7 +381,7 @@ func (p *poller) positionsLoop(ctx context.Context, r exchange.PositionsReader) 
 			pos = []exchange.Position{} // none, which is news, not "no data"
 		}
 		p.bridge.State(KindPositions, p.name, p.gen, views.PositionsMsg{
-			Account: p.name, Positions: pos, At: p.opts.Now(), Every: p.opts.BalancesEvery, Err: err,
+			Account: p.name, Positions: pos, At: p.opts.Now(), Every: period, Err: err,
 		})
 	})
 }

@@ -37,7 +37,7 @@ func (p *poller) streamLoop(ctx context.Context, s exchange.Streamer, state *exc
 			p.bridge.State(KindBalances, p.name, p.gen, views.BalancesMsg{Account: p.name, Balances: bals, At: at, Every: p.opts.StreamAuditEvery, Polled: polled})
 		},
 		OnPositions: func(pos []exchange.Position, at time.Time) {
-			p.bridge.State(KindPositions, p.name, p.gen, views.PositionsMsg{Account: p.name, Positions: pos, At: at, Every: p.opts.BalancesEvery})
+			p.bridge.State(KindPositions, p.name, p.gen, views.PositionsMsg{Account: p.name, Positions: pos, At: at, Every: p.opts.StreamAuditEvery})
 		},
 		OnStatus: func(st exchange.StreamStatus) {
 			p.bridge.State(KindStream, p.name, p.gen, streamMsg(p.name, st))

@@ -37,13 +37,16 @@ func (x *Exchange) Positions(account string) []Position {
 			p = &Position{Symbol: o.Symbol}
 			net[o.Symbol] = p
 		}
-		qty, price := o.Filled, o.QuoteFilled.DivRound(o.Filled, 8)
+		// An average is shown two digits finer than the tick, as venues
+		// show one; 8 places read as noise ("64999.07692308").
+		places := exchange.DecimalsOf(r.TickSize) + 2
+		qty, price := o.Filled, o.QuoteFilled.DivRound(o.Filled, places)
 		if o.Side == exchange.Sell {
 			qty = qty.Neg()
 		}
 		switch next := p.Size.Add(qty); {
 		case p.Size.IsZero() || p.Size.Sign() == qty.Sign():
-			p.Entry = p.Entry.Mul(p.Size.Abs()).Add(price.Mul(qty.Abs())).DivRound(next.Abs(), 8)
+			p.Entry = p.Entry.Mul(p.Size.Abs()).Add(price.Mul(qty.Abs())).DivRound(next.Abs(), places)
 			p.Size = next
 		case next.IsZero() || next.Sign() == p.Size.Sign():
 			p.Size = next
